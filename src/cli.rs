@@ -1,0 +1,65 @@
+//! Command-line flags and the one-shot commands, as clap sees them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Learn multiprocessing and multithreading by watching real processes and threads.
+///
+/// With no command, opens the interactive course. When standard input is not
+/// a terminal, reads REPL commands from it line by line, as a script.
+#[derive(Debug, Parser)]
+#[command(name = "mptutor", version, about, long_about = None)]
+pub struct Cli {
+    /// Load the course in DIR (the folder holding course.toml) instead of the built-in one.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub lessons: Option<PathBuf>,
+
+    /// Render for N columns instead of the terminal's width (100 when not a terminal).
+    #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(40..=1000))]
+    pub width: Option<u16>,
+
+    /// When to use colour; `auto` means only on a terminal and without NO_COLOR.
+    #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the lessons of the course.
+    List,
+    /// Print a lesson (or one step of it) and exit.
+    Show {
+        /// Lesson id (`q3`) or number (`3`).
+        lesson: String,
+        /// Only this step, counting from 1.
+        #[arg(long, value_name = "N")]
+        step: Option<usize>,
+        /// Include the instructor's notes.
+        #[arg(long)]
+        notes: bool,
+    },
+    /// Run a lesson's demo, with optional parameters such as workers=8.
+    Run {
+        /// Lesson id (`q6`) or number.
+        lesson: String,
+        /// Demo parameters as key=value.
+        #[arg(value_name = "KEY=VALUE")]
+        params: Vec<String>,
+    },
+    /// Check a course folder and report every problem; exit 1 if there are any.
+    Check {
+        /// The folder holding course.toml (default: --lessons, else the built-in course).
+        dir: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,185 @@
+//! The TOML inside ```` ```demo ```` and ```` ```quiz ```` blocks.
+//!
+//! Both are checked completely here (demo names against the catalogue,
+//! parameters against their ranges, quiz answers against the choices), so
+//! the rest of mptutor can trust a loaded course.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::diagnostic::Diagnostic;
+use super::model::{DemoBlock, Quiz};
+use crate::demo::{DemoParams, demo_names, find_demo};
+use crate::suggest::did_you_mean;
+
+/// Where a block's TOML sits in its file, for reporting positions.
+pub struct BlockSource<'a> {
+    pub path: &'a str,
+    /// The whole file.
+    pub file: &'a str,
+    /// The block's text between its fences.
+    pub content: &'a str,
+    /// Byte offset of `content` in `file`.
+    pub content_offset: usize,
+    /// Byte offset of the opening fence in `file`.
+    pub fence_offset: usize,
+    /// 1-based line of the opening fence.
+    pub line: usize,
+}
+
+impl BlockSource<'_> {
+    /// A problem at `span` of the block's content.
+    fn error_at(
+        &self,
+        span: Option<std::ops::Range<usize>>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        match span {
+            Some(span) => Diagnostic::at(
+                self.path,
+                self.file,
+                self.content_offset + span.start,
+                message,
+            ),
+            None => self.error_at_fence(message),
+        }
+    }
+
+    fn error_at_fence(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(self.path, self.file, self.fence_offset, message)
+    }
+
+    fn toml_error(&self, kind: &str, error: &toml::de::Error) -> Diagnostic {
+        self.error_at(
+            error.span(),
+            format!("bad TOML in {kind} block: {}", error.message().trim_end()),
+        )
+    }
+}
+
+/// Parses a demo block: `name` plus the demo's parameters.
+pub fn parse_demo(source: &BlockSource) -> Result<DemoBlock, Vec<Diagnostic>> {
+    let content = source.content;
+    let table: BTreeMap<String, Spanned<toml::Value>> =
+        toml::from_str(content).map_err(|error| vec![source.toml_error("demo", &error)])?;
+    let Some(name) = table.get("name") else {
+        return Err(vec![source.error_at_fence(format!(
+            "demo block has no `name`; add e.g. `name = \"print-numbers\"` (demos: {})",
+            demo_names().collect::<Vec<_>>().join(", ")
+        ))]);
+    };
+    let Some(name_text) = name.get_ref().as_str() else {
+        return Err(vec![
+            source.error_at(Some(name.span()), "demo `name` must be a string"),
+        ]);
+    };
+    let Some(demo) = find_demo(name_text) else {
+        let hint = did_you_mean(name_text, demo_names())
+            .map(|near| format!(" (did you mean `{near}`?)"))
+            .unwrap_or_default();
+        return Err(vec![source.error_at(
+            Some(name.span()),
+            format!(
+                "unknown demo `{name_text}`{hint}; built-in demos are {}",
+                demo_names().collect::<Vec<_>>().join(", ")
+            ),
+        )]);
+    };
+    let mut params = DemoParams::default();
+    let mut problems = Vec::new();
+    for (key, value) in table.iter().filter(|(key, _)| *key != "name") {
+        // The value's span is the best position toml gives for a key; report
+        // at the start of its line so the caret sits under the key.
+        let line_start = content[..value.span().start]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let key_offset =
+            line_start + content[line_start..].len() - content[line_start..].trim_start().len();
+        match demo.param(key) {
+            None => problems
+                .push(source.error_at(Some(key_offset..key_offset), demo.unknown_param(key).0)),
+            Some(spec) => match spec.from_toml(value.get_ref()) {
+                Ok(checked) => params.set(spec.name, checked),
+                Err(error) => problems.push(source.error_at(Some(value.span()), error.0)),
+            },
+        }
+    }
+    if problems.is_empty() {
+        Ok(DemoBlock {
+            demo,
+            params,
+            line: source.line,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The keys a quiz block may hold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuizToml {
+    /// The question, one or two sentences.
+    question: Option<String>,
+    /// The possible answers, at least two.
+    choices: Option<Spanned<Vec<String>>>,
+    /// The number of the right choice, counting from 1.
+    answer: Option<Spanned<i64>>,
+    /// Why the right answer is right; shown after every answer.
+    explain: Option<String>,
+}
+
+/// Parses a quiz block.
+pub fn parse_quiz(source: &BlockSource) -> Result<Quiz, Vec<Diagnostic>> {
+    let quiz: QuizToml =
+        toml::from_str(source.content).map_err(|error| vec![source.toml_error("quiz", &error)])?;
+    let missing: Vec<&str> = [
+        ("question", quiz.question.is_none()),
+        ("choices", quiz.choices.is_none()),
+        ("answer", quiz.answer.is_none()),
+        ("explain", quiz.explain.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(key, is_missing)| is_missing.then_some(key))
+    .collect();
+    let (Some(question), Some(choices), Some(answer), Some(explain)) =
+        (quiz.question, quiz.choices, quiz.answer, quiz.explain)
+    else {
+        return Err(vec![source.error_at_fence(format!(
+            "quiz block is missing {}; a quiz needs question, choices, answer and explain",
+            missing.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")
+        ))]);
+    };
+    let choices_span = choices.span();
+    let choices = choices.into_inner();
+    if choices.len() < 2 {
+        return Err(vec![source.error_at(
+            Some(choices_span),
+            format!(
+                "a quiz needs at least two `choices`, this one has {}",
+                choices.len()
+            ),
+        )]);
+    }
+    let answer_span = answer.span();
+    let answer = *answer.get_ref();
+    match usize::try_from(answer) {
+        Ok(answer) if (1..=choices.len()).contains(&answer) => Ok(Quiz {
+            question,
+            choices,
+            answer,
+            explain,
+            line: source.line,
+        }),
+        _ => Err(vec![source.error_at(
+            Some(answer_span),
+            format!(
+                "quiz `answer` is {answer} but there are {} choices; give the number of the right one, from 1 to {}",
+                choices.len(),
+                choices.len()
+            ),
+        )]),
+    }
+}

@@ -1,0 +1,142 @@
+//! Problems found while loading a course, reported as `path:line:col: message`
+//! with the offending line quoted, the way compilers do, so an editor can jump
+//! to them and a teacher sees the mistake without opening the file.
+
+use std::fmt;
+use std::ops::Range;
+
+/// One problem in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file as the user would name it (`lessons/q3.md`).
+    pub path: String,
+    /// 1-based line and column (in characters); `None` for problems with a
+    /// whole file, such as one that cannot be read.
+    pub position: Option<(usize, usize)>,
+    pub message: String,
+    /// The text of the offending line, quoted under the message.
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    /// A problem at byte `offset` of `text` (the whole file).
+    pub fn at(path: &str, text: &str, offset: usize, message: impl Into<String>) -> Self {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        let line = text[..offset].matches('\n').count() + 1;
+        let col = text[line_start..offset].chars().count() + 1;
+        Diagnostic {
+            path: path.to_string(),
+            position: Some((line, col)),
+            message: message.into(),
+            source_line: Some(
+                text[line_start..line_end]
+                    .trim_end_matches('\r')
+                    .to_string(),
+            ),
+        }
+    }
+
+    /// A problem at the start of a span, or of the file when there is none.
+    pub fn at_span(
+        path: &str,
+        text: &str,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::at(path, text, span.map_or(0, |span| span.start), message)
+    }
+
+    /// A problem with a whole file.
+    pub fn file(path: &str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            path: path.to_string(),
+            position: None,
+            message: message.into(),
+            source_line: None,
+        }
+    }
+
+    pub fn line(&self) -> Option<usize> {
+        self.position.map(|(line, _)| line)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, col)) => write!(f, "{}:{line}:{col}: {}", self.path, self.message)?,
+            None => write!(f, "{}: {}", self.path, self.message)?,
+        }
+        if let (Some((line, col)), Some(source)) = (self.position, &self.source_line) {
+            let number = line.to_string();
+            let pad = " ".repeat(number.len());
+            // Tabs would shift the caret; show them as single spaces.
+            let shown: String = source
+                .chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
+            write!(
+                f,
+                "\n {number} | {shown}\n {pad} | {}^",
+                " ".repeat(col - 1)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in a course; loading fails when there is at least one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseErrors {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for CourseErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for diagnostic in &self.diagnostics {
+            writeln!(f, "{diagnostic}")?;
+        }
+        let count = self.diagnostics.len();
+        write!(
+            f,
+            "{count} problem{} found; fix {} and run `mptutor check` again",
+            if count == 1 { "" } else { "s" },
+            if count == 1 { "it" } else { "them" }
+        )
+    }
+}
+
+impl std::error::Error for CourseErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn position_counts_lines_and_characters_from_one() {
+        let text = "first\nsé cond line\nthird";
+        let offset = text.find("cond").unwrap_or(0);
+        let diagnostic = Diagnostic::at("x.md", text, offset, "bad");
+        assert_eq!(diagnostic.position, Some((2, 4)));
+        assert_eq!(diagnostic.source_line.as_deref(), Some("sé cond line"));
+        assert_eq!(
+            diagnostic.to_string(),
+            "x.md:2:4: bad\n 2 | sé cond line\n   |    ^"
+        );
+    }
+
+    #[test]
+    fn offset_past_the_end_points_at_the_last_line() {
+        let diagnostic = Diagnostic::at("x.md", "a\nb", 99, "bad");
+        assert_eq!(diagnostic.position, Some((2, 2)));
+    }
+}

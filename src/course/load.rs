@@ -1,0 +1,299 @@
+//! Finding and reading a course: the built-in one embedded in the binary, or
+//! a folder on disk. Both go through the same checks, so `mptutor check`
+//! judges a teacher's course exactly as the REPL will load it.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::diagnostic::{CourseErrors, Diagnostic};
+use super::lesson_file::{id_offset, parse_lesson};
+use super::model::{Course, CourseOrigin, Lesson};
+
+/// The course folder of this repository, embedded at build time so that
+/// `mptutor` works from any directory.
+static BUILT_IN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
+
+/// The `format_version` this mptutor reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The keys `course.toml` may hold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CourseToml {
+    /// Version of the lesson format; 1 today.
+    format_version: Option<Spanned<i64>>,
+    /// The course's title, shown by `list` and at start-up.
+    title: Option<Spanned<String>>,
+    /// Lesson files relative to the folder, in teaching order.
+    lessons: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// Why a listed file could not be read.
+enum ReadProblem {
+    Missing,
+    Outside,
+    Other(String),
+}
+
+/// A course folder: the embedded one or one on disk.
+trait CourseFiles {
+    /// How a file in the folder is named in messages.
+    fn display(&self, relative: &str) -> String;
+    fn read(&self, relative: &str) -> Result<Vec<u8>, ReadProblem>;
+    fn origin(&self) -> CourseOrigin;
+}
+
+struct BuiltIn;
+
+impl CourseFiles for BuiltIn {
+    fn display(&self, relative: &str) -> String {
+        format!("lessons/{relative}")
+    }
+
+    fn read(&self, relative: &str) -> Result<Vec<u8>, ReadProblem> {
+        if escapes(Path::new(relative)) {
+            return Err(ReadProblem::Outside);
+        }
+        BUILT_IN
+            .get_file(relative)
+            .map(|file| file.contents().to_vec())
+            .ok_or(ReadProblem::Missing)
+    }
+
+    fn origin(&self) -> CourseOrigin {
+        CourseOrigin::BuiltIn
+    }
+}
+
+struct Folder(PathBuf);
+
+impl CourseFiles for Folder {
+    fn display(&self, relative: &str) -> String {
+        self.0.join(relative).display().to_string()
+    }
+
+    fn read(&self, relative: &str) -> Result<Vec<u8>, ReadProblem> {
+        if escapes(Path::new(relative)) {
+            return Err(ReadProblem::Outside);
+        }
+        let path = self.0.join(relative);
+        // A symbolic link may still lead out of the folder.
+        if let (Ok(root), Ok(target)) = (self.0.canonicalize(), path.canonicalize())
+            && !target.starts_with(root)
+        {
+            return Err(ReadProblem::Outside);
+        }
+        if path.is_dir() {
+            return Err(ReadProblem::Other(
+                "is a folder, not a lesson file".to_string(),
+            ));
+        }
+        std::fs::read(&path).map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => ReadProblem::Missing,
+            _ => ReadProblem::Other(error.to_string()),
+        })
+    }
+
+    fn origin(&self) -> CourseOrigin {
+        CourseOrigin::Dir(self.0.clone())
+    }
+}
+
+/// True when a relative path could leave the folder it is relative to.
+fn escapes(path: &Path) -> bool {
+    path.components()
+        .any(|part| !matches!(part, Component::Normal(_) | Component::CurDir))
+}
+
+/// Loads the course built into the binary.
+pub fn load_builtin() -> Result<Course, CourseErrors> {
+    load(&BuiltIn)
+}
+
+/// Loads the course in `dir` (the folder holding `course.toml`).
+pub fn load_dir(dir: &Path) -> Result<Course, CourseErrors> {
+    if !dir.is_dir() {
+        return Err(CourseErrors {
+            diagnostics: vec![Diagnostic::file(
+                &dir.display().to_string(),
+                "no such folder; give the folder that holds course.toml",
+            )],
+        });
+    }
+    load(&Folder(dir.to_path_buf()))
+}
+
+fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
+    let mut problems = Vec::new();
+    let index_path = files.display("course.toml");
+    let index_bytes = match files.read("course.toml") {
+        Ok(bytes) => bytes,
+        Err(ReadProblem::Missing) => {
+            return Err(CourseErrors {
+                diagnostics: vec![Diagnostic::file(
+                    &index_path,
+                    "not found; a course folder needs a course.toml listing its lessons (see lessons/README.md)",
+                )],
+            });
+        }
+        Err(ReadProblem::Outside | ReadProblem::Other(_)) => {
+            return Err(CourseErrors {
+                diagnostics: vec![Diagnostic::file(&index_path, "cannot be read")],
+            });
+        }
+    };
+    let index_text = match std::str::from_utf8(&index_bytes) {
+        Ok(text) => text,
+        Err(_) => {
+            // Reuse the lesson parser's UTF-8 report, which finds the position.
+            let diagnostics = parse_lesson(&index_path, &index_bytes)
+                .err()
+                .unwrap_or_default();
+            return Err(CourseErrors { diagnostics });
+        }
+    };
+    let index: CourseToml = match toml::from_str(index_text) {
+        Ok(index) => index,
+        Err(error) => {
+            return Err(CourseErrors {
+                diagnostics: vec![Diagnostic::at_span(
+                    &index_path,
+                    index_text,
+                    error.span(),
+                    format!("bad TOML in course.toml: {}", error.message().trim_end()),
+                )],
+            });
+        }
+    };
+    let at_start = |message: &str| Diagnostic::at(&index_path, index_text, 0, message);
+
+    let format_version = match &index.format_version {
+        None => {
+            problems.push(at_start(
+                "course.toml has no `format_version`; add `format_version = 1`",
+            ));
+            FORMAT_VERSION
+        }
+        Some(version) if *version.get_ref() == i64::from(FORMAT_VERSION) => FORMAT_VERSION,
+        Some(version) => {
+            problems.push(Diagnostic::at(
+                &index_path,
+                index_text,
+                version.span().start,
+                format!(
+                    "format_version {} is not one this mptutor reads; it reads version {FORMAT_VERSION}",
+                    version.get_ref()
+                ),
+            ));
+            FORMAT_VERSION
+        }
+    };
+    let title = match index.title {
+        Some(title) if !title.get_ref().trim().is_empty() => title.into_inner().trim().to_string(),
+        Some(title) => {
+            problems.push(Diagnostic::at(
+                &index_path,
+                index_text,
+                title.span().start,
+                "course `title` is empty",
+            ));
+            String::new()
+        }
+        None => {
+            problems.push(at_start("course.toml has no `title`; add `title = \"…\"`"));
+            String::new()
+        }
+    };
+    let listed = match index.lessons {
+        Some(listed) if listed.get_ref().is_empty() => {
+            problems.push(Diagnostic::at(
+                &index_path,
+                index_text,
+                listed.span().start,
+                "`lessons` is empty; list at least one lesson file",
+            ));
+            Vec::new()
+        }
+        Some(listed) => listed.into_inner(),
+        None => {
+            problems.push(at_start(
+                "course.toml has no `lessons`; add `lessons = [\"q1.md\", …]`",
+            ));
+            Vec::new()
+        }
+    };
+
+    let mut lessons: Vec<Lesson> = Vec::new();
+    let mut seen_files: HashMap<String, usize> = HashMap::new();
+    let mut seen_ids: HashMap<String, String> = HashMap::new();
+    for entry in listed {
+        let relative = entry.get_ref().trim().to_string();
+        let at_entry =
+            |message: String| Diagnostic::at(&index_path, index_text, entry.span().start, message);
+        if let Some(line) = seen_files.get(&relative) {
+            problems.push(at_entry(format!(
+                "`{relative}` is listed twice (also on line {line})"
+            )));
+            continue;
+        }
+        seen_files.insert(
+            relative.clone(),
+            index_text[..entry.span().start].matches('\n').count() + 1,
+        );
+        let shown = files.display(&relative);
+        let bytes = match files.read(&relative) {
+            Ok(bytes) => bytes,
+            Err(ReadProblem::Missing) => {
+                problems.push(at_entry(format!(
+                    "`{relative}` is listed but {shown} does not exist"
+                )));
+                continue;
+            }
+            Err(ReadProblem::Outside) => {
+                problems.push(at_entry(format!(
+                    "`{relative}` lies outside the course folder; lesson files must be inside it"
+                )));
+                continue;
+            }
+            Err(ReadProblem::Other(why)) => {
+                problems.push(at_entry(format!("`{relative}` cannot be read: {why}")));
+                continue;
+            }
+        };
+        match parse_lesson(&shown, &bytes) {
+            Ok(lesson) => {
+                let key = lesson.id.to_ascii_lowercase();
+                if let Some(first) = seen_ids.get(&key) {
+                    let text = String::from_utf8_lossy(&bytes);
+                    problems.push(Diagnostic::at(
+                        &shown,
+                        &text,
+                        id_offset(&text),
+                        format!("duplicate id `{}`: {first} already uses it", lesson.id),
+                    ));
+                } else {
+                    seen_ids.insert(key, shown.clone());
+                    lessons.push(lesson);
+                }
+            }
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
+
+    if problems.is_empty() {
+        Ok(Course {
+            title,
+            format_version,
+            origin: files.origin(),
+            lessons,
+        })
+    } else {
+        Err(CourseErrors {
+            diagnostics: problems,
+        })
+    }
+}

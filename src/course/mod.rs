@@ -1,0 +1,25 @@
+//! Lesson files → a typed [`Course`].
+//!
+//! A course is a folder: `course.toml` lists the lesson files in order, and
+//! each lesson is Markdown with TOML front matter between `+++` lines. Each
+//! `## ` heading starts a step; fenced blocks tagged `python`, `demo`, `quiz`
+//! and `note` are interpreted, any other fence is shown as code. The format
+//! is documented for teachers in `lessons/README.md`.
+//!
+//! Loading never stops at the first problem: every problem in every file is
+//! collected as a [`Diagnostic`] (`path:line:col: message`, with the line
+//! quoted), so a teacher fixes a course in one pass.
+
+mod blocks;
+mod diagnostic;
+mod front_matter;
+mod lesson_file;
+mod load;
+mod model;
+
+pub use diagnostic::{CourseErrors, Diagnostic};
+pub use lesson_file::{RESERVED_IDS, parse_lesson};
+pub use load::{FORMAT_VERSION, load_builtin, load_dir};
+pub use model::{
+    Block, CodeBlock, Course, CourseOrigin, DemoBlock, Lesson, LessonIndex, Quiz, Step,
+};

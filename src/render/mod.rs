@@ -1,0 +1,81 @@
+//! Course content → Strings for a terminal.
+//!
+//! Every renderer here takes a [`RenderOptions`] and returns a `String`; none
+//! of them prints, reads the terminal or looks at the environment. The front
+//! end decides the width and whether colour is on, once, and the same calls
+//! serve the REPL, the one-shot commands and the snapshot tests.
+//!
+//! Two promises hold for every output, because the REPL and the tests rely on
+//! them:
+//! - no line is wider than [`RenderOptions::width`] (measured ignoring ANSI
+//!   escapes; widths below [`MIN_WIDTH`] are treated as [`MIN_WIDTH`]);
+//! - with `color: false` there is not a single escape code, so the text can
+//!   be piped, diffed and snapshotted; with `color: true` every line closes
+//!   its own styles, so lines can be laid side by side without colour
+//!   bleeding from one column into the next.
+//!
+//! The pieces, one idea per file: [`style`] (what each kind of text looks
+//! like), `ansi` (measuring and fixing up styled lines), [`markdown`],
+//! [`code`] (numbered, highlighted panels), [`table`], [`columns`]
+//! (side-by-side layout), and the course views in `lesson`, `course_list`,
+//! `quiz` and `demo`.
+
+mod ansi;
+pub mod code;
+pub mod columns;
+mod course_list;
+mod demo;
+mod highlight;
+mod lesson;
+pub mod markdown;
+mod markdown_tree;
+mod quiz;
+pub mod style;
+pub mod table;
+
+#[cfg(test)]
+mod snapshot_tests;
+#[cfg(test)]
+mod test_course;
+
+pub use code::{render_code, render_code_titled};
+pub use columns::{SIDE_BY_SIDE_MIN, beside_or_stacked, side_by_side, split_columns};
+pub use course_list::render_course_list;
+pub use demo::render_demo_info;
+pub use lesson::{render_lesson, render_step};
+pub use markdown::render_markdown;
+pub use quiz::{render_quiz_feedback, render_quiz_question};
+pub use style::Styles;
+pub use table::render_table;
+
+/// The narrowest layout the renderers produce; anything smaller is treated
+/// as this, so a tiny or mis-measured terminal gives slightly too-wide lines
+/// rather than a panic or one word per line.
+pub const MIN_WIDTH: usize = 40;
+
+/// How to render: decided once by the front end.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    /// Total columns available (terminal width, `--width N`, or 100).
+    pub width: usize,
+    /// Style with ANSI escapes; when false the output has none at all.
+    pub color: bool,
+    /// Show the instructor's ```` ```note ```` blocks.
+    pub show_notes: bool,
+}
+
+impl RenderOptions {
+    /// Plain text at `width`: no colour, no notes. Handy for tests and pipes.
+    pub fn plain(width: usize) -> Self {
+        RenderOptions {
+            width,
+            color: false,
+            show_notes: false,
+        }
+    }
+
+    /// The width actually laid out: `width`, but never below [`MIN_WIDTH`].
+    pub fn columns(&self) -> usize {
+        self.width.max(MIN_WIDTH)
+    }
+}

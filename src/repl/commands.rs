@@ -1,0 +1,273 @@
+//! The REPL's commands: their names, what they take, their help, and
+//! turning a typed line into a [`Command`].
+
+use crate::suggest::did_you_mean;
+
+/// A command the student typed, with its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help(Option<String>),
+    List,
+    Open(String),
+    Next,
+    Back,
+    /// `show`, or `show notes` for the instructor's notes too.
+    Show {
+        notes: bool,
+    },
+    Step(String),
+    Run(Vec<String>),
+    Code,
+    Quiz,
+    Compare(Option<String>),
+    Progress,
+    Quit,
+}
+
+/// One entry of the command table.
+pub struct CommandInfo {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    /// Arguments, as shown in help (`<lesson>`).
+    pub args: &'static str,
+    pub summary: &'static str,
+    /// Longer help for `help <command>`.
+    pub details: &'static str,
+}
+
+pub const COMMANDS: &[CommandInfo] = &[
+    CommandInfo {
+        name: "help",
+        aliases: &["?"],
+        args: "[command]",
+        summary: "list the commands, or explain one",
+        details: "`help` lists every command; `help run` explains one in detail.",
+    },
+    CommandInfo {
+        name: "list",
+        aliases: &["ls"],
+        args: "",
+        summary: "list the lessons of the course",
+        details: "Shows every lesson with its id, title, number of steps and summary. The open lesson is marked.",
+    },
+    CommandInfo {
+        name: "open",
+        aliases: &[],
+        args: "<lesson>",
+        summary: "open a lesson at its first step (`q3` alone works too)",
+        details: "`open q3` opens lesson q3 at step 1. Typing a lesson id on its own does the same, \
+                  and so does its number: `open 3`.",
+    },
+    CommandInfo {
+        name: "next",
+        aliases: &["n"],
+        args: "",
+        summary: "go to the next step (or just press Enter)",
+        details: "Moves to the next step. At the last step of a lesson, `next` opens the next lesson. \
+                  An empty line does the same as `next`.",
+    },
+    CommandInfo {
+        name: "back",
+        aliases: &["b", "prev"],
+        args: "",
+        summary: "go back one step",
+        details: "Moves to the previous step of the open lesson.",
+    },
+    CommandInfo {
+        name: "show",
+        aliases: &[],
+        args: "[notes]",
+        summary: "show the current step again (`show notes` adds the instructor's notes)",
+        details: "Redraws the current step at the terminal's width. `show notes` also shows the notes \
+                  the lesson keeps for whoever teaches it.",
+    },
+    CommandInfo {
+        name: "step",
+        aliases: &[],
+        args: "<n>",
+        summary: "jump to step n of the open lesson",
+        details: "`step 3` shows the third step of the open lesson.",
+    },
+    CommandInfo {
+        name: "run",
+        aliases: &["r"],
+        args: "[key=value …]",
+        summary: "run the step's demo on real processes or threads",
+        details: "Runs the demo of the current step (or the lesson's first demo), with the lesson's \
+                  parameters; `run workers=8 start=spawn` changes some for this run. Tab completes \
+                  parameter names.",
+    },
+    CommandInfo {
+        name: "code",
+        aliases: &["c"],
+        args: "",
+        summary: "show the step's Python example on its own",
+        details: "Shows the Python example of the current step, or the nearest one before it.",
+    },
+    CommandInfo {
+        name: "quiz",
+        aliases: &["q"],
+        args: "",
+        summary: "answer the lesson's questions",
+        details: "Asks the open lesson's questions one at a time. Answer with the number or letter of \
+                  a choice; `stop` leaves the quiz.",
+    },
+    CommandInfo {
+        name: "compare",
+        aliases: &[],
+        args: "[row]",
+        summary: "the processes-vs-threads table, measured on this machine",
+        details: "Shows the course's comparison of processes and threads; `compare memory` picks one row.",
+    },
+    CommandInfo {
+        name: "progress",
+        aliases: &[],
+        args: "",
+        summary: "what you have seen and answered",
+        details: "A table of lessons with the steps you have seen and your quiz score.",
+    },
+    CommandInfo {
+        name: "quit",
+        aliases: &["exit"],
+        args: "",
+        summary: "leave mptutor (Ctrl-D does too)",
+        details: "Leaves mptutor. Ctrl-D at an empty prompt does the same; Ctrl-C only clears the line.",
+    },
+];
+
+/// Every name and alias a command answers to.
+pub fn command_words() -> impl Iterator<Item = &'static str> {
+    COMMANDS
+        .iter()
+        .flat_map(|info| std::iter::once(info.name).chain(info.aliases.iter().copied()))
+}
+
+/// The command table entry for a name or alias.
+pub fn find_command(word: &str) -> Option<&'static CommandInfo> {
+    let word = word.to_ascii_lowercase();
+    COMMANDS
+        .iter()
+        .find(|info| info.name == word || info.aliases.contains(&word.as_str()))
+}
+
+/// Why a line is not a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// The first word is no command; maybe a lesson id (the caller checks).
+    Unknown {
+        word: String,
+        suggestion: Option<&'static str>,
+    },
+    /// A command given the wrong arguments; the message says what it takes.
+    Usage(String),
+}
+
+/// Turns a typed line into a command. An empty line means `next`.
+pub fn parse(line: &str) -> Result<Command, ParseError> {
+    let mut words = line.split_whitespace();
+    let Some(first) = words.next() else {
+        return Ok(Command::Next);
+    };
+    let rest: Vec<String> = words.map(str::to_string).collect();
+    let Some(info) = find_command(first) else {
+        return Err(ParseError::Unknown {
+            word: first.to_string(),
+            suggestion: did_you_mean(first, command_words()),
+        });
+    };
+    let no_args = |command: Command| {
+        if rest.is_empty() {
+            Ok(command)
+        } else {
+            Err(ParseError::Usage(format!(
+                "`{}` takes no arguments",
+                info.name
+            )))
+        }
+    };
+    let one_arg = |make: fn(String) -> Command| match rest.as_slice() {
+        [arg] => Ok(make(arg.clone())),
+        _ => Err(ParseError::Usage(format!(
+            "usage: {} {}",
+            info.name, info.args
+        ))),
+    };
+    let optional_arg = |make: fn(Option<String>) -> Command| match rest.as_slice() {
+        [] => Ok(make(None)),
+        [arg] => Ok(make(Some(arg.clone()))),
+        _ => Err(ParseError::Usage(format!(
+            "usage: {} {}",
+            info.name, info.args
+        ))),
+    };
+    match info.name {
+        "help" => optional_arg(Command::Help),
+        "list" => no_args(Command::List),
+        "open" => one_arg(Command::Open),
+        "next" => no_args(Command::Next),
+        "back" => no_args(Command::Back),
+        "show" => match rest.as_slice() {
+            [] => Ok(Command::Show { notes: false }),
+            [word] if word.eq_ignore_ascii_case("notes") => Ok(Command::Show { notes: true }),
+            _ => Err(ParseError::Usage("usage: show [notes]".to_string())),
+        },
+        "step" => one_arg(Command::Step),
+        "run" => Ok(Command::Run(rest)),
+        "code" => no_args(Command::Code),
+        "quiz" => no_args(Command::Quiz),
+        "compare" => optional_arg(Command::Compare),
+        "progress" => no_args(Command::Progress),
+        _ => no_args(Command::Quit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_line_means_next() {
+        assert_eq!(parse("   "), Ok(Command::Next));
+    }
+
+    #[test]
+    fn aliases_and_case_are_accepted() {
+        assert_eq!(parse("EXIT"), Ok(Command::Quit));
+        assert_eq!(parse("n"), Ok(Command::Next));
+        assert_eq!(parse("open q3"), Ok(Command::Open("q3".to_string())));
+    }
+
+    #[test]
+    fn typo_gets_a_suggestion() {
+        assert_eq!(
+            parse("nxet"),
+            Err(ParseError::Unknown {
+                word: "nxet".to_string(),
+                suggestion: Some("next")
+            })
+        );
+    }
+
+    #[test]
+    fn wrong_arguments_say_the_usage() {
+        assert_eq!(
+            parse("open"),
+            Err(ParseError::Usage("usage: open <lesson>".to_string()))
+        );
+        assert_eq!(
+            parse("list all"),
+            Err(ParseError::Usage("`list` takes no arguments".to_string()))
+        );
+    }
+
+    #[test]
+    fn every_parsed_command_is_in_the_table() {
+        for info in COMMANDS {
+            let line = match info.name {
+                "open" | "step" => format!("{} 1", info.name),
+                name => name.to_string(),
+            };
+            assert!(parse(&line).is_ok(), "{line}");
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The one-shot commands and the script mode, run as a user runs them.
+
+use std::io::Write;
+use std::process::{Output, Stdio};
+
+use crate::support::{TempCourse, lesson, mptutor};
+
+/// Runs mptutor with `args`, feeding `stdin`; stdout is a pipe, not a terminal.
+fn run(args: &[&str], stdin: &str) -> Output {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let mut child = mptutor(home.path())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mptutor");
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for mptutor")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn list_shows_every_lesson_without_escape_codes_when_piped() {
+    let output = run(&["list"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for id in ["q1", "q2", "q3", "q4", "q5", "q6"] {
+        assert!(text.contains(id), "{id} missing from:\n{text}");
+    }
+    assert!(!text.contains('\x1b'), "escape codes in piped output");
+}
+
+#[test]
+fn show_prints_one_step_and_respects_the_width() {
+    let output = run(&["show", "q3", "--step", "2", "--width", "80"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("q3"), "{text}");
+    assert!(text.contains("2/"), "step number missing:\n{text}");
+    for line in text.lines() {
+        assert!(
+            console::measure_text_width(line) <= 80,
+            "line too wide: {line:?}"
+        );
+    }
+}
+
+#[test]
+fn show_of_an_unknown_lesson_suggests_one_and_fails() {
+    let output = run(&["show", "q33"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no lesson `q33`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn colour_always_styles_the_output_and_never_does_not() {
+    let coloured = stdout(&run(
+        &["--color", "always", "show", "q1", "--step", "1"],
+        "",
+    ));
+    assert!(coloured.contains('\x1b'));
+    let plain = stdout(&run(&["--color", "never", "show", "q1", "--step", "1"], ""));
+    assert!(!plain.contains('\x1b'));
+}
+
+#[test]
+fn check_passes_the_built_in_course() {
+    let output = run(&["check"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("no problems found"));
+}
+
+#[test]
+fn check_reports_problems_with_positions_and_exits_1() {
+    let course = TempCourse::new(&[("a.md", "## no front matter\n"), ("b.md", &lesson("b"))]);
+    let dir = course.path().display().to_string();
+    let output = run(&["check", &dir], "");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!(
+            "{}:1:1: missing front matter",
+            course.shown("a.md")
+        )),
+        "{text}"
+    );
+    assert!(text.contains("1 problem found"), "{text}");
+}
+
+#[test]
+fn lessons_flag_loads_another_course() {
+    let course = TempCourse::new(&[("a.md", &lesson("intro"))]);
+    let dir = course.path().display().to_string();
+    let output = run(&["--lessons", &dir, "list"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("intro"));
+    assert!(!stdout(&output).contains("q1"));
+}
+
+#[test]
+fn run_checks_parameters_and_says_plainly_that_demos_are_not_built() {
+    let output = run(&["run", "q6", "workers=100"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("`workers` must be a whole number from 1 to 64, not 100"));
+
+    let output = run(&["run", "q6", "repeat=3"], "");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("print-numbers"), "{text}");
+    assert!(text.contains("not built yet"), "{text}");
+}
+
+#[test]
+fn a_piped_script_runs_commands_without_prompts_or_escapes() {
+    let output = run(&[], "open q3\nnext\nquit\nlist\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("1/"), "first step missing:\n{text}");
+    assert!(text.contains("2/"), "second step missing:\n{text}");
+    assert!(
+        !text.contains("mptutor q3"),
+        "a prompt was printed:\n{text}"
+    );
+    assert!(!text.contains('\x1b'));
+    // `quit` ends the script: `list` after it does not run.
+    assert!(!text.contains("q6"), "commands after quit ran:\n{text}");
+}
+
+#[test]
+fn a_script_reports_bad_lines_with_their_number_and_fails() {
+    let output = run(&[], "open q1\nnxet\nnext\n");
+    assert_eq!(output.status.code(), Some(1));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("<stdin>:2: Unknown command `nxet`. Did you mean `next`?"),
+        "{errors}"
+    );
+    assert!(stdout(&output).contains("2/"), "later lines still run");
+}
+
+#[test]
+fn a_script_can_take_a_quiz() {
+    let output = run(&[], "open q1\nquiz\n1\nb\nstop\n");
+    let text = stdout(&output);
+    assert!(text.contains("Question 1 of"), "{text}");
+    assert!(text.contains("Question 2 of"), "{text}");
+    assert!(text.contains("Quiz stopped"), "{text}");
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let mut child = mptutor(home.path())
+        .args(["show", "q2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mptutor");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait for mptutor");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+}

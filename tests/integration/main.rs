@@ -1,0 +1,7 @@
+//! mptutor's integration tests, one binary with a module per area.
+
+mod cli;
+mod course_errors;
+mod repl_pty;
+mod snapshots;
+mod support;

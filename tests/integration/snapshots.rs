@@ -1,0 +1,19 @@
+//! What a student sees: every lesson rendered by `show`, at 100 columns
+//! without colour, kept as snapshots so any change to it is reviewed.
+
+use mptutor::course::load_builtin;
+use mptutor::render::{RenderOptions, render_lesson};
+
+#[test]
+fn every_lesson_renders_as_recorded() {
+    let course = load_builtin().unwrap_or_else(|errors| panic!("{errors}"));
+    let options = RenderOptions {
+        width: 100,
+        color: false,
+        show_notes: false,
+    };
+    for lesson in &course.lessons {
+        let text = render_lesson(lesson, &options);
+        insta::assert_snapshot!(format!("show_{}", lesson.id), text);
+    }
+}

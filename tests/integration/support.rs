@@ -1,0 +1,85 @@
+//! Shared helpers: temporary course folders and a clean `mptutor` command.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+/// A course folder in a temporary directory, deleted when dropped.
+pub struct TempCourse {
+    pub dir: TempDir,
+}
+
+impl TempCourse {
+    /// A folder whose course.toml lists `files` in order, holding `files`.
+    pub fn new(files: &[(&str, &str)]) -> Self {
+        let listed: Vec<String> = files
+            .iter()
+            .map(|(name, _)| format!("\"{name}\""))
+            .collect();
+        let index = format!(
+            "format_version = 1\ntitle = \"Test course\"\nlessons = [{}]\n",
+            listed.join(", ")
+        );
+        Self::with_index(&index, files)
+    }
+
+    /// A folder with the given course.toml text and files.
+    pub fn with_index(index: &str, files: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::write(dir.path().join("course.toml"), index).expect("write course.toml");
+        for (name, text) in files {
+            write_file(&dir.path().join(name), text.as_bytes());
+        }
+        TempCourse { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The path of a file in the course, as mptutor names it in messages.
+    pub fn shown(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    /// Every problem mptutor reports for this course.
+    pub fn problems(&self) -> Vec<mptutor::course::Diagnostic> {
+        match mptutor::course::load_dir(self.path()) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.diagnostics,
+        }
+    }
+}
+
+pub fn write_file(path: &Path, bytes: &[u8]) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create folder");
+    }
+    std::fs::write(path, bytes).expect("write file");
+}
+
+/// A minimal valid lesson with the given id.
+pub fn lesson(id: &str) -> String {
+    format!(
+        "+++\nid = \"{id}\"\ntitle = \"Lesson {id}\"\nsummary = \"A test lesson.\"\n+++\n\n## First step\n\nSome prose.\n"
+    )
+}
+
+/// The built binary, with an environment that does not depend on who runs
+/// the tests: no colour variables, history in a private data directory.
+pub fn mptutor(data_home: &Path) -> Command {
+    let mut command = Command::new(binary());
+    command
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("XDG_DATA_HOME", data_home)
+        .env("HOME", data_home)
+        .env("TERM", "xterm-256color");
+    command
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mptutor"))
+}
