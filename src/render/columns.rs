@@ -32,11 +32,13 @@ pub fn split_columns(width: usize) -> Option<(usize, usize)> {
 }
 
 /// Lays `left` and `right` side by side: line *n* of each on row *n*, the
-/// left padded to `left_width` columns and followed by `gap` spaces. Each left
-/// line is closed with a reset first, so its colour never runs into the
-/// padding or the right column.
+/// left padded to `left_width` columns and followed by `gap` spaces. Every
+/// line of each side closes its own styles first, so colour never runs into
+/// the padding, across the gap, or into the next row.
 pub fn side_by_side(left: &str, right: &str, left_width: usize, gap: usize) -> String {
-    let left = balance_lines(left);
+    // Both sides: an open style at the end of a right line would otherwise
+    // carry over into the next row's left column.
+    let (left, right) = (balance_lines(left), balance_lines(right));
     let left_lines: Vec<&str> = left.lines().collect();
     let right_lines: Vec<&str> = right.lines().collect();
     let rows = left_lines.len().max(right_lines.len());
@@ -118,6 +120,13 @@ mod tests {
         let lines: Vec<&str> = joined.lines().collect();
         assert_eq!(lines[0], "\x1b[1mbold\x1b[0m   R1");
         assert_eq!(lines[1], "\x1b[1mstill\x1b[0m  R2");
+    }
+
+    #[test]
+    fn colour_on_the_right_does_not_reach_the_next_row() {
+        let joined = side_by_side("a\nb", "\x1b[2mdim\nmore\x1b[0m", 2, 1);
+        let lines: Vec<&str> = joined.lines().collect();
+        assert_eq!(lines[1], "b  \x1b[2mmore\x1b[0m");
     }
 
     #[test]

@@ -110,7 +110,12 @@ fn step_lines(
         .blocks
         .iter()
         .any(|block| explains(block) && !block_is_hidden(block, opts));
-    let has_right = step.blocks.iter().any(shows);
+    // A demo line alone is not worth a column: the prose would be squeezed
+    // beside an empty one. Only code earns the right-hand side.
+    let has_right = step
+        .blocks
+        .iter()
+        .any(|block| matches!(block, Block::Python(_) | Block::Code(_)));
 
     match split_columns(width) {
         Some((left_width, right_width)) if has_left && has_right => {

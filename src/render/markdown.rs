@@ -7,7 +7,7 @@
 //! one blank line, as they would be in print.
 
 use super::RenderOptions;
-use super::ansi::{finish, pad, width};
+use super::ansi::{finish, pad, width as display_width};
 use super::code::code_lines;
 use super::markdown_tree::{Node, parse};
 use super::style::Styles;
@@ -151,21 +151,21 @@ fn nested(width: usize, indent: usize) -> usize {
 
 /// A heading's text, wrapped, and for levels 1 and 2 a rule under it as long
 /// as its longest line.
-pub(crate) fn heading_lines(level: u8, text: &str, width: usize, styles: &Styles) -> Vec<String> {
+fn heading_lines(level: u8, text: &str, width: usize, styles: &Styles) -> Vec<String> {
     let mut lines = wrap(text, width);
     let rule = match level {
         1 => '═',
         2 => '─',
         _ => return lines,
     };
-    let longest = lines.iter().map(|line| width_of(line)).max().unwrap_or(0);
+    let longest = lines
+        .iter()
+        .map(|line| display_width(line))
+        .max()
+        .unwrap_or(0);
     let rule: String = std::iter::repeat_n(rule, longest.clamp(1, width)).collect();
     lines.push(styles.dim(&rule));
     lines
-}
-
-fn width_of(line: &str) -> usize {
-    width(line)
 }
 
 fn list_lines(
@@ -182,7 +182,12 @@ fn list_lines(
             .collect(),
         None => vec![BULLETS[depth % BULLETS.len()].to_string(); items.len()],
     };
-    let marker_width = markers.iter().map(|m| width_of(m)).max().unwrap_or(1) + 1;
+    let marker_width = markers
+        .iter()
+        .map(|marker| display_width(marker))
+        .max()
+        .unwrap_or(1)
+        + 1;
     let mut out = Vec::new();
     for (marker, item) in markers.iter().zip(items) {
         if loose && !out.is_empty() {
@@ -276,7 +281,7 @@ mod tests {
     #[test]
     fn long_words_are_broken_to_fit() {
         let shown = plain(&"x".repeat(100), 40);
-        assert!(shown.lines().all(|line| width(line) <= 40));
+        assert!(shown.lines().all(|line| display_width(line) <= 40));
         assert_eq!(shown.replace('\n', ""), "x".repeat(100));
     }
 

@@ -3,13 +3,14 @@
 //! Laying out a block needs to know its width, and the width of a block in a
 //! list or a quote depends on everything around it, so the events are first
 //! gathered into a tree and laid out afterwards, recursively. Inline markup
-//! is resolved here, while reading: a paragraph's text arrives already styled
-//! (escapes in colour, backticks without), ready to be wrapped.
+//! is resolved while reading (see `markdown_inline`): a paragraph's text
+//! arrives already styled (escapes in colour, backticks without), ready to
+//! be wrapped.
 
 use comfy_table::CellAlignment;
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
-use super::ansi::sanitize;
+use super::markdown_inline::{Inline, Target};
 use super::style::{Span, Styles};
 
 /// A block of Markdown, with its inline text already styled.
@@ -70,33 +71,6 @@ enum Frame {
     },
 }
 
-/// Where the inline text being gathered will go.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Target {
-    Paragraph,
-    /// Text straight inside a list item (a "tight" list has no paragraphs).
-    Implicit,
-    Heading(u8),
-    Cell,
-}
-
-/// A link or image whose text is still arriving.
-struct OpenLink {
-    url: String,
-    /// The link's text without styling, to tell `<https://x>` from `[x](y)`.
-    plain: String,
-    image: bool,
-    /// Byte offset in the inline text where the link's text starts.
-    start: usize,
-}
-
-struct Inline {
-    target: Target,
-    text: String,
-    spans: Vec<Span>,
-    links: Vec<OpenLink>,
-}
-
 struct Builder<'s> {
     styles: &'s Styles,
     /// Never empty: the document's own `Blocks` frame is at the bottom.
@@ -115,12 +89,15 @@ impl Builder<'_> {
                 Some((_, code)) => code.push_str(&text),
                 None => self.push_text(&text),
             },
-            Event::Code(code) => self.push_code(&code),
+            Event::Code(code) => {
+                let styles = self.styles;
+                self.open_inline().push_code(&code, styles);
+            }
             Event::Html(html) | Event::InlineHtml(html) => self.push_text(&html),
             Event::InlineMath(math) | Event::DisplayMath(math) => self.push_text(&math),
             Event::FootnoteReference(name) => self.push_text(&format!("[^{name}]")),
             Event::SoftBreak => self.push_text(" "),
-            Event::HardBreak => self.open_inline().text.push('\n'),
+            Event::HardBreak => self.open_inline().hard_break(),
             Event::TaskListMarker(done) => self.push_text(if done { "[x] " } else { "[ ] " }),
             Event::Rule => {
                 self.flush_implicit();
@@ -180,30 +157,11 @@ impl Builder<'_> {
                 });
             }
             Tag::TableCell => self.begin_inline(Target::Cell, Vec::new()),
-            Tag::Emphasis => self.open_inline().spans.push(Span::Emphasis),
-            Tag::Strong => self.open_inline().spans.push(Span::Strong),
-            Tag::Strikethrough => {
-                let color = self.styles.color();
-                let inline = self.open_inline();
-                inline.spans.push(Span::Strike);
-                if !color {
-                    inline.text.push_str("~~");
-                }
-            }
-            Tag::Link { ref dest_url, .. } | Tag::Image { ref dest_url, .. } => {
-                let image = matches!(tag, Tag::Image { .. });
-                let inline = self.open_inline();
-                if !image {
-                    inline.spans.push(Span::Link);
-                }
-                let start = inline.text.len();
-                inline.links.push(OpenLink {
-                    url: sanitize(dest_url, " "),
-                    plain: String::new(),
-                    image,
-                    start,
-                });
-            }
+            Tag::Emphasis => self.open_span(Span::Emphasis),
+            Tag::Strong => self.open_span(Span::Strong),
+            Tag::Strikethrough => self.open_span(Span::Strike),
+            Tag::Link { dest_url, .. } => self.open_inline().open_link(&dest_url, false),
+            Tag::Image { dest_url, .. } => self.open_inline().open_link(&dest_url, true),
             // Table rows and the head only group cells; footnotes, metadata
             // and the rest are not enabled, and their text (if any) simply
             // joins the surrounding block.
@@ -279,98 +237,37 @@ impl Builder<'_> {
                     });
                 }
             }
-            TagEnd::Emphasis | TagEnd::Strong => self.pop_span(),
-            TagEnd::Strikethrough => {
-                self.pop_span();
-                if !self.styles.color() {
-                    self.open_inline().text.push_str("~~");
-                }
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => {
+                let styles = self.styles;
+                self.open_inline().close(styles);
             }
-            TagEnd::Link | TagEnd::Image => self.close_link(),
+            TagEnd::Link | TagEnd::Image => {
+                let styles = self.styles;
+                self.open_inline().close_link(styles);
+            }
             _ => {}
         }
     }
 
     fn begin_inline(&mut self, target: Target, spans: Vec<Span>) {
-        self.inline = Some(Inline {
-            target,
-            text: String::new(),
-            spans,
-            links: Vec::new(),
-        });
+        self.inline = Some(Inline::new(target, spans));
     }
 
     /// The inline text being gathered, starting an implicit paragraph when
     /// text arrives directly inside a list item.
     fn open_inline(&mut self) -> &mut Inline {
-        self.inline.get_or_insert_with(|| Inline {
-            target: Target::Implicit,
-            text: String::new(),
-            spans: Vec::new(),
-            links: Vec::new(),
-        })
+        self.inline
+            .get_or_insert_with(|| Inline::new(Target::Implicit, Vec::new()))
     }
 
     fn push_text(&mut self, text: &str) {
-        let text = sanitize(text, " ");
-        let styles = *self.styles;
-        let inline = self.open_inline();
-        let painted = styles.paint(&text, &inline.spans);
-        inline.text.push_str(&painted);
-        if let Some(link) = inline.links.last_mut() {
-            link.plain.push_str(&text);
-        }
+        let styles = self.styles;
+        self.open_inline().push_text(text, styles);
     }
 
-    fn push_code(&mut self, code: &str) {
-        let code = sanitize(code, " ");
-        let styles = *self.styles;
-        let inline = self.open_inline();
-        let painted = if styles.color() {
-            let mut spans = inline.spans.clone();
-            spans.push(Span::Code);
-            styles.paint(&code, &spans)
-        } else {
-            format!("`{code}`")
-        };
-        inline.text.push_str(&painted);
-        if let Some(link) = inline.links.last_mut() {
-            link.plain.push_str(&code);
-        }
-    }
-
-    fn pop_span(&mut self) {
-        if let Some(inline) = &mut self.inline {
-            inline.spans.pop();
-        }
-    }
-
-    /// Ends a link as `text (url)`, or just `text` when the text is the URL;
-    /// an image becomes `[image: alt] (url)`.
-    fn close_link(&mut self) {
-        let styles = *self.styles;
-        let Some(inline) = &mut self.inline else {
-            return;
-        };
-        let Some(link) = inline.links.pop() else {
-            return;
-        };
-        if link.image {
-            inline.text.insert_str(link.start, "[image: ");
-            inline.text.push(']');
-        } else {
-            inline.spans.pop();
-        }
-        let bare = link.url.strip_prefix("mailto:").unwrap_or(&link.url);
-        if !link.url.is_empty() && link.plain != link.url && link.plain != bare {
-            inline.text.push(' ');
-            inline
-                .text
-                .push_str(&styles.dim(&format!("({})", link.url)));
-        }
-        if let Some(outer) = inline.links.last_mut() {
-            outer.plain.push_str(&link.plain);
-        }
+    fn open_span(&mut self, span: Span) {
+        let styles = self.styles;
+        self.open_inline().open(span, styles);
     }
 
     fn flush_implicit(&mut self) {

@@ -28,6 +28,7 @@ mod demo;
 mod highlight;
 mod lesson;
 pub mod markdown;
+mod markdown_inline;
 mod markdown_tree;
 mod quiz;
 pub mod style;
