@@ -147,7 +147,7 @@ impl Session {
 
     /// Ctrl-C at the prompt: leaves a quiz; otherwise nothing to undo.
     pub fn interrupt(&mut self) -> Option<Reply> {
-        self.quiz.take().map(|_| Reply::text("Quiz stopped."))
+        self.quiz.take().map(|_| self.say("Quiz stopped."))
     }
 
     /// Runs one typed line.
@@ -157,7 +157,7 @@ impl Session {
         }
         match parse(line) {
             Ok(command) => self.execute(command),
-            Err(ParseError::Usage(message)) => Reply::error(message),
+            Err(ParseError::Usage(message)) => self.fail(message),
             Err(ParseError::Unknown { word, suggestion }) => {
                 let is_only_word = line.split_whitespace().count() == 1;
                 match self.course.find_lesson(&word) {
@@ -169,7 +169,7 @@ impl Session {
                             (None, Some(lesson)) => format!(" Did you mean lesson `{lesson}`?"),
                             (None, None) => String::new(),
                         };
-                        Reply::error(format!(
+                        self.fail(format!(
                             "Unknown command `{word}`.{hint} Type `help` for the commands."
                         ))
                     }
@@ -193,9 +193,7 @@ impl Session {
             Command::Next => self.next(),
             Command::Back => match self.position {
                 None => self.nothing_open(),
-                Some(at) if at.step == 0 => {
-                    Reply::error("This is the first step; `next` moves on.")
-                }
+                Some(at) if at.step == 0 => self.fail("This is the first step; `next` moves on."),
                 Some(at) => self.go_to(at.lesson, at.step - 1),
             },
             Command::Show { notes } => match self.position {
@@ -213,6 +211,16 @@ impl Session {
                 ..Reply::default()
             },
         }
+    }
+
+    /// A short message, wrapped and styled like lesson prose (Markdown).
+    fn say(&self, message: &str) -> Reply {
+        Reply::text(render::render_markdown(message, &self.options))
+    }
+
+    /// A message saying why a command failed.
+    fn fail(&self, message: impl AsRef<str>) -> Reply {
+        Reply::error(render::render_markdown(message.as_ref(), &self.options))
     }
 
     fn render_step(&self, at: Position, notes: bool) -> String {
@@ -240,7 +248,7 @@ impl Session {
             .lessons
             .first()
             .map_or("q1", |lesson| lesson.id.as_str());
-        Reply::error(format!(
+        self.fail(format!(
             "No lesson is open. Type `open {first}` to start, or `list` to see them all."
         ))
     }
@@ -250,7 +258,7 @@ impl Session {
         let hint = did_you_mean(name, ids.iter().copied())
             .map(|near| format!(" Did you mean `{near}`?"))
             .unwrap_or_default();
-        Reply::error(format!(
+        self.fail(format!(
             "There is no lesson `{name}`.{hint} Lessons: {}.",
             ids.join(", ")
         ))
@@ -267,7 +275,7 @@ impl Session {
         if following.0 < self.course.lessons.len() {
             self.go_to(following, 0)
         } else {
-            Reply::text(
+            self.say(
                 "That was the last step of the course. `list` shows every lesson; `quit` leaves.",
             )
         }
@@ -280,7 +288,7 @@ impl Session {
         let count = lesson.steps.len();
         match number.parse::<usize>() {
             Ok(n) if (1..=count).contains(&n) => self.go_to(at.lesson, n - 1),
-            _ => Reply::error(format!(
+            _ => self.fail(format!(
                 "`step` takes a number from 1 to {count}, not `{number}`."
             )),
         }
@@ -291,13 +299,13 @@ impl Session {
             return self.nothing_open();
         };
         let Some(block) = lesson.demo_for_step(at.step) else {
-            return Reply::error(format!("Lesson {} has no demo to run.", lesson.id));
+            return self.fail(format!("Lesson {} has no demo to run.", lesson.id));
         };
         match block
             .demo
             .parse_assignments(assignments.iter().map(String::as_str))
         {
-            Err(error) => Reply::error(error.0),
+            Err(error) => self.fail(error.0),
             Ok(overrides) => Reply::text(demo_not_built(
                 block,
                 &block.params.merged(&overrides),
@@ -312,7 +320,7 @@ impl Session {
         };
         match lesson.python_for_step(at.step) {
             Some(code) => Reply::text(render::render_code(code, &self.options)),
-            None => Reply::error(format!("Lesson {} has no Python example.", lesson.id)),
+            None => self.fail(format!("Lesson {} has no Python example.", lesson.id)),
         }
     }
 
@@ -327,21 +335,23 @@ impl Session {
             })
         });
         let Some((lesson, step)) = found else {
-            return Reply::error("This course has no comparison of processes and threads.");
+            return self.fail("This course has no comparison of processes and threads.");
         };
         if let Some(row) = row {
             let rows = crate::demo::find_demo("compare").and_then(|demo| demo.param("row"));
             if let Some(spec) = rows
                 && let Err(error) = spec.parse_text(row)
             {
-                return Reply::error(error.0);
+                return self.fail(error.0);
             }
         }
         let mut text = render::render_step(lesson, step, &self.options);
-        text.push_str(
-            "\n\nThe \"measured here\" column is not built yet: this version of mptutor does not run \
+        text.push_str("\n\n");
+        text.push_str(&render::render_markdown(
+            "The \"measured here\" column is not built yet: this version of mptutor does not run \
              the comparison experiments, so nothing was measured.",
-        );
+            &self.options,
+        ));
         Reply::text(text)
     }
 
@@ -379,8 +389,12 @@ impl Session {
             })
             .collect();
         format!(
-            "{}\nThis table covers this session only: saving progress between sessions is not built yet.",
-            render::render_table(&header, &rows, &self.options)
+            "{}\n{}",
+            render::render_table(&header, &rows, &self.options),
+            render::render_markdown(
+                "This table covers this session only: saving progress between sessions is not built yet.",
+                &self.options
+            )
         )
     }
 
@@ -407,12 +421,18 @@ impl Session {
             let hint = did_you_mean(topic, COMMANDS.iter().map(|info| info.name))
                 .map(|near| format!(" Did you mean `{near}`?"))
                 .unwrap_or_default();
-            return Reply::error(format!("There is no command `{topic}`.{hint}"));
+            return self.fail(format!("There is no command `{topic}`.{hint}"));
         };
-        let mut text = format!("{} {}\n\n{}", info.name, info.args, info.details);
+        let mut markdown = format!("**{} {}**\n\n{}", info.name, info.args, info.details);
         if !info.aliases.is_empty() {
-            text.push_str(&format!("\nAlso: {}.", info.aliases.join(", ")));
+            let aliases: Vec<String> = info
+                .aliases
+                .iter()
+                .map(|alias| format!("`{alias}`"))
+                .collect();
+            markdown.push_str(&format!(" Also typed as {}.", aliases.join(", ")));
         }
+        let mut text = render::render_markdown(&markdown, &self.options);
         if info.name == "run"
             && let Some((at, lesson)) = self.current_lesson()
             && let Some(block) = lesson.demo_for_step(at.step)
@@ -433,7 +453,7 @@ impl Session {
         };
         let total = lesson.quizzes().count();
         if total == 0 {
-            return Reply::error(format!("Lesson {} has no quiz.", lesson.id));
+            return self.fail(format!("Lesson {} has no quiz.", lesson.id));
         }
         self.quiz = Some(QuizRun {
             lesson: at.lesson,
@@ -465,7 +485,7 @@ impl Session {
             .any(|word| text.eq_ignore_ascii_case(word))
         {
             self.quiz = None;
-            return Reply::text(format!(
+            return self.say(&format!(
                 "Quiz stopped after {} of {} questions.",
                 run.current, run.total
             ));
@@ -478,7 +498,7 @@ impl Session {
         let count = quiz.choices.len();
         let Some(chosen) = choice_number(text, count) else {
             let last_letter = char::from(b'a' + u8::try_from(count.min(26) - 1).unwrap_or(0));
-            return Reply::error(format!(
+            return self.fail(format!(
                 "Answer with a number from 1 to {count} or a letter from a to {last_letter}; `stop` leaves the quiz."
             ));
         };
@@ -496,9 +516,13 @@ impl Session {
             reply.push_str(&self.ask());
         } else {
             self.quiz = None;
-            reply.push_str(&format!(
-                "\n\nQuiz done: {} of {} right. `next` moves on; `quiz` asks again.",
-                run.right, run.total
+            reply.push_str("\n\n");
+            reply.push_str(&render::render_markdown(
+                &format!(
+                    "Quiz done: {} of {} right. `next` moves on; `quiz` asks again.",
+                    run.right, run.total
+                ),
+                &self.options,
             ));
         }
         Reply::text(reply)
@@ -530,10 +554,14 @@ pub fn demo_not_built(
     params: &crate::demo::DemoParams,
     options: &RenderOptions,
 ) -> String {
-    format!(
-        "{}\nLive demos are not built yet: this version of mptutor cannot start the `{}` demo, so nothing was run.",
-        render::render_demo_info(block.demo, params, options),
+    let note = format!(
+        "Live demos are not built yet: this version of mptutor cannot start the `{}` demo, so nothing was run.",
         block.demo.name
+    );
+    format!(
+        "{}\n{}",
+        render::render_demo_info(block.demo, params, options),
+        render::render_markdown(&note, options)
     )
 }
 
