@@ -56,6 +56,15 @@ pub enum Command {
         /// Demo parameters as key=value.
         #[arg(value_name = "KEY=VALUE")]
         params: Vec<String>,
+        /// Print the events as JSON lines, then a result object, instead of the live view.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs one worker of a demo; used by the spawn start method.
+    #[command(hide = true)]
+    Worker {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// Check a course folder and report every problem; exit 1 if there are any.
     Check {

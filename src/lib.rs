@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod course;
 pub mod demo;
+pub mod live_view;
 pub mod oneshot;
 pub mod render;
 pub mod repl;
@@ -44,6 +45,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     let mut err = io::stderr().lock();
 
+    if let Some(Command::Worker { args }) = &cli.command {
+        // A spawned demo worker: no course, no terminal, just the task.
+        let code = demo::worker_main(args);
+        return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+    }
     if let Some(Command::Check { dir }) = &cli.command {
         let result = load_course(dir.as_ref().or(cli.lessons.as_ref()));
         return Ok(exit_code(oneshot::check(&result, &mut out, &mut err)?));
@@ -68,10 +74,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             oneshot::show(&course, &lesson, step, &options, &mut out, &mut err)?
         }
-        Some(Command::Run { lesson, params }) => {
-            oneshot::run(&course, &lesson, &params, &options, &mut out, &mut err)?
-        }
-        Some(Command::Check { .. }) => true,
+        Some(Command::Run {
+            lesson,
+            params,
+            json,
+        }) => oneshot::run(
+            &course, &lesson, &params, json, &options, &mut out, &mut err,
+        )?,
+        Some(Command::Check { .. } | Command::Worker { .. }) => true,
         None if script_mode => {
             let mut session = repl::Session::new(course, options);
             repl::run_script(&mut session, &mut io::stdin().lock(), &mut out, &mut err)?

@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use crate::course::{Course, CourseErrors};
+use crate::live_view::{DemoRequest, run_json, run_live};
 use crate::render::{self, RenderOptions};
-use crate::repl::demo_not_built;
 
 /// `mptutor list`
 pub fn list(course: &Course, options: &RenderOptions, out: &mut dyn Write) -> io::Result<bool> {
@@ -45,11 +45,14 @@ pub fn show(
     Ok(true)
 }
 
-/// `mptutor run <lesson> [key=value …]`
+/// `mptutor run <lesson> [key=value …] [--json]`: the lesson's first demo,
+/// live (or as JSON lines).
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     course: &Course,
     lesson: &str,
     assignments: &[String],
+    json: bool,
     options: &RenderOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -58,28 +61,34 @@ pub fn run(
         return Ok(false);
     };
     let lesson = course.lesson(index);
-    let Some(block) = lesson.demo_for_step(0) else {
+    let Some((step, block)) = lesson.demo_at(0) else {
         writeln!(err, "mptutor: lesson {} has no demo", lesson.id)?;
         return Ok(false);
     };
-    match block
+    let overrides = match block
         .demo
         .parse_assignments(assignments.iter().map(String::as_str))
     {
+        Ok(overrides) => overrides,
         Err(error) => {
             writeln!(err, "mptutor: {error}")?;
-            Ok(false)
+            return Ok(false);
         }
-        Ok(overrides) => {
-            writeln!(
-                out,
-                "{}",
-                demo_not_built(block, &block.params.merged(&overrides), options)
-            )?;
-            // Nothing was run, so the command did not do what was asked.
-            Ok(false)
-        }
+    };
+    let request = DemoRequest {
+        demo: block.demo,
+        params: block.params.merged(&overrides),
+        explanation: lesson.steps[step].prose(),
+    };
+    let outcome = if json {
+        run_json(&request, out)?
+    } else {
+        run_live(&request, out, *options)
+    };
+    if let Err(error) = &outcome {
+        writeln!(err, "mptutor: {error}")?;
     }
+    Ok(outcome.is_ok())
 }
 
 /// `mptutor check [DIR]`: the verdict on a loaded (or failed) course.

@@ -88,14 +88,21 @@ impl Lesson {
 
     /// The first demo block at or after `step`, else the lesson's first demo.
     pub fn demo_for_step(&self, step: usize) -> Option<&DemoBlock> {
+        self.demo_at(step).map(|(_, demo)| demo)
+    }
+
+    /// Like [`Lesson::demo_for_step`], with the index of the step holding it.
+    pub fn demo_at(&self, step: usize) -> Option<(usize, &DemoBlock)> {
         let demos_from = |start: usize| {
             self.steps
                 .iter()
+                .enumerate()
                 .skip(start)
-                .flat_map(|step| step.blocks.iter())
-                .find_map(|block| match block {
-                    Block::Demo(demo) => Some(demo),
-                    _ => None,
+                .find_map(|(index, step)| {
+                    step.blocks.iter().find_map(|block| match block {
+                        Block::Demo(demo) => Some((index, demo)),
+                        _ => None,
+                    })
                 })
         };
         demos_from(step).or_else(|| demos_from(0))
@@ -126,6 +133,21 @@ pub struct Step {
     /// 1-based line of the heading in the lesson file.
     pub line: usize,
     pub blocks: Vec<Block>,
+}
+
+impl Step {
+    /// The step's prose (its explanation), without code, demos or quizzes.
+    pub fn prose(&self) -> String {
+        let parts: Vec<&str> = self
+            .blocks
+            .iter()
+            .filter_map(|block| match block {
+                Block::Prose(markdown) => Some(markdown.as_str()),
+                _ => None,
+            })
+            .collect();
+        parts.join("\n\n")
+    }
 }
 
 /// A piece of a step, in file order.

@@ -5,7 +5,7 @@
 //! classroom machine and see what that costs), at most 100 000 items, and a
 //! timeout after which every worker is stopped.
 
-use super::params::{DemoParams, ParamError, ParamKind, ParamSpec, ParamValue};
+use super::params::{DemoParams, ParamError, ParamKind, ParamSpec, ParamValue, ResolvedParams};
 
 /// A demo a lesson can reference by name.
 #[derive(Debug, PartialEq, Eq)]
@@ -155,6 +155,16 @@ pub const CATALOG: &[DemoInfo] = &[
                 default: ParamValue::Bool(false),
                 help: "run the same map on a pool of threads instead",
             },
+            ParamSpec {
+                name: "crash",
+                kind: ParamKind::Int {
+                    min: 0,
+                    max: 100_000,
+                    unit: "",
+                },
+                default: ParamValue::Int(0),
+                help: "the worker that gets this input dies of SIGSEGV; 0 means none",
+            },
             START,
             TIMEOUT,
         ],
@@ -194,6 +204,11 @@ impl DemoInfo {
             .iter()
             .map(|spec| (spec, set.0.get(spec.name).copied().unwrap_or(spec.default)))
             .collect()
+    }
+
+    /// The same, as typed accessors for the demo that runs.
+    pub fn resolved(&self, set: &DemoParams) -> ResolvedParams {
+        ResolvedParams(self.resolve(set))
     }
 
     /// Parses `key=value` words typed after `run`, checking each against this

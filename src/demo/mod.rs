@@ -1,9 +1,68 @@
-//! Demos: the built-in experiments a lesson can run on real processes and
-//! threads. This module holds the catalogue (names and parameters) that
-//! lessons are checked against.
+//! Demos: the built-in experiments a lesson runs on real processes and
+//! threads.
+//!
+//! The catalogue ([`CATALOG`]) names them and their parameters, which
+//! lessons are checked against. The engine starts workers as processes
+//! ([`process_group`], forked from a single-threaded mptutor, see [`sys`])
+//! or threads, and reports everything through one [`Event`] stream to an
+//! [`EventSink`]. Each demo lives in a file of its own and returns a
+//! [`DemoReport`].
 
 mod catalog;
+mod context;
+pub mod event;
+pub mod interrupt;
+mod lines;
 mod params;
+mod pool_worker;
+pub mod print_numbers;
+pub mod process_group;
+mod report;
+pub mod spawn_process;
+pub mod sys;
+pub mod task;
+
+use std::time::Duration;
 
 pub use catalog::{CATALOG, DemoInfo, demo_names, find_demo};
-pub use params::{DemoParams, ParamError, ParamKind, ParamSpec, ParamValue};
+pub use context::{DemoContext, DemoError, StartMethod};
+pub use event::{Event, EventSink, ExitStatus, Recorder, Stream, WorkerIndex, WorkerKind};
+pub use params::{DemoParams, ParamError, ParamKind, ParamSpec, ParamValue, ResolvedParams};
+pub use report::DemoReport;
+
+/// Runs a demo with its parameters, sending events to `sink` as they
+/// happen. Ctrl-C stops it (the previous SIGINT handling is restored after).
+pub fn run_demo(
+    demo: &DemoInfo,
+    params: &DemoParams,
+    sink: &mut dyn EventSink,
+) -> Result<DemoReport, DemoError> {
+    let params = demo.resolved(params);
+    let start = match params.word("start") {
+        "spawn" => StartMethod::Spawn,
+        _ => StartMethod::Fork,
+    };
+    let timeout = Duration::from_secs(u64::try_from(params.int("timeout")).unwrap_or(30).max(1));
+    let _guard = interrupt::InterruptGuard::install();
+    let mut ctx = DemoContext::new(sink, start, timeout);
+    match demo.name {
+        "print-numbers" => {
+            print_numbers::run(&mut ctx, params.count("workers"), params.count("repeat"))
+        }
+        "spawn-process" => spawn_process::run(&mut ctx, params.flag("join")),
+        other => Err(DemoError::Os(format!(
+            "the `{other}` demo is not built yet"
+        ))),
+    }
+}
+
+/// The entry point of a spawned worker: `mptutor worker <task…>`.
+pub fn worker_main(args: &[String]) -> i32 {
+    match task::WorkerTask::from_args(args) {
+        Some(task) => task.run(),
+        None => {
+            eprintln!("mptutor worker: unknown task {args:?}");
+            2
+        }
+    }
+}

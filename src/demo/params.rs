@@ -149,3 +149,40 @@ impl DemoParams {
             .join(" ")
     }
 }
+
+/// Every parameter of a demo with the value it has for one run.
+#[derive(Debug, Clone)]
+pub struct ResolvedParams(pub Vec<(&'static ParamSpec, ParamValue)>);
+
+impl ResolvedParams {
+    fn get(&self, name: &str) -> Option<ParamValue> {
+        self.0
+            .iter()
+            .find(|(spec, _)| spec.name == name)
+            .map(|(_, value)| *value)
+    }
+
+    /// A whole-number parameter; 0 when the demo has no such parameter.
+    pub fn int(&self, name: &str) -> i64 {
+        match self.get(name) {
+            Some(ParamValue::Int(n)) => n,
+            _ => 0,
+        }
+    }
+
+    /// A count parameter as `usize` (they are never negative).
+    pub fn count(&self, name: &str) -> usize {
+        usize::try_from(self.int(name)).unwrap_or(0)
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(ParamValue::Bool(true)))
+    }
+
+    pub fn word(&self, name: &str) -> &'static str {
+        match self.get(name) {
+            Some(ParamValue::Choice(word)) => word,
+            _ => "",
+        }
+    }
+}

@@ -18,36 +18,52 @@
 //! like), `ansi` (measuring and fixing up styled lines), [`markdown`],
 //! [`code`] (numbered, highlighted panels), [`table`], [`columns`]
 //! (side-by-side layout), and the course views in `lesson`, `course_list`,
-//! `quiz` and `demo`.
+//! `quiz` and `demo`. A running demo's events are drawn by [`live`] (one
+//! event as tagged lines) and [`live_columns`] (beside the explanation, as
+//! they stream), and afterwards by [`timeline`] and [`summary`], from the
+//! per-worker runs in `runs`; [`duration`] formats the times they all show.
 
 mod ansi;
 pub mod code;
 pub mod columns;
 mod course_list;
 mod demo;
+pub mod duration;
 mod highlight;
 mod lesson;
+pub mod live;
+pub mod live_columns;
 pub mod markdown;
 mod markdown_inline;
 mod markdown_tree;
 mod quiz;
+mod runs;
 pub mod style;
+pub mod summary;
 pub mod table;
+pub mod timeline;
 
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod test_course;
+#[cfg(test)]
+mod test_events;
 
 pub use code::{render_code, render_code_titled};
 pub use columns::{SIDE_BY_SIDE_MIN, beside_or_stacked, side_by_side, split_columns};
 pub use course_list::render_course_list;
 pub use demo::render_demo_info;
+pub use duration::format_us;
 pub use lesson::{render_lesson, render_step};
+pub use live::{WorkerLabels, render_event, worker_tag};
+pub use live_columns::LiveColumns;
 pub use markdown::render_markdown;
 pub use quiz::{render_quiz_feedback, render_quiz_question};
-pub use style::Styles;
+pub use style::{Styles, WORKER_COLOR_COUNT};
+pub use summary::render_worker_summary;
 pub use table::render_table;
+pub use timeline::render_timeline;
 
 /// The narrowest layout the renderers produce; anything smaller is treated
 /// as this, so a tiny or mis-measured terminal gives slightly too-wide lines

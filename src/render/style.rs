@@ -26,7 +26,25 @@ pub(crate) enum Span {
     Command,
     Ok,
     Error,
+    /// The colour of the worker with this index (see [`WORKER_COLORS`]).
+    Worker(usize),
 }
+
+/// One colour per worker, chosen by index modulo the length. Red is left out
+/// (it means failure) and so is cyan (the accent, used for a demo's own
+/// notes); the four hues come round before their second shades, so workers
+/// next to each other never look alike.
+const WORKER_COLORS: [AnsiColors; 6] = [
+    AnsiColors::BrightYellow,
+    AnsiColors::BrightMagenta,
+    AnsiColors::BrightGreen,
+    AnsiColors::BrightBlue,
+    AnsiColors::Yellow,
+    AnsiColors::Magenta,
+];
+
+/// How many workers get different colours before they repeat.
+pub const WORKER_COLOR_COUNT: usize = WORKER_COLORS.len();
 
 impl Span {
     /// Adds this kind's look on top of `style`; later kinds win on colour.
@@ -44,6 +62,7 @@ impl Span {
             Span::Command => style.bold().color(AnsiColors::BrightGreen),
             Span::Ok => style.bold().color(AnsiColors::Green),
             Span::Error => style.bold().color(AnsiColors::Red),
+            Span::Worker(index) => style.color(WORKER_COLORS[index % WORKER_COLORS.len()]),
         }
     }
 }
@@ -128,6 +147,12 @@ impl Styles {
     pub fn error(&self, text: &str) -> String {
         self.paint(text, &[Span::Error])
     }
+
+    /// Text about one worker of a demo, in that worker's colour: the same
+    /// index always gets the same colour, in the live view and afterwards.
+    pub fn worker(&self, index: usize, text: &str) -> String {
+        self.paint(text, &[Span::Worker(index)])
+    }
 }
 
 #[cfg(test)]
@@ -166,6 +191,18 @@ mod tests {
         // One prefix carrying bold and yellow, then the text, then one reset.
         assert_eq!(painted.matches("\x1b[0m").count(), 1);
         assert_eq!(painted, "\x1b[33;1mx\x1b[0m", "{painted:?}");
+    }
+
+    #[test]
+    fn worker_colours_are_stable_and_cycle() {
+        let color = styles(true);
+        assert_eq!(color.worker(1, "P2"), color.worker(1, "P2"));
+        assert_ne!(color.worker(0, "P"), color.worker(1, "P"));
+        assert_eq!(
+            color.worker(2, "P"),
+            color.worker(2 + WORKER_COLOR_COUNT, "P")
+        );
+        assert_eq!(styles(false).worker(3, "P4"), "P4");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, Editor};
 
 pub use commands::{COMMANDS, Command, CommandInfo, command_words};
-pub use session::{Reply, Session, demo_not_built};
+pub use session::{Reply, Session};
 
 use helper::ReplHelper;
 
@@ -78,6 +78,11 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
                 if !reply.text.is_empty() {
                     writeln!(out, "{}\n", reply.text)?;
                 }
+                if let Some(request) = &reply.demo {
+                    // The demo prints as it goes; Ctrl-C stops it, not mptutor.
+                    let _ = crate::live_view::run_live(request, &mut out, session.options());
+                    writeln!(out)?;
+                }
                 if reply.quit {
                     break;
                 }
@@ -126,6 +131,13 @@ pub fn run_script(
             writeln!(err, "mptutor: <stdin>:{number}: {}", reply.text)?;
         } else if !reply.text.is_empty() {
             writeln!(out, "{}\n", reply.text)?;
+        }
+        if let Some(request) = &reply.demo {
+            if let Err(error) = crate::live_view::run_live(request, out, session.options()) {
+                all_ok = false;
+                writeln!(err, "mptutor: <stdin>:{number}: {error}")?;
+            }
+            writeln!(out)?;
         }
         if reply.quit {
             break;

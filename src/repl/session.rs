@@ -8,17 +8,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::commands::{COMMANDS, Command, ParseError, find_command, parse};
 use crate::course::{Block, Course, Lesson, LessonIndex};
+use crate::live_view::DemoRequest;
 use crate::render::{self, RenderOptions};
 use crate::suggest::did_you_mean;
 
 /// What a command produced.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Reply {
     pub text: String,
     /// The command failed; in script mode this makes the exit status 1.
     pub is_error: bool,
     /// The session is over.
     pub quit: bool,
+    /// A demo for the front end to run, live, after showing `text`.
+    pub demo: Option<DemoRequest>,
 }
 
 impl Reply {
@@ -33,7 +36,7 @@ impl Reply {
         Reply {
             text: text.into(),
             is_error: true,
-            quit: false,
+            ..Reply::default()
         }
     }
 }
@@ -82,6 +85,11 @@ impl Session {
 
     pub fn course(&self) -> &Course {
         &self.course
+    }
+
+    /// How output is rendered now.
+    pub fn options(&self) -> RenderOptions {
+        self.options
     }
 
     /// Follows the terminal when it is resized.
@@ -298,7 +306,7 @@ impl Session {
         let Some((at, lesson)) = self.current_lesson() else {
             return self.nothing_open();
         };
-        let Some(block) = lesson.demo_for_step(at.step) else {
+        let Some((step, block)) = lesson.demo_at(at.step) else {
             return self.fail(format!("Lesson {} has no demo to run.", lesson.id));
         };
         match block
@@ -306,11 +314,14 @@ impl Session {
             .parse_assignments(assignments.iter().map(String::as_str))
         {
             Err(error) => self.fail(error.0),
-            Ok(overrides) => Reply::text(demo_not_built(
-                block,
-                &block.params.merged(&overrides),
-                &self.options,
-            )),
+            Ok(overrides) => Reply {
+                demo: Some(DemoRequest {
+                    demo: block.demo,
+                    params: block.params.merged(&overrides),
+                    explanation: lesson.steps[step].prose(),
+                }),
+                ..Reply::default()
+            },
         }
     }
 
@@ -545,24 +556,6 @@ fn choice_number(text: &str, count: usize) -> Option<usize> {
         }
     };
     (1..=count).contains(&number).then_some(number)
-}
-
-/// What `run` says until the demo engine exists: which demo, with which
-/// parameters, and plainly that nothing was run.
-pub fn demo_not_built(
-    block: &crate::course::DemoBlock,
-    params: &crate::demo::DemoParams,
-    options: &RenderOptions,
-) -> String {
-    let note = format!(
-        "Live demos are not built yet: this version of mptutor cannot start the `{}` demo, so nothing was run.",
-        block.demo.name
-    );
-    format!(
-        "{}\n{}",
-        render::render_demo_info(block.demo, params, options),
-        render::render_markdown(&note, options)
-    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,128 @@
+//! `print-numbers` (lesson q6): N processes each print a different number,
+//! K times over, to show that every number appears once and the order is
+//! the scheduler's choice.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use super::context::{DemoContext, DemoError};
+use super::process_group::ProcessGroup;
+use super::report::DemoReport;
+use super::task::WorkerTask;
+
+/// One run: the numbers in the order they were printed, and by whom.
+#[derive(Debug)]
+struct RunOrder {
+    numbers: Vec<i64>,
+    pids: Vec<i32>,
+}
+
+pub fn run(
+    ctx: &mut DemoContext<'_>,
+    workers: usize,
+    repeat: usize,
+) -> Result<DemoReport, DemoError> {
+    let expected: BTreeSet<i64> = (1..=workers).map(number_for).collect();
+    let mut runs = Vec::new();
+    for round in 0..repeat {
+        ctx.note(format!(
+            "run {} of {repeat}: starting {workers} processes ({})",
+            round + 1,
+            ctx.start_method.name()
+        ));
+        ctx.start_recording();
+        let mut group = ProcessGroup::new();
+        let mut pids = Vec::new();
+        for slot in 0..workers {
+            let name = format!("Process-{}", slot + 1);
+            let task = WorkerTask::PrintNumber {
+                name: name.clone(),
+                number: number_for(slot + 1),
+            };
+            pids.push(
+                group
+                    .spawn(ctx, round * workers + slot, &name, &task, false)?
+                    .as_raw(),
+            );
+        }
+        group.wait_all(ctx)?;
+        let mut order = RunOrder {
+            numbers: Vec::new(),
+            pids: Vec::new(),
+        };
+        for (worker, line) in ctx.take_recorded() {
+            if let Some(number) = line.rsplit(' ').next().and_then(|word| word.parse().ok()) {
+                order.numbers.push(number);
+                order
+                    .pids
+                    .push(pids.get(worker - round * workers).copied().unwrap_or(0));
+            }
+        }
+        runs.push(order);
+    }
+
+    let mut report = DemoReport::new("print-numbers");
+    let each_once: Vec<bool> = runs
+        .iter()
+        .map(|run| {
+            run.numbers.len() == expected.len()
+                && run.numbers.iter().copied().collect::<BTreeSet<_>>() == expected
+        })
+        .collect();
+    let distinct: BTreeSet<&Vec<i64>> = runs.iter().map(|run| &run.numbers).collect();
+    report.table = Some((
+        vec![
+            "run".into(),
+            "numbers, in the order printed".into(),
+            "pids, in the same order".into(),
+        ],
+        runs.iter()
+            .enumerate()
+            .map(|(round, run)| vec![(round + 1).to_string(), join(&run.numbers), join(&run.pids)])
+            .collect(),
+    ));
+    if each_once.iter().all(|ok| *ok) {
+        report.findings.push(format!(
+            "Every number appeared exactly once in every run ({}).",
+            join(&expected.iter().copied().collect::<Vec<_>>())
+        ));
+    } else {
+        report
+            .findings
+            .push("Some run did not print every number exactly once; see the table.".to_string());
+    }
+    if repeat > 1 {
+        report.findings.push(format!(
+            "{} different orders in {repeat} runs: the operating system decides who prints first.",
+            distinct.len()
+        ));
+    } else {
+        report.findings.push(
+            "Type `run repeat=5` to run it again and again and compare the orders.".to_string(),
+        );
+    }
+    report.data = json!({
+        "workers": workers,
+        "runs": runs.iter().zip(&each_once).map(|(run, once)| json!({
+            "order": run.numbers,
+            "pids": run.pids,
+            "each_number_once": once,
+        })).collect::<Vec<_>>(),
+        "distinct_orders": distinct.len(),
+    });
+    Ok(report)
+}
+
+/// The number worker `n` (from 1) prints: 10, 20, 30, …
+fn number_for(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(0) * 10
+}
+
+fn join<T: ToString>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,493 @@
+//! A demo's process workers: started in one process group, read with
+//! `poll` on the calling thread, reaped with their resource usage, and
+//! killed together with `killpg` when the demo ends, times out or is
+//! interrupted. Dropping a [`ProcessGroup`] kills and reaps whatever is
+//! left, so no path out of a demo leaves a zombie or a stray process.
+
+use std::ffi::CString;
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::time::Duration;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+use super::context::{DemoContext, DemoError, StartMethod};
+use super::event::{Event, ExitStatus, Stream, WorkerIndex, WorkerKind};
+use super::lines::LineSplitter;
+use super::sys::{self, ChildBody, Reaped};
+use super::task::WorkerTask;
+
+/// The longest a single poll waits, so Ctrl-C and the timeout are noticed
+/// quickly even when no worker prints anything.
+const POLL_SLICE: Duration = Duration::from_millis(20);
+
+/// One output pipe of a worker.
+struct Pipe {
+    fd: OwnedFd,
+    stream: Stream,
+    lines: LineSplitter,
+}
+
+/// The private channel of a pool worker: requests in, results out.
+struct Channel {
+    requests: Option<OwnedFd>,
+    results: Option<OwnedFd>,
+    lines: LineSplitter,
+}
+
+struct Worker {
+    index: WorkerIndex,
+    label: String,
+    pid: Pid,
+    pipes: Vec<Pipe>,
+    channel: Option<Channel>,
+    reaped: Option<Reaped>,
+    /// Its `Exited` event has been sent.
+    finished: bool,
+}
+
+impl Worker {
+    fn open_fds(&self) -> usize {
+        self.pipes.len()
+            + self
+                .channel
+                .as_ref()
+                .map_or(0, |channel| usize::from(channel.results.is_some()))
+    }
+}
+
+/// What one round of [`ProcessGroup::pump`] brought from pool channels.
+pub type ChannelLines = Vec<(WorkerIndex, String)>;
+
+/// The process workers of one demo.
+pub struct ProcessGroup {
+    /// The group's id: the first worker's pid.
+    pgid: Option<Pid>,
+    workers: Vec<Worker>,
+    /// When false, ended workers are left unreaped (zombies) until
+    /// [`ProcessGroup::set_reaping`] turns it back on.
+    reaping: bool,
+}
+
+impl Default for ProcessGroup {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ProcessGroup {
+    pub fn new() -> Self {
+        ProcessGroup {
+            pgid: None,
+            workers: Vec::new(),
+            reaping: true,
+        }
+    }
+
+    /// Starts a worker running `task`, by the context's start method.
+    /// With `channel`, the worker also gets a request pipe on fd 3 and a
+    /// result pipe on fd 4 (pool workers).
+    pub fn spawn(
+        &mut self,
+        ctx: &mut DemoContext<'_>,
+        index: WorkerIndex,
+        name: &str,
+        task: &WorkerTask,
+        channel: bool,
+    ) -> Result<Pid, DemoError> {
+        let (child_ends, parent_channel) = if channel {
+            let (request_read, request_write) = sys::pipe()?;
+            let (result_read, result_write) = sys::pipe()?;
+            (
+                vec![request_read, result_write],
+                Some(Channel {
+                    requests: Some(request_write),
+                    results: Some(result_read),
+                    lines: LineSplitter::default(),
+                }),
+            )
+        } else {
+            (Vec::new(), None)
+        };
+        let extra: Vec<i32> = child_ends.iter().map(AsRawFd::as_raw_fd).collect();
+        let forked = match ctx.start_method {
+            StartMethod::Fork => {
+                let mut run = || task.run();
+                sys::fork_worker(self.pgid, &extra, ChildBody::Run(&mut run))?
+            }
+            StartMethod::Spawn => {
+                let (program, argv) = spawn_command(task)?;
+                sys::fork_worker(self.pgid, &extra, ChildBody::Exec { program, argv })?
+            }
+        };
+        // The child has its own copies now.
+        drop(child_ends);
+        let pgid = *self.pgid.get_or_insert(forked.pid);
+        // Also set it from this side, so the group exists before we might
+        // signal it (the child may not have run yet).
+        let _ = nix::unistd::setpgid(forked.pid, pgid);
+        let label = format!("P{}", index + 1);
+        ctx.emit(Event::Started {
+            worker: index,
+            label: label.clone(),
+            name: name.to_string(),
+            kind: WorkerKind::Process,
+            pid: forked.pid.as_raw(),
+            ppid: nix::unistd::getpid().as_raw(),
+            t_us: ctx.t_us(),
+        });
+        self.workers.push(Worker {
+            index,
+            label,
+            pid: forked.pid,
+            pipes: vec![
+                Pipe {
+                    fd: forked.stdout,
+                    stream: Stream::Stdout,
+                    lines: LineSplitter::default(),
+                },
+                Pipe {
+                    fd: forked.stderr,
+                    stream: Stream::Stderr,
+                    lines: LineSplitter::default(),
+                },
+            ],
+            channel: parent_channel,
+            reaped: None,
+            finished: false,
+        });
+        Ok(forked.pid)
+    }
+
+    /// Workers whose `Exited` event has not been sent yet.
+    pub fn running(&self) -> usize {
+        self.workers
+            .iter()
+            .filter(|worker| !worker.finished)
+            .count()
+    }
+
+    pub fn pid(&self, index: WorkerIndex) -> Option<Pid> {
+        self.find(index).map(|worker| worker.pid)
+    }
+
+    pub fn label(&self, index: WorkerIndex) -> Option<&str> {
+        self.find(index).map(|worker| worker.label.as_str())
+    }
+
+    /// How a finished worker ended.
+    pub fn status(&self, index: WorkerIndex) -> Option<&ExitStatus> {
+        self.find(index)
+            .and_then(|worker| worker.reaped.as_ref())
+            .map(|reaped| &reaped.status)
+    }
+
+    /// True when the worker has ended and every pipe of it is drained.
+    pub fn has_finished(&self, index: WorkerIndex) -> bool {
+        self.find(index).is_some_and(|worker| worker.finished)
+    }
+
+    /// True when the worker's output pipes are closed (it has exited or
+    /// closed them), whether or not it has been reaped.
+    pub fn output_closed(&self, index: WorkerIndex) -> bool {
+        self.find(index)
+            .is_some_and(|worker| worker.pipes.is_empty())
+    }
+
+    fn find(&self, index: WorkerIndex) -> Option<&Worker> {
+        self.workers.iter().find(|worker| worker.index == index)
+    }
+
+    pub fn set_reaping(&mut self, on: bool) {
+        self.reaping = on;
+    }
+
+    /// Sends one request line to a pool worker.
+    pub fn send(&mut self, index: WorkerIndex, line: &str) -> std::io::Result<()> {
+        let worker = self
+            .workers
+            .iter_mut()
+            .find(|worker| worker.index == index)
+            .ok_or_else(|| std::io::Error::other("no such worker"))?;
+        let requests = worker
+            .channel
+            .as_mut()
+            .and_then(|channel| channel.requests.as_mut())
+            .ok_or_else(|| std::io::Error::other("worker has no request pipe"))?;
+        let mut file = std::fs::File::from(requests.try_clone()?);
+        file.write_all(line.as_bytes())?;
+        file.write_all(b"\n")
+    }
+
+    /// Closes a pool worker's request pipe: it finishes and exits.
+    pub fn close_requests(&mut self, index: WorkerIndex) {
+        if let Some(channel) = self
+            .workers
+            .iter_mut()
+            .find(|worker| worker.index == index)
+            .and_then(|worker| worker.channel.as_mut())
+        {
+            channel.requests = None;
+        }
+    }
+
+    /// One round: waits up to `wait` for output, forwards complete lines as
+    /// events, reaps ended workers and sends their `Exited` events. Returns
+    /// the lines pool workers wrote on their result channels.
+    pub fn pump(
+        &mut self,
+        ctx: &mut DemoContext<'_>,
+        wait: Duration,
+    ) -> Result<ChannelLines, DemoError> {
+        if ctx.interrupted() {
+            self.kill_all();
+            return Err(DemoError::Interrupted);
+        }
+        let mut channel_lines = Vec::new();
+        self.read_ready(ctx, wait.min(POLL_SLICE), &mut channel_lines)?;
+        if self.reaping {
+            self.reap_ended(ctx)?;
+        }
+        Ok(channel_lines)
+    }
+
+    /// Pumps until every worker has finished. At the timeout, every worker
+    /// is killed (and reported with its signal).
+    pub fn wait_all(&mut self, ctx: &mut DemoContext<'_>) -> Result<ChannelLines, DemoError> {
+        let mut all_lines = Vec::new();
+        while self.running() > 0 {
+            if ctx.remaining().is_zero() && !ctx.timed_out {
+                ctx.timed_out = true;
+                ctx.note("timeout reached: stopping every worker");
+                self.signal_all(Signal::SIGKILL);
+            }
+            all_lines.extend(self.pump(ctx, POLL_SLICE)?);
+        }
+        Ok(all_lines)
+    }
+
+    fn read_ready(
+        &mut self,
+        ctx: &mut DemoContext<'_>,
+        wait: Duration,
+        channel_lines: &mut ChannelLines,
+    ) -> Result<(), DemoError> {
+        // (worker position, which fd: pipe number, or usize::MAX for the channel)
+        let mut owners = Vec::new();
+        let mut fds = Vec::new();
+        for (position, worker) in self.workers.iter().enumerate() {
+            for (number, pipe) in worker.pipes.iter().enumerate() {
+                owners.push((position, number));
+                fds.push(PollFd::new(pipe.fd.as_fd(), PollFlags::POLLIN));
+            }
+            if let Some(results) = worker
+                .channel
+                .as_ref()
+                .and_then(|channel| channel.results.as_ref())
+            {
+                owners.push((position, usize::MAX));
+                fds.push(PollFd::new(results.as_fd(), PollFlags::POLLIN));
+            }
+        }
+        if fds.is_empty() {
+            // Nothing to read: just let time pass so exits can be reaped.
+            std::thread::sleep(wait.min(Duration::from_millis(2)));
+            return Ok(());
+        }
+        let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::ZERO);
+        match poll(&mut fds, timeout) {
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => return Ok(()),
+            Err(error) => return Err(error.into()),
+        }
+        let ready: Vec<(usize, usize)> = fds
+            .iter()
+            .zip(&owners)
+            .filter(|(fd, _)| fd.revents().is_some_and(|events| !events.is_empty()))
+            .map(|(_, owner)| *owner)
+            .collect();
+        drop(fds);
+        let mut buffer = [0u8; 65536];
+        let mut closed: Vec<(usize, usize)> = Vec::new();
+        for (position, number) in ready {
+            let worker = &mut self.workers[position];
+            let (fd, splitter) = if number == usize::MAX {
+                match worker.channel.as_mut() {
+                    Some(Channel {
+                        results: Some(fd),
+                        lines,
+                        ..
+                    }) => (&*fd, lines),
+                    _ => continue,
+                }
+            } else {
+                let pipe = &mut worker.pipes[number];
+                (&pipe.fd, &mut pipe.lines)
+            };
+            match nix::unistd::read(fd, &mut buffer) {
+                Ok(0) => closed.push((position, number)),
+                Ok(count) => {
+                    let lines = splitter.feed(&buffer[..count]);
+                    if number == usize::MAX {
+                        channel_lines.extend(lines.into_iter().map(|line| (worker.index, line)));
+                    } else {
+                        let stream = worker.pipes[number].stream;
+                        for text in lines {
+                            let event = Event::Line {
+                                worker: worker.index,
+                                pid: worker.pid.as_raw(),
+                                stream,
+                                text,
+                                t_us: ctx.t_us(),
+                            };
+                            ctx.emit(event);
+                        }
+                    }
+                }
+                Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => {}
+                Err(_) => closed.push((position, number)),
+            }
+        }
+        // Remove closed pipes highest first so positions stay valid.
+        closed.sort_unstable_by(|a, b| b.cmp(a));
+        for (position, number) in closed {
+            self.close_pipe(ctx, position, number, channel_lines);
+        }
+        Ok(())
+    }
+
+    fn close_pipe(
+        &mut self,
+        ctx: &mut DemoContext<'_>,
+        position: usize,
+        number: usize,
+        channel_lines: &mut ChannelLines,
+    ) {
+        let worker = &mut self.workers[position];
+        if number == usize::MAX {
+            if let Some(channel) = worker.channel.as_mut() {
+                channel.results = None;
+                channel_lines.extend(
+                    channel
+                        .lines
+                        .flush()
+                        .into_iter()
+                        .map(|line| (worker.index, line)),
+                );
+            }
+            return;
+        }
+        let mut pipe = worker.pipes.remove(number);
+        for text in pipe.lines.flush() {
+            let event = Event::Line {
+                worker: worker.index,
+                pid: worker.pid.as_raw(),
+                stream: pipe.stream,
+                text,
+                t_us: ctx.t_us(),
+            };
+            ctx.emit(event);
+        }
+        if pipe.lines.dropped > 0 {
+            let stream = match pipe.stream {
+                Stream::Stdout => "stdout",
+                Stream::Stderr => "stderr",
+            };
+            ctx.note(format!(
+                "{} printed {} more lines on {stream} than are shown",
+                worker.label, pipe.lines.dropped
+            ));
+        }
+    }
+
+    fn reap_ended(&mut self, ctx: &mut DemoContext<'_>) -> Result<(), DemoError> {
+        for worker in &mut self.workers {
+            if worker.reaped.is_none() {
+                match sys::try_reap(worker.pid) {
+                    Ok(Some(reaped)) => worker.reaped = Some(reaped),
+                    Ok(None) => {}
+                    Err(error) if error.raw_os_error() == Some(libc::ECHILD) => {
+                        // Someone else reaped it; nothing more to learn.
+                        worker.reaped = Some(Reaped {
+                            status: ExitStatus::Code(-1),
+                            cpu_us: 0,
+                            max_rss_kb: 0,
+                        });
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            // A worker is finished once reaped and its output drained. A
+            // descendant still holding the pipes open is not waited for.
+            if let Some(reaped) = &worker.reaped
+                && !worker.finished
+                && (worker.open_fds() == 0 || ctx.timed_out)
+            {
+                worker.finished = true;
+                worker.pipes.clear();
+                let event = Event::Exited {
+                    worker: worker.index,
+                    pid: worker.pid.as_raw(),
+                    status: reaped.status.clone(),
+                    cpu_us: reaped.cpu_us,
+                    max_rss_kb: reaped.max_rss_kb,
+                    t_us: ctx.t_us(),
+                };
+                ctx.emit(event);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends `signal` to every process in the group.
+    pub fn signal_all(&self, signal: Signal) {
+        if let Some(pgid) = self.pgid {
+            let _ = killpg(pgid, signal);
+        }
+    }
+
+    /// Kills every worker and reaps them all, blocking until done.
+    pub fn kill_all(&mut self) {
+        self.signal_all(Signal::SIGKILL);
+        for worker in &mut self.workers {
+            worker.pipes.clear();
+            worker.channel = None;
+            if worker.reaped.is_none() {
+                let _ = nix::sys::signal::kill(worker.pid, Signal::SIGKILL);
+                let _ = nix::sys::wait::waitpid(worker.pid, None);
+                worker.reaped = Some(Reaped {
+                    status: ExitStatus::Signal("SIGKILL".to_string()),
+                    cpu_us: 0,
+                    max_rss_kb: 0,
+                });
+            }
+            worker.finished = true;
+        }
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        if self.workers.iter().any(|worker| worker.reaped.is_none()) {
+            self.kill_all();
+        }
+    }
+}
+
+/// `mptutor worker <task…>`, by the path of the running binary.
+fn spawn_command(task: &WorkerTask) -> Result<(CString, Vec<CString>), DemoError> {
+    let exe = std::env::current_exe()
+        .map_err(|error| DemoError::Os(format!("cannot find mptutor's binary: {error}")))?;
+    let program = CString::new(exe.as_os_str().as_encoded_bytes())
+        .map_err(|_| DemoError::Os("mptutor's path contains a NUL byte".to_string()))?;
+    let mut argv = vec![program.clone(), c"worker".to_owned()];
+    for word in task.to_args() {
+        argv.push(
+            CString::new(word)
+                .map_err(|_| DemoError::Os("a worker argument contains a NUL byte".to_string()))?,
+        );
+    }
+    Ok((program, argv))
+}

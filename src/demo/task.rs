@@ -1,0 +1,225 @@
+//! What a process worker does, in a form that survives both start methods.
+//!
+//! With `fork` the child runs [`WorkerTask::run`] directly; with `spawn` the
+//! child executes `mptutor worker <args>` and the fresh process rebuilds the
+//! task from its arguments ([`WorkerTask::from_args`]) — the same way Python
+//! pickles the target and arguments for a spawned child.
+
+use std::io::Write;
+
+/// Descriptor on which a pool worker reads its tasks (see `pool`).
+pub const REQUEST_FD: i32 = 3;
+/// Descriptor on which a pool worker writes its results.
+pub const RESULT_FD: i32 = 4;
+
+/// How a worker is made to crash, for the failure demos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crash {
+    /// Writes through a null pointer: a real SIGSEGV.
+    Segfault,
+    /// `abort()`: SIGABRT.
+    Abort,
+    /// A Rust panic: exit code 101.
+    Panic,
+}
+
+/// One process worker's job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkerTask {
+    /// Print `<name> (pid N) prints <number>`.
+    PrintNumber { name: String, number: i64 },
+    /// Print this process's pid and its parent's, then exit.
+    ShowIds { name: String },
+    /// Count primes among `first, first+step, …` below `end`; print the count.
+    CountPrimes { first: u64, end: u64, step: u64 },
+    /// Serve pool requests from fd 3 until it closes (see `pool`).
+    PoolWorker { name: String },
+    /// Crash on purpose.
+    Crash(Crash),
+    /// Write this many bytes of output as fast as possible.
+    Flood { bytes: u64 },
+    /// Sleep, then exit 0.
+    Sleep { ms: u64 },
+}
+
+impl WorkerTask {
+    /// Arguments for `mptutor worker …`.
+    pub fn to_args(&self) -> Vec<String> {
+        let words: Vec<String> = match self {
+            WorkerTask::PrintNumber { name, number } => {
+                vec!["print-number".into(), name.clone(), number.to_string()]
+            }
+            WorkerTask::ShowIds { name } => vec!["show-ids".into(), name.clone()],
+            WorkerTask::CountPrimes { first, end, step } => {
+                vec![
+                    "count-primes".into(),
+                    first.to_string(),
+                    end.to_string(),
+                    step.to_string(),
+                ]
+            }
+            WorkerTask::PoolWorker { name } => vec!["pool-worker".into(), name.clone()],
+            WorkerTask::Crash(how) => vec![
+                "crash".into(),
+                match how {
+                    Crash::Segfault => "segfault",
+                    Crash::Abort => "abort",
+                    Crash::Panic => "panic",
+                }
+                .into(),
+            ],
+            WorkerTask::Flood { bytes } => vec!["flood".into(), bytes.to_string()],
+            WorkerTask::Sleep { ms } => vec!["sleep".into(), ms.to_string()],
+        };
+        words
+    }
+
+    /// The task `mptutor worker <args>` names; `None` for anything else.
+    pub fn from_args(args: &[String]) -> Option<Self> {
+        let number = |index: usize| args.get(index).and_then(|word| word.parse::<u64>().ok());
+        let text = |index: usize| args.get(index).cloned();
+        Some(match args.first()?.as_str() {
+            "print-number" => WorkerTask::PrintNumber {
+                name: text(1)?,
+                number: args.get(2)?.parse().ok()?,
+            },
+            "show-ids" => WorkerTask::ShowIds { name: text(1)? },
+            "count-primes" => WorkerTask::CountPrimes {
+                first: number(1)?,
+                end: number(2)?,
+                step: number(3)?.max(1),
+            },
+            "pool-worker" => WorkerTask::PoolWorker { name: text(1)? },
+            "crash" => WorkerTask::Crash(match args.get(1)?.as_str() {
+                "segfault" => Crash::Segfault,
+                "abort" => Crash::Abort,
+                "panic" => Crash::Panic,
+                _ => return None,
+            }),
+            "flood" => WorkerTask::Flood { bytes: number(1)? },
+            "sleep" => WorkerTask::Sleep { ms: number(1)? },
+            _ => return None,
+        })
+    }
+
+    /// Runs the task in the worker process; returns its exit code.
+    pub fn run(&self) -> i32 {
+        let pid = std::process::id();
+        let mut out = std::io::stdout().lock();
+        // Output errors (a closed pipe) end the worker quietly.
+        let result = match self {
+            WorkerTask::PrintNumber { name, number } => {
+                writeln!(out, "{name} (pid {pid}) prints {number}")
+            }
+            WorkerTask::ShowIds { name } => writeln!(
+                out,
+                "{name}: my pid is {pid}, my parent's pid is {}",
+                nix::unistd::getppid()
+            ),
+            WorkerTask::CountPrimes { first, end, step } => {
+                let count = count_primes(*first, *end, *step);
+                writeln!(out, "counted {count} primes")
+            }
+            WorkerTask::PoolWorker { name } => {
+                drop(out);
+                return super::pool_worker::serve(name);
+            }
+            WorkerTask::Crash(how) => {
+                let _ = writeln!(out, "about to crash ({how:?})");
+                let _ = out.flush();
+                drop(out);
+                match how {
+                    Crash::Segfault => super::sys::segfault(),
+                    Crash::Abort => std::process::abort(),
+                    Crash::Panic => panic!("this worker panics on purpose"),
+                }
+            }
+            WorkerTask::Flood { bytes } => flood(&mut out, *bytes),
+            WorkerTask::Sleep { ms } => {
+                std::thread::sleep(std::time::Duration::from_millis(*ms));
+                Ok(())
+            }
+        };
+        let flushed = result.and_then(|()| out.flush());
+        i32::from(flushed.is_err())
+    }
+}
+
+fn flood(out: &mut impl Write, bytes: u64) -> std::io::Result<()> {
+    let line = [b'x'; 1023];
+    let mut written = 0u64;
+    while written < bytes {
+        out.write_all(&line)?;
+        out.write_all(b"\n")?;
+        written += 1024;
+    }
+    Ok(())
+}
+
+/// How many of `first, first + step, …` below `end` are prime, by trial
+/// division: deliberately plain CPU work.
+pub fn count_primes(first: u64, end: u64, step: u64) -> u64 {
+    let mut count = 0;
+    let mut n = first;
+    while n < end {
+        if is_prime(n) {
+            count += 1;
+        }
+        n += step.max(1);
+    }
+    count
+}
+
+fn is_prime(n: u64) -> bool {
+    if n < 2 {
+        return false;
+    }
+    if n % 2 == 0 {
+        return n == 2;
+    }
+    let mut divisor = 3;
+    while divisor * divisor <= n {
+        if n % divisor == 0 {
+            return false;
+        }
+        divisor += 2;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_task_survives_the_trip_through_arguments() {
+        let tasks = [
+            WorkerTask::PrintNumber {
+                name: "Process-1".into(),
+                number: -7,
+            },
+            WorkerTask::ShowIds {
+                name: "child".into(),
+            },
+            WorkerTask::CountPrimes {
+                first: 3,
+                end: 100,
+                step: 4,
+            },
+            WorkerTask::PoolWorker { name: "P1".into() },
+            WorkerTask::Crash(Crash::Segfault),
+            WorkerTask::Flood { bytes: 10 },
+            WorkerTask::Sleep { ms: 5 },
+        ];
+        for task in tasks {
+            assert_eq!(WorkerTask::from_args(&task.to_args()), Some(task));
+        }
+    }
+
+    #[test]
+    fn primes_are_counted_across_strides() {
+        assert_eq!(count_primes(0, 100, 1), 25);
+        let split: u64 = (0..4).map(|k| count_primes(k, 100, 4)).sum();
+        assert_eq!(split, 25);
+    }
+}

@@ -1,0 +1,198 @@
+//! After a demo: one table row per worker run, with what the operating
+//! system reported about it.
+//!
+//! This is where the numbers behind a lesson's claims are: the pids that
+//! show each process is its own, the parent pid they share, the exit status
+//! a crash leaves behind, and the CPU time and memory each worker cost.
+
+use comfy_table::CellAlignment;
+
+use super::RenderOptions;
+use super::ansi::{finish, sanitize};
+use super::duration::format_us;
+use super::runs::{Run, collect_runs};
+use super::style::Styles;
+use super::table::table_lines;
+use crate::demo::{Event, WorkerKind};
+
+/// Most rows shown. The catalogue's demos run at most 64 workers at once,
+/// so every worker of one phase fits; beyond that the rows stop being read.
+const MAX_ROWS: usize = 64;
+
+/// Shown for what is not known: an exit that never came, a memory figure
+/// the system did not give.
+const UNKNOWN: &str = "—";
+
+const HEADER: [&str; 9] = [
+    "worker", "name", "pid", "parent", "status", "cpu", "max RSS", "lines", "lifetime",
+];
+
+const ALIGNS: [CellAlignment; 9] = [
+    CellAlignment::Left,
+    CellAlignment::Left,
+    CellAlignment::Right,
+    CellAlignment::Right,
+    CellAlignment::Left,
+    CellAlignment::Right,
+    CellAlignment::Right,
+    CellAlignment::Right,
+    CellAlignment::Right,
+];
+
+/// Every worker run of `events` as a table, in worker order.
+pub fn render_worker_summary(events: &[Event], opts: &RenderOptions) -> String {
+    let styles = Styles::new(opts);
+    let runs = collect_runs(events);
+    if runs.is_empty() {
+        return finish("no workers ran", opts.columns(), false);
+    }
+    let header: Vec<String> = HEADER.iter().map(|title| title.to_string()).collect();
+    let mut rows: Vec<Vec<String>> = runs
+        .iter()
+        .take(MAX_ROWS)
+        .map(|run| row(run, &styles))
+        .collect();
+    if runs.len() > MAX_ROWS {
+        let more = runs.len() - MAX_ROWS;
+        rows.push(vec![styles.dim(&format!("… {more} more"))]);
+    }
+    let lines = table_lines(&header, &rows, &ALIGNS, opts.columns(), &styles);
+    finish(&lines.join("\n"), opts.columns(), opts.color)
+}
+
+/// One run's cells, styled where the style carries meaning.
+fn row(run: &Run, styles: &Styles) -> Vec<String> {
+    let pid = match run.kind {
+        Some(WorkerKind::Thread) => format!("{} (tid)", run.pid),
+        _ => run.pid.to_string(),
+    };
+    let status = match &run.exit {
+        Some(exit) if exit.status.success() => styles.ok(&exit.status.to_string()),
+        Some(exit) => styles.error(&sanitize(&exit.status.to_string(), " ")),
+        None => styles.dim("running"),
+    };
+    let lifetime = match (run.start_us, &run.exit) {
+        (Some(start), Some(exit)) => format_us(exit.t_us.saturating_sub(start)),
+        _ => UNKNOWN.to_string(),
+    };
+    let lines = run.line_times.len();
+    let lines = match run.stderr_lines {
+        0 => lines.to_string(),
+        errors => format!("{lines} ({errors} err)"),
+    };
+    vec![
+        styles.worker(run.worker, &sanitize(&run.display_label(), " ")),
+        sanitize(&run.name, " "),
+        pid,
+        run.ppid
+            .map_or(UNKNOWN.to_string(), |ppid| ppid.to_string()),
+        status,
+        run.exit
+            .as_ref()
+            .map_or(UNKNOWN.to_string(), |exit| format_us(exit.cpu_us)),
+        run.exit
+            .as_ref()
+            .map_or(UNKNOWN.to_string(), |exit| format_kib(exit.max_rss_kb)),
+        lines,
+        lifetime,
+    ]
+}
+
+/// A memory size given in KiB, as `850 KiB`, `3.9 MiB`, `120 MiB`,
+/// `1.5 GiB`; zero means the system did not say.
+fn format_kib(kib: u64) -> String {
+    const UNITS: [&str; 3] = ["MiB", "GiB", "TiB"];
+    if kib == 0 {
+        return UNKNOWN.to_string();
+    }
+    if kib < 1024 {
+        return format!("{kib} KiB");
+    }
+    // Tenths of the unit, so 3.95 MiB rounds as a person would.
+    let mut tenths = (u128::from(kib) * 10 + 512) / 1024;
+    let mut unit = 0;
+    while tenths >= 10_240 && unit + 1 < UNITS.len() {
+        tenths = (tenths + 512) / 1024;
+        unit += 1;
+    }
+    if tenths < 1_000 {
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+    } else {
+        format!("{} {}", (tenths + 5) / 10, UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::ansi::width;
+    use crate::render::test_events::{exited, sample_events, started};
+
+    #[test]
+    fn memory_sizes_read_as_people_write_them() {
+        let cases = [
+            (0, "—"),
+            (850, "850 KiB"),
+            (1024, "1.0 MiB"),
+            (3_994, "3.9 MiB"),
+            (122_880, "120 MiB"),
+            (1_572_864, "1.5 GiB"),
+        ];
+        for (kib, shown) in cases {
+            assert_eq!(format_kib(kib), shown, "{kib}");
+        }
+    }
+
+    #[test]
+    fn a_row_per_worker_with_status_and_numbers() {
+        let shown = render_worker_summary(&sample_events(), &RenderOptions::plain(120));
+        for expected in [
+            "Process-1",
+            "exit 0",
+            "exit 3",
+            "SIGSEGV",
+            "4245 (tid)",
+            "1 (1 err)",
+            "4.8ms",
+        ] {
+            assert!(shown.contains(expected), "{expected}: {shown}");
+        }
+        assert!(!shown.contains('\x1b'));
+    }
+
+    #[test]
+    fn a_worker_still_running_has_no_exit_figures() {
+        let shown = render_worker_summary(&[started(0, "P1", 9, 0)], &RenderOptions::plain(100));
+        assert!(shown.contains("running"), "{shown}");
+        assert!(shown.contains(UNKNOWN), "{shown}");
+    }
+
+    #[test]
+    fn rows_are_capped() {
+        let events: Vec<Event> = (0..100)
+            .flat_map(|worker| {
+                let pid = 5_000 + worker as i32;
+                [started(worker, "P", pid, 0), exited(worker, pid, 0, 1)]
+            })
+            .collect();
+        let shown = render_worker_summary(&events, &RenderOptions::plain(100));
+        assert!(shown.contains("… 36 more"), "{shown}");
+        assert!(shown.contains("5063") && !shown.contains("5064"), "{shown}");
+    }
+
+    #[test]
+    fn every_line_fits_the_width() {
+        for columns in [40, 80, 100, 160] {
+            for color in [false, true] {
+                let opts = RenderOptions {
+                    width: columns,
+                    color,
+                    show_notes: false,
+                };
+                let shown = render_worker_summary(&sample_events(), &opts);
+                assert!(shown.lines().all(|line| width(line) <= columns), "{shown}");
+                assert_eq!(shown.contains('\x1b'), color);
+            }
+        }
+    }
+}
