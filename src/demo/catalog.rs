@@ -176,6 +176,12 @@ pub const CATALOG: &[DemoInfo] = &[
         params: &[
             workers(4, 1, "processes, each printing its own number"),
             count("repeat", 1, 20, "runs in a row, to see the order change"),
+            ParamSpec {
+                name: "crash",
+                kind: ParamKind::Choice(&["none", "segfault", "abort", "panic"]),
+                default: ParamValue::Choice("none"),
+                help: "make Process-2 crash this way instead of printing, to see the others carry on",
+            },
             START,
             TIMEOUT,
         ],

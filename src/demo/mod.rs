@@ -47,7 +47,14 @@ pub fn run_demo(
     let mut ctx = DemoContext::new(sink, start, timeout);
     match demo.name {
         "print-numbers" => {
-            print_numbers::run(&mut ctx, params.count("workers"), params.count("repeat"))
+            let crash = match params.word("crash") {
+                "segfault" => Some(task::Crash::Segfault),
+                "abort" => Some(task::Crash::Abort),
+                "panic" => Some(task::Crash::Panic),
+                _ => None,
+            };
+            let (workers, repeat) = (params.count("workers"), params.count("repeat"));
+            print_numbers::run(&mut ctx, workers, repeat, crash)
         }
         "spawn-process" => spawn_process::run(&mut ctx, params.flag("join")),
         other => Err(DemoError::Os(format!(

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::context::{DemoContext, DemoError};
 use super::process_group::ProcessGroup;
 use super::report::DemoReport;
-use super::task::WorkerTask;
+use super::task::{Crash, WorkerTask};
 
 /// One run: the numbers in the order they were printed, and by whom.
 #[derive(Debug)]
@@ -22,9 +22,16 @@ pub fn run(
     ctx: &mut DemoContext<'_>,
     workers: usize,
     repeat: usize,
+    crash: Option<Crash>,
 ) -> Result<DemoReport, DemoError> {
-    let expected: BTreeSet<i64> = (1..=workers).map(number_for).collect();
+    // The worker that crashes, when asked: Process-2, or the only one.
+    let crasher = crash.map(|_| if workers >= 2 { 2 } else { 1 });
+    let expected: BTreeSet<i64> = (1..=workers)
+        .filter(|n| Some(*n) != crasher)
+        .map(number_for)
+        .collect();
     let mut runs = Vec::new();
+    let mut crashed: Vec<String> = Vec::new();
     for round in 0..repeat {
         ctx.note(format!(
             "run {} of {repeat}: starting {workers} processes ({})",
@@ -36,9 +43,12 @@ pub fn run(
         let mut pids = Vec::new();
         for slot in 0..workers {
             let name = format!("Process-{}", slot + 1);
-            let task = WorkerTask::PrintNumber {
-                name: name.clone(),
-                number: number_for(slot + 1),
+            let task = match crash {
+                Some(how) if crasher == Some(slot + 1) => WorkerTask::Crash(how),
+                _ => WorkerTask::PrintNumber {
+                    name: name.clone(),
+                    number: number_for(slot + 1),
+                },
             };
             pids.push(
                 group
@@ -47,6 +57,10 @@ pub fn run(
             );
         }
         group.wait_all(ctx)?;
+        if let Some(slot) = crasher {
+            let status = group.status(round * workers + slot - 1).cloned();
+            crashed.push(status.map(|status| status.to_string()).unwrap_or_default());
+        }
         let mut order = RunOrder {
             numbers: Vec::new(),
             pids: Vec::new(),
@@ -92,6 +106,13 @@ pub fn run(
             .findings
             .push("Some run did not print every number exactly once; see the table.".to_string());
     }
+    if let (Some(slot), Some(status)) = (crasher, crashed.first()) {
+        report.findings.push(format!(
+            "Process-{slot} died ({status}); the other {} processes printed their numbers and exited normally. \
+             A crash in one process does not touch the others: each has its own memory.",
+            workers - 1
+        ));
+    }
     if repeat > 1 {
         report.findings.push(format!(
             "{} different orders in {repeat} runs: the operating system decides who prints first.",
@@ -110,6 +131,7 @@ pub fn run(
             "each_number_once": once,
         })).collect::<Vec<_>>(),
         "distinct_orders": distinct.len(),
+        "crashed": crashed,
     });
     Ok(report)
 }
