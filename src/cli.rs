@@ -66,6 +66,14 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Exercises the demo engine's safety promises (see `demo::selftest`):
+    /// `flood BYTES` or `hold MS WORKERS [fork|spawn]`; prints JSON.
+    #[command(hide = true)]
+    Selftest {
+        case: String,
+        #[arg(allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Check a course folder and report every problem; exit 1 if there are any.
     Check {
         /// The folder holding course.toml (default: --lessons, else the built-in course).

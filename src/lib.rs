@@ -50,6 +50,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let code = demo::worker_main(args);
         return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
     }
+    if let Some(Command::Selftest { case, args }) = &cli.command {
+        // Engine diagnostics: no course needed either.
+        let test = match demo::selftest::Selftest::parse(case, args) {
+            Ok(test) => test,
+            Err(message) => {
+                writeln!(err, "mptutor: {message}")?;
+                return Ok(ExitCode::from(2));
+            }
+        };
+        return Ok(exit_code(test.run(&mut out)?));
+    }
     if let Some(Command::Check { dir }) = &cli.command {
         let result = load_course(dir.as_ref().or(cli.lessons.as_ref()));
         return Ok(exit_code(oneshot::check(&result, &mut out, &mut err)?));
@@ -81,7 +92,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => oneshot::run(
             &course, &lesson, &params, json, &options, &mut out, &mut err,
         )?,
-        Some(Command::Check { .. } | Command::Worker { .. }) => true,
+        Some(Command::Check { .. } | Command::Worker { .. } | Command::Selftest { .. }) => true,
         None if script_mode => {
             let mut session = repl::Session::new(course, options);
             repl::run_script(&mut session, &mut io::stdin().lock(), &mut out, &mut err)?

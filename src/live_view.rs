@@ -7,6 +7,8 @@
 
 use std::io::Write;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
 use crate::demo::{DemoError, DemoReport, Event, EventSink};
 use crate::render::{self, LiveColumns, RenderOptions, WorkerLabels};
 
@@ -21,6 +23,10 @@ pub struct LiveView<'w> {
     kept: Vec<Event>,
     /// A write failed (closed pipe): stop printing, keep running.
     broken: bool,
+    /// The progress bar of a long demo, on stderr when it is a terminal.
+    /// Drawn only when progress is reported, never by a ticker thread:
+    /// the process must stay single-threaded so workers can be forked.
+    bar: Option<ProgressBar>,
 }
 
 impl<'w> LiveView<'w> {
@@ -40,6 +46,7 @@ impl<'w> LiveView<'w> {
             labels: WorkerLabels::new(),
             kept: Vec::new(),
             broken: false,
+            bar: None,
         };
         let header = view.columns.header();
         view.print(&header);
@@ -50,17 +57,37 @@ impl<'w> LiveView<'w> {
         if self.broken || text.is_empty() {
             return;
         }
-        if writeln!(self.out, "{text}")
-            .and_then(|()| self.out.flush())
-            .is_err()
-        {
-            self.broken = true;
+        let out = &mut self.out;
+        let mut write = || writeln!(out, "{text}").and_then(|()| out.flush());
+        let written = match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        };
+        self.broken = written.is_err();
+    }
+
+    fn progress(&mut self, done: u64, total: u64) {
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        bar.set_length(total);
+        bar.set_position(done);
+        if done >= total {
+            bar.finish_and_clear();
+            self.bar = None;
         }
     }
 
     /// Closes the live part and prints the timeline, the summary and the
     /// findings (or why the demo stopped).
     pub fn finish(mut self, outcome: &Result<DemoReport, DemoError>) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
         let rest = self.columns.finish();
         self.print(&rest);
         let options = self.options;
@@ -95,6 +122,10 @@ impl<'w> LiveView<'w> {
 
 impl EventSink for LiveView<'_> {
     fn event(&mut self, event: &Event) {
+        if let Event::Progress { done, total, .. } = event {
+            self.progress(*done, *total);
+            return;
+        }
         self.labels.observe(event);
         let lines = render::render_event(
             event,

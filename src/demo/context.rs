@@ -106,6 +106,16 @@ impl<'s> DemoContext<'s> {
         self.emit(event);
     }
 
+    /// Reports how much of a long demo is done (drives a progress bar).
+    pub fn progress(&mut self, done: u64, total: u64) {
+        let event = Event::Progress {
+            done,
+            total,
+            t_us: self.t_us(),
+        };
+        self.emit(event);
+    }
+
     /// Time left before the timeout.
     pub fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())

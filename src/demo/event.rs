@@ -90,6 +90,8 @@ pub enum Event {
     },
     /// The demo itself speaking: a phase starting, a finding.
     Note { text: String, t_us: u64 },
+    /// How far a long demo has come: `done` of `total` units of work.
+    Progress { done: u64, total: u64, t_us: u64 },
 }
 
 impl Event {
@@ -99,7 +101,8 @@ impl Event {
             Event::Started { t_us, .. }
             | Event::Line { t_us, .. }
             | Event::Exited { t_us, .. }
-            | Event::Note { t_us, .. } => *t_us,
+            | Event::Note { t_us, .. }
+            | Event::Progress { t_us, .. } => *t_us,
         }
     }
 
@@ -109,7 +112,7 @@ impl Event {
             Event::Started { worker, .. }
             | Event::Line { worker, .. }
             | Event::Exited { worker, .. } => Some(*worker),
-            Event::Note { .. } => None,
+            Event::Note { .. } | Event::Progress { .. } => None,
         }
     }
 }

@@ -5,6 +5,13 @@
 //! with `killpg` and returns to the prompt. The previous handler comes back
 //! when the guard is dropped. Workers are in their own process group, so the
 //! terminal's Ctrl-C reaches only mptutor, which decides what to stop.
+//!
+//! Guards nest: the interactive REPL holds one for the whole session, so a
+//! Ctrl-C that lands outside the line editor (just after Enter, or while a
+//! finished demo is still printing) cannot kill mptutor. A press caught by
+//! that outer guard before a demo starts stops the demo at once, which is
+//! why [`InterruptGuard::install`] keeps the flag and the REPL calls
+//! [`clear`] when it reads a new command.
 #![allow(unsafe_code)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,14 +30,20 @@ pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)
 }
 
+/// Forgets an earlier Ctrl-C: the next one counts from now.
+pub fn clear() {
+    REQUESTED.store(false, Ordering::SeqCst);
+}
+
 /// Catches SIGINT while alive; restores the previous disposition on drop.
 pub struct InterruptGuard {
     previous: Option<SigAction>,
 }
 
 impl InterruptGuard {
+    /// Starts catching SIGINT. A press already caught by an enclosing
+    /// guard still counts (see the module docs).
     pub fn install() -> Self {
-        REQUESTED.store(false, Ordering::SeqCst);
         // No SA_RESTART: a blocked poll returns EINTR at once.
         let action = SigAction::new(
             SigHandler::Handler(on_sigint),

@@ -10,17 +10,24 @@
 
 mod catalog;
 mod context;
+mod cpu_speedup;
 pub mod event;
 pub mod interrupt;
 mod lines;
 mod params;
+pub mod pool;
+pub mod pool_map;
+pub mod pool_outcome;
+pub mod pool_queue;
 mod pool_worker;
 pub mod print_numbers;
 pub mod process_group;
 mod report;
+pub mod selftest;
 pub mod spawn_process;
 pub mod sys;
 pub mod task;
+pub mod thread_pool;
 
 use std::time::Duration;
 
@@ -57,6 +64,28 @@ pub fn run_demo(
             print_numbers::run(&mut ctx, workers, repeat, crash)
         }
         "spawn-process" => spawn_process::run(&mut ctx, params.flag("join")),
+        "cpu-speedup" => {
+            let limit = u64::try_from(params.int("limit")).unwrap_or(0);
+            cpu_speedup::run(&mut ctx, params.count("workers"), limit)
+        }
+        "pool-map" => pool_map::run(
+            &mut ctx,
+            pool_map::Settings {
+                workers: params.count("workers"),
+                items: params.count("items"),
+                chunksize: params.count("chunksize"),
+                threads: params.flag("threads"),
+                crash: params.int("crash"),
+            },
+        ),
+        "pool-queue" => pool_queue::run(
+            &mut ctx,
+            pool_queue::Settings {
+                workers: params.count("workers"),
+                tasks: params.count("tasks"),
+                pace_ms: u64::try_from(params.int("pace")).unwrap_or(0),
+            },
+        ),
         other => Err(DemoError::Os(format!(
             "the `{other}` demo is not built yet"
         ))),

@@ -2,7 +2,11 @@
 //! it, write the result line to fd 4, until fd 3 closes.
 //!
 //! Request: `<task> <job> <pace_ms> <crash_on> <x> <x> …`
-//! Result:  `<task> <result> <result> …`
+//! Result:  `<task> <result> <result> …`, split into lines of at most
+//! [`RESULTS_PER_LINE`] results, so a chunk of any size arrives in lines the
+//! pool's line reader keeps whole (see `lines::MAX_LINE`). The results of a
+//! chunk are written only once all of them are computed, as Python's pool
+//! does: a worker that dies mid-chunk returns none of it.
 //!
 //! `job` is `square` (results are x²) or `work` (spin for x ms of CPU, the
 //! result is x). `pace_ms` is slept per input, to slow a demo for a class.
@@ -13,9 +17,19 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::FromRawFd;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::task::{REQUEST_FD, RESULT_FD};
+
+/// Most results on one result line. An `i64` takes at most 20 characters
+/// and a space, so a line stays well under `lines::MAX_LINE`.
+pub const RESULTS_PER_LINE: usize = 150;
+const _: () = assert!(RESULTS_PER_LINE * 21 + 24 < super::lines::MAX_LINE);
+
+/// Result lines a chunk of `inputs` inputs takes (at least one).
+pub fn result_lines(inputs: usize) -> usize {
+    inputs.div_ceil(RESULTS_PER_LINE).max(1)
+}
 
 /// Serves requests until the pool closes the request pipe; exit code 0.
 pub fn serve(name: &str) -> i32 {
@@ -40,12 +54,12 @@ pub fn serve(name: &str) -> i32 {
         };
         let pace = Duration::from_millis(pace.parse().unwrap_or(0));
         let crash_on: i64 = crash_on.parse().unwrap_or(0);
-        let mut answer = String::from(*task);
+        let mut answer = String::with_capacity(inputs.len() * 8 + 16);
         if *job == "work" {
             let _ = writeln!(out, "{name} (pid {pid}) takes task {task}");
             let _ = out.flush();
         }
-        for input in inputs {
+        for (position, input) in inputs.iter().enumerate() {
             let x: i64 = input.parse().unwrap_or(0);
             if crash_on != 0 && x == crash_on {
                 let _ = writeln!(out, "{name} (pid {pid}) got input {x} and crashes");
@@ -62,8 +76,17 @@ pub fn serve(name: &str) -> i32 {
             if !pace.is_zero() {
                 std::thread::sleep(pace);
             }
+            if position % RESULTS_PER_LINE == 0 {
+                if position > 0 {
+                    answer.push('\n');
+                }
+                answer.push_str(task);
+            }
             answer.push(' ');
             answer.push_str(&result.to_string());
+        }
+        if inputs.is_empty() {
+            answer.push_str(task);
         }
         answer.push('\n');
         if results
@@ -76,11 +99,14 @@ pub fn serve(name: &str) -> i32 {
     }
 }
 
-/// Keeps the CPU busy for `duration`.
+/// Keeps the CPU busy until this worker has used `duration` more of CPU
+/// time. CPU time, not wall time: with more workers than cores a task takes
+/// longer, as real work would, instead of pretending the cores are there.
 fn spin(duration: Duration) {
-    let until = Instant::now() + duration;
+    let budget = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+    let until = super::sys::thread_cpu_us().saturating_add(budget);
     let mut x = 0u64;
-    while Instant::now() < until {
+    while super::sys::thread_cpu_us() < until {
         for _ in 0..1000 {
             x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
         }

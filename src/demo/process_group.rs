@@ -97,6 +97,13 @@ impl ProcessGroup {
         task: &WorkerTask,
         channel: bool,
     ) -> Result<Pid, DemoError> {
+        // Starting 64 workers by spawn takes a few hundred milliseconds on
+        // a small machine, so Ctrl-C is checked before each one too, not
+        // only by `pump` once they all run.
+        if ctx.interrupted() {
+            self.kill_all();
+            return Err(DemoError::Interrupted);
+        }
         let (child_ends, parent_channel) = if channel {
             let (request_read, request_write) = sys::pipe()?;
             let (result_read, result_write) = sys::pipe()?;

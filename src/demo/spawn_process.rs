@@ -54,7 +54,11 @@ pub fn run(ctx: &mut DemoContext<'_>, join: bool) -> Result<DemoReport, DemoErro
             )),
             None => ctx.note(format!("the child's state could not be read from /proc/{pid}/stat")),
         }
-        std::thread::sleep(ZOMBIE_SHOWN_FOR.saturating_sub(since.elapsed()));
+        // Pumped rather than slept (the child is not reaped meanwhile), so
+        // Ctrl-C still stops the demo at once.
+        while since.elapsed() < ZOMBIE_SHOWN_FOR {
+            group.pump(ctx, ZOMBIE_SHOWN_FOR.saturating_sub(since.elapsed()))?;
+        }
         ctx.note("now the parent calls join(), which reaps the child with waitpid()");
         group.set_reaping(true);
     }

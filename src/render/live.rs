@@ -70,7 +70,7 @@ impl WorkerLabels {
             Event::Line { pid, .. } | Event::Exited { pid, .. } => {
                 self.pid_width = self.pid_width.max(pid.to_string().len());
             }
-            Event::Note { .. } => {}
+            Event::Note { .. } | Event::Progress { .. } => {}
         }
     }
 
@@ -97,6 +97,8 @@ pub fn render_event(
     let styles = Styles::new(opts);
     let width = width.max(1);
     let lines = match event {
+        // Shown as a progress bar by the front end, not as a line.
+        Event::Progress { .. } => return Vec::new(),
         Event::Note { text, .. } => {
             let text = styles.accent(&sanitize(text, "    "));
             hang(
@@ -195,6 +197,7 @@ fn event_text(event: &Event, labels: &WorkerLabels, styles: &Styles) -> String {
             format!("{ending} {cpu}")
         }
         Event::Note { text, .. } => sanitize(text, "    "),
+        Event::Progress { done, total, .. } => format!("{done} of {total} done"),
     }
 }
 
@@ -290,7 +293,7 @@ mod tests {
         let text = "word ".repeat(30);
         let shown = plain_lines(&line(0, 4242, &text, 10), &labels, 50);
         assert!(shown.len() > 1);
-        let indent = "[  +10µs P1 pid 4242] ".len();
+        let indent = "[  +10µs P1 pid 4242] ".chars().count();
         for continued in &shown[1..] {
             assert!(continued.starts_with(&" ".repeat(indent)), "{continued:?}");
             assert!(!continued[indent..].starts_with(' '), "{continued:?}");
@@ -334,9 +337,11 @@ mod tests {
         for event in &events {
             for shown in render_event(event, &labels, 50, &opts) {
                 assert!(display_width(&shown) <= 50, "{shown:?}");
-                if shown.contains('\x1b') {
-                    assert!(shown.ends_with("\x1b[0m"), "{shown:?}");
-                }
+                let last_escape = shown.rfind('\x1b').map(|at| &shown[at..]);
+                assert!(
+                    last_escape.is_none_or(|code| code.starts_with("\x1b[0m")),
+                    "{shown:?}"
+                );
             }
         }
         let tag = worker_tag(1, 4243, 0, &labels, &Styles::new(&opts));

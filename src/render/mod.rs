@@ -44,6 +44,8 @@ pub mod table;
 pub mod timeline;
 
 #[cfg(test)]
+mod demo_snapshot_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod test_course;

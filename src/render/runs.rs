@@ -120,7 +120,7 @@ pub(crate) fn collect_runs(events: &[Event]) -> Vec<Run> {
                     t_us: *t_us,
                 });
             }
-            Event::Note { .. } => {}
+            Event::Note { .. } | Event::Progress { .. } => {}
         }
     }
     // Stable: runs of one worker keep the order they started in.

@@ -8,8 +8,9 @@
 use comfy_table::CellAlignment;
 
 use super::RenderOptions;
-use super::ansi::{finish, sanitize};
+use super::ansi::{finish, sanitize, width};
 use super::duration::format_us;
+use super::markdown::wrap;
 use super::runs::{Run, collect_runs};
 use super::style::Styles;
 use super::table::table_lines;
@@ -39,12 +40,21 @@ const ALIGNS: [CellAlignment; 9] = [
     CellAlignment::Right,
 ];
 
-/// Every worker run of `events` as a table, in worker order.
+/// Columns left out, first to last, when the whole table does not fit:
+/// the name repeats the label, and a worker's identity and fate (pid,
+/// parent, status) are what the lessons are about, so they go last or
+/// never. Wrapping cells instead would break `Process-1` and `SIGSEGV`.
+const DROP_ORDER: [usize; 6] = [1, 7, 6, 8, 5, 3];
+
+/// Every worker run of `events` as a table, in worker order. On a narrow
+/// terminal the less important columns are left out, and a line under the
+/// table says which.
 pub fn render_worker_summary(events: &[Event], opts: &RenderOptions) -> String {
+    let columns = opts.columns();
     let styles = Styles::new(opts);
     let runs = collect_runs(events);
     if runs.is_empty() {
-        return finish("no workers ran", opts.columns(), false);
+        return finish("no workers ran", columns, false);
     }
     let header: Vec<String> = HEADER.iter().map(|title| title.to_string()).collect();
     let mut rows: Vec<Vec<String>> = runs
@@ -56,8 +66,54 @@ pub fn render_worker_summary(events: &[Event], opts: &RenderOptions) -> String {
         let more = runs.len() - MAX_ROWS;
         rows.push(vec![styles.dim(&format!("… {more} more"))]);
     }
-    let lines = table_lines(&header, &rows, &ALIGNS, opts.columns(), &styles);
-    finish(&lines.join("\n"), opts.columns(), opts.color)
+
+    let kept = fitting_columns(&header, &rows, columns);
+    let pick = |cells: &[String]| -> Vec<String> {
+        kept.iter()
+            .map(|&column| cells.get(column).cloned().unwrap_or_default())
+            .collect()
+    };
+    let aligns: Vec<CellAlignment> = kept.iter().map(|&column| ALIGNS[column]).collect();
+    let rows: Vec<Vec<String>> = rows.iter().map(|cells| pick(cells)).collect();
+    let mut lines = table_lines(&pick(&header), &rows, &aligns, columns, &styles);
+
+    let left_out: Vec<&str> = DROP_ORDER
+        .iter()
+        .filter(|column| !kept.contains(column))
+        .map(|&column| HEADER[column])
+        .collect();
+    if !left_out.is_empty() {
+        let note = format!("left out to fit the terminal: {}", left_out.join(", "));
+        lines.extend(wrap(&styles.dim(&note), columns));
+    }
+    finish(&lines.join("\n"), columns, opts.color)
+}
+
+/// The columns to show: all of them if they fit in `columns` unwrapped,
+/// else all but the first few of [`DROP_ORDER`].
+fn fitting_columns(header: &[String], rows: &[Vec<String>], columns: usize) -> Vec<usize> {
+    let mut kept: Vec<usize> = (0..header.len()).collect();
+    for dropped in DROP_ORDER {
+        if table_width(&kept, header, rows) <= columns {
+            break;
+        }
+        kept.retain(|&column| column != dropped);
+    }
+    kept
+}
+
+/// How wide the table of `kept` columns is with no cell wrapped: each
+/// column's widest cell, a space either side, and a border between.
+fn table_width(kept: &[usize], header: &[String], rows: &[Vec<String>]) -> usize {
+    let widest = |column: usize| {
+        std::iter::once(header)
+            .chain(rows.iter().map(Vec::as_slice))
+            .filter_map(|cells| cells.get(column))
+            .map(|cell| width(cell))
+            .max()
+            .unwrap_or(0)
+    };
+    kept.iter().map(|&column| widest(column) + 3).sum::<usize>() + 1
 }
 
 /// One run's cells, styled where the style carries meaning.
@@ -125,7 +181,6 @@ fn format_kib(kib: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::ansi::width;
     use crate::render::test_events::{exited, sample_events, started};
 
     #[test]
@@ -152,7 +207,7 @@ mod tests {
             "exit 3",
             "SIGSEGV",
             "4245 (tid)",
-            "1 (1 err)",
+            "2 (1 err)",
             "4.8ms",
         ] {
             assert!(shown.contains(expected), "{expected}: {shown}");
@@ -178,6 +233,21 @@ mod tests {
         let shown = render_worker_summary(&events, &RenderOptions::plain(100));
         assert!(shown.contains("… 36 more"), "{shown}");
         assert!(shown.contains("5063") && !shown.contains("5064"), "{shown}");
+    }
+
+    #[test]
+    fn narrow_terminals_lose_whole_columns_not_words() {
+        let shown = render_worker_summary(&sample_events(), &RenderOptions::plain(80));
+        for word in ["SIGSEGV", "status", "parent"] {
+            assert!(shown.contains(word), "{word}: {shown}");
+        }
+        assert!(!shown.contains("Process-1"), "{shown}");
+        assert!(
+            shown.ends_with("left out to fit the terminal: name, lines"),
+            "{shown}"
+        );
+        let wide = render_worker_summary(&sample_events(), &RenderOptions::plain(160));
+        assert!(!wide.contains("left out"), "{wide}");
     }
 
     #[test]

@@ -103,7 +103,8 @@ pub fn render_timeline(events: &[Event], opts: &RenderOptions) -> String {
         ));
     }
     lines.push(String::new());
-    lines.extend(wrap(&legend(&styles), columns));
+    let unfinished = runs.iter().any(|run| run.exit.is_none());
+    lines.extend(wrap(&legend(unfinished, &styles), columns));
     finish(&lines.join("\n"), columns, opts.color)
 }
 
@@ -243,9 +244,10 @@ fn ticks(end: u64, plot_width: usize) -> String {
     row.into_iter().collect()
 }
 
-/// What the glyphs mean, each shown as it appears in the lanes.
-fn legend(styles: &Styles) -> String {
-    format!(
+/// What the glyphs mean, each shown as it appears in the lanes; and, when
+/// some worker never exited, what its bar to the edge means.
+fn legend(unfinished: bool, styles: &Styles) -> String {
+    let mut legend = format!(
         "{} {}  {} {}  {} {}  {} {}",
         styles.worker(0, "━"),
         styles.dim("running"),
@@ -255,7 +257,11 @@ fn legend(styles: &Styles) -> String {
         styles.dim("exit 0"),
         styles.error("✗"),
         styles.dim("failed or killed"),
-    )
+    );
+    if unfinished {
+        legend.push_str(&styles.dim("  · a bar to the edge: still running at the end"));
+    }
+    legend
 }
 
 #[cfg(test)]
@@ -287,7 +293,7 @@ mod tests {
             .lines()
             .find(|line| line.trim_start().starts_with('0'));
         let ticks = ticks.unwrap_or_default();
-        assert!(ticks.ends_with("12.3ms"), "{shown}");
+        assert!(ticks.ends_with("12ms"), "{shown}");
         assert!(ticks.contains("6.2ms"), "{shown}");
     }
 
@@ -303,6 +309,7 @@ mod tests {
         let lanes = lane_lines(&shown);
         assert!(lanes[1].ends_with("━│"), "{shown}");
         assert!(!lanes[0].ends_with("━│"), "{shown}");
+        assert!(shown.ends_with("still running at the end"), "{shown}");
     }
 
     #[test]
@@ -379,9 +386,11 @@ mod tests {
                 let shown = render_timeline(&sample_events(), &opts);
                 for line in shown.lines() {
                     assert!(display_width(line) <= opts.columns(), "{columns}: {line}");
-                    if line.contains('\x1b') {
-                        assert!(line.ends_with("\x1b[0m"), "{line:?}");
-                    }
+                    let last_escape = line.rfind('\x1b').map(|at| &line[at..]);
+                    assert!(
+                        last_escape.is_none_or(|code| code.starts_with("\x1b[0m")),
+                        "{line:?}"
+                    );
                 }
                 assert_eq!(shown.contains('\x1b'), color);
             }

@@ -50,6 +50,11 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
         let _ = editor.load_history(path);
     }
 
+    // The line editor reads Ctrl-C as a key, but between two prompts the
+    // terminal is in its ordinary mode, where Ctrl-C is SIGINT and would
+    // end mptutor and the lesson. Catch it for the whole session instead
+    // (a demo running meanwhile stops, see `demo::interrupt`).
+    let _interrupts = crate::demo::interrupt::InterruptGuard::install();
     let mut out = io::stdout().lock();
     writeln!(out, "{}\n", session.welcome())?;
     loop {
@@ -68,6 +73,8 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
         };
         match editor.readline(&(prompt.as_str(), styled.as_str())) {
             Ok(line) => {
+                // A Ctrl-C from an earlier command is not meant for this one.
+                crate::demo::interrupt::clear();
                 if !line.trim().is_empty() && !session.in_quiz() {
                     let _ = editor.add_history_entry(line.trim());
                     if let Some(path) = &settings.history {

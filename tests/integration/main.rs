@@ -2,6 +2,9 @@
 
 mod cli;
 mod course_errors;
+mod cpu_demo;
+mod faults;
+mod proc_table;
 mod repl_pty;
 mod snapshots;
 mod support;

@@ -1,0 +1,338 @@
+//! The same map on a pool of threads, as `multiprocessing.pool.ThreadPool`
+//! does it: real `std::thread`s inside mptutor, started once, fed chunks
+//! over channels and sending results back over one channel.
+//!
+//! Dispatch follows the process pool's rule exactly — each thread holds one
+//! chunk at a time and a free thread gets the next — so comparing the two
+//! changes one thing only: what a worker is. (With one queue that threads
+//! drain themselves, the first thread to wake takes every tiny task before
+//! the others are scheduled, and the table would show a single thread.)
+//!
+//! The threads never touch the event sink: they report to the calling
+//! thread, which turns their reports into the same [`Event`]s a process
+//! pool produces. A thread cannot be killed, so stopping (Ctrl-C, timeout)
+//! is cooperative: a shared flag each thread checks as it works. Every
+//! thread is joined before the pool is gone ([`ThreadPool::shutdown`], or
+//! `Drop` on any early return), because a later demo may fork, and fork is
+//! only sound in a single-threaded process.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::context::{DemoContext, DemoError};
+use super::event::{Event, ExitStatus, WorkerIndex, WorkerKind};
+use super::pool_outcome::{
+    ChunkEvent, CompletionOrder, ItemOutcome, MapRun, Observer, WorkerInfo, chunk_range,
+};
+use super::sys;
+
+/// How often the calling thread looks up from the channel to check for
+/// Ctrl-C and the timeout.
+const WAIT: Duration = Duration::from_millis(20);
+/// Inputs a thread computes between two looks at the stop flag.
+const STOP_CHECK_EVERY: usize = 1024;
+
+/// A chunk for a thread: its task number and inputs.
+struct Request {
+    task: usize,
+    inputs: Vec<i64>,
+}
+
+/// What a worker thread tells the calling thread.
+enum Report {
+    Started {
+        thread: WorkerIndex,
+        tid: i32,
+    },
+    Done {
+        thread: WorkerIndex,
+        task: usize,
+        results: Vec<i64>,
+        busy: Duration,
+    },
+    Exited {
+        thread: WorkerIndex,
+        tid: i32,
+        cpu_us: u64,
+    },
+}
+
+struct Thread {
+    info: WorkerInfo,
+    requests: Option<Sender<Request>>,
+    handle: Option<JoinHandle<()>>,
+    /// The chunk it is computing and when it was handed over.
+    holding: Option<(usize, Instant)>,
+}
+
+/// A pool of worker threads. Dropping it stops and joins them.
+pub struct ThreadPool {
+    threads: Vec<Thread>,
+    reports: Receiver<Report>,
+    stop: Arc<AtomicBool>,
+}
+
+impl ThreadPool {
+    /// Starts `count` threads and waits until each has reported its id.
+    pub fn start(ctx: &mut DemoContext<'_>, count: usize) -> Result<ThreadPool, DemoError> {
+        let (report_to, reports) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut pool = ThreadPool {
+            threads: Vec::new(),
+            reports,
+            stop,
+        };
+        for thread in 0..count.max(1) {
+            let (requests, inbox) = mpsc::channel();
+            let (report_to, stop) = (report_to.clone(), Arc::clone(&pool.stop));
+            let handle = std::thread::Builder::new()
+                .name(format!("Thread-{}", thread + 1))
+                .spawn(move || serve(thread, &inbox, &report_to, &stop))
+                .map_err(|error| DemoError::Os(format!("cannot start a thread: {error}")))?;
+            pool.threads.push(Thread {
+                info: WorkerInfo {
+                    index: thread,
+                    label: format!("T{}", thread + 1),
+                    pid: 0,
+                },
+                requests: Some(requests),
+                handle: Some(handle),
+                holding: None,
+            });
+        }
+        let me = nix::unistd::getpid().as_raw();
+        let mut started = 0;
+        while started < pool.threads.len() {
+            let Some(report) = pool.next_report(ctx)? else {
+                return Err(DemoError::Os(
+                    "the pool's threads did not all start before the timeout".into(),
+                ));
+            };
+            if let Report::Started { thread, tid } = report {
+                started += 1;
+                let info = &mut pool.threads[thread].info;
+                info.pid = tid;
+                let event = Event::Started {
+                    worker: thread,
+                    label: info.label.clone(),
+                    name: format!("Thread-{}", thread + 1),
+                    kind: WorkerKind::Thread,
+                    pid: tid,
+                    ppid: me,
+                    t_us: ctx.t_us(),
+                };
+                ctx.emit(event);
+            }
+        }
+        Ok(pool)
+    }
+
+    pub fn workers(&self) -> Vec<WorkerInfo> {
+        self.threads
+            .iter()
+            .map(|thread| thread.info.clone())
+            .collect()
+    }
+
+    /// Waits for the next report: `None` once the timeout has passed (the
+    /// threads are told to stop) or no thread is left.
+    fn next_report(&mut self, ctx: &mut DemoContext<'_>) -> Result<Option<Report>, DemoError> {
+        loop {
+            if ctx.interrupted() {
+                self.stop.store(true, Ordering::SeqCst);
+                return Err(DemoError::Interrupted);
+            }
+            if ctx.remaining().is_zero() {
+                if !ctx.timed_out {
+                    ctx.timed_out = true;
+                    ctx.note(
+                        "timeout reached: asking every thread to stop (a thread cannot be killed)",
+                    );
+                }
+                self.stop.store(true, Ordering::SeqCst);
+                return Ok(None);
+            }
+            match self.reports.recv_timeout(WAIT) {
+                Ok(report) => return Ok(Some(report)),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(None),
+            }
+        }
+    }
+
+    /// Squares `inputs` in chunks of `chunksize`, one chunk per thread at a
+    /// time; returns every outcome in input order.
+    pub fn map(
+        &mut self,
+        ctx: &mut DemoContext<'_>,
+        inputs: &[i64],
+        chunksize: usize,
+        observe: &mut Observer<'_>,
+    ) -> Result<MapRun, DemoError> {
+        let began = Instant::now();
+        let chunksize = chunksize.max(1);
+        let chunks = inputs.len().div_ceil(chunksize);
+        let not_done: Arc<str> = Arc::from("not computed: the timeout stopped the pool");
+        let mut items: Vec<ItemOutcome> = inputs
+            .iter()
+            .map(|&input| ItemOutcome {
+                input,
+                result: Err(Arc::clone(&not_done)),
+                worker: None,
+            })
+            .collect();
+        let mut order = CompletionOrder::new(chunks);
+        let mut next = 0;
+        while !order.all_done() {
+            for thread in &mut self.threads {
+                if thread.holding.is_some() || next >= chunks {
+                    continue;
+                }
+                let request = Request {
+                    task: next + 1,
+                    inputs: inputs[chunk_range(next, chunksize, inputs.len())].to_vec(),
+                };
+                if let Some(requests) = &thread.requests
+                    && requests.send(request).is_ok()
+                {
+                    thread.holding = Some((next, Instant::now()));
+                    next += 1;
+                }
+            }
+            // None: the timeout, or no thread left; what came back stands.
+            let Some(report) = self.next_report(ctx)? else {
+                break;
+            };
+            let Report::Done {
+                thread,
+                task,
+                results,
+                busy,
+            } = report
+            else {
+                continue;
+            };
+            let chunk = task.saturating_sub(1);
+            let range = chunk_range(chunk, chunksize, inputs.len());
+            let Some(worker) = self.threads.get_mut(thread) else {
+                continue;
+            };
+            worker.holding = None;
+            if results.len() != range.len() {
+                continue;
+            }
+            for (item, result) in items[range.clone()].iter_mut().zip(results) {
+                item.result = Ok(result);
+                item.worker = Some(thread);
+            }
+            order.complete(chunk, range.len());
+            let done = ChunkEvent::Done {
+                task,
+                worker: &worker.info,
+                items: &items[range],
+                busy,
+            };
+            observe(ctx, done);
+        }
+        Ok(MapRun {
+            items,
+            workers: self.workers(),
+            out_of_order: order.out_of_order,
+            timed_out: ctx.timed_out,
+            elapsed: began.elapsed(),
+            ..MapRun::default()
+        })
+    }
+
+    /// `close()` then `join()`: each thread finishes, reports and is joined.
+    pub fn shutdown(mut self, ctx: &mut DemoContext<'_>) -> Result<(), DemoError> {
+        for thread in &mut self.threads {
+            thread.requests = None;
+        }
+        let mut exited = 0;
+        while exited < self.threads.len() {
+            let report = match self.reports.recv_timeout(WAIT) {
+                Ok(report) => report,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            if let Report::Exited {
+                thread,
+                tid,
+                cpu_us,
+            } = report
+            {
+                exited += 1;
+                let event = Event::Exited {
+                    worker: thread,
+                    pid: tid,
+                    status: ExitStatus::Code(0),
+                    cpu_us,
+                    max_rss_kb: sys::own_max_rss_kb(),
+                    t_us: ctx.t_us(),
+                };
+                ctx.emit(event);
+            }
+        }
+        self.join_all();
+        Ok(())
+    }
+
+    fn join_all(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for thread in &mut self.threads {
+            thread.requests = None;
+        }
+        for thread in &mut self.threads {
+            if let Some(handle) = thread.handle.take() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        self.join_all();
+    }
+}
+
+/// One worker thread: square each chunk it is given, until its request
+/// channel closes or the pool says stop.
+fn serve(
+    thread: WorkerIndex,
+    inbox: &Receiver<Request>,
+    reports: &Sender<Report>,
+    stop: &AtomicBool,
+) {
+    let tid = sys::thread_id();
+    let _ = reports.send(Report::Started { thread, tid });
+    while let Ok(request) = inbox.recv() {
+        let started = Instant::now();
+        let mut results = Vec::with_capacity(request.inputs.len());
+        for (position, x) in request.inputs.iter().enumerate() {
+            if position % STOP_CHECK_EVERY == STOP_CHECK_EVERY - 1 && stop.load(Ordering::SeqCst) {
+                break;
+            }
+            results.push(x.wrapping_mul(*x));
+        }
+        let done = Report::Done {
+            thread,
+            task: request.task,
+            results,
+            busy: started.elapsed(),
+        };
+        if stop.load(Ordering::SeqCst) || reports.send(done).is_err() {
+            break;
+        }
+    }
+    let cpu_us = sys::thread_cpu_us();
+    let _ = reports.send(Report::Exited {
+        thread,
+        tid,
+        cpu_us,
+    });
+}
