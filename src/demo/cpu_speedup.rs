@@ -191,7 +191,11 @@ fn measure(
         format_us(micros(took))
     ));
     let mut next_index = 0;
-    for processes in worker_counts(most) {
+    let counts = worker_counts(most);
+    // Progress in units of work: a run with n processes counts the range once.
+    let total = u64::try_from(counts.len()).unwrap_or(1);
+    for (done, processes) in (0u64..).zip(counts) {
+        ctx.progress(done, total);
         ctx.note(format!(
             "{}: counting the primes below {} ({})…",
             processes_word(processes),
@@ -200,6 +204,7 @@ fn measure(
         ));
         let run = run_split(ctx, exits, limit, processes, next_index)?;
         next_index += processes;
+        ctx.progress(done + 1, total);
         if ctx.timed_out {
             measured.stopped_at = Some(processes);
             break;

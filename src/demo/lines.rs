@@ -11,8 +11,10 @@ pub const MAX_LINE: usize = 4096;
 pub const MAX_LINES: usize = 5_000;
 
 /// Splits bytes into lines as they arrive.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LineSplitter {
+    /// Lines forwarded before the rest is only counted.
+    max_lines: usize,
     partial: Vec<u8>,
     /// The current line was cut at MAX_LINE; skip to its end.
     cutting: bool,
@@ -20,7 +22,30 @@ pub struct LineSplitter {
     pub dropped: usize,
 }
 
+impl Default for LineSplitter {
+    /// A splitter for what a worker prints: at most [`MAX_LINES`] lines.
+    fn default() -> Self {
+        LineSplitter {
+            max_lines: MAX_LINES,
+            partial: Vec::new(),
+            cutting: false,
+            forwarded: 0,
+            dropped: 0,
+        }
+    }
+}
+
 impl LineSplitter {
+    /// A splitter that forwards every line, for a pool worker's result
+    /// channel: those lines are answers the pool is waiting for, and the
+    /// pool asks for them one chunk at a time, so they cannot pile up.
+    pub fn unbounded() -> Self {
+        LineSplitter {
+            max_lines: usize::MAX,
+            ..LineSplitter::default()
+        }
+    }
+
     /// Feeds bytes; returns the complete lines they finish, within bounds.
     pub fn feed(&mut self, mut bytes: &[u8]) -> Vec<String> {
         let mut lines = Vec::new();
@@ -62,7 +87,7 @@ impl LineSplitter {
         }
         self.partial.clear();
         self.cutting = false;
-        if self.forwarded < MAX_LINES {
+        if self.forwarded < self.max_lines {
             self.forwarded += 1;
             lines.push(text.trim_end_matches('\r').to_string());
         } else {

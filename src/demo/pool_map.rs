@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::context::{DemoContext, DemoError};
-use super::pool::{Job, Pool};
+use super::pool::{Job, MapOptions, Pool};
 use super::pool_outcome::{ChunkEvent, ItemOutcome, MapRun, WorkerInfo, span};
 use super::report::DemoReport;
 use super::thread_pool::ThreadPool;
@@ -107,15 +107,13 @@ pub fn run(ctx: &mut DemoContext<'_>, settings: Settings) -> Result<DemoReport, 
             ids(&pool.workers())
         ));
         ctx.note(what);
-        let run = pool.map(
-            ctx,
-            Job::Square,
-            &inputs,
+        let options = MapOptions {
+            job: Job::Square,
             chunksize,
-            0,
-            settings.crash,
-            &mut observe,
-        )?;
+            pace_ms: 0,
+            crash_on: settings.crash,
+        };
+        let run = pool.map(ctx, &inputs, options, &mut observe)?;
         ctx.note(returned(
             &run,
             "each worker's request pipe closes, so it exits, and is reaped",
@@ -142,10 +140,14 @@ fn narration(
         .iter()
         .filter_map(|item| item.result.as_ref().ok().map(i64::to_string))
         .collect();
-    let shown = if results.len() <= 6 {
-        results.join(", ")
-    } else {
-        format!("{} results", results.len())
+    let shown = match results.as_slice() {
+        [first, second, third, .., last] if results.len() > 6 => {
+            format!(
+                "{first}, {second}, {third}, … {last} ({} results)",
+                results.len()
+            )
+        }
+        _ => results.join(", "),
     };
     format!(
         "{} ({} {}) returned task {task}: square({}) = {shown}",
@@ -157,10 +159,7 @@ fn narration(
 }
 
 fn ids(workers: &[WorkerInfo]) -> String {
-    let ids: Vec<String> = workers
-        .iter()
-        .map(|worker| worker.pid.to_string())
-        .collect();
+    let ids: Vec<String> = workers.iter().map(|w| w.pid.to_string()).collect();
     ids.join(", ")
 }
 
@@ -225,13 +224,10 @@ fn table(run: &MapRun, settings: Settings, me: u32) -> (Vec<String>, Vec<Vec<Str
             item.result.as_ref().map_or("—".into(), i64::to_string),
             worker.map_or("—".into(), |worker| worker.label.clone()),
         ];
-        let pid = worker.map(|worker| worker.pid.to_string());
         if settings.threads {
             row.push(me.to_string());
-            row.push(pid.unwrap_or_else(|| "—".into()));
-        } else {
-            row.push(pid.unwrap_or_else(|| "—".into()));
         }
+        row.push(worker.map_or("—".into(), |worker| worker.pid.to_string()));
         if let Err(error) = &item.result {
             row.resize(header.len() - 1, String::new());
             row.push(error.to_string());
@@ -271,8 +267,8 @@ fn findings(run: &MapRun, settings: Settings, chunks: usize, me: u32) -> Vec<Str
             run.out_of_order
         )
     } else {
-        "This time the results happened to arrive in input order too; run it again, or with \
-         more items, and some overtake others. map's order does not depend on it."
+        "This time the results happened to arrive in input order too. Run it again, or with \
+         more items, and some may overtake others; what map returns would not change."
             .to_string()
     });
     let per_worker = per_worker(run);
@@ -310,29 +306,33 @@ fn findings(run: &MapRun, settings: Settings, chunks: usize, me: u32) -> Vec<Str
     } else {
         ("process", "round trips through the pipes")
     };
-    findings.push(if settings.chunksize <= 1 {
+    let chunking = if settings.chunksize <= 1 {
         format!(
             "chunksize 1: every input was its own task, {chunks} {trip} in {millis:.1} ms \
              ({each:.3} ms each). Try `run chunksize=3` and look at the worker column."
         )
     } else {
         format!(
-            "chunksize {}: {} inputs went out as {chunks} tasks, {chunks} {trip} in {millis:.1} \
-             ms, so runs of consecutive inputs share a {kind}. Fewer, bigger tasks cost fewer \
-             trips but balance the load more coarsely.",
+            "chunksize {}: {} inputs went out as {chunks} tasks, {chunks} {trip} in \
+             {millis:.1} ms, so runs of consecutive inputs share a {kind}. Fewer, bigger tasks \
+             cost fewer trips but balance the load more coarsely.",
             settings.chunksize,
             run.items.len(),
         )
-    });
+    };
     if run.timed_out {
         findings.push(format!(
             "The timeout stopped the pool: {} of {} items were not computed.",
             failed.len(),
             run.items.len()
         ));
-    } else if let Some(error) = failed
+    } else {
+        findings.push(chunking);
+    }
+    if let Some(error) = failed
         .first()
         .and_then(|&at| run.items[at].result.as_ref().err())
+        .filter(|_| !run.timed_out)
     {
         let cause = if failed
             .iter()
@@ -350,13 +350,6 @@ fn findings(run: &MapRun, settings: Settings, chunks: usize, me: u32) -> Vec<Str
             plural(failed.len(), "input"),
             listed(run, &failed),
             plural(run.replacements, "replacement worker"),
-        ));
-    }
-    if run.retired > 0 {
-        findings.push(format!(
-            "{} were retired after their share of tasks and replaced by fresh ones, as \
-             `Pool(maxtasksperchild=…)` does.",
-            plural(run.retired, "worker")
         ));
     }
     findings
@@ -426,7 +419,6 @@ fn data(run: &MapRun, settings: Settings, me: u32) -> serde_json::Value {
         "out_of_order_completions": run.out_of_order,
         "distinct_workers": per_worker(run).len(),
         "replacements": run.replacements,
-        "retired": run.retired,
         "timed_out": run.timed_out,
         "elapsed_ms": run.elapsed.as_secs_f64() * 1e3,
         "process_pid": me,

@@ -3,9 +3,10 @@
 //! takes. What the student should see is load balancing nobody planned: a
 //! worker that drew short tasks comes back sooner and does more of them.
 //!
-//! Task k costs 5 + (k·37 mod 40) ms of real CPU, so the run is the same
-//! every time except for what the scheduler decides. Every task is checked
-//! twice: by the results the pool got back and by the workers' own
+//! Task k costs 5 + (k² mod 40) ms of real CPU: 6, 9, 14, 21, 30, 41, 14,
+//! 29, … — short and long mixed, so the split comes out uneven, and the
+//! same every run except for what the scheduler decides. Every task is
+//! checked twice: by the results the pool got back and by the workers' own
 //! `takes task N` lines.
 
 use std::collections::BTreeMap;
@@ -15,7 +16,7 @@ use serde_json::json;
 
 use super::context::{DemoContext, DemoError};
 use super::event::WorkerIndex;
-use super::pool::{Job, Pool};
+use super::pool::{Job, MapOptions, Pool};
 use super::pool_outcome::{ChunkEvent, WorkerInfo};
 use super::report::DemoReport;
 
@@ -45,7 +46,7 @@ struct Tally {
 
 /// Milliseconds of CPU task `k` (from 1) needs: 5 to 44.
 pub fn cost_ms(k: usize) -> i64 {
-    5 + i64::try_from(k.wrapping_mul(37) % 40).unwrap_or(0)
+    5 + i64::try_from(k.wrapping_mul(k) % 40).unwrap_or(0)
 }
 
 /// What task `k` takes a worker that has a core to itself.
@@ -82,7 +83,13 @@ pub fn run(ctx: &mut DemoContext<'_>, settings: Settings) -> Result<DemoReport, 
             tally.busy += busy;
         }
     };
-    let run = pool.map(ctx, Job::Work, &costs, 1, settings.pace_ms, 0, &mut observe)?;
+    let options = MapOptions {
+        job: Job::Work,
+        chunksize: 1,
+        pace_ms: settings.pace_ms,
+        crash_on: 0,
+    };
+    let run = pool.map(ctx, &costs, options, &mut observe)?;
     let wall = began.elapsed();
     ctx.note("the queue is empty: close() and join(), every worker exits and is reaped");
     pool.shutdown(ctx)?;
@@ -115,19 +122,27 @@ pub fn run(ctx: &mut DemoContext<'_>, settings: Settings) -> Result<DemoReport, 
             (worker.clone(), tally)
         })
         .collect();
-    let missing = (1..=settings.tasks)
-        .filter(|task| returned[*task] == 0)
-        .count();
-    Ok(report(settings, &workers, all_done_once, missing, wall))
+    let checks = Checks {
+        all_done_once,
+        missing: (1..=settings.tasks)
+            .filter(|task| returned[*task] == 0)
+            .count(),
+        timed_out: run.timed_out,
+        wall,
+    };
+    Ok(report(settings, &workers, &checks))
 }
 
-fn report(
-    settings: Settings,
-    workers: &[(WorkerInfo, Tally)],
+/// What the run came to, beyond each worker's tally.
+struct Checks {
     all_done_once: bool,
+    /// Tasks whose result never came back.
     missing: usize,
+    timed_out: bool,
     wall: Duration,
-) -> DemoReport {
+}
+
+fn report(settings: Settings, workers: &[(WorkerInfo, Tally)], checks: &Checks) -> DemoReport {
     let mut report = DemoReport::new("pool-queue");
     let rows = workers
         .iter()
@@ -166,17 +181,24 @@ fn report(
     ));
 
     let findings = &mut report.findings;
-    findings.push(if all_done_once {
+    findings.push(if checks.all_done_once {
         format!(
             "Every one of the {} tasks was done exactly once: the workers' own `takes task` \
              lines and the results the pool got back agree.",
             settings.tasks
         )
+    } else if checks.timed_out {
+        format!(
+            "The timeout stopped the pool: {} of {} tasks were never done. Try fewer tasks, or \
+             a longer `timeout=`.",
+            checks.missing, settings.tasks
+        )
     } else {
         format!(
-            "Not every task was done exactly once: {missing} of {} never came back (the \
-             timeout, or a worker that died).",
-            settings.tasks
+            "Not every task was done exactly once: {} of {} never came back, lost with a worker \
+             that died running it (see the notes above). Python's `Pool` would wait for a lost \
+             task forever.",
+            checks.missing, settings.tasks
         )
     });
     let busy: Vec<&(WorkerInfo, Tally)> = workers
@@ -187,10 +209,11 @@ fn report(
         let each: Vec<String> = busy
             .iter()
             .map(|(worker, tally)| {
+                let count = tally.tasks.len();
+                let tasks = if count == 1 { "task" } else { "tasks" };
                 format!(
-                    "{} {} tasks ({} of work)",
+                    "{} {count} {tasks} ({} of work)",
                     worker.label,
-                    tally.tasks.len(),
                     ms(tally.work)
                 )
             })
@@ -210,7 +233,7 @@ fn report(
         ));
     }
     findings.push(balance(&busy));
-    findings.push(speed(settings, workers, wall));
+    findings.push(speed(settings, workers, checks));
     report.data = json!({
         "workers": settings.workers,
         "tasks": settings.tasks,
@@ -222,8 +245,9 @@ fn report(
             "work_ms": tally.work.as_secs_f64() * 1e3,
             "busy_ms": tally.busy.as_secs_f64() * 1e3,
         })).collect::<Vec<_>>(),
-        "all_done_once": all_done_once,
-        "wall_ms": wall.as_secs_f64() * 1e3,
+        "all_done_once": checks.all_done_once,
+        "timed_out": checks.timed_out,
+        "wall_ms": checks.wall.as_secs_f64() * 1e3,
         "work_ms": workers.iter().map(|(_, tally)| tally.work).sum::<Duration>().as_secs_f64() * 1e3,
     });
     report
@@ -260,7 +284,8 @@ fn balance(busy: &[&(WorkerInfo, Tally)]) -> String {
 }
 
 /// Wall time against the sum of the task times, and why it is no better.
-fn speed(settings: Settings, workers: &[(WorkerInfo, Tally)], wall: Duration) -> String {
+fn speed(settings: Settings, workers: &[(WorkerInfo, Tally)], checks: &Checks) -> String {
+    let wall = checks.wall;
     let work: Duration = workers.iter().map(|(_, tally)| tally.work).sum();
     let busy: Duration = workers.iter().map(|(_, tally)| tally.busy).sum();
     let speedup = work.as_secs_f64() / wall.as_secs_f64().max(1e-9);
@@ -274,9 +299,16 @@ fn speed(settings: Settings, workers: &[(WorkerInfo, Tally)], wall: Duration) ->
     } else {
         "no faster than one worker doing them back to back".to_string()
     };
+    let (tasks, finished) = if checks.timed_out {
+        (
+            "The finished tasks",
+            "got through them before the timeout, in",
+        )
+    } else {
+        ("The tasks", "emptied the queue in")
+    };
     let mut text = format!(
-        "The tasks need {} {what} in all; the {} workers emptied the queue in {} of wall time, \
-         {compared}.",
+        "{tasks} needed {} {what} in all; the {} workers {finished} {} of wall time, {compared}.",
         ms(work),
         settings.workers,
         ms(wall)

@@ -26,11 +26,6 @@ use super::task::{REQUEST_FD, RESULT_FD};
 pub const RESULTS_PER_LINE: usize = 150;
 const _: () = assert!(RESULTS_PER_LINE * 21 + 24 < super::lines::MAX_LINE);
 
-/// Result lines a chunk of `inputs` inputs takes (at least one).
-pub fn result_lines(inputs: usize) -> usize {
-    inputs.div_ceil(RESULTS_PER_LINE).max(1)
-}
-
 /// Serves requests until the pool closes the request pipe; exit code 0.
 pub fn serve(name: &str) -> i32 {
     // SAFETY: the process group set these descriptors up for this worker

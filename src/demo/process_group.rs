@@ -101,7 +101,7 @@ impl ProcessGroup {
         // a small machine, so Ctrl-C is checked before each one too, not
         // only by `pump` once they all run.
         if ctx.interrupted() {
-            self.kill_all();
+            self.kill_all_reporting(ctx);
             return Err(DemoError::Interrupted);
         }
         let (child_ends, parent_channel) = if channel {
@@ -112,7 +112,7 @@ impl ProcessGroup {
                 Some(Channel {
                     requests: Some(request_write),
                     results: Some(result_read),
-                    lines: LineSplitter::default(),
+                    lines: LineSplitter::unbounded(),
                 }),
             )
         } else {
@@ -249,7 +249,7 @@ impl ProcessGroup {
         wait: Duration,
     ) -> Result<ChannelLines, DemoError> {
         if ctx.interrupted() {
-            self.kill_all();
+            self.kill_all_reporting(ctx);
             return Err(DemoError::Interrupted);
         }
         let mut channel_lines = Vec::new();
@@ -463,12 +463,30 @@ impl ProcessGroup {
             worker.channel = None;
             if worker.reaped.is_none() {
                 let _ = nix::sys::signal::kill(worker.pid, Signal::SIGKILL);
-                let _ = nix::sys::wait::waitpid(worker.pid, None);
-                worker.reaped = Some(Reaped {
+                worker.reaped = Some(sys::reap_blocking(worker.pid).unwrap_or(Reaped {
                     status: ExitStatus::Signal("SIGKILL".to_string()),
                     cpu_us: 0,
                     max_rss_kb: 0,
-                });
+                }));
+            }
+        }
+    }
+
+    /// Kills every worker, reaps them, and reports each one not reported
+    /// yet with its `Exited` event, so the summary shows how they ended.
+    pub fn kill_all_reporting(&mut self, ctx: &mut DemoContext<'_>) {
+        self.kill_all();
+        for worker in &mut self.workers {
+            if let Some(reaped) = worker.reaped.as_ref().filter(|_| !worker.finished) {
+                let event = Event::Exited {
+                    worker: worker.index,
+                    pid: worker.pid.as_raw(),
+                    status: reaped.status.clone(),
+                    cpu_us: reaped.cpu_us,
+                    max_rss_kb: reaped.max_rss_kb,
+                    t_us: ctx.t_us(),
+                };
+                ctx.emit(event);
             }
             worker.finished = true;
         }

@@ -67,6 +67,18 @@ pub fn thread_count() -> Option<usize> {
         .and_then(|count| count.trim().parse().ok())
 }
 
+/// True once this process has one thread. A thread that was just joined
+/// can linger in the kernel's count for a moment, so wait briefly.
+fn wait_until_single_threaded() -> bool {
+    for _ in 0..200 {
+        if thread_count() == Some(1) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
 /// Forks a worker.
 ///
 /// In the child: joins process group `group` (or leads a new one when
@@ -79,7 +91,7 @@ pub fn fork_worker(
     extra: &[RawFd],
     body: ChildBody<'_>,
 ) -> std::io::Result<Forked> {
-    if thread_count() != Some(1) {
+    if !wait_until_single_threaded() {
         return Err(std::io::Error::other(
             "refusing to fork: mptutor has more than one thread, and a forked child could deadlock",
         ));
@@ -205,11 +217,26 @@ fn run_body(body: ChildBody<'_>) -> i32 {
 
 /// Reaps `pid` if it has ended: `Ok(None)` while it runs.
 pub fn try_reap(pid: Pid) -> std::io::Result<Option<Reaped>> {
+    wait4(pid, libc::WNOHANG)
+}
+
+/// Waits for `pid` to end and reaps it.
+pub fn reap_blocking(pid: Pid) -> Option<Reaped> {
+    loop {
+        match wait4(pid, 0) {
+            Ok(reaped) => return reaped,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+fn wait4(pid: Pid, flags: libc::c_int) -> std::io::Result<Option<Reaped>> {
     let mut status: libc::c_int = 0;
     // SAFETY: rusage is plain data, fully written by wait4 on success.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: both pointers refer to live locals of the right types.
-    let result = unsafe { libc::wait4(pid.as_raw(), &mut status, libc::WNOHANG, &mut usage) };
+    let result = unsafe { libc::wait4(pid.as_raw(), &mut status, flags, &mut usage) };
     if result < 0 {
         return Err(std::io::Error::last_os_error());
     }

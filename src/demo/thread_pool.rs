@@ -24,9 +24,7 @@ use std::time::{Duration, Instant};
 
 use super::context::{DemoContext, DemoError};
 use super::event::{Event, ExitStatus, WorkerIndex, WorkerKind};
-use super::pool_outcome::{
-    ChunkEvent, CompletionOrder, ItemOutcome, MapRun, Observer, WorkerInfo, chunk_range,
-};
+use super::pool_outcome::{ChunkEvent, MapBook, MapRun, Observer, WorkerInfo};
 use super::sys;
 
 /// How often the calling thread looks up from the channel to check for
@@ -173,33 +171,28 @@ impl ThreadPool {
         observe: &mut Observer<'_>,
     ) -> Result<MapRun, DemoError> {
         let began = Instant::now();
-        let chunksize = chunksize.max(1);
-        let chunks = inputs.len().div_ceil(chunksize);
-        let not_done: Arc<str> = Arc::from("not computed: the timeout stopped the pool");
-        let mut items: Vec<ItemOutcome> = inputs
-            .iter()
-            .map(|&input| ItemOutcome {
-                input,
-                result: Err(Arc::clone(&not_done)),
-                worker: None,
-            })
-            .collect();
-        let mut order = CompletionOrder::new(chunks);
-        let mut next = 0;
-        while !order.all_done() {
+        let mut book = MapBook::new(
+            inputs,
+            chunksize,
+            "not computed: the timeout stopped the pool",
+        );
+        while !book.order.all_done() {
             for thread in &mut self.threads {
-                if thread.holding.is_some() || next >= chunks {
+                if thread.holding.is_some() {
                     continue;
                 }
-                let request = Request {
-                    task: next + 1,
-                    inputs: inputs[chunk_range(next, chunksize, inputs.len())].to_vec(),
+                let Some(chunk) = book.next_chunk() else {
+                    break;
                 };
-                if let Some(requests) = &thread.requests
-                    && requests.send(request).is_ok()
-                {
-                    thread.holding = Some((next, Instant::now()));
-                    next += 1;
+                let request = Request {
+                    task: chunk + 1,
+                    inputs: inputs[book.range(chunk)].to_vec(),
+                };
+                match &thread.requests {
+                    Some(requests) if requests.send(request).is_ok() => {
+                        thread.holding = Some((chunk, Instant::now()));
+                    }
+                    _ => book.hand_back(chunk),
                 }
             }
             // None: the timeout, or no thread left; what came back stands.
@@ -215,32 +208,25 @@ impl ThreadPool {
             else {
                 continue;
             };
-            let chunk = task.saturating_sub(1);
-            let range = chunk_range(chunk, chunksize, inputs.len());
             let Some(worker) = self.threads.get_mut(thread) else {
                 continue;
             };
             worker.holding = None;
-            if results.len() != range.len() {
-                continue;
+            let chunk = task.saturating_sub(1);
+            if book.file(chunk, thread, results.into_iter().map(Ok)) {
+                let done = ChunkEvent::Done {
+                    task,
+                    worker: &worker.info,
+                    items: &book.items[book.range(chunk)],
+                    busy,
+                };
+                observe(ctx, done);
             }
-            for (item, result) in items[range.clone()].iter_mut().zip(results) {
-                item.result = Ok(result);
-                item.worker = Some(thread);
-            }
-            order.complete(chunk, range.len());
-            let done = ChunkEvent::Done {
-                task,
-                worker: &worker.info,
-                items: &items[range],
-                busy,
-            };
-            observe(ctx, done);
         }
         Ok(MapRun {
-            items,
+            out_of_order: book.order.out_of_order,
+            items: book.items,
             workers: self.workers(),
-            out_of_order: order.out_of_order,
             timed_out: ctx.timed_out,
             elapsed: began.elapsed(),
             ..MapRun::default()

@@ -71,10 +71,11 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
         } else {
             prompt.clone()
         };
+        // A Ctrl-C from an earlier command is not meant for the next one;
+        // one pressed from the moment Enter is read counts for it.
+        crate::demo::interrupt::clear();
         match editor.readline(&(prompt.as_str(), styled.as_str())) {
             Ok(line) => {
-                // A Ctrl-C from an earlier command is not meant for this one.
-                crate::demo::interrupt::clear();
                 if !line.trim().is_empty() && !session.in_quiz() {
                     let _ = editor.add_history_entry(line.trim());
                     if let Some(path) = &settings.history {

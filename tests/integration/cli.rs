@@ -112,16 +112,39 @@ fn lessons_flag_loads_another_course() {
 }
 
 #[test]
-fn run_checks_parameters_and_says_plainly_that_demos_are_not_built() {
+fn run_refuses_a_parameter_out_of_range_and_names_the_range() {
     let output = run(&["run", "q6", "workers=100"], "");
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("`workers` must be a whole number from 1 to 64, not 100"));
+    assert!(stdout(&output).is_empty(), "nothing ran");
+}
 
-    let output = run(&["run", "q6", "repeat=3"], "");
-    assert_eq!(output.status.code(), Some(1));
+#[test]
+fn run_shows_real_processes_printing_each_number_once() {
+    let output = run(&["run", "q6", "repeat=2", "--width", "100"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("print-numbers"), "{text}");
-    assert!(text.contains("not built yet"), "{text}");
+    for number in [10, 20, 30, 40] {
+        let printed = text.matches(&format!(") prints {number}")).count();
+        assert_eq!(
+            printed, 2,
+            "{number} printed {printed} times in 2 runs:\n{text}"
+        );
+    }
+    assert!(
+        text.contains("Every number appeared exactly once in every run"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "escape codes in piped output");
+}
+
+#[test]
+fn a_script_runs_a_demo_in_the_repl() {
+    let output = run(&[], "open q3\nrun\nquit\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("child: my pid is"), "{text}");
+    assert!(text.contains("the main process is finished"), "{text}");
 }
 
 #[test]

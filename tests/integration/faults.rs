@@ -67,20 +67,12 @@ fn a_crashed_worker_is_reaped_before_the_next_command() {
     assert_demo_leaves_no_process("q6", "run crash=segfault", "Every number appeared", 4);
 }
 
-/// `mptutor selftest hold …`: workers that sleep for `ms`, with events as
-/// JSON lines. Returns mptutor and the workers' pids once all started.
-fn hold_workers(
-    home: &std::path::Path,
-    ms: u64,
-    workers: usize,
-    start: &str,
-) -> (Mptutor, Vec<i32>) {
-    let (ms, count) = (ms.to_string(), workers.to_string());
-    let mut mptutor = Mptutor::start(home, &["selftest", "hold", &ms, &count, start]);
+/// Reads JSON events from `mptutor` until `workers` workers have started;
+/// returns their pids.
+fn started_workers(mptutor: &mut Mptutor, workers: usize) -> Vec<i32> {
     let mut pids = Vec::new();
     while pids.len() < workers {
-        let line = mptutor.read_until("\n");
-        let event: Value = serde_json::from_str(&line).expect("a JSON event");
+        let event: Value = serde_json::from_str(&mptutor.read_until("\n")).expect("a JSON event");
         if event["event"] == "started" {
             pids.push(
                 event["pid"]
@@ -90,20 +82,41 @@ fn hold_workers(
             );
         }
     }
-    (mptutor, pids)
+    pids
+}
+
+/// Reads JSON events until the closing `result` line.
+fn result_line(mptutor: &mut Mptutor) -> Value {
+    loop {
+        let event: Value = serde_json::from_str(&mptutor.read_until("\n")).expect("a JSON event");
+        if event["event"] == "result" {
+            return event;
+        }
+    }
 }
 
 #[test]
 fn each_demo_runs_in_its_own_process_group_stopped_as_one() {
-    for start in ["fork", "spawn"] {
+    for start in ["start=fork", "start=spawn"] {
         let home = tempfile::tempdir().expect("temporary directory");
-        let (mut mptutor, pids) = hold_workers(home.path(), 20_000, 3, start);
+        // A pool of 3 workers kept busy for seconds.
+        let args = [
+            "run",
+            "q4",
+            "--json",
+            "workers=3",
+            "pace=200",
+            "tasks=40",
+            start,
+        ];
+        let mut mptutor = Mptutor::start(home.path(), &args);
+        let pids = started_workers(&mut mptutor, 3);
         let own_group = proc_table::stat(mptutor.pid())
             .expect("mptutor's stat")
             .pgrp;
         let groups: Vec<i32> = pids
             .iter()
-            .map(|pid| proc_table::stat(*pid).expect("a sleeping worker").pgrp)
+            .map(|pid| proc_table::stat(*pid).expect("a busy worker").pgrp)
             .collect();
         assert_ne!(
             groups[0], own_group,
@@ -121,8 +134,7 @@ fn each_demo_runs_in_its_own_process_group_stopped_as_one() {
         // SIGINT is what Ctrl-C sends mptutor: the whole group is stopped
         // and reaped, and mptutor reports the demo as interrupted.
         mptutor.signal(Signal::SIGINT);
-        let result: Value =
-            serde_json::from_str(&mptutor.read_until("\n")).expect("the result line");
+        let result = result_line(&mut mptutor);
         assert_eq!(result["interrupted"], true, "{start}: {result}");
         assert!(
             proc_table::leftovers(mptutor.pid(), &groups[..1]).is_empty(),
@@ -131,7 +143,7 @@ fn each_demo_runs_in_its_own_process_group_stopped_as_one() {
         assert_eq!(
             mptutor.wait(),
             Some(1),
-            "{start}: an interrupted selftest fails"
+            "{start}: an interrupted demo fails"
         );
     }
 }
@@ -139,16 +151,20 @@ fn each_demo_runs_in_its_own_process_group_stopped_as_one() {
 /// Runs `mptutor run q6 --json crash=… start=…` and returns its events.
 fn crash_events(crash: &str, start: &str) -> Vec<Value> {
     let home = tempfile::tempdir().expect("temporary directory");
-    let output = crate::support::mptutor(home.path())
-        .args(["run", "q6", "--json"])
-        .arg(format!("crash={crash}"))
-        .arg(format!("start={start}"))
-        .output()
-        .expect("run mptutor");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON line"))
-        .collect()
+    let (crash, start) = (format!("crash={crash}"), format!("start={start}"));
+    let mut mptutor = Mptutor::start(home.path(), &["run", "q6", "--json", &crash, &start]);
+    mptutor.close_stdin();
+    let mut events = Vec::new();
+    loop {
+        let event: Value = serde_json::from_str(&mptutor.read_until("\n")).expect("a JSON event");
+        let last = event["event"] == "result";
+        events.push(event);
+        if last {
+            break;
+        }
+    }
+    assert_eq!(mptutor.wait(), Some(0), "{crash} {start}: {events:?}");
+    events
 }
 
 #[test]
@@ -249,7 +265,8 @@ fn workers_read_dev_null_dump_no_core_and_die_with_mptutor() {
     for start in ["fork", "spawn"] {
         let home = tempfile::tempdir().expect("temporary directory");
         // They would sleep far longer than the test waits for them to die.
-        let (mut mptutor, pids) = hold_workers(home.path(), 120_000, 2, start);
+        let mut mptutor = Mptutor::start(home.path(), &["selftest", "hold", "120000", "2", start]);
+        let pids = started_workers(&mut mptutor, 2);
         let _stragglers = Stragglers {
             group: pids[0],
             pids: pids.clone(),

@@ -4,6 +4,7 @@ mod cli;
 mod course_errors;
 mod cpu_demo;
 mod faults;
+mod pool_demos;
 mod proc_table;
 mod repl_pty;
 mod snapshots;

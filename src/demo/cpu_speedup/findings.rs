@@ -110,10 +110,16 @@ fn findings(measured: &Measured, expected: u64) -> Vec<String> {
         .iter()
         .filter(|run| run.primes() != Some(expected))
         .collect();
-    if wrong.is_empty() && !measured.runs.is_empty() {
+    if wrong.is_empty() && measured.runs.len() > 1 {
         findings.push(format!(
             "Every run counted the same **{} primes** below {limit} as mptutor's own loop, \
              however the range was split.",
+            grouped(expected)
+        ));
+    } else if wrong.is_empty() && measured.runs.len() == 1 {
+        findings.push(format!(
+            "The worker process counted the same **{} primes** below {limit} as mptutor's own \
+             loop.",
             grouped(expected)
         ));
     }
@@ -150,8 +156,8 @@ fn findings(measured: &Measured, expected: u64) -> Vec<String> {
                 .to_string()
         } else {
             format!(
-                "starting and reaping the process added about {}, which matters when each \
-                 process gets little work",
+                "the {} more is the cost of starting and reaping a process, plus any time it \
+                 waited for a busy core; it matters when each process gets little work",
                 format_us(micros(extra))
             )
         };
@@ -187,10 +193,11 @@ fn speed_findings(measured: &Measured, first: &Run, last: &Run) -> Vec<String> {
         );
         return findings;
     }
+    let cores_word = if cores == 1 { "core" } else { "cores" };
     let against_ideal = if n <= cores {
         format!("{:.0}% of the ideal {n}×", 100.0 * speedup(last) / n as f64)
     } else {
-        format!("where {cores} cores allow at most {cores}×")
+        format!("where {cores} {cores_word} can give at most {cores}×")
     };
     findings.push(format!(
         "With {} the count took {} instead of {} with one: {:.2}× as fast, {against_ideal}.",
@@ -199,7 +206,6 @@ fn speed_findings(measured: &Measured, first: &Run, last: &Run) -> Vec<String> {
         format_us(micros(first.wall)),
         speedup(last),
     ));
-    let cores_word = if cores == 1 { "core" } else { "cores" };
     let fitting = measured
         .runs
         .iter()
@@ -229,23 +235,26 @@ fn speed_findings(measured: &Measured, first: &Run, last: &Run) -> Vec<String> {
     }
     findings.push(match fitting {
         Some(fitting) if n > cores && busy.is_none() => format!(
-            "This machine lets mptutor use {cores} {cores_word}, so at most {cores} processes \
+            "This machine lets mptutor use {cores} {cores_word}, so at most {} can \
              compute at any moment. With {} the speed-up was {:.2}×; with {n} it was {:.2}×. \
              Past the cores, extra processes only take turns on the same cores, and each one \
              adds its start-up and switching.",
+            processes_word(cores),
             processes_word(fitting.processes()),
             speedup(fitting),
             speedup(last)
         ),
         _ if n > cores => format!(
-            "This machine lets mptutor use {cores} {cores_word}, so at most {cores} processes \
+            "This machine lets mptutor use {cores} {cores_word}, so at most {} can \
              compute at any moment. Past the cores, extra processes only take turns on the same \
-             cores, and each one adds its start-up and switching."
+             cores, and each one adds its start-up and switching.",
+            processes_word(cores)
         ),
         _ => format!(
-            "This machine lets mptutor use {cores} {cores_word}, so up to {cores} processes can \
-             each compute on a core of their own. Type `run workers={}` to go past the cores \
+            "This machine lets mptutor use {cores} {cores_word}, so up to {} can each \
+             compute on a core of their own. Type `run workers={}` to go past the cores \
              and see the time stop improving.",
+            processes_word(cores),
             (cores * 4).min(64)
         ),
     });
@@ -257,8 +266,8 @@ fn speed_findings(measured: &Measured, first: &Run, last: &Run) -> Vec<String> {
     findings.push(if high as f64 <= 1.25 * low as f64 {
         format!(
             "The total CPU time stayed between {} and {} in every run: splitting does not make \
-             the work smaller, it runs the pieces on several cores at once. Wall time falls; \
-             CPU time does not.",
+             the work smaller, it only lets the pieces run on several cores at the same time, \
+             which is what cuts the wall time.",
             format_us(low),
             format_us(high)
         )
@@ -356,6 +365,60 @@ pub(super) fn grouped(number: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::ExitStatus;
+
+    fn worker(index: usize, primes: Option<u64>, status: ExitStatus) -> Worker {
+        Worker {
+            index,
+            pid: 1000 + i32::try_from(index).unwrap_or(0),
+            range: (0, 100),
+            primes,
+            status: Some(status),
+            cpu_us: 5_000,
+        }
+    }
+
+    #[test]
+    fn a_worker_that_printed_no_count_makes_its_run_wrong_loudly() {
+        let measured = Measured {
+            limit: 100,
+            cores: 2,
+            start: "fork",
+            reference: Some((25, Duration::from_millis(1))),
+            runs: vec![
+                Run {
+                    workers: vec![worker(0, Some(25), ExitStatus::Code(0))],
+                    wall: Duration::from_millis(2),
+                },
+                Run {
+                    workers: vec![
+                        worker(1, Some(15), ExitStatus::Code(0)),
+                        worker(2, None, ExitStatus::Signal("SIGSEGV".into())),
+                    ],
+                    wall: Duration::from_millis(1),
+                },
+            ],
+            stopped_at: None,
+        };
+        let report = report(&measured);
+        let text = report.findings.join("\n");
+        assert!(
+            text.contains(
+                "**Wrong count with 2 processes:** P3 (pid 1002) printed no count (SIGSEGV)"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("Every run counted"), "{text}");
+        let (_, rows) = report.table.unwrap_or_default();
+        assert_eq!(rows[0][5], "25 ✓");
+        assert_eq!(rows[1][5], "missing ✗");
+        assert_eq!(report.data["runs"][0]["correct"], true);
+        assert_eq!(report.data["runs"][1]["correct"], false);
+        assert_eq!(
+            report.data["runs"][1]["worker_pids"],
+            serde_json::json!([1001, 1002])
+        );
+    }
 
     #[test]
     fn large_numbers_are_grouped_by_thousands() {

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use nix::sys::termios::{Termios, tcgetattr};
+use rexpect::process::WaitStatus;
 use rexpect::session::PtySession;
 
 use crate::proc_table::{self, PATIENCE};
@@ -54,6 +55,7 @@ impl Repl {
                 self.seen = end;
                 return (arrived, text);
             }
+            self.assert_alive(needle);
             assert!(
                 Instant::now() < deadline,
                 "no {needle:?} within {PATIENCE:?}; the terminal showed:\n{}",
@@ -66,6 +68,46 @@ impl Repl {
     fn type_line(&mut self, line: &str) {
         self.session.send_line(line).expect("type a line");
         self.session.flush().expect("flush");
+    }
+
+    /// Fails at once, rather than at the deadline, when mptutor has died.
+    fn assert_alive(&self, waiting_for: &str) {
+        let status = self.session.process().status();
+        assert!(
+            status == Some(WaitStatus::StillAlive),
+            "mptutor ended ({status:?}) while we waited for {waiting_for:?}; the terminal showed:\n{}",
+            self.output
+        );
+    }
+
+    /// Types `word` (not a command) until the REPL answers it, then waits
+    /// for the prompt: everything typed before has been dealt with. It is
+    /// typed again when no answer comes, because a Ctrl-C that reaches the
+    /// terminal in its ordinary mode also discards the typed-ahead input.
+    fn sync(&mut self, word: &str) {
+        let answer = format!("Unknown command `{word}`");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            self.type_line(word);
+            let retry = Instant::now() + Duration::from_millis(250);
+            while Instant::now() < retry {
+                while let Some(c) = self.session.try_read() {
+                    self.output.push(c);
+                }
+                if self.output[self.seen..].contains(&answer) {
+                    self.wait_for(&answer);
+                    self.wait_for("> ");
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            self.assert_alive(word);
+            assert!(
+                Instant::now() < deadline,
+                "no answer to {word:?}; the terminal showed:\n{}",
+                self.output
+            );
+        }
     }
 
     /// Presses Ctrl-C; returns when the byte reached the terminal.
@@ -204,30 +246,20 @@ fn ctrl_c_at_any_moment_around_a_demo_never_ends_the_repl() {
     let home = tempfile::tempdir().expect("temporary directory");
     let mut repl = Repl::start(home.path());
     repl.wait_for("mptutor> ");
-    repl.type_line("open q3");
-    repl.wait_for("mptutor q3 ");
-    // The q3 demo with join=false runs about 300 ms; pressing Ctrl-C 0 to
-    // 400 ms after Enter lands before it starts, during it, and after it,
-    // while its closing views are printed.
-    for (round, delay_ms) in [0, 1, 2, 5, 10, 20, 50, 100, 200, 300, 400]
-        .into_iter()
-        .enumerate()
-    {
-        repl.type_line("run join=false");
+    repl.type_line("open q6");
+    repl.wait_for("mptutor q6 ");
+    // The q6 demo runs for some 10 ms; pressing Ctrl-C 0 to 40 ms after
+    // Enter lands before it starts, during it, and after it, while its
+    // closing views are printed and before the line editor takes over.
+    for delay_ms in (0..40).step_by(2) {
+        repl.type_line("run");
         // When the key lands is what this test varies.
         std::thread::sleep(Duration::from_millis(delay_ms));
         repl.ctrl_c();
         // Commands run in order: once this one is answered, the REPL has
         // dealt with the demo and the Ctrl-C.
-        let marker = format!("marker{round}");
-        repl.type_line(&marker);
-        repl.wait_for(&format!("Unknown command `{marker}`"));
-        repl.wait_for("mptutor q3 ");
-        assert_eq!(
-            repl.session.process().status(),
-            Some(rexpect::process::WaitStatus::StillAlive),
-            "Ctrl-C {delay_ms} ms after Enter ended mptutor"
-        );
+        repl.sync(&format!("marker{delay_ms}"));
+        repl.assert_alive(&format!("the REPL after Ctrl-C {delay_ms} ms after Enter"));
     }
     repl.type_line("quit");
     repl.session.exp_eof().expect("quit leaves mptutor");

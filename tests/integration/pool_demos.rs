@@ -1,0 +1,296 @@
+//! The pool demos, run as a student runs them (`mptutor run q5 --json …`)
+//! on real processes and threads: results come back correct and in input
+//! order, workers are real and distinct from mptutor, a worker that dies
+//! costs only its own task and never hangs the pool, and every queued task
+//! is done exactly once.
+//!
+//! The demos fork, which needs a single-threaded process, so they run in
+//! the mptutor binary and never inside this (multi-threaded) test harness.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::mptutor;
+
+/// Longest a demo may take before the test calls it a hang.
+const HANG_LIMIT: Duration = Duration::from_secs(30);
+
+/// What one `--json` run printed.
+struct Run {
+    events: Vec<Value>,
+    result: Value,
+}
+
+impl Run {
+    fn data(&self) -> &Value {
+        &self.result["data"]
+    }
+
+    fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+        self.events
+            .iter()
+            .filter(move |event| event["event"] == kind)
+    }
+
+    /// mptutor's own pid: the parent of every worker it starts.
+    fn mptutor_pid(&self) -> i64 {
+        let parents: BTreeSet<i64> = self
+            .of_kind("started")
+            .filter_map(|event| event["ppid"].as_i64())
+            .collect();
+        assert_eq!(parents.len(), 1, "one parent for every worker: {parents:?}");
+        parents.into_iter().next().expect("a parent pid")
+    }
+
+    fn started_pids(&self) -> BTreeSet<i64> {
+        self.of_kind("started")
+            .filter_map(|event| event["pid"].as_i64())
+            .collect()
+    }
+
+    fn results(&self) -> &Vec<Value> {
+        self.data()["results"].as_array().expect("results array")
+    }
+
+    fn notes(&self) -> Vec<&str> {
+        self.of_kind("note")
+            .filter_map(|event| event["text"].as_str())
+            .collect()
+    }
+}
+
+/// Runs `mptutor run <lesson> --json <params>`, failing the test if it
+/// takes longer than [`HANG_LIMIT`] (the child is killed first).
+fn run_json(lesson: &str, params: &[&str]) -> Run {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let mut child = mptutor(home.path())
+        .args(["run", lesson, "--json"])
+        .args(params)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mptutor");
+    let mut stdout = child.stdout.take().expect("stdout pipe");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll mptutor") {
+            break status;
+        }
+        if started.elapsed() > HANG_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`run {lesson} {params:?}` hung for more than {HANG_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let text = reader.join().expect("reader thread").expect("read stdout");
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    assert!(
+        status.success(),
+        "`run {lesson} {params:?}` failed: {stderr}\n{text}"
+    );
+    let mut events: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    let result = events.pop().expect("a result line");
+    assert_eq!(result["event"], "result", "{result}");
+    assert_eq!(result["ok"], true, "{result}");
+    Run { events, result }
+}
+
+/// Every worker that started was reported as ended.
+fn assert_every_worker_ended(run: &Run) {
+    let ended: BTreeSet<i64> = run
+        .of_kind("exited")
+        .filter_map(|event| event["pid"].as_i64())
+        .collect();
+    assert_eq!(run.started_pids(), ended, "workers started but never ended");
+}
+
+/// Results 1², 2², … items², in input order, none failed.
+fn assert_squares_in_order(run: &Run, items: i64) {
+    let results = run.results();
+    assert_eq!(results.len() as i64, items);
+    for (k, entry) in (1..).zip(results) {
+        assert_eq!(entry["input"], k, "slot {k} holds {entry}");
+        assert_eq!(entry["result"], k * k, "{entry}");
+        assert_eq!(entry["error"], Value::Null, "{entry}");
+    }
+    assert_eq!(run.data()["in_input_order"], true);
+    assert_eq!(run.data()["all_correct"], true);
+}
+
+#[test]
+fn process_pool_map_returns_squares_in_input_order_from_real_workers() {
+    for start in ["start=fork", "start=spawn"] {
+        for chunksize in ["chunksize=1", "chunksize=7"] {
+            let run = run_json("q5", &["items=50", "workers=4", chunksize, start]);
+            assert_squares_in_order(&run, 50);
+            let me = run.mptutor_pid();
+            let workers = run.started_pids();
+            assert_eq!(
+                workers.len(),
+                4,
+                "{start} {chunksize}: no worker should die"
+            );
+            assert!(!workers.contains(&me), "a worker has mptutor's pid {me}");
+            for entry in run.results() {
+                let pid = entry["worker_pid"].as_i64().expect("a worker pid");
+                assert!(workers.contains(&pid), "{entry} names no pool worker");
+            }
+            assert!(run.data()["distinct_workers"].as_u64() >= Some(1));
+            assert_eq!(run.data()["replacements"], 0);
+            assert_every_worker_ended(&run);
+        }
+    }
+}
+
+#[test]
+fn thread_pool_map_runs_every_worker_inside_mptutor() {
+    let run = run_json(
+        "q5",
+        &["items=50", "workers=4", "chunksize=3", "threads=true"],
+    );
+    assert_squares_in_order(&run, 50);
+    assert_eq!(run.data()["threads"], true);
+    let me = run.mptutor_pid();
+    assert!(
+        run.of_kind("started")
+            .all(|event| event["kind"] == "thread"),
+        "every worker is a thread"
+    );
+    let tids = run.started_pids();
+    assert_eq!(tids.len(), 4);
+    assert!(
+        !tids.contains(&me),
+        "a worker thread is mptutor's main thread"
+    );
+    for entry in run.results() {
+        assert_eq!(entry["worker_pid"], me, "{entry}: threads live in mptutor");
+        let tid = entry["worker_tid"].as_i64().expect("a thread id");
+        assert!(tids.contains(&tid), "{entry} names no pool thread");
+    }
+    assert_every_worker_ended(&run);
+}
+
+#[test]
+fn pool_reports_dead_worker_instead_of_hanging() {
+    for start in ["start=fork", "start=spawn"] {
+        let run = run_json(
+            "q5",
+            &[
+                "items=50",
+                "workers=4",
+                "chunksize=7",
+                "crash=3",
+                "timeout=20",
+                start,
+            ],
+        );
+        // Input 3 is in the first task, inputs 1 to 7: only those fail.
+        let crashed: Vec<&Value> = run
+            .of_kind("exited")
+            .filter(|event| event["status"]["signal"] == "SIGSEGV")
+            .collect();
+        assert_eq!(crashed.len(), 1, "{start}: one worker dies of SIGSEGV");
+        let dead_pid = crashed[0]["pid"].as_i64().expect("pid");
+        for (k, entry) in (1..).zip(run.results()) {
+            if k <= 7 {
+                let error = entry["error"].as_str().expect("an error for the lost task");
+                assert!(error.contains("SIGSEGV"), "{error}");
+                assert!(error.contains(&dead_pid.to_string()), "{error}");
+                assert_eq!(entry["result"], Value::Null);
+            } else {
+                assert_eq!(entry["result"], k * k, "{start}: {entry}");
+                assert_eq!(entry["error"], Value::Null);
+            }
+        }
+        assert_eq!(run.data()["replacements"], 1);
+        assert_eq!(run.data()["timed_out"], false);
+        assert_eq!(
+            run.started_pids().len(),
+            5,
+            "{start}: 4 workers and a replacement"
+        );
+        let notes = run.notes().join("\n");
+        assert!(notes.contains("to replace"), "{notes}");
+        assert_every_worker_ended(&run);
+    }
+}
+
+#[test]
+fn a_crash_with_chunksize_one_fails_that_input_alone() {
+    let run = run_json("q5", &["items=20", "crash=3", "timeout=20"]);
+    for (k, entry) in (1..).zip(run.results()) {
+        assert_eq!(entry["error"].is_string(), k == 3, "{entry}");
+    }
+    let findings = run.result["findings"].to_string();
+    assert!(findings.contains("BrokenProcessPool"), "{findings}");
+}
+
+#[test]
+fn a_chunk_bigger_than_one_result_line_arrives_whole() {
+    // 1 000 results per task: several result lines each.
+    let run = run_json("q5", &["items=2500", "workers=2", "chunksize=1000"]);
+    assert_squares_in_order(&run, 2_500);
+    assert_every_worker_ended(&run);
+}
+
+#[test]
+fn a_long_map_of_single_input_tasks_keeps_every_result_on_the_same_workers() {
+    // 2 workers × 10 000 single-input tasks: far more result lines than a
+    // worker may print, yet the result channel drops none and no worker
+    // needs replacing.
+    let run = run_json("q5", &["items=20000", "workers=2", "chunksize=1"]);
+    assert_squares_in_order(&run, 20_000);
+    assert_eq!(run.data()["replacements"], 0, "{}", run.data());
+    assert_eq!(run.started_pids().len(), 2);
+    assert_every_worker_ended(&run);
+}
+
+#[test]
+fn pool_queue_does_every_task_exactly_once() {
+    let run = run_json("q4", &["tasks=20", "workers=3"]);
+    let data = run.data();
+    assert_eq!(data["all_done_once"], true);
+    let me = run.mptutor_pid();
+    let workers = run.started_pids();
+    let mut done = Vec::new();
+    for worker in data["per_worker"].as_array().expect("per_worker") {
+        let pid = worker["pid"].as_i64().expect("pid");
+        assert!(workers.contains(&pid) && pid != me, "{worker}");
+        done.extend(
+            worker["tasks"]
+                .as_array()
+                .expect("tasks")
+                .iter()
+                .filter_map(Value::as_u64),
+        );
+    }
+    done.sort_unstable();
+    assert_eq!(done, (1..=20).collect::<Vec<u64>>());
+    // The workers said so themselves, once per task.
+    let taken = run
+        .of_kind("line")
+        .filter(|event| {
+            event["text"]
+                .as_str()
+                .is_some_and(|text| text.contains("takes task"))
+        })
+        .count();
+    assert_eq!(taken, 20);
+    assert_every_worker_ended(&run);
+}
