@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
 use super::model::{DemoBlock, Quiz};
+use super::output_check::{OutputCheck, whole_line};
 use crate::demo::{DemoParams, demo_names, find_demo};
 use crate::suggest::did_you_mean;
 
@@ -181,5 +182,74 @@ pub fn parse_quiz(source: &BlockSource) -> Result<Quiz, Vec<Diagnostic>> {
                 choices.len()
             ),
         )]),
+    }
+}
+
+/// The keys a check block may hold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckToml {
+    /// Patterns (whole-line regular expressions) that must each match
+    /// exactly one line of the output, in any order.
+    each_once: Option<Vec<Spanned<String>>>,
+    /// A pattern that lines must match…
+    matching: Option<Spanned<String>>,
+    /// …and how many of them (at least one when absent).
+    matching_count: Option<usize>,
+    /// The number of lines in the whole output.
+    line_count: Option<usize>,
+    /// The exit code of a correct run; 0 when absent.
+    exit_code: Option<i32>,
+}
+
+/// Parses a check block, compiling every pattern.
+pub fn parse_check(source: &BlockSource) -> Result<OutputCheck, Vec<Diagnostic>> {
+    let check: CheckToml =
+        toml::from_str(source.content).map_err(|error| vec![source.toml_error("check", &error)])?;
+    let mut problems = Vec::new();
+    let mut compile = |pattern: &Spanned<String>| match whole_line(pattern.get_ref()) {
+        Ok(regex) => Some(regex),
+        Err(error) => {
+            let why = error.to_string();
+            let why = why
+                .lines()
+                .last()
+                .unwrap_or("invalid pattern")
+                .trim()
+                .trim_start_matches("error: ")
+                .to_string();
+            problems.push(source.error_at(
+                Some(pattern.span()),
+                format!("bad pattern in check block: {why}"),
+            ));
+            None
+        }
+    };
+    let each_once: Vec<_> = check
+        .each_once
+        .iter()
+        .flatten()
+        .filter_map(&mut compile)
+        .collect();
+    let matching = check.matching.as_ref().and_then(&mut compile);
+    if check.each_once.is_none()
+        && check.matching.is_none()
+        && check.line_count.is_none()
+        && check.exit_code.is_none()
+    {
+        problems.push(source.error_at_fence(
+            "check block states nothing; give each_once, matching, line_count or exit_code",
+        ));
+    }
+    if problems.is_empty() {
+        Ok(OutputCheck {
+            each_once,
+            matching: matching.map(|regex| (regex, check.matching_count)),
+            line_count: check.line_count,
+            exit_code: check.exit_code.unwrap_or(0),
+            line: source.line,
+        })
+    } else {
+        Err(problems)
     }
 }

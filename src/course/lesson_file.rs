@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag};
 
-use super::blocks::{BlockSource, parse_demo, parse_quiz};
+use super::blocks::{BlockSource, parse_check, parse_demo, parse_quiz};
 use super::diagnostic::Diagnostic;
 use super::front_matter::{FrontMatter, split};
 use super::model::{Block, CodeBlock, Lesson, Step};
@@ -331,6 +331,8 @@ fn parse_body(
                     "demo" => parse_demo(&source).map(Block::Demo),
                     "quiz" => parse_quiz(&source).map(Block::Quiz),
                     "note" => Ok(Block::Note(source.content.trim().to_string())),
+                    "hint" => Ok(Block::Hint(source.content.trim().to_string())),
+                    "check" => parse_check(&source).map(Block::Check),
                     _ => Ok(Block::Code(code())),
                 };
                 match block {

@@ -16,6 +16,7 @@ mod front_matter;
 mod lesson_file;
 mod load;
 mod model;
+mod output_check;
 
 pub use diagnostic::{CourseErrors, Diagnostic};
 pub use lesson_file::{RESERVED_IDS, parse_lesson};
@@ -23,3 +24,4 @@ pub use load::{FORMAT_VERSION, load_builtin, load_dir};
 pub use model::{
     Block, CodeBlock, Course, CourseOrigin, DemoBlock, Lesson, LessonIndex, Quiz, Step,
 };
+pub use output_check::{CheckVerdict, OutputCheck};

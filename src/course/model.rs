@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 
+pub use super::output_check::OutputCheck;
 use crate::demo::{DemoInfo, DemoParams};
 
 /// Where a course was loaded from.
@@ -167,6 +168,12 @@ pub enum Block {
     Quiz(Quiz),
     /// A ```` ```note ```` block: Markdown for the instructor, hidden unless asked for.
     Note(String),
+    /// A ```` ```hint ```` block: one level of help (Markdown). A step's hints
+    /// are revealed one at a time, in file order, by `hint`.
+    Hint(String),
+    /// A ```` ```check ```` block: what a correct run of the step's Python
+    /// example prints, in any order the scheduler picks.
+    Check(OutputCheck),
 }
 
 /// A fenced code block.

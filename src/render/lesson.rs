@@ -171,7 +171,9 @@ fn step_lines(
 
 fn block_is_hidden(block: &Block, opts: &RenderOptions) -> bool {
     match block {
-        Block::Quiz(_) => true,
+        // Hints are revealed one at a time by `hint`; checks are used when
+        // the example runs.
+        Block::Quiz(_) | Block::Hint(_) | Block::Check(_) => true,
         Block::Note(_) => !opts.show_notes,
         _ => false,
     }
@@ -194,7 +196,7 @@ fn blocks_lines<'b>(
             }
             Block::Demo(demo) => demo_line(demo, width, &styles),
             Block::Note(md) => note_lines(md, width, &styles),
-            Block::Quiz(_) => Vec::new(),
+            Block::Quiz(_) | Block::Hint(_) | Block::Check(_) => Vec::new(),
         };
         if block_lines.is_empty() {
             continue;

@@ -350,6 +350,8 @@ fn prose_code_and_blocks_keep_their_order_within_a_step() {
             mptutor::course::Block::Demo(_) => "demo",
             mptutor::course::Block::Quiz(_) => "quiz",
             mptutor::course::Block::Note(_) => "note",
+            mptutor::course::Block::Hint(_) => "hint",
+            mptutor::course::Block::Check(_) => "check",
         })
         .collect();
     assert_eq!(kinds, ["prose", "python", "prose", "code", "note"]);
@@ -375,4 +377,22 @@ proptest! {
         let course = TempCourse::with_index(&index, &[("a.md", &lesson("a"))]);
         let _ = course.problems();
     }
+}
+
+#[test]
+fn bad_pattern_in_a_check_block_points_at_it() {
+    let text = format!("{HEADER}```check\neach_once = ['ok', 'broken (']\n```\n");
+    let problem = only_problem(&text);
+    assert_at(
+        &problem,
+        9,
+        20,
+        "bad pattern in check block: unclosed group",
+    );
+}
+
+#[test]
+fn an_empty_check_block_is_refused() {
+    let text = format!("{HEADER}```check\n```\n");
+    assert_at(&only_problem(&text), 8, 1, "check block states nothing");
 }

@@ -178,11 +178,12 @@ impl Mptutor {
         }
     }
 
-    /// Closes stdin, or sends a signal, and waits for mptutor to end.
+    /// Closes mptutor's stdin: end of input.
     pub fn close_stdin(&mut self) {
         self.stdin = None;
     }
 
+    /// Sends `signal` to mptutor itself.
     pub fn signal(&self, signal: Signal) {
         kill(Pid::from_raw(self.pid()), signal).expect("signal mptutor");
     }

@@ -130,10 +130,11 @@ impl Repl {
     }
 }
 
-/// Starts a long pool-queue demo, waits for its workers, and returns their
-/// pids and mptutor's (both read from the live output).
-fn start_long_demo(repl: &mut Repl) -> (Vec<i32>, i32) {
-    repl.type_line("run pace=1000 tasks=40");
+/// Starts a long pool-queue demo (`start` is fork or spawn), waits until
+/// a worker took a task, and returns the workers' pids and mptutor's (both
+/// read from the live output).
+fn start_long_demo(repl: &mut Repl, start: &str) -> (Vec<i32>, i32) {
+    repl.type_line(&format!("run pace=1000 tasks=40 start={start}"));
     let (_, shown) = repl.wait_for(") takes task ");
     let workers = proc_table::tagged_pids(&shown);
     assert!(!workers.is_empty(), "no worker pids in:\n{shown}");
@@ -162,11 +163,6 @@ fn interrupt(repl: &mut Repl, workers: &[i32], mptutor: i32) {
         "the prompt took {:?} to come back after Ctrl-C",
         prompt - pressed
     );
-    eprintln!(
-        "TIMING stopped {:?} prompt {:?}",
-        stopped - pressed,
-        prompt - pressed
-    );
     // "Stopped" is printed after every worker was killed and reaped.
     let left = proc_table::leftovers(mptutor, &workers[..1]);
     assert!(left.is_empty(), "workers survived Ctrl-C: {left:?}");
@@ -191,7 +187,9 @@ fn ctrl_c_stops_a_demo_at_once_and_the_repl_carries_on() {
     // A long one is stopped by Ctrl-C.
     repl.type_line("open q4");
     repl.wait_for("mptutor q4 ");
-    let (workers, mptutor) = start_long_demo(&mut repl);
+    let (workers, mptutor) = start_long_demo(&mut repl, "fork");
+    interrupt(&mut repl, &workers, mptutor);
+    let (workers, mptutor) = start_long_demo(&mut repl, "spawn");
     interrupt(&mut repl, &workers, mptutor);
 
     repl.type_line("list");
@@ -221,7 +219,7 @@ fn demos_and_ctrl_c_leave_the_terminal_settings_unchanged() {
     // ordinary mode; a second demo after a Ctrl-C must find it the same.
     repl.type_line("open q4");
     repl.wait_for("mptutor q4 ");
-    let (workers, mptutor) = start_long_demo(&mut repl);
+    let (workers, mptutor) = start_long_demo(&mut repl, "fork");
     let during_demo = repl.termios();
     // Proof that the pty's settings are really read: the line editor's raw
     // mode at the prompt is not the ordinary mode a demo runs in.
@@ -232,7 +230,7 @@ fn demos_and_ctrl_c_leave_the_terminal_settings_unchanged() {
     interrupt(&mut repl, &workers, mptutor);
     assert_eq!(repl.termios(), at_prompt, "after Ctrl-C stopped a demo");
 
-    let (workers, mptutor) = start_long_demo(&mut repl);
+    let (workers, mptutor) = start_long_demo(&mut repl, "spawn");
     assert_eq!(repl.termios(), during_demo, "during a demo after Ctrl-C");
     interrupt(&mut repl, &workers, mptutor);
     assert_eq!(repl.termios(), at_prompt, "after the second Ctrl-C");
