@@ -1,0 +1,376 @@
+//! `compare` (lesson q2): the experiments behind the processes-vs-threads
+//! table, one per row, each run on real processes and real threads.
+//!
+//! Every row of lesson q2's table is a claim ("a crash kills one process",
+//! "threads share one memory"), and each experiment here tests one of them
+//! on the student's machine and says whether the machine agrees. The
+//! verdicts are qualitative on purpose: a shared laptop gives noisy times,
+//! so each claim is judged by a margin wide enough that noise cannot flip
+//! it (see each experiment's module), and a claim the machine cannot show
+//! (a speed-up on one core) is reported as such, never as a failure.
+//!
+//! The experiments share a [`Lab`]: the demo's context, worker numbering
+//! across rows, and a filter that shows only the first few workers of a
+//! big batch (200 processes would drown the live view). Thread workers run
+//! through [`threads::run_threads`], which joins them all before it
+//! returns, so the next experiment may fork.
+//!
+//! The results ([`Comparison`]) are plain data: the REPL's `compare`
+//! renders them into the lesson's own table (`render::render_compare`),
+//! `mptutor compare --json` prints them, and the `compare` demo turns them
+//! into an ordinary [`DemoReport`].
+
+mod communication;
+mod cpu;
+mod failure;
+mod io;
+mod lab;
+pub(crate) mod memory;
+mod overhead;
+mod python;
+mod start_methods;
+mod threads;
+
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use serde::{Serialize, Serializer};
+use serde_json::json;
+
+use super::context::{DemoContext, DemoError, StartMethod};
+use super::event::EventSink;
+use super::interrupt::InterruptGuard;
+use super::report::DemoReport;
+
+pub use communication::receive_bytes;
+pub use failure::crash_in_threads;
+pub use lab::Lab;
+pub use python::PythonInfo;
+
+/// How long `compare` may run before every worker is stopped. The whole
+/// table takes a few seconds; this is for a machine that is badly stuck.
+pub const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// A row of the comparison that has an experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Row {
+    Memory,
+    Failure,
+    Overhead,
+    Cpu,
+    Io,
+    Communication,
+    StartMethods,
+}
+
+impl Row {
+    /// Every row, in the order they run.
+    pub const ALL: [Row; 7] = [
+        Row::Memory,
+        Row::Failure,
+        Row::Overhead,
+        Row::Cpu,
+        Row::Io,
+        Row::Communication,
+        Row::StartMethods,
+    ];
+
+    /// The name used by `compare <row>` and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Row::Memory => "memory",
+            Row::Failure => "failure",
+            Row::Overhead => "overhead",
+            Row::Cpu => "cpu",
+            Row::Io => "io",
+            Row::Communication => "communication",
+            Row::StartMethods => "start_methods",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Row> {
+        Row::ALL
+            .into_iter()
+            .find(|row| row.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The claim the experiment tests, processes first.
+    pub fn claim(self) -> &'static str {
+        match self {
+            Row::Memory => "a child changes its own copy; threads change the one shared counter",
+            Row::Failure => "a crash kills one process; a crash in a thread kills all threads",
+            Row::Overhead => "a process costs more to start than a thread",
+            Row::Cpu => "CPU work speeds up on processes, not on threads under a GIL",
+            Row::Io => "waiting overlaps on threads and on processes alike",
+            Row::Communication => {
+                "processes copy data through the kernel; threads share memory directly"
+            }
+            Row::StartMethods => "spawn costs more than fork",
+        }
+    }
+}
+
+/// The rows `compare <word>` runs: one, or all of them for `all` (or
+/// nothing); `None` for a word that names no row.
+pub fn rows_named(word: Option<&str>) -> Option<Vec<Row>> {
+    match word.map(str::trim) {
+        None | Some("") => Some(Row::ALL.to_vec()),
+        Some(word) if word.eq_ignore_ascii_case("all") => Some(Row::ALL.to_vec()),
+        Some(word) => Row::from_name(word).map(|row| vec![row]),
+    }
+}
+
+/// One figure an experiment measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measurement {
+    /// What it is: `processes_counter`, `threads_us_per_worker`.
+    pub name: &'static str,
+    /// Whole numbers are written as integers in JSON.
+    #[serde(serialize_with = "number")]
+    pub value: f64,
+    /// `count`, `us`, `ms`, `MB/s`, `x` (a ratio), `signal`.
+    pub unit: &'static str,
+}
+
+impl Measurement {
+    pub fn new(name: &'static str, value: f64, unit: &'static str) -> Self {
+        Measurement { name, value, unit }
+    }
+}
+
+fn number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    // Below 2^53 every whole f64 is exact as an i64.
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        serializer.serialize_i64(*value as i64)
+    } else {
+        serializer.serialize_f64((value * 1000.0).round() / 1000.0)
+    }
+}
+
+/// What one row's experiment found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowResult {
+    pub row: Row,
+    pub measurements: Vec<Measurement>,
+    /// Whether the machine agrees with the row's claim; `None` when it
+    /// cannot show it (a speed-up on one core).
+    pub agrees: Option<bool>,
+    /// The figures in a few words, processes first: `0 vs 4000`.
+    pub summary: String,
+    /// What was seen, in a sentence or two.
+    pub finding: String,
+}
+
+impl RowResult {
+    /// A measurement by name.
+    pub fn value(&self, name: &str) -> Option<f64> {
+        self.measurements
+            .iter()
+            .find(|measurement| measurement.name == name)
+            .map(|measurement| measurement.value)
+    }
+}
+
+/// The machine the comparison ran on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Machine {
+    pub cores: usize,
+    /// `Linux 6.8.0 x86_64`.
+    pub os: String,
+    /// The `python3` on PATH, if there is one.
+    pub python: Option<PythonInfo>,
+}
+
+/// Every row run, and where.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub rows: Vec<RowResult>,
+    pub machine: Machine,
+    /// Wall time of the whole comparison.
+    pub elapsed_ms: u64,
+}
+
+impl Comparison {
+    pub fn row(&self, row: Row) -> Option<&RowResult> {
+        self.rows.iter().find(|result| result.row == row)
+    }
+
+    /// The results as a demo report: a table of rows, a finding per row,
+    /// and everything as data.
+    pub fn report(&self) -> DemoReport {
+        let mut report = DemoReport::new("compare");
+        report.table = Some((
+            vec![
+                "row".to_string(),
+                "the claim".to_string(),
+                "measured here".to_string(),
+            ],
+            self.rows
+                .iter()
+                .map(|result| {
+                    vec![
+                        result.row.name().to_string(),
+                        result.row.claim().to_string(),
+                        format!("{} {}", result.summary, verdict_mark(result.agrees)),
+                    ]
+                })
+                .collect(),
+        ));
+        report.findings = self
+            .rows
+            .iter()
+            .map(|result| format!("**{}**: {}", result.row.name(), result.finding))
+            .collect();
+        report.findings.push(
+            "Type `compare` to see these figures in the lesson's own table.".to_string(),
+        );
+        report.data = serde_json::to_value(self).unwrap_or_else(|_| json!(null));
+        report
+    }
+}
+
+/// `✓` when the machine agrees, `✗` when it does not, `?` when it cannot tell.
+pub fn verdict_mark(agrees: Option<bool>) -> &'static str {
+    match agrees {
+        Some(true) => "✓",
+        Some(false) => "✗",
+        None => "?",
+    }
+}
+
+/// Cores this machine offers to a program.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// Runs `rows` for `mptutor compare` and the REPL's `compare`: the same
+/// experiments as the `compare` demo, with Ctrl-C caught the same way, but
+/// returning the typed results.
+pub fn run_rows(rows: &[Row], sink: &mut dyn EventSink) -> Result<Comparison, DemoError> {
+    let _guard = InterruptGuard::install();
+    let mut ctx = DemoContext::new(sink, StartMethod::Fork, TIME_LIMIT);
+    run(&mut ctx, rows)
+}
+
+/// Runs each of `rows` in turn, reporting progress row by row.
+pub fn run(ctx: &mut DemoContext<'_>, rows: &[Row]) -> Result<Comparison, DemoError> {
+    let started = std::time::Instant::now();
+    let total = u64::try_from(rows.len()).unwrap_or(u64::MAX);
+    let mut results = Vec::new();
+    let mut python = None;
+    lab::with_lab(ctx, |lab| {
+        lab.ctx.progress(0, total);
+        for (done, row) in rows.iter().enumerate() {
+            lab.ctx.note(format!("{}: {}…", row.name(), row.claim()));
+            let result = match row {
+                Row::Memory => memory::run(lab)?,
+                Row::Failure => failure::run(lab)?,
+                Row::Overhead => overhead::run(lab)?,
+                Row::Cpu => {
+                    let (result, found) = cpu::run(lab)?;
+                    python = Some(found);
+                    result
+                }
+                Row::Io => io::run(lab)?,
+                Row::Communication => communication::run(lab)?,
+                Row::StartMethods => start_methods::run(lab)?,
+            };
+            lab.ctx.note(format!(
+                "{}: {} {}",
+                row.name(),
+                result.summary,
+                verdict_mark(result.agrees)
+            ));
+            results.push(result);
+            lab.ctx
+                .progress(u64::try_from(done + 1).unwrap_or(total), total);
+            if lab.ctx.timed_out {
+                lab.ctx
+                    .note("the time limit was reached: the remaining rows were not run");
+                break;
+            }
+        }
+        Ok(())
+    })?;
+    let python = match python {
+        Some(found) => found,
+        None => python::probe(ctx)?,
+    };
+    Ok(Comparison {
+        rows: results,
+        machine: Machine {
+            cores: cores(),
+            os: os_name(),
+            python,
+        },
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
+/// `Linux 6.8.0-45-generic x86_64`, from the kernel's own files where
+/// they exist.
+fn os_name() -> String {
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .map(|text| text.trim().to_string())
+    };
+    let kind = read("/proc/sys/kernel/ostype").unwrap_or_else(|| std::env::consts::OS.to_string());
+    let release = read("/proc/sys/kernel/osrelease").unwrap_or_default();
+    [kind.as_str(), release.as_str(), std::env::consts::ARCH]
+        .iter()
+        .filter(|part| !part.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `a / b`, or 0 when `b` is 0.
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+/// Microseconds in `duration`, as a float for measurements.
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_named_as_the_catalogue_names_them() {
+        let catalogue = crate::demo::find_demo("compare")
+            .and_then(|demo| demo.param("row"))
+            .map(|spec| spec.kind);
+        let Some(crate::demo::ParamKind::Choice(words)) = catalogue else {
+            panic!("the compare demo has a `row` choice");
+        };
+        let mut names: Vec<&str> = Row::ALL.iter().map(|row| row.name()).collect();
+        names.insert(0, "all");
+        assert_eq!(words, names.as_slice());
+    }
+
+    #[test]
+    fn a_word_picks_one_row_or_all() {
+        assert_eq!(rows_named(None), Some(Row::ALL.to_vec()));
+        assert_eq!(rows_named(Some("ALL")), Some(Row::ALL.to_vec()));
+        assert_eq!(rows_named(Some("io")), Some(vec![Row::Io]));
+        assert_eq!(rows_named(Some("gil")), None);
+    }
+
+    #[test]
+    fn whole_measurements_are_integers_in_json() {
+        let text = serde_json::to_string(&[
+            Measurement::new("a", 4000.0, "count"),
+            Measurement::new("b", 1.23456, "x"),
+        ])
+        .unwrap_or_default();
+        assert_eq!(
+            text,
+            r#"[{"name":"a","value":4000,"unit":"count"},{"name":"b","value":1.235,"unit":"x"}]"#
+        );
+    }
+}
