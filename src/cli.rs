@@ -23,6 +23,14 @@ pub struct Cli {
     #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
     pub color: ColorChoice,
 
+    /// Keep progress in FILE instead of progress.toml in your data folder.
+    #[arg(long, value_name = "FILE")]
+    pub progress: Option<PathBuf>,
+
+    /// Instructor mode: show the notes and save no progress (`present` in the REPL).
+    #[arg(long)]
+    pub instructor: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -60,6 +68,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the processes-vs-threads experiments on this machine and show
+    /// lesson q2's table with a "measured here" column.
+    Compare {
+        /// Only this row: memory, failure, overhead, cpu, io, communication
+        /// or start_methods (default: all of them).
+        row: Option<String>,
+        /// Print the results as one JSON object instead of the live view.
+        #[arg(long)]
+        json: bool,
+    },
     /// Runs one worker of a demo; used by the spawn start method.
     #[command(hide = true)]
     Worker {
@@ -74,9 +92,30 @@ pub enum Command {
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Check a course folder and report every problem; exit 1 if there are any.
+    /// Measure the engine against the bare system calls and against Python's
+    /// multiprocessing, and show the figures with their targets.
+    Bench {
+        /// Fewer iterations and smaller inputs: done in under 10 seconds.
+        #[arg(long)]
+        quick: bool,
+        /// Print the figures as one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a course folder and run its Python examples against their
+    /// check blocks; report every problem, exit 1 if there are any.
     Check {
         /// The folder holding course.toml (default: --lessons, else the built-in course).
         dir: Option<PathBuf>,
+        /// Only load the course; do not run the Python examples.
+        #[arg(long)]
+        no_run: bool,
+    },
+    /// Start a new lesson: write a lesson file to fill in and add it to the
+    /// course.toml of --lessons DIR (default: the current folder), creating
+    /// the course folder if needed.
+    New {
+        /// The new lesson's id, e.g. `pipes` (letters, digits, `-` and `_`).
+        id: String,
     },
 }

@@ -5,11 +5,16 @@
 //! front end: [`run`] dispatches to the REPL in [`repl`] or to one of the
 //! one-shot commands in [`oneshot`].
 
+pub mod bench;
 pub mod cli;
+pub mod compare_view;
 pub mod course;
 pub mod demo;
 pub mod live_view;
 pub mod oneshot;
+pub mod progress;
+pub mod python;
+pub mod python_view;
 pub mod render;
 pub mod repl;
 pub mod suggest;
@@ -61,9 +66,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         return Ok(exit_code(test.run(&mut out)?));
     }
-    if let Some(Command::Check { dir }) = &cli.command {
+    if let Some(Command::Bench { quick, json }) = &cli.command {
+        // Measures the engine: no course needed.
+        let settings = bench::Settings { quick: *quick };
+        return Ok(exit_code(oneshot::bench(
+            settings, *json, &options, &mut out, &mut err,
+        )?));
+    }
+    if let Some(Command::Check { dir, no_run }) = &cli.command {
         let result = load_course(dir.as_ref().or(cli.lessons.as_ref()));
-        return Ok(exit_code(oneshot::check(&result, &mut out, &mut err)?));
+        return Ok(exit_code(oneshot::check(
+            &result, !no_run, &mut out, &mut err,
+        )?));
+    }
+    if let Some(Command::New { id }) = &cli.command {
+        let created = oneshot::new_lesson(id, cli.lessons.as_deref(), &mut out, &mut err)?;
+        return Ok(exit_code(created));
     }
     let course = match load_course(cli.lessons.as_ref()) {
         Ok(course) => course,
@@ -92,19 +110,34 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => oneshot::run(
             &course, &lesson, &params, json, &options, &mut out, &mut err,
         )?,
-        Some(Command::Check { .. } | Command::Worker { .. } | Command::Selftest { .. }) => true,
+        Some(Command::Compare { row, json }) => {
+            oneshot::compare(&course, row.as_deref(), json, &options, &mut out, &mut err)?
+        }
+        Some(
+            Command::Bench { .. }
+            | Command::Check { .. }
+            | Command::New { .. }
+            | Command::Worker { .. }
+            | Command::Selftest { .. },
+        ) => true,
         None if script_mode => {
-            let mut session = repl::Session::new(course, options);
+            let mut session = new_session(course, options, &cli, &mut err)?;
             repl::run_script(&mut session, &mut io::stdin().lock(), &mut out, &mut err)?
         }
         None => {
             drop(out);
+            let mut session = new_session(course, options, &cli, &mut err)?;
+            session.set_editor(
+                ["VISUAL", "EDITOR"]
+                    .iter()
+                    .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty())),
+            );
             let settings = repl::Interactive {
                 color: options.color,
                 fixed_width: cli.width.map(usize::from),
                 history: history_file(),
             };
-            repl::run_interactive(repl::Session::new(course, options), &settings)?;
+            repl::run_interactive(session, &settings)?;
             true
         }
     };
@@ -141,11 +174,44 @@ fn use_color(choice: ColorChoice, interactive_terminal: bool) -> bool {
     }
 }
 
-/// `history.txt` in the user's data directory (`$XDG_DATA_HOME/mptutor` on
-/// Linux), created if needed; `None` when there is no such directory.
+/// A REPL session as the flags ask: progress kept in `--progress FILE` or
+/// the data directory (not at all with `--instructor`), `try`'s copies in
+/// the data directory. A progress file that could not be used is reported
+/// on `err`; it never stops the session.
+fn new_session(
+    course: Course,
+    options: RenderOptions,
+    cli: &Cli,
+    err: &mut dyn Write,
+) -> io::Result<repl::Session> {
+    let mut session = repl::Session::new(course, options);
+    let data = data_dir();
+    if let Some(dir) = &data {
+        session.set_scratch_dir(dir.join("scratch"));
+    }
+    if cli.instructor {
+        session.set_presenting(true);
+    } else if let Some(path) = cli
+        .progress
+        .clone()
+        .or_else(|| data.map(|dir| dir.join("progress.toml")))
+        && let Some(warning) = session.keep_progress_in(progress::ProgressFile::new(path))
+    {
+        writeln!(err, "mptutor: warning: {warning}")?;
+    }
+    Ok(session)
+}
+
+/// The user's data directory for mptutor: `$XDG_DATA_HOME/mptutor` on
+/// Linux (`~/.local/share/mptutor`); `None` when there is no home.
+fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "mptutor").map(|dirs| dirs.data_dir().to_path_buf())
+}
+
+/// `history.txt` in the user's data directory, created if needed; `None`
+/// when there is no such directory.
 fn history_file() -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "mptutor")?;
-    let dir = dirs.data_dir();
-    std::fs::create_dir_all(dir).ok()?;
+    let dir = data_dir()?;
+    std::fs::create_dir_all(&dir).ok()?;
     Some(dir.join("history.txt"))
 }

@@ -27,6 +27,8 @@ pub struct LiveView<'w> {
     /// Drawn only when progress is reported, never by a ticker thread:
     /// the process must stay single-threaded so workers can be forked.
     bar: Option<ProgressBar>,
+    /// How long to wait after each live line (instructor's `pace`).
+    pace: Option<std::time::Duration>,
 }
 
 impl<'w> LiveView<'w> {
@@ -39,18 +41,50 @@ impl<'w> LiveView<'w> {
                 ..options
             },
         );
+        Self::start_rendered(out, &explanation, options)
+    }
+
+    /// Starts the view beside an explanation already rendered, at
+    /// [`LiveColumns::explanation_width`] (a Python run shows its code).
+    pub fn start_rendered(
+        out: &'w mut dyn Write,
+        explanation: &str,
+        options: RenderOptions,
+    ) -> Self {
         let mut view = LiveView {
             out,
             options,
-            columns: LiveColumns::new(&explanation, &options),
+            columns: LiveColumns::new(explanation, &options),
             labels: WorkerLabels::new(),
             kept: Vec::new(),
             broken: false,
             bar: None,
+            pace: None,
         };
         let header = view.columns.header();
         view.print(&header);
         view
+    }
+
+    /// Waits `pace` after each line of live output, so a room can follow
+    /// (`pace 300` in the REPL). Ctrl-C cuts the wait short.
+    pub fn with_pace(mut self, pace: Option<std::time::Duration>) -> Self {
+        self.pace = pace.filter(|pace| !pace.is_zero());
+        self
+    }
+
+    fn wait_for_pace(&self, lines: usize) {
+        let Some(pace) = self.pace else {
+            return;
+        };
+        let until = std::time::Instant::now() + pace * u32::try_from(lines).unwrap_or(1);
+        while !crate::demo::interrupt::requested() {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
+        }
     }
 
     fn print(&mut self, text: &str) {
@@ -80,6 +114,17 @@ impl<'w> LiveView<'w> {
             bar.finish_and_clear();
             self.bar = None;
         }
+    }
+
+    /// Closes the live part and prints `closing` instead of the demo's
+    /// timeline and tables (a Python run says what it knows itself).
+    pub fn finish_with(mut self, closing: &str) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        let rest = self.columns.finish();
+        self.print(&rest);
+        self.print(&format!("\n{closing}"));
     }
 
     /// Closes the live part and prints the timeline, the summary and the
@@ -135,6 +180,9 @@ impl EventSink for LiveView<'_> {
         );
         let text = self.columns.push(&lines);
         self.print(&text);
+        if matches!(event, Event::Line { .. }) {
+            self.wait_for_pace(text.lines().count().max(1));
+        }
         self.kept.push(match event {
             Event::Line {
                 worker,
@@ -211,7 +259,17 @@ pub fn run_live(
     out: &mut dyn Write,
     options: RenderOptions,
 ) -> Result<DemoReport, DemoError> {
-    let mut view = LiveView::start(out, &request.explanation, options);
+    run_live_paced(request, out, options, None)
+}
+
+/// [`run_live`], waiting `pace` after each line the workers print.
+pub fn run_live_paced(
+    request: &DemoRequest,
+    out: &mut dyn Write,
+    options: RenderOptions,
+    pace: Option<std::time::Duration>,
+) -> Result<DemoReport, DemoError> {
+    let mut view = LiveView::start(out, &request.explanation, options).with_pace(pace);
     let outcome = crate::demo::run_demo(request.demo, &request.params, &mut view);
     view.finish(&outcome);
     outcome

@@ -91,8 +91,166 @@ pub fn run(
     Ok(outcome.is_ok())
 }
 
-/// `mptutor check [DIR]`: the verdict on a loaded (or failed) course.
+/// `mptutor compare [ROW] [--json]`: the experiments behind lesson q2's
+/// table, live (or as one JSON object).
+pub fn compare(
+    course: &Course,
+    row: Option<&str>,
+    json: bool,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<bool> {
+    let request = match crate::compare_view::CompareRequest::new(course, row) {
+        Ok(request) => request,
+        Err(message) => {
+            writeln!(err, "mptutor: {message}")?;
+            return Ok(false);
+        }
+    };
+    let outcome = if json {
+        crate::compare_view::run_json(&request, out)?
+    } else {
+        crate::compare_view::run_live(&request, out, *options)
+    };
+    if let Err(error) = &outcome {
+        writeln!(err, "mptutor: {error}")?;
+    }
+    Ok(outcome.is_ok())
+}
+
+/// `mptutor bench [--quick] [--json]`: the figures as a table (or JSON) on
+/// `out`, progress on `err`.
+pub fn bench(
+    settings: crate::bench::Settings,
+    json: bool,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<bool> {
+    match crate::bench::run(settings, err) {
+        Ok(run) => {
+            let text = if json {
+                crate::bench::render_json(&run)
+            } else {
+                crate::bench::render_table(&run, options)
+            };
+            writeln!(out, "{text}")?;
+            Ok(true)
+        }
+        Err(error) => {
+            writeln!(err, "mptutor bench: {error}")?;
+            Ok(false)
+        }
+    }
+}
+
+/// `mptutor check [DIR]`: the verdict on a loaded (or failed) course, then,
+/// with `run_examples`, on each Python example that has check blocks.
 pub fn check(
+    result: &Result<Course, CourseErrors>,
+    run_examples: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<bool> {
+    let loaded = check_loaded(result, out, err)?;
+    match result {
+        Ok(course) if loaded && run_examples => check_examples(course, out, err),
+        _ => Ok(loaded),
+    }
+}
+
+/// Runs every example that has checks; failures go to `err` as
+/// `path:line:col: …` at the check block.
+fn check_examples(course: &Course, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<bool> {
+    let interpreter = match crate::python::find_python3() {
+        Ok(interpreter) => interpreter,
+        Err(error) => {
+            writeln!(out, "The Python examples were not run: {error}")?;
+            return Ok(true);
+        }
+    };
+    let mut written = Ok(());
+    let reports = crate::python::check_examples(
+        course,
+        &interpreter,
+        crate::python_view::DEFAULT_TIMEOUT,
+        &mut |report| {
+            let verdict = if report.problems.is_empty() {
+                "passes its checks"
+            } else {
+                "FAILS"
+            };
+            let line = format!(
+                "  {} {verdict} ({})",
+                report.place,
+                render::format_us(report.elapsed_us)
+            );
+            if written.is_ok() {
+                written = writeln!(out, "{line}").and_then(|()| out.flush());
+            }
+        },
+    );
+    written?;
+    let problems: Vec<_> = reports.iter().flat_map(|report| &report.problems).collect();
+    for problem in &problems {
+        writeln!(err, "{problem}")?;
+    }
+    let failed = reports
+        .iter()
+        .filter(|report| !report.problems.is_empty())
+        .count();
+    if failed == 0 {
+        writeln!(
+            out,
+            "{} Python examples run with {}: every one passes its checks",
+            reports.len(),
+            interpreter.display()
+        )?;
+    } else {
+        writeln!(
+            err,
+            "{failed} of {} Python examples fail their checks; fix the example or the check \
+             block and run `mptutor check` again",
+            reports.len()
+        )?;
+    }
+    Ok(failed == 0)
+}
+
+/// `mptutor new <id> [--lessons DIR]`
+pub fn new_lesson(
+    id: &str,
+    dir: Option<&std::path::Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<bool> {
+    let folder = dir.unwrap_or(std::path::Path::new("."));
+    match crate::course::add_lesson(folder, id, dir.is_some()) {
+        Ok(added) => {
+            if added.created_course {
+                writeln!(out, "created {}", added.course_toml.display())?;
+            }
+            writeln!(
+                out,
+                "created {} and added it to {}\nFill in every TODO, then check the course with \
+                 `mptutor check {}` and try it with `mptutor --lessons {}` and `open {id}`.",
+                added.file.display(),
+                added.course_toml.display(),
+                folder.display(),
+                folder.display(),
+            )?;
+            Ok(true)
+        }
+        Err(error) => {
+            writeln!(err, "mptutor: {error}")?;
+            Ok(false)
+        }
+    }
+}
+
+/// The loading half of `check`.
+fn check_loaded(
     result: &Result<Course, CourseErrors>,
     out: &mut dyn Write,
     err: &mut dyn Write,

@@ -196,6 +196,10 @@ struct CheckToml {
     matching: Option<Spanned<String>>,
     /// …and how many of them (at least one when absent).
     matching_count: Option<usize>,
+    /// Patterns that must match lines in this order.
+    in_order: Option<Vec<Spanned<String>>>,
+    /// A pattern the last line must match.
+    last_line: Option<Spanned<String>>,
     /// The number of lines in the whole output.
     line_count: Option<usize>,
     /// The exit code of a correct run; 0 when absent.
@@ -232,19 +236,31 @@ pub fn parse_check(source: &BlockSource) -> Result<OutputCheck, Vec<Diagnostic>>
         .filter_map(&mut compile)
         .collect();
     let matching = check.matching.as_ref().and_then(&mut compile);
+    let in_order: Vec<_> = check
+        .in_order
+        .iter()
+        .flatten()
+        .filter_map(&mut compile)
+        .collect();
+    let last_line = check.last_line.as_ref().and_then(&mut compile);
     if check.each_once.is_none()
         && check.matching.is_none()
+        && check.in_order.is_none()
+        && check.last_line.is_none()
         && check.line_count.is_none()
         && check.exit_code.is_none()
     {
         problems.push(source.error_at_fence(
-            "check block states nothing; give each_once, matching, line_count or exit_code",
+            "check block states nothing; give each_once, matching, in_order, last_line, \
+             line_count or exit_code",
         ));
     }
     if problems.is_empty() {
         Ok(OutputCheck {
             each_once,
             matching: matching.map(|regex| (regex, check.matching_count)),
+            in_order,
+            last_line,
             line_count: check.line_count,
             exit_code: check.exit_code.unwrap_or(0),
             line: source.line,

@@ -18,7 +18,8 @@ use super::model::{Block, CodeBlock, Lesson, Step};
 /// not be opened by typing its id alone.
 pub const RESERVED_IDS: &[&str] = &[
     "help", "list", "open", "next", "back", "show", "step", "run", "code", "quiz", "compare",
-    "progress", "quit", "exit",
+    "progress", "quit", "exit", "hint", "review", "python", "try", "reset", "present", "goto",
+    "pace", "record",
 ];
 
 /// Parses a lesson file's bytes. `path` is only used in messages.
@@ -35,6 +36,7 @@ pub fn parse_lesson(path: &str, bytes: &[u8]) -> Result<Lesson, Vec<Diagnostic>>
         &mut problems,
     );
     let steps = parse_body(path, text, split.body_offset, &mut problems);
+    problems.extend(checks_without_example(path, text, &steps));
     if steps.is_empty() && problems.is_empty() {
         problems.push(Diagnostic::at(
             path,
@@ -53,6 +55,37 @@ pub fn parse_lesson(path: &str, bytes: &[u8]) -> Result<Lesson, Vec<Diagnostic>>
         }),
         _ => Err(problems),
     }
+}
+
+/// A ```` ```check ```` block in a step with no Python example has nothing
+/// to check: that is a mistake worth a message, not a silent no-op.
+fn checks_without_example(path: &str, text: &str, steps: &[Step]) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for step in steps {
+        let has_example = step
+            .blocks
+            .iter()
+            .any(|block| matches!(block, Block::Python(_)));
+        for block in &step.blocks {
+            if let Block::Check(check) = block
+                && !has_example
+            {
+                let offset = text
+                    .split_inclusive('\n')
+                    .take(check.line.saturating_sub(1))
+                    .map(str::len)
+                    .sum();
+                problems.push(Diagnostic::at(
+                    path,
+                    text,
+                    offset,
+                    "this check block has no ```python example in its step to check; move it \
+                     into the step that holds the example",
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// Byte offset of the `id` value in a lesson file that parsed, for

@@ -17,11 +17,14 @@ mod lesson_file;
 mod load;
 mod model;
 mod output_check;
+mod scaffold;
 
 pub use diagnostic::{CourseErrors, Diagnostic};
 pub use lesson_file::{RESERVED_IDS, parse_lesson};
 pub use load::{FORMAT_VERSION, load_builtin, load_dir};
 pub use model::{
-    Block, CodeBlock, Course, CourseOrigin, DemoBlock, Lesson, LessonIndex, Quiz, Step,
+    Block, CodeBlock, Course, CourseOrigin, DemoBlock, Lesson, LessonIndex, PythonExample, Quiz,
+    Step,
 };
 pub use output_check::{CheckVerdict, OutputCheck};
+pub use scaffold::{NewLesson, ScaffoldError, add_lesson, lesson_template};

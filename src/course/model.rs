@@ -127,6 +127,53 @@ impl Lesson {
     }
 }
 
+/// A Python example with the ```` ```check ```` blocks that say what a
+/// correct run of it prints.
+#[derive(Debug, Clone)]
+pub struct PythonExample<'l> {
+    /// The step holding the example (0-based).
+    pub step: usize,
+    pub code: &'l CodeBlock,
+    pub checks: Vec<&'l OutputCheck>,
+}
+
+impl Lesson {
+    /// Every Python example, in file order, each with its checks: the check
+    /// blocks after it in its step, up to the step's next example (checks
+    /// written before a step's first example belong to that example).
+    pub fn python_examples(&self) -> Vec<PythonExample<'_>> {
+        let mut examples = Vec::new();
+        for (index, step) in self.steps.iter().enumerate() {
+            let first = examples.len();
+            let mut early_checks = Vec::new();
+            for block in &step.blocks {
+                match block {
+                    Block::Python(code) => examples.push(PythonExample {
+                        step: index,
+                        code,
+                        checks: std::mem::take(&mut early_checks),
+                    }),
+                    Block::Check(check) => match examples[first..].last_mut() {
+                        Some(example) => example.checks.push(check),
+                        None => early_checks.push(check),
+                    },
+                    _ => {}
+                }
+            }
+        }
+        examples
+    }
+
+    /// The example `python` runs at `step` (see [`Lesson::python_for_step`]),
+    /// with its checks.
+    pub fn example_for_step(&self, step: usize) -> Option<PythonExample<'_>> {
+        let code = self.python_for_step(step)?;
+        self.python_examples()
+            .into_iter()
+            .find(|example| std::ptr::eq(example.code, code))
+    }
+}
+
 /// One step: a `## ` heading and everything up to the next one.
 #[derive(Debug, Clone)]
 pub struct Step {

@@ -16,6 +16,12 @@ pub struct OutputCheck {
     pub each_once: Vec<Regex>,
     /// Lines matching this pattern, and how many (any number ≥ 1 when `None`).
     pub matching: Option<(Regex, Option<usize>)>,
+    /// Each pattern must match a line after the line the previous one
+    /// matched: results that must come back in input order.
+    pub in_order: Vec<Regex>,
+    /// The output's last line must match this: the parent's line that
+    /// comes after every `join()`.
+    pub last_line: Option<Regex>,
     /// The output has exactly this many lines.
     pub line_count: Option<usize>,
     /// The exit code a correct run ends with (0 unless the block says).
@@ -80,6 +86,37 @@ impl OutputCheck {
                 _ => {}
             }
         }
+        let mut after = None;
+        for (index, pattern) in self.in_order.iter().enumerate() {
+            let start = after.map_or(0, |line: usize| line + 1);
+            match lines[start.min(lines.len())..]
+                .iter()
+                .position(|line| pattern.is_match(line))
+            {
+                Some(found) => after = Some(start + found),
+                None if index > 0 && lines.iter().any(|line| pattern.is_match(line)) => {
+                    problems.push(format!(
+                        "`{}` comes before `{}`; it should come after it",
+                        shown(pattern),
+                        shown(&self.in_order[index - 1])
+                    ));
+                }
+                None => problems.push(format!("no line matches `{}`", shown(pattern))),
+            }
+        }
+        if let Some(pattern) = &self.last_line {
+            match lines.last() {
+                Some(last) if pattern.is_match(last) => {}
+                Some(last) => problems.push(format!(
+                    "the last line is `{last}`; it should match `{}`",
+                    shown(pattern)
+                )),
+                None => problems.push(format!(
+                    "there is no output; the last line should match `{}`",
+                    shown(pattern)
+                )),
+            }
+        }
         if let Some(wanted) = self.line_count
             && lines.len() != wanted
         {
@@ -109,6 +146,8 @@ mod tests {
                 .filter_map(|n| whole_line(&format!(r"Process-\d+ \(pid \d+\) says {n}")).ok())
                 .collect(),
             matching: None,
+            in_order: Vec::new(),
+            last_line: None,
             line_count: Some(4),
             exit_code: 0,
             line: 1,
@@ -178,6 +217,33 @@ mod tests {
         assert!(
             verdict.problems.iter().any(|p| p.contains("says 30")),
             "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn in_order_patterns_must_follow_each_other() {
+        let check = OutputCheck {
+            each_once: Vec::new(),
+            matching: None,
+            in_order: ["first", "second"]
+                .iter()
+                .filter_map(|word| whole_line(word).ok())
+                .collect(),
+            last_line: whole_line("end").ok(),
+            line_count: None,
+            exit_code: 0,
+            line: 1,
+        };
+        assert!(check.evaluate(&["first", "x", "second", "end"], 0).passed());
+        let swapped = check.evaluate(&["second", "first", "end"], 0);
+        assert_eq!(
+            swapped.problems,
+            vec!["`second` comes before `first`; it should come after it".to_string()]
+        );
+        let unfinished = check.evaluate(&["first", "second", "end", "more"], 0);
+        assert_eq!(
+            unfinished.problems,
+            vec!["the last line is `more`; it should match `end`".to_string()]
         );
     }
 

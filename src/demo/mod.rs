@@ -9,8 +9,9 @@
 //! [`DemoReport`].
 
 mod catalog;
+pub mod compare;
 mod context;
-mod cpu_speedup;
+pub(crate) mod cpu_speedup;
 pub mod event;
 pub mod interrupt;
 mod lines;
@@ -49,7 +50,11 @@ pub fn run_demo(
         "spawn" => StartMethod::Spawn,
         _ => StartMethod::Fork,
     };
-    let timeout = Duration::from_secs(u64::try_from(params.int("timeout")).unwrap_or(30).max(1));
+    // A demo without a `timeout` parameter (`compare`) gets the default.
+    let timeout = match u64::try_from(params.int("timeout")) {
+        Ok(seconds) if seconds > 0 => Duration::from_secs(seconds),
+        _ => Duration::from_secs(30),
+    };
     let _guard = interrupt::InterruptGuard::install();
     let mut ctx = DemoContext::new(sink, start, timeout);
     match demo.name {
@@ -86,6 +91,13 @@ pub fn run_demo(
                 pace_ms: u64::try_from(params.int("pace")).unwrap_or(0),
             },
         ),
+        "compare" => match compare::rows_named(Some(params.word("row"))) {
+            Some(rows) => compare::run(&mut ctx, &rows).map(|found| found.report()),
+            None => Err(DemoError::Os(format!(
+                "the comparison has no row `{}`",
+                params.word("row")
+            ))),
+        },
         other => Err(DemoError::Os(format!(
             "the `{other}` demo is not built yet"
         ))),

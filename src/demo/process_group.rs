@@ -131,6 +131,40 @@ impl ProcessGroup {
         };
         // The child has its own copies now.
         drop(child_ends);
+        Ok(self.adopt(ctx, index, name, forked, parent_channel))
+    }
+
+    /// Starts an arbitrary program as a worker: forks, and the child only
+    /// sets itself up (see [`sys::fork_worker`]) and execs `program` with
+    /// `argv` and exactly the environment `env`. How a student's Python
+    /// example runs.
+    pub fn spawn_program(
+        &mut self,
+        ctx: &mut DemoContext<'_>,
+        index: WorkerIndex,
+        name: &str,
+        program: CString,
+        argv: Vec<CString>,
+        env: Vec<CString>,
+    ) -> Result<Pid, DemoError> {
+        if ctx.interrupted() {
+            self.kill_all_reporting(ctx);
+            return Err(DemoError::Interrupted);
+        }
+        let body = ChildBody::ExecWithEnv { program, argv, env };
+        let forked = sys::fork_worker(self.pgid, &[], body)?;
+        Ok(self.adopt(ctx, index, name, forked, None))
+    }
+
+    /// Takes a just-forked worker into the group and announces it.
+    fn adopt(
+        &mut self,
+        ctx: &mut DemoContext<'_>,
+        index: WorkerIndex,
+        name: &str,
+        forked: sys::Forked,
+        parent_channel: Option<Channel>,
+    ) -> Pid {
         let pgid = *self.pgid.get_or_insert(forked.pid);
         // Also set it from this side, so the group exists before we might
         // signal it (the child may not have run yet).
@@ -165,7 +199,7 @@ impl ProcessGroup {
             reaped: None,
             finished: false,
         });
-        Ok(forked.pid)
+        forked.pid
     }
 
     /// Workers whose `Exited` event has not been sent yet.
@@ -174,6 +208,11 @@ impl ProcessGroup {
             .iter()
             .filter(|worker| !worker.finished)
             .count()
+    }
+
+    /// The group's id (its first worker's pid), once a worker started.
+    pub fn group_id(&self) -> Option<Pid> {
+        self.pgid
     }
 
     pub fn pid(&self, index: WorkerIndex) -> Option<Pid> {

@@ -35,6 +35,13 @@ pub enum ChildBody<'a> {
         program: CString,
         argv: Vec<CString>,
     },
+    /// Like `Exec`, with `env` (`KEY=value` entries) as the whole
+    /// environment: how a student's Python program is started.
+    ExecWithEnv {
+        program: CString,
+        argv: Vec<CString>,
+        env: Vec<CString>,
+    },
 }
 
 /// The parent's ends of a new worker's output pipes.
@@ -208,6 +215,25 @@ fn run_body(body: ChildBody<'_>) -> i32 {
             let _ = writeln!(
                 std::io::stderr(),
                 "mptutor: cannot start a spawn worker: {}",
+                std::io::Error::last_os_error()
+            );
+            127
+        }
+        ChildBody::ExecWithEnv { program, argv, env } => {
+            let null_terminated = |strings: &[CString]| {
+                let mut pointers: Vec<*const libc::c_char> =
+                    strings.iter().map(|s| s.as_ptr()).collect();
+                pointers.push(std::ptr::null());
+                pointers
+            };
+            let (arguments, environment) = (null_terminated(&argv), null_terminated(&env));
+            // SAFETY: every pointer is into a NUL-terminated CString that
+            // outlives the call, and both arrays end in NULL.
+            unsafe { libc::execve(program.as_ptr(), arguments.as_ptr(), environment.as_ptr()) };
+            let _ = writeln!(
+                std::io::stderr(),
+                "mptutor: cannot start {}: {}",
+                program.to_string_lossy(),
                 std::io::Error::last_os_error()
             );
             127

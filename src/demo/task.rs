@@ -40,6 +40,15 @@ pub enum WorkerTask {
     Flood { bytes: u64 },
     /// Sleep, then exit 0.
     Sleep { ms: u64 },
+    /// Print `lines` lines `gap_us` apart, each the CLOCK_MONOTONIC time
+    /// in ns at which it was written (`mptutor bench`'s latency).
+    Stamps { lines: u64, gap_us: u64 },
+    /// Add to this process's copy of a counter and print it (`compare`).
+    AddToCounter { name: String, times: u64 },
+    /// Run threads, one of which segfaults, killing them all (`compare`).
+    CrashingThreads { threads: u64, crasher: u64 },
+    /// Read the request pipe to its end and print what came (`compare`).
+    ReceiveBytes,
 }
 
 impl WorkerTask {
@@ -70,6 +79,18 @@ impl WorkerTask {
             ],
             WorkerTask::Flood { bytes } => vec!["flood".into(), bytes.to_string()],
             WorkerTask::Sleep { ms } => vec!["sleep".into(), ms.to_string()],
+            WorkerTask::Stamps { lines, gap_us } => {
+                vec!["stamps".into(), lines.to_string(), gap_us.to_string()]
+            }
+            WorkerTask::AddToCounter { name, times } => {
+                vec!["add-to-counter".into(), name.clone(), times.to_string()]
+            }
+            WorkerTask::CrashingThreads { threads, crasher } => vec![
+                "crashing-threads".into(),
+                threads.to_string(),
+                crasher.to_string(),
+            ],
+            WorkerTask::ReceiveBytes => vec!["receive-bytes".into()],
         };
         words
     }
@@ -98,6 +119,19 @@ impl WorkerTask {
             }),
             "flood" => WorkerTask::Flood { bytes: number(1)? },
             "sleep" => WorkerTask::Sleep { ms: number(1)? },
+            "stamps" => WorkerTask::Stamps {
+                lines: number(1)?,
+                gap_us: number(2)?,
+            },
+            "add-to-counter" => WorkerTask::AddToCounter {
+                name: text(1)?,
+                times: number(2)?,
+            },
+            "crashing-threads" => WorkerTask::CrashingThreads {
+                threads: number(1)?,
+                crasher: number(2)?,
+            },
+            "receive-bytes" => WorkerTask::ReceiveBytes,
             _ => return None,
         })
     }
@@ -135,9 +169,23 @@ impl WorkerTask {
                 }
             }
             WorkerTask::Flood { bytes } => flood(&mut out, *bytes),
+            WorkerTask::Stamps { lines, gap_us } => stamps(&mut out, *lines, *gap_us),
             WorkerTask::Sleep { ms } => {
                 std::thread::sleep(std::time::Duration::from_millis(*ms));
                 Ok(())
+            }
+            // These print through their own handles (from threads, too).
+            WorkerTask::AddToCounter { name, times } => {
+                drop(out);
+                return super::compare::memory::add_to_own_copy(name, *times);
+            }
+            WorkerTask::CrashingThreads { threads, crasher } => {
+                drop(out);
+                return super::compare::crash_in_threads(*threads, *crasher);
+            }
+            WorkerTask::ReceiveBytes => {
+                drop(out);
+                return super::compare::receive_bytes();
             }
         };
         let flushed = result.and_then(|()| out.flush());
@@ -154,6 +202,25 @@ fn flood(out: &mut impl Write, bytes: u64) -> std::io::Result<()> {
         written += 1024;
     }
     Ok(())
+}
+
+/// Writes `lines` timestamps, each flushed at once, `gap_us` apart.
+fn stamps(out: &mut impl Write, lines: u64, gap_us: u64) -> std::io::Result<()> {
+    for _ in 0..lines {
+        writeln!(out, "{}", monotonic_ns())?;
+        out.flush()?;
+        std::thread::sleep(std::time::Duration::from_micros(gap_us));
+    }
+    Ok(())
+}
+
+/// CLOCK_MONOTONIC in nanoseconds: one clock for every process on the
+/// machine, so a time written by a worker can be compared with mptutor's.
+pub fn monotonic_ns() -> u64 {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).map_or(0, |time| {
+        u64::try_from(time.tv_sec()).unwrap_or(0) * 1_000_000_000
+            + u64::try_from(time.tv_nsec()).unwrap_or(0)
+    })
 }
 
 /// How many of `first, first + step, …` below `end` are prime, by trial
@@ -210,6 +277,19 @@ mod tests {
             WorkerTask::Crash(Crash::Segfault),
             WorkerTask::Flood { bytes: 10 },
             WorkerTask::Sleep { ms: 5 },
+            WorkerTask::Stamps {
+                lines: 3,
+                gap_us: 500,
+            },
+            WorkerTask::AddToCounter {
+                name: "Process-2".into(),
+                times: 1000,
+            },
+            WorkerTask::CrashingThreads {
+                threads: 4,
+                crasher: 3,
+            },
+            WorkerTask::ReceiveBytes,
         ];
         for task in tasks {
             assert_eq!(WorkerTask::from_args(&task.to_args()), Some(task));

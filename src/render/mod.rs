@@ -18,7 +18,8 @@
 //! like), `ansi` (measuring and fixing up styled lines), [`markdown`],
 //! [`code`] (numbered, highlighted panels), [`table`], [`columns`]
 //! (side-by-side layout), and the course views in `lesson`, `course_list`,
-//! `quiz` and `demo`. A running demo's events are drawn by [`live`] (one
+//! `quiz` and `demo`, and lesson q2's table with what was measured in
+//! [`compare`]. A running demo's events are drawn by [`live`] (one
 //! event as tagged lines) and [`live_columns`] (beside the explanation, as
 //! they stream), and afterwards by [`timeline`] and [`summary`], from the
 //! per-worker runs in `runs`; [`duration`] formats the times they all show.
@@ -26,6 +27,7 @@
 mod ansi;
 pub mod code;
 pub mod columns;
+pub mod compare;
 mod course_list;
 mod demo;
 pub mod duration;
@@ -36,6 +38,8 @@ pub mod live_columns;
 pub mod markdown;
 mod markdown_inline;
 mod markdown_tree;
+pub mod progress;
+pub mod python_run;
 mod quiz;
 mod runs;
 pub mod style;
@@ -54,6 +58,7 @@ mod test_events;
 
 pub use code::{render_code, render_code_titled};
 pub use columns::{SIDE_BY_SIDE_MIN, beside_or_stacked, side_by_side, split_columns};
+pub use compare::{render_compare, render_compare_summary};
 pub use course_list::render_course_list;
 pub use demo::render_demo_info;
 pub use duration::format_us;
@@ -61,6 +66,8 @@ pub use lesson::{render_lesson, render_step};
 pub use live::{WorkerLabels, render_event, worker_tag};
 pub use live_columns::LiveColumns;
 pub use markdown::render_markdown;
+pub use progress::{format_age, render_progress};
+pub use python_run::{CheckResult, render_python_outcome};
 pub use quiz::{render_quiz_feedback, render_quiz_question};
 pub use style::{Styles, WORKER_COLOR_COUNT};
 pub use summary::render_worker_summary;

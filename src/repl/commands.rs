@@ -19,8 +19,29 @@ pub enum Command {
     Run(Vec<String>),
     Code,
     Quiz,
+    /// Ask again every question answered wrong, in any lesson.
+    Review,
+    /// The current step's next hint.
+    Hint,
+    /// Run the step's Python example: `python [timeout=N]`.
+    Python(Vec<String>),
+    /// Copy the example to edit, then run the copy: `try [reset] [timeout=N]`.
+    Try(Vec<String>),
     Compare(Option<String>),
     Progress,
+    /// Forget progress, in one lesson or all, after asking.
+    Reset(Option<String>),
+    /// Instructor mode: `present`, or `present off`.
+    Present(Option<String>),
+    /// Jump to a lesson and step: `goto q3 2`.
+    Goto {
+        lesson: String,
+        step: Option<String>,
+    },
+    /// Slow live output: `pace 300`, `pace off`, or `pace` to see it.
+    Pace(Option<String>),
+    /// Keep a transcript: `record FILE`, or `record off`.
+    Record(String),
     Quit,
 }
 
@@ -113,6 +134,43 @@ pub const COMMANDS: &[CommandInfo] = &[
                   a choice; `stop` leaves the quiz.",
     },
     CommandInfo {
+        name: "review",
+        aliases: &[],
+        args: "",
+        summary: "ask again every question you answered wrong",
+        details: "Asks again, one at a time, every quiz question whose last answer was wrong, in \
+                  every lesson. A right answer takes it off the list; `stop` leaves.",
+    },
+    CommandInfo {
+        name: "hint",
+        aliases: &[],
+        args: "",
+        summary: "a hint for this step, one more each time",
+        details: "Shows the step's first hint; each `hint` after that shows the next one, gentlest \
+                  first, until there are no more.",
+    },
+    CommandInfo {
+        name: "python",
+        aliases: &["py"],
+        args: "[timeout=N]",
+        summary: "run the step's Python example with your python3, live",
+        details: "Runs the step's Python example in a fresh `python3 -u`, in a process group of its \
+                  own: its code on the left, each line it prints on the right with the pid of the \
+                  process that printed it. Then its output is checked against what the lesson says \
+                  a correct run prints, in any order. It is stopped after 30 s \
+                  (`python timeout=5` changes that); Ctrl-C stops it sooner.",
+    },
+    CommandInfo {
+        name: "try",
+        aliases: &[],
+        args: "[reset] [timeout=N]",
+        summary: "edit your own copy of the example, then run and check it",
+        details: "Copies the step's example to a file of your own and opens it in `$EDITOR`; when \
+                  you close the editor, your version runs and is checked like `python`. Without \
+                  `$EDITOR`, `try` prints the file's path: edit it in any editor and type `try` \
+                  again to run it. `try reset` starts again from the lesson's example.",
+    },
+    CommandInfo {
         name: "compare",
         aliases: &[],
         args: "[row]",
@@ -123,8 +181,52 @@ pub const COMMANDS: &[CommandInfo] = &[
         name: "progress",
         aliases: &[],
         args: "",
-        summary: "what you have seen and answered",
-        details: "A table of lessons with the steps you have seen and your quiz score.",
+        summary: "what you have seen and answered, saved between sessions",
+        details: "A table of lessons with the steps you have seen, your quiz score and when you \
+                  were last there. Progress is saved after every step and answer, in \
+                  `progress.toml` in your data folder (`--progress FILE` picks another file).",
+    },
+    CommandInfo {
+        name: "reset",
+        aliases: &[],
+        args: "[lesson]",
+        summary: "forget your progress, in one lesson or all (asks first)",
+        details: "`reset q3` forgets the steps seen and the answers in lesson q3; `reset` alone \
+                  forgets the whole course. You are asked to confirm with `y`.",
+    },
+    CommandInfo {
+        name: "present",
+        aliases: &[],
+        args: "[off]",
+        summary: "instructor mode: notes shown, progress not saved",
+        details: "For teaching a room: the instructor's notes are shown with every step, nothing is \
+                  saved to your progress, and `goto`, `pace` and `record` help the class follow. \
+                  `present off` goes back to student mode. `mptutor --instructor` starts this way.",
+    },
+    CommandInfo {
+        name: "goto",
+        aliases: &[],
+        args: "<lesson> [step]",
+        summary: "jump to any lesson and step: `goto q6 3`",
+        details: "`goto q6 3` shows step 3 of lesson q6; `goto q6` its first step.",
+    },
+    CommandInfo {
+        name: "pace",
+        aliases: &[],
+        args: "[ms|off]",
+        summary: "slow live output so a room can follow: `pace 300`",
+        details: "`pace 300` waits 300 ms after each line a demo or a Python run prints, and gives \
+                  demos that have a `pace` parameter that pace; `pace off` goes back to full speed. \
+                  For one run only: `run pace=300`. The cpu-speedup demo is never slowed, since it \
+                  measures time.",
+    },
+    CommandInfo {
+        name: "record",
+        aliases: &[],
+        args: "<file>|off",
+        summary: "keep a plain-text transcript of everything shown",
+        details: "`record class.txt` appends everything shown from now on (commands included) to \
+                  class.txt, as plain text without colours; `record off` stops.",
     },
     CommandInfo {
         name: "quit",
@@ -215,8 +317,29 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "run" => Ok(Command::Run(rest)),
         "code" => no_args(Command::Code),
         "quiz" => no_args(Command::Quiz),
+        "review" => no_args(Command::Review),
+        "hint" => no_args(Command::Hint),
+        "python" => Ok(Command::Python(rest)),
+        "try" => Ok(Command::Try(rest)),
         "compare" => optional_arg(Command::Compare),
         "progress" => no_args(Command::Progress),
+        "reset" => optional_arg(Command::Reset),
+        "present" => optional_arg(Command::Present),
+        "goto" => match rest.as_slice() {
+            [lesson] => Ok(Command::Goto {
+                lesson: lesson.clone(),
+                step: None,
+            }),
+            [lesson, step] => Ok(Command::Goto {
+                lesson: lesson.clone(),
+                step: Some(step.clone()),
+            }),
+            _ => Err(ParseError::Usage(
+                "usage: goto <lesson> [step], e.g. `goto q6 3`".to_string(),
+            )),
+        },
+        "pace" => optional_arg(Command::Pace),
+        "record" => one_arg(Command::Record),
         _ => no_args(Command::Quit),
     }
 }
@@ -264,7 +387,7 @@ mod tests {
     fn every_parsed_command_is_in_the_table() {
         for info in COMMANDS {
             let line = match info.name {
-                "open" | "step" => format!("{} 1", info.name),
+                "open" | "step" | "goto" | "record" => format!("{} 1", info.name),
                 name => name.to_string(),
             };
             assert!(parse(&line).is_ok(), "{line}");

@@ -2,8 +2,11 @@
 //! standard input is not a terminal. Both feed lines to one [`Session`].
 
 mod commands;
+mod effects;
 mod helper;
+mod reply;
 mod session;
+mod transcript;
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
@@ -15,9 +18,12 @@ use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, Editor};
 
 pub use commands::{COMMANDS, Command, CommandInfo, command_words};
-pub use session::{Reply, Session};
+pub use reply::{EditRequest, Reply, TranscriptChange};
+pub use session::Session;
 
+use effects::carry_out;
 use helper::ReplHelper;
+use transcript::Shown;
 
 /// How the interactive REPL looks and where it keeps history.
 pub struct Interactive {
@@ -55,7 +61,7 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
     // end mptutor and the lesson. Catch it for the whole session instead
     // (a demo running meanwhile stops, see `demo::interrupt`).
     let _interrupts = crate::demo::interrupt::InterruptGuard::install();
-    let mut out = io::stdout().lock();
+    let mut out = Shown::new(io::stdout().lock());
     writeln!(out, "{}\n", session.welcome())?;
     loop {
         if settings.fixed_width.is_none() {
@@ -82,14 +88,15 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
                         let _ = editor.append_history(path);
                     }
                 }
+                out.record_only(&format!("{prompt}{line}\n"));
                 let reply = session.handle(&line);
                 if !reply.text.is_empty() {
                     writeln!(out, "{}\n", reply.text)?;
                 }
-                if let Some(request) = &reply.demo {
-                    // The demo prints as it goes; Ctrl-C stops it, not mptutor.
-                    let _ = crate::live_view::run_live(request, &mut out, session.options());
-                    writeln!(out)?;
+                for notice in carry_out(&reply, &mut out, session.options())? {
+                    if !notice.already_shown {
+                        writeln!(out, "{}\n", notice.text)?;
+                    }
                 }
                 if reply.quit {
                     break;
@@ -119,6 +126,7 @@ pub fn run_script(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<bool> {
+    let mut out = Shown::new(out);
     let mut all_ok = true;
     let mut bytes = Vec::new();
     let mut number = 0usize;
@@ -137,15 +145,17 @@ pub fn run_script(
         if reply.is_error {
             all_ok = false;
             writeln!(err, "mptutor: <stdin>:{number}: {}", reply.text)?;
+            out.record_only(&format!("{}\n\n", reply.text));
         } else if !reply.text.is_empty() {
             writeln!(out, "{}\n", reply.text)?;
         }
-        if let Some(request) = &reply.demo {
-            if let Err(error) = crate::live_view::run_live(request, out, session.options()) {
+        for notice in carry_out(&reply, &mut out, session.options())? {
+            if notice.is_error {
                 all_ok = false;
-                writeln!(err, "mptutor: <stdin>:{number}: {error}")?;
+                writeln!(err, "mptutor: <stdin>:{number}: {}", notice.text)?;
+            } else {
+                writeln!(out, "{}\n", notice.text)?;
             }
-            writeln!(out)?;
         }
         if reply.quit {
             break;

@@ -1,62 +1,52 @@
 //! The state of one REPL session and what each command does to it.
 //!
 //! A [`Session`] takes a typed line and returns a [`Reply`] holding the text
-//! to show. It knows nothing of terminals or line editing, so the interactive
-//! REPL, the line-by-line script mode and the tests all drive the same code.
+//! to show, and what else the front end should do (run a demo or a Python
+//! program, open an editor, start a transcript). It knows nothing of
+//! terminals or line editing, so the interactive REPL, the line-by-line
+//! script mode and the tests all drive the same code.
+//!
+//! Commands are grouped by what they are about: this file holds the state,
+//! moving around a course and running demos; [`quiz`] asks questions and
+//! gives hints; [`saved`] keeps progress between sessions; [`python`] runs
+//! the examples; [`instructor`] is for teaching a room; [`help`] explains
+//! the commands.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod help;
+mod instructor;
+mod python;
+mod quiz;
+mod saved;
 
-use super::commands::{COMMANDS, Command, ParseError, find_command, parse};
-use crate::course::{Block, Course, Lesson, LessonIndex};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::commands::{Command, ParseError, parse};
+use super::reply::{EditRequest, Reply, TranscriptChange};
+use crate::course::{Course, Lesson, LessonIndex};
 use crate::live_view::DemoRequest;
+use crate::progress::{Progress, ProgressFile};
 use crate::render::{self, RenderOptions};
 use crate::suggest::did_you_mean;
 
-/// What a command produced.
-#[derive(Debug, Clone, Default)]
-pub struct Reply {
-    pub text: String,
-    /// The command failed; in script mode this makes the exit status 1.
-    pub is_error: bool,
-    /// The session is over.
-    pub quit: bool,
-    /// A demo for the front end to run, live, after showing `text`.
-    pub demo: Option<DemoRequest>,
-}
-
-impl Reply {
-    fn text(text: impl Into<String>) -> Self {
-        Reply {
-            text: text.into(),
-            ..Reply::default()
-        }
-    }
-
-    fn error(text: impl Into<String>) -> Self {
-        Reply {
-            text: text.into(),
-            is_error: true,
-            ..Reply::default()
-        }
-    }
-}
+use quiz::QuizRun;
 
 /// Where the student is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Position {
     lesson: LessonIndex,
     /// 0-based step of that lesson.
     step: usize,
 }
 
-/// A quiz being answered, one question at a time.
+/// A question the next line answers, instead of being a command.
 #[derive(Debug, Clone)]
-struct QuizRun {
-    lesson: LessonIndex,
-    /// Index into `Lesson::quizzes()` of the question being asked.
-    current: usize,
-    total: usize,
-    right: usize,
+enum Pending {
+    /// A quiz or a review, one question at a time.
+    Quiz(QuizRun),
+    /// `reset` waits for `y`: one lesson, or the whole course when `None`.
+    ConfirmReset(Option<LessonIndex>),
 }
 
 /// One student's session with one course.
@@ -64,11 +54,27 @@ pub struct Session {
     course: Course,
     options: RenderOptions,
     position: Option<Position>,
-    /// Steps shown, per lesson.
-    seen: BTreeMap<LessonIndex, BTreeSet<usize>>,
-    /// Latest answer to each question: (lesson, question index) → right?
-    answers: BTreeMap<(LessonIndex, usize), bool>,
-    quiz: Option<QuizRun>,
+    /// What the student has done, in every course; see [`saved`].
+    progress: Progress,
+    /// Where progress is written after every change; `None` keeps it for
+    /// this session only.
+    progress_file: Option<ProgressFile>,
+    /// Why the last save failed; shown once, not after every step.
+    save_failure: Option<String>,
+    pending: Option<Pending>,
+    /// Where the student was last time: an empty first line goes there.
+    resume: Option<Position>,
+    /// How many of each step's hints have been shown.
+    hints_shown: HashMap<Position, usize>,
+    /// Instructor mode: notes shown, progress neither changed nor saved.
+    presenting: bool,
+    /// The wait after each live line, set by `pace`.
+    pace: Option<Duration>,
+    /// Where `try` keeps the student's copies of the examples.
+    scratch_dir: PathBuf,
+    /// The command that opens the student's editor, when the front end can
+    /// run one.
+    editor: Option<String>,
 }
 
 impl Session {
@@ -77,9 +83,16 @@ impl Session {
             course,
             options,
             position: None,
-            seen: BTreeMap::new(),
-            answers: BTreeMap::new(),
-            quiz: None,
+            progress: Progress::default(),
+            progress_file: None,
+            save_failure: None,
+            pending: None,
+            resume: None,
+            hints_shown: HashMap::new(),
+            presenting: false,
+            pace: None,
+            scratch_dir: std::env::temp_dir().join("mptutor-scratch"),
+            editor: None,
         }
     }
 
@@ -97,23 +110,36 @@ impl Session {
         self.options.width = width;
     }
 
+    /// Where `try` keeps the student's copies (the data folder's `scratch`).
+    pub fn set_scratch_dir(&mut self, dir: PathBuf) {
+        self.scratch_dir = dir;
+    }
+
+    /// The shell command that opens a file for editing (`$VISUAL`,
+    /// `$EDITOR`); `None` makes `try` print the file's path instead.
+    pub fn set_editor(&mut self, editor: Option<String>) {
+        self.editor = editor.filter(|editor| !editor.trim().is_empty());
+    }
+
     /// The prompt, saying where the student is: `mptutor q3 2/4> `.
     pub fn prompt(&self) -> String {
-        if let Some(quiz) = &self.quiz {
-            let lesson = self.course.lesson(quiz.lesson);
-            return format!(
-                "mptutor {} quiz {}/{}> ",
-                lesson.id,
-                quiz.current + 1,
-                quiz.total
-            );
+        match &self.pending {
+            Some(Pending::Quiz(run)) => return run.prompt(&self.course),
+            Some(Pending::ConfirmReset(lesson)) => {
+                let what = lesson.map_or("everything".to_string(), |index| {
+                    self.course.lesson(index).id.clone()
+                });
+                return format!("reset {what}? [y/N]> ");
+            }
+            None => {}
         }
+        let mode = if self.presenting { " present" } else { "" };
         match self.position {
-            None => "mptutor> ".to_string(),
+            None => format!("mptutor{mode}> "),
             Some(at) => {
                 let lesson = self.course.lesson(at.lesson);
                 format!(
-                    "mptutor {} {}/{}> ",
+                    "mptutor{mode} {} {}/{}> ",
                     lesson.id,
                     at.step + 1,
                     lesson.steps.len()
@@ -122,9 +148,10 @@ impl Session {
         }
     }
 
-    /// True while the next line is an answer to a quiz question.
+    /// True while the next line answers a question (a quiz, `reset`'s
+    /// y/N) rather than being a command: no completion, no history.
     pub fn in_quiz(&self) -> bool {
-        self.quiz.is_some()
+        self.pending.is_some()
     }
 
     /// Parameter names of the demo `run` would start now, for completion.
@@ -143,25 +170,53 @@ impl Session {
             .lessons
             .first()
             .map_or("q1", |lesson| lesson.id.as_str());
-        format!(
-            "{}\n{} lessons. Type {} to see them, {} to start (or just press Enter), {} for commands.",
+        // Enter resumes when there is somewhere to resume; else it starts.
+        let enter = if self.resume.is_some() {
+            ""
+        } else {
+            " (or just press Enter)"
+        };
+        let mut text = format!(
+            "{}\n{} lessons. Type {} to see them, {} to start{enter}, {} for commands.",
             styles.heading(&self.course.title),
             self.course.lessons.len(),
             styles.command("list"),
             styles.command(&format!("open {first}")),
             styles.command("help"),
-        )
+        );
+        if let Some(line) = self.resume_line() {
+            text.push('\n');
+            text.push_str(&line);
+        }
+        if self.presenting {
+            text.push('\n');
+            text.push_str(&self.presenting_line());
+        }
+        text
     }
 
-    /// Ctrl-C at the prompt: leaves a quiz; otherwise nothing to undo.
+    /// Ctrl-C at the prompt: leaves a quiz or a question; otherwise nothing
+    /// to undo.
     pub fn interrupt(&mut self) -> Option<Reply> {
-        self.quiz.take().map(|_| self.say("Quiz stopped."))
+        self.pending.take().map(|pending| match pending {
+            Pending::Quiz(_) => self.say("Quiz stopped."),
+            Pending::ConfirmReset(_) => self.say("Nothing was reset."),
+        })
     }
 
     /// Runs one typed line.
     pub fn handle(&mut self, line: &str) -> Reply {
-        if self.quiz.is_some() {
-            return self.answer(line.trim());
+        if let Some(pending) = self.pending.take() {
+            return match pending {
+                Pending::Quiz(run) => self.answer(run, line.trim()),
+                Pending::ConfirmReset(lesson) => self.confirm_reset(lesson, line.trim()),
+            };
+        }
+        // Only the very first line may resume; anything typed drops the offer.
+        if let Some(at) = self.resume.take()
+            && line.trim().is_empty()
+        {
+            return self.go_to(at.lesson, at.step);
         }
         match parse(line) {
             Ok(command) => self.execute(command),
@@ -212,8 +267,17 @@ impl Session {
             Command::Run(assignments) => self.run(&assignments),
             Command::Code => self.code(),
             Command::Quiz => self.start_quiz(),
+            Command::Review => self.start_review(),
+            Command::Hint => self.hint(),
+            Command::Python(args) => self.python(&args),
+            Command::Try(args) => self.try_example(&args),
             Command::Compare(row) => self.compare(row.as_deref()),
-            Command::Progress => Reply::text(self.progress()),
+            Command::Progress => self.progress_table(),
+            Command::Reset(lesson) => self.reset(lesson.as_deref()),
+            Command::Present(off) => self.present_command(off.as_deref()),
+            Command::Goto { lesson, step } => self.goto(&lesson, step.as_deref()),
+            Command::Pace(value) => self.pace_command(value.as_deref()),
+            Command::Record(target) => self.record(&target),
             Command::Quit => Reply {
                 quit: true,
                 ..Reply::default()
@@ -233,7 +297,7 @@ impl Session {
 
     fn render_step(&self, at: Position, notes: bool) -> String {
         let options = RenderOptions {
-            show_notes: notes || self.options.show_notes,
+            show_notes: notes || self.options.show_notes || self.presenting,
             ..self.options
         };
         render::render_step(self.course.lesson(at.lesson), at.step, &options)
@@ -242,8 +306,10 @@ impl Session {
     fn go_to(&mut self, lesson: LessonIndex, step: usize) -> Reply {
         let at = Position { lesson, step };
         self.position = Some(at);
-        self.seen.entry(lesson).or_default().insert(step);
-        Reply::text(self.render_step(at, false))
+        let reply = Reply::text(self.render_step(at, false));
+        let id = self.course.lesson(lesson).id.clone();
+        let now = crate::progress::now_unix();
+        self.update_progress(reply, |progress| progress.saw_step(&id, step + 1, now))
     }
 
     fn current_lesson(&self) -> Option<(Position, &Lesson)> {
@@ -309,6 +375,11 @@ impl Session {
         let Some((step, block)) = lesson.demo_at(at.step) else {
             return self.fail(format!("Lesson {} has no demo to run.", lesson.id));
         };
+        let mut assignments = assignments.to_vec();
+        let pace = match self.demo_pace(block.demo, &mut assignments) {
+            Ok(pace) => pace,
+            Err(message) => return self.fail(message),
+        };
         match block
             .demo
             .parse_assignments(assignments.iter().map(String::as_str))
@@ -320,6 +391,7 @@ impl Session {
                     params: block.params.merged(&overrides),
                     explanation: lesson.steps[step].prose(),
                 }),
+                pace,
                 ..Reply::default()
             },
         }
@@ -335,240 +407,15 @@ impl Session {
         }
     }
 
+    /// `compare [row]`: the comparison table, with the experiments behind
+    /// it run live to fill in its "measured here" column.
     fn compare(&self, row: Option<&str>) -> Reply {
-        let found = self.course.lessons.iter().find_map(|lesson| {
-            lesson.steps.iter().enumerate().find_map(|(step, content)| {
-                content
-                    .blocks
-                    .iter()
-                    .any(|block| matches!(block, Block::Demo(demo) if demo.demo.name == "compare"))
-                    .then_some((lesson, step))
-            })
-        });
-        let Some((lesson, step)) = found else {
-            return self.fail("This course has no comparison of processes and threads.");
-        };
-        if let Some(row) = row {
-            let rows = crate::demo::find_demo("compare").and_then(|demo| demo.param("row"));
-            if let Some(spec) = rows
-                && let Err(error) = spec.parse_text(row)
-            {
-                return self.fail(error.0);
-            }
+        match crate::compare_view::CompareRequest::new(&self.course, row) {
+            Ok(request) => Reply {
+                compare: Some(request),
+                ..Reply::default()
+            },
+            Err(message) => self.fail(message),
         }
-        let mut text = render::render_step(lesson, step, &self.options);
-        text.push_str("\n\n");
-        text.push_str(&render::render_markdown(
-            "The \"measured here\" column is not built yet: this version of mptutor does not run \
-             the comparison experiments, so nothing was measured.",
-            &self.options,
-        ));
-        Reply::text(text)
-    }
-
-    fn progress(&self) -> String {
-        let header: Vec<String> = ["lesson", "title", "steps seen", "quiz"]
-            .map(String::from)
-            .to_vec();
-        let rows: Vec<Vec<String>> = self
-            .course
-            .lessons
-            .iter()
-            .enumerate()
-            .map(|(index, lesson)| {
-                let index = LessonIndex(index);
-                let seen = self.seen.get(&index).map_or(0, BTreeSet::len);
-                let questions = lesson.quizzes().count();
-                let (answered, right) = self
-                    .answers
-                    .iter()
-                    .filter(|((lesson, _), _)| *lesson == index)
-                    .fold((0, 0), |(answered, right), (_, ok)| {
-                        (answered + 1, right + usize::from(*ok))
-                    });
-                let quiz = if answered == 0 {
-                    format!("– of {questions}")
-                } else {
-                    format!("{right} right of {answered} answered ({questions} in all)")
-                };
-                vec![
-                    lesson.id.clone(),
-                    lesson.title.clone(),
-                    format!("{seen}/{}", lesson.steps.len()),
-                    quiz,
-                ]
-            })
-            .collect();
-        format!(
-            "{}\n{}",
-            render::render_table(&header, &rows, &self.options),
-            render::render_markdown(
-                "This table covers this session only: saving progress between sessions is not built yet.",
-                &self.options
-            )
-        )
-    }
-
-    fn help(&self, topic: Option<&str>) -> Reply {
-        let Some(topic) = topic else {
-            let header = vec!["command".to_string(), "what it does".to_string()];
-            let rows: Vec<Vec<String>> = COMMANDS
-                .iter()
-                .map(|info| {
-                    let usage = if info.args.is_empty() {
-                        info.name.to_string()
-                    } else {
-                        format!("{} {}", info.name, info.args)
-                    };
-                    vec![usage, info.summary.to_string()]
-                })
-                .collect();
-            return Reply::text(format!(
-                "{}\nTab completes commands, lesson ids and demo parameters. `help <command>` says more.",
-                render::render_table(&header, &rows, &self.options)
-            ));
-        };
-        let Some(info) = find_command(topic) else {
-            let hint = did_you_mean(topic, COMMANDS.iter().map(|info| info.name))
-                .map(|near| format!(" Did you mean `{near}`?"))
-                .unwrap_or_default();
-            return self.fail(format!("There is no command `{topic}`.{hint}"));
-        };
-        let mut markdown = format!("**{} {}**\n\n{}", info.name, info.args, info.details);
-        if !info.aliases.is_empty() {
-            let aliases: Vec<String> = info
-                .aliases
-                .iter()
-                .map(|alias| format!("`{alias}`"))
-                .collect();
-            markdown.push_str(&format!(" Also typed as {}.", aliases.join(", ")));
-        }
-        let mut text = render::render_markdown(&markdown, &self.options);
-        if info.name == "run"
-            && let Some((at, lesson)) = self.current_lesson()
-            && let Some(block) = lesson.demo_for_step(at.step)
-        {
-            text.push_str("\n\n");
-            text.push_str(&render::render_demo_info(
-                block.demo,
-                &block.params,
-                &self.options,
-            ));
-        }
-        Reply::text(text.trim_start().to_string())
-    }
-
-    fn start_quiz(&mut self) -> Reply {
-        let Some((at, lesson)) = self.current_lesson() else {
-            return self.nothing_open();
-        };
-        let total = lesson.quizzes().count();
-        if total == 0 {
-            return self.fail(format!("Lesson {} has no quiz.", lesson.id));
-        }
-        self.quiz = Some(QuizRun {
-            lesson: at.lesson,
-            current: 0,
-            total,
-            right: 0,
-        });
-        Reply::text(self.ask())
-    }
-
-    fn ask(&self) -> String {
-        let Some(run) = &self.quiz else {
-            return String::new();
-        };
-        match self.course.lesson(run.lesson).quizzes().nth(run.current) {
-            Some((_, quiz)) => {
-                render::render_quiz_question(quiz, run.current + 1, run.total, &self.options)
-            }
-            None => String::new(),
-        }
-    }
-
-    fn answer(&mut self, text: &str) -> Reply {
-        let Some(run) = self.quiz.clone() else {
-            return Reply::default();
-        };
-        if ["stop", "quit", "exit"]
-            .iter()
-            .any(|word| text.eq_ignore_ascii_case(word))
-        {
-            self.quiz = None;
-            return self.say(&format!(
-                "Quiz stopped after {} of {} questions.",
-                run.current, run.total
-            ));
-        }
-        let lesson = self.course.lesson(run.lesson);
-        let Some((_, quiz)) = lesson.quizzes().nth(run.current) else {
-            self.quiz = None;
-            return Reply::default();
-        };
-        let count = quiz.choices.len();
-        let Some(chosen) = choice_number(text, count) else {
-            let last_letter = char::from(b'a' + u8::try_from(count.min(26) - 1).unwrap_or(0));
-            return self.fail(format!(
-                "Answer with a number from 1 to {count} or a letter from a to {last_letter}; `stop` leaves the quiz."
-            ));
-        };
-        let right = chosen == quiz.answer;
-        let mut reply = render::render_quiz_feedback(quiz, chosen, &self.options);
-        self.answers.insert((run.lesson, run.current), right);
-        let run = QuizRun {
-            current: run.current + 1,
-            right: run.right + usize::from(right),
-            ..run
-        };
-        if run.current < run.total {
-            self.quiz = Some(run);
-            reply.push_str("\n\n");
-            reply.push_str(&self.ask());
-        } else {
-            self.quiz = None;
-            reply.push_str("\n\n");
-            reply.push_str(&render::render_markdown(
-                &format!(
-                    "Quiz done: {} of {} right. `next` moves on; `quiz` asks again.",
-                    run.right, run.total
-                ),
-                &self.options,
-            ));
-        }
-        Reply::text(reply)
-    }
-}
-
-/// `1`…`count` or `a`…: the 1-based choice, if the text is one.
-fn choice_number(text: &str, count: usize) -> Option<usize> {
-    let text = text.trim().trim_end_matches([')', '.']);
-    let number = match text.parse::<usize>() {
-        Ok(n) => n,
-        Err(_) => {
-            let mut chars = text.chars();
-            match (chars.next(), chars.next()) {
-                (Some(letter), None) if letter.is_ascii_alphabetic() => {
-                    usize::from(letter.to_ascii_lowercase() as u8 - b'a') + 1
-                }
-                _ => return None,
-            }
-        }
-    };
-    (1..=count).contains(&number).then_some(number)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::choice_number;
-
-    #[test]
-    fn answers_by_number_or_letter() {
-        assert_eq!(choice_number("2", 3), Some(2));
-        assert_eq!(choice_number("B", 3), Some(2));
-        assert_eq!(choice_number("c)", 3), Some(3));
-        assert_eq!(choice_number("d", 3), None);
-        assert_eq!(choice_number("0", 3), None);
-        assert_eq!(choice_number("two", 3), None);
     }
 }

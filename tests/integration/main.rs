@@ -1,11 +1,14 @@
 //! mptutor's integration tests, one binary with a module per area.
 
 mod cli;
+mod compare;
 mod course_errors;
 mod cpu_demo;
 mod faults;
 mod pool_demos;
 mod proc_table;
+mod progress;
+mod python_runs;
 mod repl_pty;
 mod snapshots;
 mod support;

@@ -1,5 +1,6 @@
 //! What every experiment works with: the demo's context, worker numbers
-//! that stay unique across rows, and a filter for big batches.
+//! that stay unique across rows, each worker's CPU time, and a filter for
+//! big batches.
 //!
 //! Starting 200 processes makes 400 events; shown one per line they would
 //! push everything else off the screen. While a limit is set
@@ -7,10 +8,11 @@
 //! live view, and the experiment says how many more there were. The filter
 //! sits between the experiments' context and the demo's, the way
 //! `cpu_speedup` listens in on its events: both contexts start together,
-//! so their clocks agree.
+//! so their clocks agree. On the way it notes the CPU time each worker's
+//! `Exited` event reports, shown or not.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use crate::demo::context::{DemoContext, DemoError};
@@ -47,14 +49,21 @@ impl Shown {
     }
 }
 
+/// CPU time (user + system, in µs) of every worker that has exited.
+type CpuTimes = RefCell<BTreeMap<WorkerIndex, u64>>;
+
 /// Passes the experiments' events on to the demo's sink, filtered.
 struct Filter<'t, 'c, 's> {
     demo: &'c mut DemoContext<'s>,
     shown: &'t Shown,
+    cpu: &'t CpuTimes,
 }
 
 impl EventSink for Filter<'_, '_, '_> {
     fn event(&mut self, event: &Event) {
+        if let Event::Exited { worker, cpu_us, .. } = event {
+            self.cpu.borrow_mut().insert(*worker, *cpu_us);
+        }
         if self.shown.admits(event) {
             self.demo.emit(event.clone());
         }
@@ -69,6 +78,7 @@ impl EventSink for Filter<'_, '_, '_> {
 pub struct Lab<'c, 's> {
     pub ctx: &'c mut DemoContext<'s>,
     shown: &'c Shown,
+    cpu: &'c CpuTimes,
     next_worker: WorkerIndex,
 }
 
@@ -78,12 +88,18 @@ pub(super) fn with_lab<T>(
     body: impl FnOnce(&mut Lab<'_, '_>) -> Result<T, DemoError>,
 ) -> Result<T, DemoError> {
     let shown = Shown::default();
+    let cpu = CpuTimes::default();
     let (start_method, remaining) = (ctx.start_method, ctx.remaining());
-    let mut filter = Filter { demo: ctx, shown: &shown };
+    let mut filter = Filter {
+        demo: ctx,
+        shown: &shown,
+        cpu: &cpu,
+    };
     let mut inner = DemoContext::new(&mut filter, start_method, remaining);
     let mut lab = Lab {
         ctx: &mut inner,
         shown: &shown,
+        cpu: &cpu,
         next_worker: 0,
     };
     let outcome = body(&mut lab);
@@ -101,6 +117,14 @@ impl Lab<'_, '_> {
         first..self.next_worker
     }
 
+    /// The CPU time the `workers` used, added up, from their `Exited`
+    /// events (the kernel's rusage for a process, the thread's own clock
+    /// for a thread).
+    pub fn cpu_us(&self, workers: Range<WorkerIndex>) -> u64 {
+        let cpu = self.cpu.borrow();
+        workers.filter_map(|worker| cpu.get(&worker)).sum()
+    }
+
     /// From now on, show only the first `count` workers that start.
     pub fn show_first(&mut self, count: usize) {
         self.shown.limit.set(Some(count));
@@ -108,15 +132,21 @@ impl Lab<'_, '_> {
         self.shown.hidden.set(0);
     }
 
-    /// Shows every worker again; says how many were left out, as `what`
-    /// ("processes", "threads").
-    pub fn show_all(&mut self, what: &str) {
-        let hidden = self.shown.hidden.get();
+    /// Shows every worker again; returns how many were left out since
+    /// [`Lab::show_first`].
+    pub fn show_all(&mut self) -> usize {
         self.shown.limit.set(None);
-        self.shown.hidden.set(0);
+        self.shown.hidden.replace(0)
+    }
+
+    /// [`Lab::show_all`], saying how many `what` ("processes") were not
+    /// shown.
+    pub fn show_all_counting(&mut self, what: &str) {
+        let hidden = self.show_all();
         if hidden > 0 {
-            self.ctx
-                .note(format!("({hidden} more {what} ran the same way, not shown)"));
+            self.ctx.note(format!(
+                "({hidden} more {what} ran the same way, not shown)"
+            ));
         }
     }
 }

@@ -35,7 +35,6 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use serde::{Serialize, Serializer};
-use serde_json::json;
 
 use super::context::{DemoContext, DemoError, StartMethod};
 use super::event::EventSink;
@@ -222,10 +221,10 @@ impl Comparison {
             .iter()
             .map(|result| format!("**{}**: {}", result.row.name(), result.finding))
             .collect();
-        report.findings.push(
-            "Type `compare` to see these figures in the lesson's own table.".to_string(),
-        );
-        report.data = serde_json::to_value(self).unwrap_or_else(|_| json!(null));
+        report
+            .findings
+            .push("Type `compare` to see these figures in the lesson's own table.".to_string());
+        report.data = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         report
     }
 }
@@ -329,6 +328,15 @@ fn os_name() -> String {
 /// `a / b`, or 0 when `b` is 0.
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
+}
+
+/// `6×`, `1.4×`: a ratio with the precision it deserves.
+fn times_word(times: f64) -> String {
+    if times >= 10.0 {
+        format!("{times:.0}×")
+    } else {
+        format!("{times:.1}×")
+    }
 }
 
 /// Microseconds in `duration`, as a float for measurements.

@@ -8,6 +8,7 @@
 //! then fork. A thread cannot be killed, so Ctrl-C and the time limit are
 //! cooperative: a job that loops asks [`Voice::stopped`].
 
+use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -28,8 +29,17 @@ enum Report {
         tid: i32,
         name: String,
     },
-    Line { worker: WorkerIndex, tid: i32, text: String },
-    Exited { worker: WorkerIndex, tid: i32, cpu_us: u64, panicked: bool },
+    Line {
+        worker: WorkerIndex,
+        tid: i32,
+        text: String,
+    },
+    Exited {
+        worker: WorkerIndex,
+        tid: i32,
+        cpu_us: u64,
+        panicked: bool,
+    },
 }
 
 /// A thread worker's way to print a line, and to learn it should stop.
@@ -64,11 +74,19 @@ impl Voice<'_> {
 /// What one thread does.
 pub type Job<'a> = Box<dyn FnOnce(&Voice<'_>) + Send + 'a>;
 
+/// How a batch of threads went.
+pub struct Ran {
+    /// From starting the first thread to the last one ending.
+    pub wall: Duration,
+    /// The workers the threads were.
+    pub workers: Range<WorkerIndex>,
+}
+
 /// Runs every job on its own thread (`Thread-1`, `Thread-2`, … inside
-/// mptutor), reporting each as a worker; returns the wall time from
-/// starting the first to the last one ending, once all are joined.
-pub fn run_threads(lab: &mut Lab<'_, '_>, jobs: Vec<Job<'_>>) -> Result<Duration, DemoError> {
-    let indices = lab.workers(jobs.len());
+/// mptutor), reporting each as a worker; returns once all are joined.
+pub fn run_threads(lab: &mut Lab<'_, '_>, jobs: Vec<Job<'_>>) -> Result<Ran, DemoError> {
+    let workers = lab.workers(jobs.len());
+    let indices = workers.clone();
     let stop = AtomicBool::new(false);
     let me = nix::unistd::getpid().as_raw();
     let ctx = &mut *lab.ctx;
@@ -163,9 +181,9 @@ pub fn run_threads(lab: &mut Lab<'_, '_>, jobs: Vec<Job<'_>>) -> Result<Duration
             None => Ok(()),
         }
     })?;
-    let elapsed = began.elapsed();
+    let wall = began.elapsed();
     if interrupted {
         return Err(DemoError::Interrupted);
     }
-    Ok(elapsed)
+    Ok(Ran { wall, workers })
 }

@@ -1,0 +1,136 @@
+//! CPU-bound speed-up on every core: the primes below a limit counted by one
+//! worker process, then by one per core over slices of equal work (the
+//! `cpu-speedup` demo's slicing), timed from the first start to the last
+//! reaping. Efficiency is the speed-up divided by the cores: 1.0 means
+//! every core did a full share and starting the processes cost nothing.
+
+use std::time::Instant;
+
+use super::{
+    BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, floor, stats, timed,
+};
+use crate::demo::StartMethod;
+use crate::demo::cpu_speedup::slices::slices;
+use crate::demo::process_group::ProcessGroup;
+use crate::demo::task::{WorkerTask, count_primes};
+
+/// What the CPU-bound measurement found.
+pub struct CpuResult {
+    pub measured: Measured,
+    /// mptutor's median time for one process: Python aims its own limit at
+    /// it, so both runs are about as long.
+    pub one_process_seconds: f64,
+}
+
+/// The smallest limit (doubling from 100 000) whose count in this process
+/// takes about `seconds`.
+fn calibrate(seconds: f64) -> u64 {
+    let mut limit: u64 = 100_000;
+    loop {
+        let started = Instant::now();
+        std::hint::black_box(count_primes(0, limit, 1));
+        let took = started.elapsed().as_secs_f64();
+        // Work grows as limit^1.5: one more step of ×2.5 is about ×4.
+        if took * 4.0 >= seconds || limit >= 50_000_000 {
+            return if took * 2.0 >= seconds {
+                limit
+            } else {
+                limit * 5 / 2
+            };
+        }
+        limit *= 2;
+    }
+}
+
+/// The engine counts over `parts` slices in as many workers; returns the
+/// total count the workers printed.
+fn engine_count(limit: u64, parts: usize) -> Result<u64, BenchError> {
+    let mut sink = Discard;
+    let mut ctx = context(&mut sink, StartMethod::Fork);
+    ctx.start_recording();
+    let mut group = ProcessGroup::new();
+    for (index, (first, end)) in slices(limit, parts).into_iter().enumerate() {
+        let task = WorkerTask::CountPrimes {
+            first,
+            end,
+            step: 1,
+        };
+        group.spawn(
+            &mut ctx,
+            index,
+            &format!("Process-{}", index + 1),
+            &task,
+            false,
+        )?;
+    }
+    group.wait_all(&mut ctx)?;
+    if (0..parts).any(|index| !group.status(index).is_some_and(|s| s.success())) {
+        return Err(BenchError::Wrong("a counting worker failed".into()));
+    }
+    Ok(ctx
+        .take_recorded()
+        .iter()
+        .filter_map(|(_, line)| {
+            line.strip_prefix("counted ")
+                .and_then(|rest| rest.strip_suffix(" primes"))
+                .and_then(|count| count.parse::<u64>().ok())
+        })
+        .sum())
+}
+
+/// `seconds`: about how long one process should count.
+pub fn all_cores(plan: Plan, cores: usize, seconds: f64) -> Result<CpuResult, BenchError> {
+    super::ensure_single_threaded()?;
+    let limit = calibrate(seconds);
+    let mut counts = Vec::new();
+    let mut time_with = |parts: usize| {
+        alternate(
+            plan,
+            timed(|| {
+                counts.push(engine_count(limit, parts)?);
+                Ok(1)
+            }),
+            timed(|| {
+                floor::fork_count_primes(&slices(limit, parts))
+                    .map_err(BenchError::io("fork counting children"))?;
+                Ok(1)
+            }),
+        )
+    };
+    let (engine_one, floor_one) = time_with(1)?;
+    let (engine_all, floor_all) = time_with(cores)?;
+    if counts.windows(2).any(|pair| pair[0] != pair[1]) {
+        return Err(BenchError::Wrong(format!(
+            "the workers' counts disagree: {counts:?}"
+        )));
+    }
+    let (engine_one, floor_one) = (stats(&engine_one, "1 process")?, stats(&floor_one, "1")?);
+    let (mptutor, floor) = (stats(&engine_all, "all cores")?, stats(&floor_all, "all")?);
+    let efficiency =
+        |one: super::Stats, all: super::Stats| one.median_us / all.median_us / cores as f64;
+    Ok(CpuResult {
+        one_process_seconds: engine_one.median_us / 1e6,
+        measured: Measured {
+            op: Op::CpuAllCores,
+            mptutor,
+            floor,
+            python: None,
+            runs: plan.runs,
+            extra: Extra {
+                cores: Some(cores),
+                efficiency: Some([
+                    Some(efficiency(engine_one, mptutor)),
+                    Some(efficiency(floor_one, floor)),
+                    None,
+                ]),
+                max_rss_kb: None,
+            },
+            notes: vec![format!(
+                "primes below {limit} by trial division, in 1 process then {cores}; floor: \
+                 forked children calling the same function; Python counts in pure Python \
+                 (far slower), below a limit it picks for a run as long as mptutor's, so \
+                 only its efficiency compares"
+            )],
+        },
+    })
+}

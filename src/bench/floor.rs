@@ -1,0 +1,312 @@
+//! The floor: each operation done with the bare system calls and nothing
+//! else — no process group, no pdeathsig, no event, no line splitting — so
+//! the engine has something to be held against.
+//!
+//! This is the one place outside `demo::sys` with `unsafe`, on purpose: the
+//! point is to bypass the engine's safe wrappers. The same rule makes each
+//! fork sound: the bench forks only while it is single-threaded (checked by
+//! the caller before each operation, outside the timing, with
+//! `ensure_single_threaded`), so a child inherits no lock held by a
+//! vanished thread and may run ordinary Rust before its `_exit`.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::time::Duration;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+use crate::demo::sys;
+use crate::demo::task::{count_primes, monotonic_ns};
+
+fn fork() -> io::Result<libc::pid_t> {
+    // SAFETY: the bench is single-threaded whenever it calls this (see the
+    // module docs); the child only runs code that ends in `_exit`.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(pid)
+    }
+}
+
+fn exit_child(code: i32) -> ! {
+    // SAFETY: ends the child at once, without the parent's atexit handlers
+    // or a second flush of inherited buffers.
+    unsafe { libc::_exit(code) }
+}
+
+/// Waits for `pid`; an error unless it exited with code 0.
+fn wait_ok(pid: libc::pid_t) -> io::Result<()> {
+    let mut status: libc::c_int = 0;
+    loop {
+        // SAFETY: `status` is a live local the call writes to.
+        let result = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if result >= 0 {
+            break;
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "a floor child ended with status {status:#x}"
+        )))
+    }
+}
+
+fn write_all(fd: RawFd, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: the pointer and length describe a live slice.
+        let written = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if written < 0 {
+            let error = io::Error::last_os_error();
+            if error.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(error);
+        }
+        bytes = &bytes[usize::try_from(written).unwrap_or(0)..];
+    }
+    Ok(())
+}
+
+fn read_some(fd: RawFd, buffer: &mut [u8]) -> io::Result<usize> {
+    loop {
+        // SAFETY: the pointer and length describe a live, writable slice.
+        let count = unsafe { libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+        if count >= 0 {
+            return Ok(usize::try_from(count).unwrap_or(0));
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// `fork`; the child calls `_exit(0)`; the parent `waitpid`s.
+pub fn fork_exit_wait() -> io::Result<()> {
+    let pid = fork()?;
+    if pid == 0 {
+        exit_child(0);
+    }
+    wait_ok(pid)
+}
+
+/// `fork`; the child `execv`s `argv[0]`; the parent `waitpid`s.
+pub fn fork_exec_wait(argv: &[CString]) -> io::Result<()> {
+    let Some(program) = argv.first() else {
+        return Err(io::Error::other("nothing to run"));
+    };
+    let mut pointers: Vec<*const libc::c_char> = argv.iter().map(|arg| arg.as_ptr()).collect();
+    pointers.push(std::ptr::null());
+    let pid = fork()?;
+    if pid == 0 {
+        // SAFETY: every pointer is into a NUL-terminated CString that
+        // outlives the call, and the array ends in NULL.
+        unsafe { libc::execv(program.as_ptr(), pointers.as_ptr()) };
+        exit_child(127);
+    }
+    wait_ok(pid)
+}
+
+/// One process per slice, each counting the primes in it; waits for all.
+pub fn fork_count_primes(slices: &[(u64, u64)]) -> io::Result<()> {
+    let mut children = Vec::with_capacity(slices.len());
+    for &(first, end) in slices {
+        let pid = fork()?;
+        if pid == 0 {
+            std::hint::black_box(count_primes(first, end, 1));
+            exit_child(0);
+        }
+        children.push(pid);
+    }
+    children.into_iter().try_for_each(wait_ok)
+}
+
+/// A child writes `lines` lines, each its CLOCK_MONOTONIC time in ns, `gap`
+/// apart, into a pipe; returns, per line, the microseconds from the write
+/// to the parent having read it (`poll` then `read`).
+pub fn pipe_latencies(lines: usize, gap: Duration) -> io::Result<Vec<f64>> {
+    let (read_end, write_end) = sys::pipe()?;
+    let pid = fork()?;
+    if pid == 0 {
+        let fd = write_end.as_raw_fd();
+        for _ in 0..lines {
+            let line = format!("{}\n", monotonic_ns());
+            if write_all(fd, line.as_bytes()).is_err() {
+                exit_child(1);
+            }
+            std::thread::sleep(gap);
+        }
+        exit_child(0);
+    }
+    drop(write_end);
+    let mut latencies = Vec::with_capacity(lines);
+    let mut buffer = [0u8; 4096];
+    let mut partial = Vec::new();
+    loop {
+        let mut fds = [PollFd::new(read_end.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(error) => return Err(error.into()),
+        }
+        let count = read_some(read_end.as_raw_fd(), &mut buffer)?;
+        let now = monotonic_ns();
+        if count == 0 {
+            break;
+        }
+        partial.extend_from_slice(&buffer[..count]);
+        while let Some(end) = partial.iter().position(|b| *b == b'\n') {
+            let stamp = std::str::from_utf8(&partial[..end])
+                .ok()
+                .and_then(|text| text.parse::<u64>().ok());
+            if let Some(stamp) = stamp {
+                latencies.push(now.saturating_sub(stamp) as f64 / 1000.0);
+            }
+            partial.drain(..=end);
+        }
+    }
+    wait_ok(pid)?;
+    Ok(latencies)
+}
+
+/// One worker of [`BarePool`].
+struct BareWorker {
+    pid: libc::pid_t,
+    requests: OwnedFd,
+    results: OwnedFd,
+}
+
+/// A process pool over raw pipes: each request is one native-endian `i64`,
+/// each result its square. The least a pool can do.
+pub struct BarePool {
+    workers: Vec<BareWorker>,
+}
+
+impl BarePool {
+    pub fn start(count: usize) -> io::Result<BarePool> {
+        let mut pool = BarePool {
+            workers: Vec::with_capacity(count),
+        };
+        for _ in 0..count {
+            let (request_read, request_write) = sys::pipe()?;
+            let (result_read, result_write) = sys::pipe()?;
+            let pid = fork()?;
+            if pid == 0 {
+                serve(&request_read, &result_write);
+            }
+            pool.workers.push(BareWorker {
+                pid,
+                requests: request_write,
+                results: result_read,
+            });
+        }
+        Ok(pool)
+    }
+
+    /// Squares `inputs`, one in flight per worker; results in input order.
+    pub fn map_squares(&mut self, inputs: &[i64]) -> io::Result<Vec<i64>> {
+        let mut results = vec![0; inputs.len()];
+        let mut holding: Vec<Option<usize>> = vec![None; self.workers.len()];
+        let mut next = 0;
+        let mut done = 0;
+        for (worker, held) in self.workers.iter().zip(&mut holding) {
+            if next < inputs.len() {
+                write_all(worker.requests.as_raw_fd(), &inputs[next].to_ne_bytes())?;
+                *held = Some(next);
+                next += 1;
+            }
+        }
+        let mut answer = [0u8; 8];
+        while done < inputs.len() {
+            let mut fds: Vec<PollFd<'_>> = self
+                .workers
+                .iter()
+                .map(|worker| PollFd::new(worker.results.as_fd(), PollFlags::POLLIN))
+                .collect();
+            match poll(&mut fds, PollTimeout::NONE) {
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(error) => return Err(error.into()),
+            }
+            let ready: Vec<usize> = fds
+                .iter()
+                .enumerate()
+                .filter(|(_, fd)| fd.revents().is_some_and(|events| !events.is_empty()))
+                .map(|(position, _)| position)
+                .collect();
+            for position in ready {
+                let worker = &self.workers[position];
+                if read_some(worker.results.as_raw_fd(), &mut answer)? != answer.len() {
+                    return Err(io::Error::other("a bare pool worker went away"));
+                }
+                let Some(index) = holding[position].take() else {
+                    continue;
+                };
+                results[index] = i64::from_ne_bytes(answer);
+                done += 1;
+                if next < inputs.len() {
+                    write_all(worker.requests.as_raw_fd(), &inputs[next].to_ne_bytes())?;
+                    holding[position] = Some(next);
+                    next += 1;
+                }
+            }
+        }
+        Ok(results)
+    }
+
+    /// Closes every request pipe and waits for every worker.
+    pub fn shutdown(mut self) -> io::Result<()> {
+        self.close_and_reap()
+    }
+
+    fn close_and_reap(&mut self) -> io::Result<()> {
+        let workers = std::mem::take(&mut self.workers);
+        let pids: Vec<libc::pid_t> = workers.iter().map(|worker| worker.pid).collect();
+        // Closing the request ends is what tells each worker to exit.
+        drop(workers);
+        pids.into_iter().try_for_each(wait_ok)
+    }
+}
+
+/// A bare pool worker: moves its two pipe ends to 3 and 4, closes every
+/// other descriptor above 2 (so each request pipe has one writer, and
+/// closing it is seen), then squares until the request pipe closes.
+fn serve(requests: &OwnedFd, results: &OwnedFd) -> ! {
+    // SAFETY: plain system calls on descriptors this child owns.
+    let moved = unsafe {
+        let request_high = libc::fcntl(requests.as_raw_fd(), libc::F_DUPFD, 100);
+        let result_high = libc::fcntl(results.as_raw_fd(), libc::F_DUPFD, 100);
+        request_high >= 0
+            && result_high >= 0
+            && libc::dup2(request_high, 3) == 3
+            && libc::dup2(result_high, 4) == 4
+            && libc::syscall(libc::SYS_close_range, 5u32, libc::c_uint::MAX, 0u32) == 0
+    };
+    if !moved {
+        exit_child(127);
+    }
+    let mut request = [0u8; 8];
+    loop {
+        match read_some(3, &mut request) {
+            Ok(8) => {}
+            _ => exit_child(0),
+        }
+        let x = i64::from_ne_bytes(request);
+        if write_all(4, &x.wrapping_mul(x).to_ne_bytes()).is_err() {
+            exit_child(0);
+        }
+    }
+}
+
+impl Drop for BarePool {
+    fn drop(&mut self) {
+        let _ = self.close_and_reap();
+    }
+}

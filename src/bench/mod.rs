@@ -1,0 +1,499 @@
+//! `mptutor bench`: the engine measured against the system's floor and
+//! against Python, in one run.
+//!
+//! Instructors ask how expensive a process really is on their machine, and
+//! we need to know that the engine adds little to what the operating system
+//! itself costs. So every operation is measured three ways in the same run:
+//!
+//! - **mptutor**: through the engine's real paths — [`ProcessGroup::spawn`]
+//!   and `wait_all`, the process [`Pool`], the [`ThreadPool`] — with a sink
+//!   that discards the events;
+//! - **floor**: the same operation done with the bare system calls and
+//!   nothing else ([`floor`]): `fork` + `_exit` + `waitpid`, a thread spawn
+//!   and join, a pool over raw pipes;
+//! - **Python**: real `multiprocessing` code, written to a temporary file
+//!   and run by the `python3` on `PATH` ([`python`]), when there is one.
+//!
+//! Honesty rules, each kept by construction:
+//! - mptutor and the floor run the same iteration counts and warm-up, are
+//!   timed by the same clock in the same runner ([`alternate`]), and take
+//!   turns, one iteration each, so a burst of noise on a shared machine
+//!   lands on both rather than on one;
+//! - Python's figures are Python's own measurements, printed as raw samples
+//!   and reduced to medians here by the same code ([`Stats::of`]);
+//! - every figure is a median, and every target a ratio of two figures of
+//!   the same run, so the machine's speed cancels; a missed target is
+//!   shown as missed.
+//!
+//! Forking needs a single-threaded process (see `demo::sys`), so the thread
+//! benchmarks join every thread they start before anything forks again.
+//!
+//! One file per group of operations: [`process`], [`thread`], [`pool`],
+//! [`cpu`], [`latency`], [`startup`]; [`report`] draws the table and the JSON.
+
+mod cpu;
+mod floor;
+mod latency;
+mod pool;
+mod process;
+mod python;
+mod report;
+mod startup;
+mod thread;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crate::demo::interrupt::{self, InterruptGuard};
+use crate::demo::{DemoContext, DemoError, Event, EventSink, StartMethod};
+
+pub use report::{render_json, render_table};
+
+/// What one `mptutor bench` run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Fewer iterations and smaller inputs: done in under 10 s, for a class.
+    pub quick: bool,
+}
+
+/// Why the bench stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Engine(#[from] DemoError),
+    #[error("cannot {action}: {source}")]
+    Io {
+        action: &'static str,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Wrong(String),
+}
+
+impl BenchError {
+    fn io(action: &'static str) -> impl FnOnce(std::io::Error) -> BenchError {
+        move |source| BenchError::Io { action, source }
+    }
+}
+
+impl From<nix::Error> for BenchError {
+    fn from(error: nix::Error) -> Self {
+        BenchError::Engine(error.into())
+    }
+}
+
+/// The operations measured, in the order they run and are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    ProcessFork,
+    ProcessSpawn,
+    Thread,
+    PoolLifecycle,
+    PoolRoundTrip,
+    CpuAllCores,
+    OutputLatency,
+    Startup,
+}
+
+/// Every operation, in order.
+pub const OPERATIONS: [Op; 8] = [
+    Op::ProcessFork,
+    Op::ProcessSpawn,
+    Op::Thread,
+    Op::PoolLifecycle,
+    Op::PoolRoundTrip,
+    Op::CpuAllCores,
+    Op::OutputLatency,
+    Op::Startup,
+];
+
+impl Op {
+    /// Its name in the JSON, and in the Python script's output.
+    pub fn key(self) -> &'static str {
+        match self {
+            Op::ProcessFork => "process_fork",
+            Op::ProcessSpawn => "process_spawn",
+            Op::Thread => "thread",
+            Op::PoolLifecycle => "pool_create_map5_shutdown",
+            Op::PoolRoundTrip => "pool_round_trip_per_item",
+            Op::CpuAllCores => "cpu_all_cores",
+            Op::OutputLatency => "live_output_latency",
+            Op::Startup => "startup_to_prompt",
+        }
+    }
+
+    /// What it is, for the table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Op::ProcessFork => "process start + join (fork)",
+            Op::ProcessSpawn => "process start + join (spawn)",
+            Op::Thread => "thread start + join",
+            Op::PoolLifecycle => "pool of 4: create, map square over 5, shut down",
+            Op::PoolRoundTrip => "pool round trip per item, chunksize 1",
+            Op::CpuAllCores => "CPU-bound count on all cores (processes)",
+            Op::OutputLatency => "live output: child's write → line event",
+            Op::Startup => "start-up to a ready prompt (in a pty)",
+        }
+    }
+
+    /// The figure it must reach, if it has one.
+    pub fn target(self) -> Option<Target> {
+        match self {
+            Op::ProcessFork | Op::Thread => Some(Target::WithinFloor(1.3)),
+            Op::PoolLifecycle => Some(Target::FasterThanPython(10.0)),
+            Op::PoolRoundTrip => Some(Target::FasterThanPython(5.0)),
+            Op::CpuAllCores => Some(Target::Efficiency(0.9)),
+            Op::OutputLatency => Some(Target::MedianBelowUs(1000.0)),
+            Op::ProcessSpawn | Op::Startup => None,
+        }
+    }
+}
+
+/// A goal for one operation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// mptutor's median at most this many times the floor's.
+    WithinFloor(f64),
+    /// Python's median at least this many times mptutor's.
+    FasterThanPython(f64),
+    /// Speed-up on all cores divided by the number of cores, at least this.
+    Efficiency(f64),
+    /// mptutor's median below this many microseconds.
+    MedianBelowUs(f64),
+}
+
+/// The median and 99th percentile of a set of samples, in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stats {
+    pub median_us: f64,
+    pub p99_us: f64,
+    pub samples: usize,
+}
+
+impl Stats {
+    /// `None` for no samples. The median of an even count is the mean of the
+    /// middle two; the 99th percentile is the nearest rank.
+    pub fn of(samples: &[f64]) -> Option<Stats> {
+        let mut sorted: Vec<f64> = samples.iter().copied().filter(|s| s.is_finite()).collect();
+        if sorted.is_empty() {
+            return None;
+        }
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len();
+        let median_us = if n % 2 == 1 {
+            sorted[n / 2]
+        } else {
+            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+        };
+        let rank = (n * 99).div_ceil(100).clamp(1, n);
+        Some(Stats {
+            median_us,
+            p99_us: sorted[rank - 1],
+            samples: n,
+        })
+    }
+}
+
+/// Figures only some operations have.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Extra {
+    /// Cores used by the CPU-bound operation.
+    pub cores: Option<usize>,
+    /// Speed-up on all cores ÷ cores: mptutor, floor, Python.
+    pub efficiency: Option<[Option<f64>; 3]>,
+    /// Peak resident memory in KiB: mptutor, floor, Python.
+    pub max_rss_kb: Option<[Option<u64>; 3]>,
+}
+
+/// One operation's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub op: Op,
+    pub mptutor: Stats,
+    pub floor: Stats,
+    pub python: Option<Stats>,
+    /// Measured iterations (for latency: lines).
+    pub runs: usize,
+    pub extra: Extra,
+    /// How it was measured, where the label cannot say.
+    pub notes: Vec<String>,
+}
+
+impl Measured {
+    /// mptutor's median ÷ the floor's.
+    pub fn ratio_floor(&self) -> f64 {
+        self.mptutor.median_us / self.floor.median_us
+    }
+
+    /// mptutor's median ÷ Python's: below 1 when mptutor is faster.
+    pub fn ratio_python(&self) -> Option<f64> {
+        self.python
+            .map(|python| self.mptutor.median_us / python.median_us)
+    }
+
+    /// Whether the target is met; `None` without a target or without the
+    /// figure it needs (no Python).
+    pub fn met(&self) -> Option<bool> {
+        match self.op.target()? {
+            Target::WithinFloor(most) => Some(self.ratio_floor() <= most),
+            Target::FasterThanPython(times) => self.ratio_python().map(|r| r * times <= 1.0),
+            Target::Efficiency(least) => self
+                .extra
+                .efficiency
+                .and_then(|[mptutor, ..]| mptutor)
+                .map(|efficiency| efficiency >= least),
+            Target::MedianBelowUs(most) => Some(self.mptutor.median_us < most),
+        }
+    }
+}
+
+/// Everything one run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchRun {
+    pub quick: bool,
+    pub cores: usize,
+    /// Python's version, or why there are no Python figures.
+    pub python: Result<String, String>,
+    pub operations: Vec<Measured>,
+}
+
+/// Warm-up and measured iterations, the same for mptutor, the floor and
+/// Python.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    pub warmup: usize,
+    pub runs: usize,
+}
+
+/// How many lines a latency run prints, how far apart, and how many of the
+/// first are a warm-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatencyPlan {
+    pub lines: usize,
+    pub gap: Duration,
+    pub warmup: usize,
+}
+
+/// Every iteration count of a run, in one place. `--quick` keeps the whole
+/// run, Python included, under 10 s on a small machine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plans {
+    pub fork: Plan,
+    pub spawn: Plan,
+    pub thread: Plan,
+    pub pool_lifecycle: Plan,
+    pub round_trip: Plan,
+    /// Items per round-trip map (warm-up maps: a tenth of them).
+    pub round_trip_items: usize,
+    pub cpu: Plan,
+    /// About how long one process should count, in seconds.
+    pub cpu_seconds: f64,
+    pub latency: LatencyPlan,
+    pub startup: Plan,
+}
+
+impl Plans {
+    pub fn new(quick: bool) -> Plans {
+        let plan = |(warmup, runs): (usize, usize), (full_warmup, full_runs): (usize, usize)| {
+            if quick {
+                Plan { warmup, runs }
+            } else {
+                Plan {
+                    warmup: full_warmup,
+                    runs: full_runs,
+                }
+            }
+        };
+        Plans {
+            fork: plan((10, 100), (50, 500)),
+            spawn: plan((2, 8), (3, 30)),
+            thread: plan((50, 500), (200, 3000)),
+            pool_lifecycle: plan((3, 20), (5, 60)),
+            round_trip: plan((1, 1), (1, 3)),
+            round_trip_items: if quick { 10_000 } else { 100_000 },
+            cpu: plan((0, 1), (1, 3)),
+            cpu_seconds: if quick { 0.15 } else { 0.4 },
+            latency: LatencyPlan {
+                lines: if quick { 300 } else { 2000 },
+                gap: Duration::from_micros(500),
+                warmup: 20,
+            },
+            startup: plan((1, 5), (2, 20)),
+        }
+    }
+}
+
+/// A sink that drops every event: the engine still builds and sends them,
+/// as it does for the live view, but nothing is drawn.
+#[derive(Debug, Default)]
+pub struct Discard;
+
+impl EventSink for Discard {
+    fn event(&mut self, _: &Event) {}
+}
+
+/// How long one engine operation may take before it counts as hung.
+const ENGINE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A fresh demo context over a discarding sink.
+fn context(sink: &mut Discard, start: StartMethod) -> DemoContext<'_> {
+    DemoContext::new(sink, start, ENGINE_TIMEOUT)
+}
+
+/// Runs `engine` and `floor` in turn, one iteration each: `plan.warmup`
+/// rounds unrecorded, then `plan.runs` rounds recorded. Each closure
+/// returns its iteration's sample in microseconds; most are wrapped in
+/// [`timed`], so both sides are timed by the same clock in the same way.
+fn alternate(
+    plan: Plan,
+    mut engine: impl FnMut() -> Result<f64, BenchError>,
+    mut floor: impl FnMut() -> Result<f64, BenchError>,
+) -> Result<(Vec<f64>, Vec<f64>), BenchError> {
+    let mut samples = (Vec::with_capacity(plan.runs), Vec::with_capacity(plan.runs));
+    for round in 0..plan.warmup + plan.runs {
+        check_interrupt()?;
+        let engine_us = engine()?;
+        let floor_us = floor()?;
+        if round >= plan.warmup {
+            samples.0.push(engine_us);
+            samples.1.push(floor_us);
+        }
+    }
+    Ok(samples)
+}
+
+/// Times `operation`, which returns how many items it handled: the sample
+/// is the time per item, in microseconds.
+fn timed(
+    mut operation: impl FnMut() -> Result<usize, BenchError>,
+) -> impl FnMut() -> Result<f64, BenchError> {
+    move || {
+        let started = Instant::now();
+        let items = operation()?;
+        Ok(micros(started.elapsed()) / items.max(1) as f64)
+    }
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
+fn check_interrupt() -> Result<(), BenchError> {
+    if interrupt::requested() {
+        Err(DemoError::Interrupted.into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Stats of samples that must exist.
+fn stats(samples: &[f64], what: &str) -> Result<Stats, BenchError> {
+    Stats::of(samples).ok_or_else(|| BenchError::Wrong(format!("{what}: no samples")))
+}
+
+/// Waits until this process has a single thread again (a joined thread can
+/// linger in the kernel's count for a moment), so it may fork.
+fn ensure_single_threaded() -> Result<(), BenchError> {
+    for _ in 0..500 {
+        if crate::demo::sys::thread_count() == Some(1) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Err(BenchError::Wrong(
+        "the bench has more than one thread and must not fork".into(),
+    ))
+}
+
+/// Measures every operation, telling `progress` what it is doing.
+pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, BenchError> {
+    let _guard = InterruptGuard::install();
+    let quick = settings.quick;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let mut say = |text: &str| {
+        let _ = writeln!(progress, "mptutor bench: {text}");
+    };
+    let plans = Plans::new(quick);
+    let mut operations = Vec::new();
+    say("process start + join (fork, spawn)…");
+    operations.push(process::fork(plans.fork)?);
+    operations.push(process::spawn(plans.spawn)?);
+    say("thread start + join…");
+    operations.push(thread::start_join(plans.thread)?);
+    say("process pools…");
+    operations.push(pool::lifecycle(plans.pool_lifecycle)?);
+    operations.push(pool::round_trip(plans.round_trip, plans.round_trip_items)?);
+    say(&format!("CPU-bound work on {cores} cores…"));
+    let cpu = cpu::all_cores(plans.cpu, cores, plans.cpu_seconds)?;
+    operations.push(cpu.measured);
+    say("live-output latency…");
+    operations.push(latency::output(plans.latency)?);
+    say("start-up to a ready prompt…");
+    operations.push(startup::to_prompt(plans.startup)?);
+
+    say("the same in Python…");
+    let python = python::measure(&plans, cores, cpu.one_process_seconds);
+    let version = match python {
+        Ok(figures) => {
+            for measured in &mut operations {
+                figures.apply(measured);
+            }
+            say("Python's start-up to a ready prompt…");
+            if let Some(startup) = operations.iter_mut().find(|m| m.op == Op::Startup) {
+                startup::python_to_prompt(plans.startup, &figures.executable, startup);
+            }
+            Ok(figures.version)
+        }
+        Err(why) => Err(why),
+    };
+    Ok(BenchRun {
+        quick,
+        cores,
+        python: version,
+        operations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_take_the_middle_and_the_nearest_rank() {
+        let odd = Stats::of(&[5.0, 1.0, 3.0]);
+        assert_eq!(odd.map(|s| s.median_us), Some(3.0));
+        let even = Stats::of(&[4.0, 1.0, 3.0, 2.0]);
+        assert_eq!(even.map(|s| s.median_us), Some(2.5));
+        let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(Stats::of(&hundred).map(|s| s.p99_us), Some(99.0));
+        assert_eq!(Stats::of(&[7.0]).map(|s| s.p99_us), Some(7.0));
+        assert_eq!(Stats::of(&[]), None);
+    }
+
+    #[test]
+    fn every_target_is_a_ratio_or_a_bound_checked_the_right_way() {
+        let stats = |median_us| Stats {
+            median_us,
+            p99_us: median_us,
+            samples: 1,
+        };
+        let mut measured = Measured {
+            op: Op::PoolLifecycle,
+            mptutor: stats(10.0),
+            floor: stats(8.0),
+            python: Some(stats(100.0)),
+            runs: 1,
+            extra: Extra::default(),
+            notes: Vec::new(),
+        };
+        assert_eq!(measured.met(), Some(true));
+        measured.python = Some(stats(99.0));
+        assert_eq!(measured.met(), Some(false));
+        measured.python = None;
+        assert_eq!(measured.met(), None);
+        measured.op = Op::ProcessFork;
+        assert_eq!(measured.met(), Some(false));
+        measured.floor = stats(9.0);
+        assert_eq!(measured.met(), Some(true));
+    }
+}

@@ -1,0 +1,93 @@
+//! Process start + join, by fork and by spawn: one worker that does
+//! nothing, started and reaped by the engine, against the bare system
+//! calls that do the same.
+
+use std::ffi::CString;
+
+use super::{
+    BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, ensure_single_threaded,
+    floor, stats, timed,
+};
+use crate::demo::StartMethod;
+use crate::demo::process_group::ProcessGroup;
+use crate::demo::task::WorkerTask;
+
+/// A worker that exits at once: `Sleep` for 0 ms makes no system call.
+const NOTHING: WorkerTask = WorkerTask::Sleep { ms: 0 };
+
+/// `ProcessGroup::spawn` + `wait_all` of one worker doing nothing.
+fn engine_start_join(start: StartMethod) -> Result<usize, BenchError> {
+    let mut sink = Discard;
+    let mut ctx = context(&mut sink, start);
+    let mut group = ProcessGroup::new();
+    group.spawn(&mut ctx, 0, "Process-1", &NOTHING, false)?;
+    group.wait_all(&mut ctx)?;
+    match group.status(0) {
+        Some(status) if status.success() => Ok(1),
+        other => Err(BenchError::Wrong(format!(
+            "the worker did not exit cleanly: {other:?}"
+        ))),
+    }
+}
+
+/// Fork: the engine against `fork` + `_exit` + `waitpid`.
+pub fn fork(plan: Plan) -> Result<Measured, BenchError> {
+    ensure_single_threaded()?;
+    let (engine, bare) = alternate(
+        plan,
+        timed(|| engine_start_join(StartMethod::Fork)),
+        timed(|| {
+            floor::fork_exit_wait().map_err(BenchError::io("fork a floor child"))?;
+            Ok(1)
+        }),
+    )?;
+    Ok(Measured {
+        op: Op::ProcessFork,
+        mptutor: stats(&engine, "fork")?,
+        floor: stats(&bare, "bare fork")?,
+        python: None,
+        runs: plan.runs,
+        extra: Extra::default(),
+        notes: vec![
+            "floor: fork, _exit(0) in the child, waitpid; Python: Process(target=noop) \
+             with the fork context, start() then join()"
+                .into(),
+        ],
+    })
+}
+
+/// Spawn: the engine re-executing mptutor as a worker, against `fork` +
+/// `execv` of the same command + `waitpid`.
+pub fn spawn(plan: Plan) -> Result<Measured, BenchError> {
+    ensure_single_threaded()?;
+    let exe = std::env::current_exe().map_err(BenchError::io("find mptutor's binary"))?;
+    let program = CString::new(exe.as_os_str().as_encoded_bytes())
+        .map_err(|_| BenchError::Wrong("mptutor's path contains a NUL byte".into()))?;
+    let mut argv = vec![program, c"worker".to_owned()];
+    for word in NOTHING.to_args() {
+        argv.push(
+            CString::new(word).map_err(|_| BenchError::Wrong("a NUL byte in a task".into()))?,
+        );
+    }
+    let (engine, bare) = alternate(
+        plan,
+        timed(|| engine_start_join(StartMethod::Spawn)),
+        timed(|| {
+            floor::fork_exec_wait(&argv).map_err(BenchError::io("fork and exec mptutor"))?;
+            Ok(1)
+        }),
+    )?;
+    Ok(Measured {
+        op: Op::ProcessSpawn,
+        mptutor: stats(&engine, "spawn")?,
+        floor: stats(&bare, "bare spawn")?,
+        python: None,
+        runs: plan.runs,
+        extra: Extra::default(),
+        notes: vec![
+            "floor: fork, execv of `mptutor worker sleep 0`, waitpid; Python: the spawn \
+             context, which starts a fresh interpreter"
+                .into(),
+        ],
+    })
+}

@@ -1,0 +1,180 @@
+//! Failure row: one of four workers hits a real segmentation fault.
+//!
+//! As processes, the crash ends only the worker it happens in: the other
+//! three finish their work and mptutor, the parent, reads `SIGSEGV` from
+//! the crashed one's exit status. As threads, the same fault kills the
+//! whole process with every thread in it. That process must not be
+//! mptutor, so the four threads run inside a sacrificial child process
+//! (`WorkerTask::CrashingThreads`), and mptutor reports what became of it.
+
+use std::time::{Duration, Instant};
+
+use super::lab::Lab;
+use super::{Measurement, Row, RowResult};
+use crate::demo::context::DemoError;
+use crate::demo::event::ExitStatus;
+use crate::demo::process_group::ProcessGroup;
+use crate::demo::task::{Crash, WorkerTask, count_primes};
+
+const WORKERS: usize = 4;
+/// The worker that crashes, from 1.
+const CRASHER: usize = 3;
+/// The work each surviving worker does: enough to still be busy when the
+/// crash comes.
+const PRIMES_BELOW: u64 = 300_000;
+/// How long the crashing thread lets the others work first.
+const CRASH_AFTER: Duration = Duration::from_millis(30);
+/// How long the other threads keep working before they would finish. The
+/// crash ends them long before; this only bounds the worst case.
+const THREADS_WORK_FOR: Duration = Duration::from_secs(2);
+
+/// In the sacrificial child (`WorkerTask::CrashingThreads`): `threads`
+/// threads work, and thread number `crasher` (from 1) segfaults.
+pub fn crash_in_threads(threads: u64, crasher: u64) -> i32 {
+    let pid = std::process::id();
+    std::thread::scope(|scope| {
+        for number in 1..=threads {
+            scope.spawn(move || {
+                let tid = crate::demo::sys::thread_id();
+                if number == crasher {
+                    say(&format!(
+                        "Thread-{number} (tid {tid}, in pid {pid}) will crash in a moment"
+                    ));
+                    std::thread::sleep(CRASH_AFTER);
+                    say(&format!("Thread-{number} (tid {tid}) segfaults now"));
+                    crate::demo::sys::segfault();
+                }
+                let primes = count_primes(0, PRIMES_BELOW, 1);
+                say(&format!(
+                    "Thread-{number} (tid {tid}, in pid {pid}) counted {primes} primes, still working"
+                ));
+                let began = Instant::now();
+                while began.elapsed() < THREADS_WORK_FOR {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                say(&format!("Thread-{number} (tid {tid}) finished"));
+            });
+        }
+    });
+    say(&format!("all {threads} threads finished"));
+    0
+}
+
+/// Writes one line to stdout in a single `write`, without Rust's stdout
+/// lock: mptutor's main thread holds that lock, and a forked child
+/// inherits it held by the thread of that name, so this child's other
+/// threads could never take it. A line this short is written whole.
+fn say(line: &str) {
+    let _ = nix::unistd::write(std::io::stdout(), format!("{line}\n").as_bytes());
+}
+
+pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<RowResult, DemoError> {
+    lab.ctx.note(format!(
+        "{WORKERS} processes count primes; Process-{CRASHER} segfaults instead"
+    ));
+    let mut group = ProcessGroup::new();
+    let workers: Vec<usize> = lab.workers(WORKERS).collect();
+    for (slot, &index) in workers.iter().enumerate() {
+        let task = if slot + 1 == CRASHER {
+            WorkerTask::Crash(Crash::Segfault)
+        } else {
+            WorkerTask::CountPrimes {
+                first: 0,
+                end: PRIMES_BELOW,
+                step: 1,
+            }
+        };
+        group.spawn(
+            lab.ctx,
+            index,
+            &format!("Process-{}", slot + 1),
+            &task,
+            false,
+        )?;
+    }
+    group.wait_all(lab.ctx)?;
+    let statuses: Vec<Option<ExitStatus>> = workers
+        .iter()
+        .map(|&index| group.status(index).cloned())
+        .collect();
+    let survivors = statuses
+        .iter()
+        .flatten()
+        .filter(|status| status.success())
+        .count();
+    let crash_status = statuses
+        .get(CRASHER - 1)
+        .cloned()
+        .flatten()
+        .map_or_else(|| "no status".to_string(), |status| status.to_string());
+    lab.ctx.note(format!(
+        "mptutor saw Process-{CRASHER} end with {crash_status}; {survivors} of {WORKERS} processes finished"
+    ));
+
+    lab.ctx.note(format!(
+        "now {WORKERS} threads, Thread-{CRASHER} segfaulting, inside a sacrificial child process \
+         (a crash in mptutor's own threads would end mptutor)"
+    ));
+    let mut group = ProcessGroup::new();
+    let index = lab.workers(1).start;
+    let task = WorkerTask::CrashingThreads {
+        threads: WORKERS as u64,
+        crasher: CRASHER as u64,
+    };
+    lab.ctx.start_recording();
+    group.spawn(lab.ctx, index, "threads-host", &task, false)?;
+    group.wait_all(lab.ctx)?;
+    let lines = lab.ctx.take_recorded();
+    let finished_threads = lines
+        .iter()
+        .filter(|(_, line)| line.ends_with(" finished"))
+        .count();
+    let host_status = group.status(index).cloned();
+    let host_word = host_status
+        .as_ref()
+        .map_or_else(|| "no status".to_string(), ToString::to_string);
+    let me = std::process::id();
+    lab.ctx.note(format!(
+        "the child holding the threads ended with {host_word}: {finished_threads} of {WORKERS} threads \
+         finished; mptutor (pid {me}) is still running"
+    ));
+
+    let segfault = ExitStatus::Signal("SIGSEGV".to_string());
+    let agrees = survivors == WORKERS - 1
+        && crash_status == "SIGSEGV"
+        && finished_threads == 0
+        && host_status.as_ref() == Some(&segfault);
+    let lost_threads = WORKERS - finished_threads;
+    let signal_number = |status: Option<&ExitStatus>| match status {
+        Some(ExitStatus::Signal(name)) if name == "SIGSEGV" => f64::from(libc::SIGSEGV),
+        _ => 0.0,
+    };
+    Ok(RowResult {
+        row: Row::Failure,
+        measurements: vec![
+            Measurement::new("processes_survivors", survivors as f64, "count"),
+            Measurement::new("processes_lost", (WORKERS - survivors) as f64, "count"),
+            Measurement::new(
+                "processes_crash_signal",
+                signal_number(statuses.get(CRASHER - 1).and_then(Option::as_ref)),
+                "signal",
+            ),
+            Measurement::new("threads_survivors", finished_threads as f64, "count"),
+            Measurement::new("threads_lost", lost_threads as f64, "count"),
+            Measurement::new(
+                "threads_process_signal",
+                signal_number(host_status.as_ref()),
+                "signal",
+            ),
+        ],
+        agrees: Some(agrees),
+        summary: format!("{survivors} of {WORKERS} survive vs {finished_threads} of {WORKERS}"),
+        finding: format!(
+            "Process-{CRASHER}'s segfault ended only that process ({crash_status}); the other {} \
+             finished their work. The same segfault in Thread-{CRASHER} ended the whole process \
+             holding the threads ({host_word}), and {lost_threads} of {WORKERS} threads were lost \
+             with it. mptutor survived because that process was a sacrificial child.",
+            survivors
+        ),
+    })
+}

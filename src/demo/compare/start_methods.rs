@@ -1,0 +1,107 @@
+//! Start-methods row: what it costs to start a worker process by `fork`
+//! and by `spawn`.
+//!
+//! `fork` makes the child a copy of mptutor, ready to run at once; `spawn`
+//! forks and then executes the mptutor binary afresh (`mptutor worker …`),
+//! which must load, start up and read its task from its arguments, as a
+//! spawned Python child boots an interpreter and imports the main module.
+//! Each worker is started and joined before the next, so the figure is the
+//! cost of one start, not of many overlapping. A worker is timed from the
+//! start until it has run and exited (its pipes close), not until it is
+//! reaped: how soon the engine's poll loop gets round to reaping is not a
+//! cost of the start method.
+
+use std::time::{Duration, Instant};
+
+use super::lab::Lab;
+use super::{Measurement, Row, RowResult, micros, ratio, times_word};
+use crate::demo::context::{DemoError, StartMethod};
+use crate::demo::process_group::ProcessGroup;
+use crate::demo::task::WorkerTask;
+use crate::render::format_us;
+
+const STARTS: usize = 10;
+const SHOWN: usize = 1;
+
+pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<RowResult, DemoError> {
+    let fork = per_start(lab, StartMethod::Fork)?;
+    let spawn = per_start(lab, StartMethod::Spawn)?;
+    let times = ratio(spawn, fork);
+    let show = |us: f64| format_us(us as u64);
+    Ok(RowResult {
+        row: Row::StartMethods,
+        measurements: vec![
+            Measurement::new("starts", STARTS as f64, "count"),
+            Measurement::new("fork_us_per_start", fork.round(), "us"),
+            Measurement::new("spawn_us_per_start", spawn.round(), "us"),
+            Measurement::new("ratio", (times * 10.0).round() / 10.0, "x"),
+        ],
+        agrees: Some(spawn > fork),
+        summary: format!(
+            "fork {}, spawn {} ({})",
+            show(fork),
+            show(spawn),
+            times_word(times)
+        ),
+        finding: format!(
+            "Starting and joining a worker took {} by fork and {} by spawn ({} as long): a forked \
+             child is ready the moment it exists, while a spawned one must start the program \
+             again and be told what to do.",
+            show(fork),
+            show(spawn),
+            times_word(times)
+        ),
+    })
+}
+
+/// Starts and joins [`STARTS`] workers one at a time by `method`; returns
+/// the microseconds per worker.
+fn per_start(lab: &mut Lab<'_, '_>, method: StartMethod) -> Result<f64, DemoError> {
+    lab.ctx.note(format!(
+        "starting {STARTS} processes by {}, one at a time, each joined before the next",
+        method.name()
+    ));
+    let previous = lab.ctx.start_method;
+    lab.ctx.start_method = method;
+    lab.show_first(SHOWN);
+    let mut took = Duration::ZERO;
+    let mut outcome = Ok(());
+    for (slot, index) in lab.workers(STARTS).enumerate() {
+        // A group per worker: a group whose last member has been reaped
+        // is gone, and no new process could join it.
+        let mut group = ProcessGroup::new();
+        let task = WorkerTask::Sleep { ms: 0 };
+        let began = Instant::now();
+        outcome = run_one(lab, &mut group, index, slot, &task);
+        took += began.elapsed();
+        outcome = outcome.and_then(|()| group.wait_all(lab.ctx).map(drop));
+        if outcome.is_err() {
+            break;
+        }
+    }
+    lab.ctx.start_method = previous;
+    lab.show_all_counting("processes");
+    outcome?;
+    Ok(micros(took) / STARTS as f64)
+}
+
+/// Starts one worker and pumps until it has exited (or the time limit).
+fn run_one(
+    lab: &mut Lab<'_, '_>,
+    group: &mut ProcessGroup,
+    index: usize,
+    slot: usize,
+    task: &WorkerTask,
+) -> Result<(), DemoError> {
+    group.spawn(
+        lab.ctx,
+        index,
+        &format!("Process-{}", slot + 1),
+        task,
+        false,
+    )?;
+    while !group.output_closed(index) && !lab.ctx.remaining().is_zero() {
+        group.pump(lab.ctx, Duration::from_millis(20))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! Running a lesson's Python example on the student's own `python3`.
+//!
+//! The demos in [`crate::demo`] are mptutor's re-enactments; this runs the
+//! real thing. The example is written to a temporary `.py` file, its
+//! `if __name__ == "__main__":` guard as written, and started with
+//! `python3 -u` as a worker of the demo engine: in a process group of its
+//! own, read with `poll`, killed with the whole group at its timeout or on
+//! Ctrl-C (see [`run`]). Processes the program starts print into the same
+//! pipe, so a small `sitecustomize.py` tags every line with the pid that
+//! printed it and [`pid_lines`] turns each pid into a worker of its own.
+//! What the program printed on stdout and its exit code then go to the
+//! step's ```` ```check ```` blocks.
+
+mod examples;
+mod interpreter;
+pub mod pid_lines;
+mod run;
+
+pub use examples::{ExampleReport, check_examples};
+pub use interpreter::{PythonError, find_python3};
+pub use pid_lines::{PidAttribution, ProcessSeen, TaggedLine, untag};
+pub use run::{PythonOutcome, PythonProgram, run_program};

@@ -1,0 +1,204 @@
+//! One run of a Python program, as a worker of the demo engine.
+
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+use super::interpreter::PythonError;
+use super::pid_lines::{PidAttribution, ProcessSeen};
+use crate::demo::interrupt::InterruptGuard;
+use crate::demo::process_group::ProcessGroup;
+use crate::demo::{DemoContext, EventSink, ExitStatus, StartMethod};
+
+/// The tagging module every interpreter of a run imports at start-up.
+const SITECUSTOMIZE: &str = include_str!("sitecustomize.py");
+
+/// The program to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PythonProgram {
+    /// Source text, written to `file_name` in a temporary folder for the run.
+    Source { code: String, file_name: String },
+    /// A file of the student's, run where it is.
+    File(PathBuf),
+}
+
+/// How a run ended and what it printed.
+#[derive(Debug, Clone)]
+pub struct PythonOutcome {
+    /// How the interpreter mptutor started ended.
+    pub status: ExitStatus,
+    /// The same as Python's `Process.exitcode` shows it: the exit code, or
+    /// minus the signal's number when a signal ended it.
+    pub exit_code: i32,
+    /// What was printed on stdout, in order, tags removed.
+    pub stdout: Vec<String>,
+    /// Every process that printed; the interpreter first.
+    pub processes: Vec<ProcessSeen>,
+    /// The timeout was reached and every process of the run was killed.
+    pub timed_out: bool,
+    pub elapsed_us: u64,
+    /// The run's process group: the interpreter and everything it started.
+    pub group: i32,
+}
+
+/// Runs `program` with `interpreter -u` in a process group of its own,
+/// with `sitecustomize.py` on `PYTHONPATH` so every line reaches `sink`
+/// tagged with the process that printed it. At `timeout` the whole group
+/// is killed; Ctrl-C does the same. When the interpreter has exited, any
+/// process it left in the group is killed too, so nothing outlives a run.
+pub fn run_program(
+    interpreter: &Path,
+    program: &PythonProgram,
+    timeout: Duration,
+    sink: &mut dyn EventSink,
+) -> Result<PythonOutcome, PythonError> {
+    let workspace = tempfile::Builder::new()
+        .prefix("mptutor-python-")
+        .tempdir()
+        .map_err(PythonError::io("create a temporary folder for the run"))?;
+    let site = workspace.path().join("site");
+    std::fs::create_dir(&site)
+        .and_then(|()| std::fs::write(site.join("sitecustomize.py"), SITECUSTOMIZE))
+        .map_err(PythonError::io("write sitecustomize.py"))?;
+    let path = match program {
+        PythonProgram::File(path) => path.clone(),
+        PythonProgram::Source { code, file_name } => {
+            let path = workspace.path().join(file_name);
+            std::fs::write(&path, code)
+                .map_err(PythonError::io(format!("write {}", path.display())))?;
+            path
+        }
+    };
+    let argv = vec![
+        c_string(interpreter.as_os_str().as_bytes())?,
+        c"-u".to_owned(),
+        c_string(path.as_os_str().as_bytes())?,
+    ];
+    let env = environment(&site)?;
+    let shown = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+
+    let _interrupts = InterruptGuard::install();
+    let _adoption = Adoption::begin();
+    let mut attribution = PidAttribution::new(sink);
+    let mut ctx = DemoContext::new(&mut attribution, StartMethod::Fork, timeout);
+    ctx.note(format!("python3 -u {shown}"));
+    let mut group = ProcessGroup::new();
+    let started = group.spawn_program(&mut ctx, 0, "python3", argv[0].clone(), argv, env);
+    let waited = started.and_then(|_| group.wait_all(&mut ctx));
+    // Whatever the interpreter left running in its group goes too.
+    group.signal_all(Signal::SIGKILL);
+    if let Some(pgid) = group.group_id() {
+        reap_orphans(pgid);
+    }
+    waited?;
+    let status = group.status(0).cloned().unwrap_or(ExitStatus::Code(-1));
+    let (timed_out, elapsed_us) = (ctx.timed_out, ctx.t_us());
+    let group_id = group.group_id().map_or(0, nix::unistd::Pid::as_raw);
+    drop(ctx);
+    Ok(PythonOutcome {
+        exit_code: python_exit_code(&status),
+        status,
+        stdout: attribution.stdout_lines().to_vec(),
+        processes: attribution.processes().to_vec(),
+        timed_out,
+        elapsed_us,
+        group: group_id,
+    })
+}
+
+/// While a run lasts, processes the program orphans (a child still running
+/// when the interpreter exits) become mptutor's children instead of init's,
+/// so mptutor can reap them: an init that does not reap (as in some
+/// containers) would otherwise keep them as zombies for good. Dropping it
+/// ends the adoption; those already adopted stay mptutor's to reap.
+struct Adoption;
+
+impl Adoption {
+    fn begin() -> Self {
+        // Best effort: without it, orphans fall to init as usual.
+        let _ = nix::sys::prctl::set_child_subreaper(true);
+        Adoption
+    }
+}
+
+impl Drop for Adoption {
+    fn drop(&mut self) {
+        let _ = nix::sys::prctl::set_child_subreaper(false);
+    }
+}
+
+/// Reaps every adopted process of group `pgid` (all just sent SIGKILL),
+/// waiting at most [`ORPHAN_PATIENCE`] for them to die.
+fn reap_orphans(pgid: nix::unistd::Pid) {
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    let deadline = std::time::Instant::now() + ORPHAN_PATIENCE;
+    let anyone_in_group = nix::unistd::Pid::from_raw(-pgid.as_raw());
+    loop {
+        match waitpid(anyone_in_group, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Ok(WaitStatus::StillAlive) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// How long killed orphans get to die before mptutor stops waiting.
+const ORPHAN_PATIENCE: Duration = Duration::from_secs(2);
+
+/// `-9` for SIGKILL, as Python shows a child killed by a signal.
+fn python_exit_code(status: &ExitStatus) -> i32 {
+    match status {
+        ExitStatus::Code(code) => *code,
+        ExitStatus::Signal(name) => name.parse::<Signal>().map_or(-1, |signal| -(signal as i32)),
+    }
+}
+
+fn c_string(bytes: &[u8]) -> Result<CString, PythonError> {
+    CString::new(bytes).map_err(|_| PythonError::NulByte)
+}
+
+/// mptutor's environment, with `site` first on `PYTHONPATH`, output
+/// unbuffered and no `__pycache__` written next to the student's file.
+fn environment(site: &Path) -> Result<Vec<CString>, PythonError> {
+    const SET_HERE: [&str; 3] = ["PYTHONPATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"];
+    let mut python_path = vec![site.to_path_buf()];
+    if let Some(existing) = std::env::var_os("PYTHONPATH") {
+        python_path.extend(std::env::split_paths(&existing));
+    }
+    let python_path = std::env::join_paths(python_path)
+        .map_err(|_| PythonError::io("set PYTHONPATH")(std::io::ErrorKind::InvalidInput.into()))?;
+    let mut vars: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(key, _)| !SET_HERE.iter().any(|set| key == set))
+        .collect();
+    vars.push(("PYTHONPATH".into(), python_path));
+    vars.push(("PYTHONUNBUFFERED".into(), "1".into()));
+    vars.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+    vars.iter()
+        .map(|(key, value)| {
+            let mut entry = key.as_bytes().to_vec();
+            entry.push(b'=');
+            entry.extend_from_slice(value.as_bytes());
+            c_string(&entry)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signal_becomes_a_negative_exit_code_as_in_python() {
+        assert_eq!(python_exit_code(&ExitStatus::Code(3)), 3);
+        assert_eq!(python_exit_code(&ExitStatus::Signal("SIGKILL".into())), -9);
+        assert_eq!(python_exit_code(&ExitStatus::Signal("SIGTERM".into())), -15);
+    }
+}

@@ -1,0 +1,167 @@
+//! After a Python example ran: how it ended, which processes printed, and
+//! whether its output passed the step's ```` ```check ```` blocks.
+
+use crate::course::{CheckVerdict, OutputCheck};
+use crate::demo::ExitStatus;
+use crate::python::PythonOutcome;
+
+use super::RenderOptions;
+use super::ansi::finish;
+use super::duration::format_us;
+use super::markdown::{hang, markdown_lines, render_markdown};
+use super::style::Styles;
+use super::table::render_table;
+
+/// One check block and how a run fared against it.
+#[derive(Debug, Clone)]
+pub struct CheckResult<'c> {
+    pub check: &'c OutputCheck,
+    /// The lesson file holding the check, for `path:line`.
+    pub file: &'c str,
+    pub verdict: CheckVerdict,
+}
+
+/// The closing part of a Python run's live view.
+pub fn render_python_outcome(
+    outcome: &PythonOutcome,
+    checks: &[CheckResult<'_>],
+    opts: &RenderOptions,
+) -> String {
+    let styles = Styles::new(opts);
+    let took = format_us(outcome.elapsed_us);
+    let (ok, ending) = if outcome.timed_out {
+        (
+            false,
+            format!(
+                "**Stopped at the timeout**, after {took}: mptutor killed process group {} — \
+                 python3 and every process it started.",
+                outcome.group
+            ),
+        )
+    } else {
+        match &outcome.status {
+            ExitStatus::Code(0) => (true, format!("python3 exited with code 0 after {took}.")),
+            ExitStatus::Code(code) => (
+                false,
+                format!(
+                    "python3 exited with code {code} after {took}; what it printed on stderr \
+                     (a traceback?) says why."
+                ),
+            ),
+            ExitStatus::Signal(name) => (
+                false,
+                format!(
+                    "python3 was killed by {name} (exit code {}) after {took}.",
+                    outcome.exit_code
+                ),
+            ),
+        }
+    };
+    let mut parts = vec![marked(ok, &ending, &styles, opts)];
+    if outcome.processes.len() > 1 {
+        let header: Vec<String> = ["pid", "parent", "lines printed", "what it is"]
+            .map(String::from)
+            .to_vec();
+        let main = outcome.processes.first().map_or(0, |first| first.pid);
+        let rows: Vec<Vec<String>> = outcome
+            .processes
+            .iter()
+            .map(|seen| {
+                let role = if seen.pid == main {
+                    "python3: your program"
+                } else if seen.ppid == main {
+                    "a child of your program"
+                } else {
+                    "started by another process"
+                };
+                vec![
+                    seen.pid.to_string(),
+                    seen.ppid.to_string(),
+                    seen.lines.to_string(),
+                    role.to_string(),
+                ]
+            })
+            .collect();
+        parts.push(render_table(&header, &rows, opts));
+    }
+    if checks.is_empty() {
+        parts.push(render_markdown(
+            "This example has no check block, so its output was not checked.",
+            opts,
+        ));
+    }
+    for result in checks {
+        let place = format!("{}:{}", result.file, result.check.line);
+        let passed = result.verdict.passed();
+        let text = if passed {
+            format!("**Check passed**: {} ({place}).", describe(result.check))
+        } else {
+            let problems: Vec<String> = result
+                .verdict
+                .problems
+                .iter()
+                .map(|problem| format!("- {problem}"))
+                .collect();
+            format!(
+                "**Check failed** ({place}); it wants {}:\n\n{}",
+                describe(result.check),
+                problems.join("\n")
+            )
+        };
+        parts.push(marked(passed, &text, &styles, opts));
+    }
+    parts.join("\n\n")
+}
+
+/// Markdown with a `✓` or `✗` hanging before it.
+fn marked(ok: bool, markdown: &str, styles: &Styles, opts: &RenderOptions) -> String {
+    let mark = if ok {
+        styles.ok("✓")
+    } else {
+        styles.error("✗")
+    };
+    let columns = opts.columns();
+    let lines = hang(&mark, 2, markdown_lines(markdown, columns - 2, styles));
+    finish(&lines.join("\n"), columns, opts.color)
+}
+
+/// What a check asks for, in words: `each of 4 lines exactly once, in any
+/// order; 5 lines in all; exit code 0`.
+pub fn describe(check: &OutputCheck) -> String {
+    let mut wants = Vec::new();
+    match check.each_once.len() {
+        0 => {}
+        1 => wants.push("its one expected line exactly once".to_string()),
+        n => wants.push(format!(
+            "each of {n} expected lines exactly once, in any order"
+        )),
+    }
+    if let Some((pattern, count)) = &check.matching {
+        let shown = shown(pattern);
+        wants.push(match count {
+            Some(1) => format!("one line matching `{shown}`"),
+            Some(n) => format!("{n} lines matching `{shown}`"),
+            None => format!("lines matching `{shown}`"),
+        });
+    }
+    if !check.in_order.is_empty() {
+        wants.push(format!("{} lines in a fixed order", check.in_order.len()));
+    }
+    if let Some(pattern) = &check.last_line {
+        wants.push(format!("a last line matching `{}`", shown(pattern)));
+    }
+    if let Some(lines) = check.line_count {
+        wants.push(format!("{lines} lines in all"));
+    }
+    wants.push(format!("exit code {}", check.exit_code));
+    wants.join("; ")
+}
+
+/// A check's pattern as the lesson wrote it, without the whole-line anchors.
+fn shown(pattern: &regex::Regex) -> &str {
+    pattern
+        .as_str()
+        .strip_prefix("^(?:")
+        .and_then(|rest| rest.strip_suffix(")$"))
+        .unwrap_or(pattern.as_str())
+}

@@ -1,0 +1,64 @@
+//! What the session hands back for each line: the text to show, and what
+//! else the front end should do with it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::live_view::DemoRequest;
+use crate::python_view::PythonRequest;
+
+/// What a command produced.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    pub text: String,
+    /// The command failed; in script mode this makes the exit status 1.
+    pub is_error: bool,
+    /// The session is over.
+    pub quit: bool,
+    /// A demo for the front end to run, live, after showing `text`.
+    pub demo: Option<DemoRequest>,
+    /// The comparison experiments to run, live, filling in lesson q2's table.
+    pub compare: Option<crate::compare_view::CompareRequest>,
+    /// A Python program for the front end to run, live, after showing `text`.
+    pub python: Option<PythonRequest>,
+    /// A file to open in the student's editor before running `python`.
+    pub edit: Option<EditRequest>,
+    /// Wait this long after each line `demo` or `python` prints.
+    pub pace: Option<Duration>,
+    /// Start or stop the plain-text transcript.
+    pub transcript: Option<TranscriptChange>,
+}
+
+/// What `record` asks of the front end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TranscriptChange {
+    /// Append everything shown from now on to this file, without escapes.
+    Start(PathBuf),
+    Stop,
+}
+
+impl Reply {
+    pub(crate) fn text(text: impl Into<String>) -> Self {
+        Reply {
+            text: text.into(),
+            ..Reply::default()
+        }
+    }
+
+    pub(crate) fn error(text: impl Into<String>) -> Self {
+        Reply {
+            text: text.into(),
+            is_error: true,
+            ..Reply::default()
+        }
+    }
+}
+
+/// A file to open in the student's editor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditRequest {
+    /// A shell command (`$VISUAL` or `$EDITOR`, e.g. `code --wait`); the
+    /// file is passed as its last argument.
+    pub editor: String,
+    pub file: PathBuf,
+}

@@ -1,0 +1,57 @@
+//! `help`: the command table, or one command explained.
+
+use super::{Reply, Session};
+use crate::render;
+use crate::repl::commands::{COMMANDS, find_command};
+use crate::suggest::did_you_mean;
+
+impl Session {
+    pub(super) fn help(&self, topic: Option<&str>) -> Reply {
+        let Some(topic) = topic else {
+            let header = vec!["command".to_string(), "what it does".to_string()];
+            let rows: Vec<Vec<String>> = COMMANDS
+                .iter()
+                .map(|info| {
+                    let usage = if info.args.is_empty() {
+                        info.name.to_string()
+                    } else {
+                        format!("{} {}", info.name, info.args)
+                    };
+                    vec![usage, info.summary.to_string()]
+                })
+                .collect();
+            return Reply::text(format!(
+                "{}\nTab completes commands, lesson ids and demo parameters. `help <command>` says more.",
+                render::render_table(&header, &rows, &self.options)
+            ));
+        };
+        let Some(info) = find_command(topic) else {
+            let hint = did_you_mean(topic, COMMANDS.iter().map(|info| info.name))
+                .map(|near| format!(" Did you mean `{near}`?"))
+                .unwrap_or_default();
+            return self.fail(format!("There is no command `{topic}`.{hint}"));
+        };
+        let mut markdown = format!("**{} {}**\n\n{}", info.name, info.args, info.details);
+        if !info.aliases.is_empty() {
+            let aliases: Vec<String> = info
+                .aliases
+                .iter()
+                .map(|alias| format!("`{alias}`"))
+                .collect();
+            markdown.push_str(&format!(" Also typed as {}.", aliases.join(", ")));
+        }
+        let mut text = render::render_markdown(&markdown, &self.options);
+        if info.name == "run"
+            && let Some((at, lesson)) = self.current_lesson()
+            && let Some(block) = lesson.demo_for_step(at.step)
+        {
+            text.push_str("\n\n");
+            text.push_str(&render::render_demo_info(
+                block.demo,
+                &block.params,
+                &self.options,
+            ));
+        }
+        Reply::text(text.trim_start().to_string())
+    }
+}

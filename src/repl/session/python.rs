@@ -1,0 +1,193 @@
+//! `python` and `try`: the step's Python example on the student's own
+//! `python3`, as the lesson wrote it or as the student changed it.
+
+use std::time::Duration;
+
+use super::{EditRequest, Reply, Session};
+use crate::course::PythonExample;
+use crate::python::PythonProgram;
+use crate::python_view::{DEFAULT_TIMEOUT, PythonRequest};
+
+/// Longest timeout a student may ask for, in seconds.
+const MAX_TIMEOUT_SECONDS: u64 = 600;
+
+/// What `python` and `try` were given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RunArgs {
+    timeout: Duration,
+    /// `try reset`: copy the lesson's example again.
+    reset: bool,
+}
+
+impl RunArgs {
+    fn parse(args: &[String], command: &str) -> Result<Self, String> {
+        let mut parsed = RunArgs {
+            timeout: DEFAULT_TIMEOUT,
+            reset: false,
+        };
+        for arg in args {
+            match arg.split_once('=') {
+                Some(("timeout", seconds)) => match seconds.parse::<u64>() {
+                    Ok(seconds @ 1..=MAX_TIMEOUT_SECONDS) => {
+                        parsed.timeout = Duration::from_secs(seconds);
+                    }
+                    _ => {
+                        return Err(format!(
+                            "`timeout` is a whole number of seconds from 1 to \
+                             {MAX_TIMEOUT_SECONDS}, not `{seconds}`."
+                        ));
+                    }
+                },
+                None if command == "try" && arg.eq_ignore_ascii_case("reset") => {
+                    parsed.reset = true;
+                }
+                _ => {
+                    let usage = if command == "try" {
+                        "try [reset] [timeout=N]"
+                    } else {
+                        "python [timeout=N]"
+                    };
+                    return Err(format!("`{command}` does not take `{arg}`; usage: {usage}"));
+                }
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+impl Session {
+    /// `python`: runs the lesson's example for this step.
+    pub(super) fn python(&self, args: &[String]) -> Reply {
+        let Some((at, lesson)) = self.current_lesson() else {
+            return self.nothing_open();
+        };
+        let args = match RunArgs::parse(args, "python") {
+            Ok(args) => args,
+            Err(message) => return self.fail(message),
+        };
+        let Some(example) = lesson.example_for_step(at.step) else {
+            return self.fail(format!("Lesson {} has no Python example.", lesson.id));
+        };
+        let request = PythonRequest {
+            program: PythonProgram::Source {
+                code: example.code.code.clone(),
+                file_name: file_name(&lesson.id, &example),
+            },
+            title: format!(
+                "{} step {} · the lesson's example",
+                lesson.id,
+                example.step + 1
+            ),
+            checks: example
+                .checks
+                .iter()
+                .map(|check| (*check).clone())
+                .collect(),
+            checks_file: lesson.path.clone(),
+            timeout: args.timeout,
+        };
+        Reply {
+            python: Some(request),
+            pace: self.pace,
+            ..Reply::default()
+        }
+    }
+
+    /// `try`: the student's own copy of the example, edited, then run and
+    /// checked like `python`.
+    pub(super) fn try_example(&mut self, args: &[String]) -> Reply {
+        let Some((at, lesson)) = self.current_lesson() else {
+            return self.nothing_open();
+        };
+        let args = match RunArgs::parse(args, "try") {
+            Ok(args) => args,
+            Err(message) => return self.fail(message),
+        };
+        let Some(example) = lesson.example_for_step(at.step) else {
+            return self.fail(format!("Lesson {} has no Python example.", lesson.id));
+        };
+        let path = self.scratch_dir.join(file_name(&lesson.id, &example));
+        let fresh = args.reset || !path.exists();
+        if fresh {
+            let copied = std::fs::create_dir_all(&self.scratch_dir)
+                .and_then(|()| std::fs::write(&path, &example.code.code));
+            if let Err(error) = copied {
+                return self.fail(format!(
+                    "Could not copy the example to `{}`: {error}.",
+                    path.display()
+                ));
+            }
+        }
+        let shown = path.display().to_string();
+        let request = PythonRequest {
+            program: PythonProgram::File(path.clone()),
+            title: format!("your copy · {shown}"),
+            checks: example
+                .checks
+                .iter()
+                .map(|check| (*check).clone())
+                .collect(),
+            checks_file: lesson.path.clone(),
+            timeout: args.timeout,
+        };
+        match &self.editor {
+            Some(editor) => Reply {
+                edit: Some(EditRequest {
+                    editor: editor.clone(),
+                    file: path,
+                }),
+                python: Some(request),
+                pace: self.pace,
+                ..self.say(&format!(
+                    "Opening your copy `{shown}` with `{editor}`. It runs and is checked when \
+                     you close the editor."
+                ))
+            },
+            None if fresh => self.say(&format!(
+                "Your own copy of the example is at `{shown}`. Change it in any editor and save \
+                 it, then type `try` again to run your version and check it. (With `$EDITOR` \
+                 set, `try` opens it for you; `try reset` starts again from the lesson's \
+                 example.)"
+            )),
+            None => Reply {
+                python: Some(request),
+                pace: self.pace,
+                ..Reply::default()
+            },
+        }
+    }
+}
+
+/// `q6_step1.py`: a valid module name, as `spawn` children import the
+/// main module again by its path.
+fn file_name(lesson: &str, example: &PythonExample<'_>) -> String {
+    let lesson: String = lesson
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("{lesson}_step{}.py", example.step + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(words: &[&str]) -> Vec<String> {
+        words.iter().map(|word| word.to_string()).collect()
+    }
+
+    #[test]
+    fn timeout_and_reset_are_understood() {
+        let parsed = RunArgs::parse(&strings(&["reset", "timeout=5"]), "try");
+        assert_eq!(
+            parsed,
+            Ok(RunArgs {
+                timeout: Duration::from_secs(5),
+                reset: true
+            })
+        );
+        assert!(RunArgs::parse(&strings(&["reset"]), "python").is_err());
+        assert!(RunArgs::parse(&strings(&["timeout=0"]), "python").is_err());
+        assert!(RunArgs::parse(&strings(&["timeout=601"]), "python").is_err());
+    }
+}

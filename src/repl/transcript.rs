@@ -1,0 +1,126 @@
+//! `record FILE`: a plain-text copy of everything the REPL shows.
+//!
+//! [`Shown`] stands where the REPL's output goes. Everything written to it
+//! reaches the terminal as usual and, while recording, is also appended to
+//! the transcript one whole line at a time, with its escape codes removed
+//! (an escape sequence split across two writes is whole again by the end of
+//! its line), so the file reads the same in any editor or on paper.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The transcript file being written.
+struct Transcript {
+    file: File,
+    path: PathBuf,
+    /// The current line, until its newline arrives.
+    partial: Vec<u8>,
+}
+
+impl Transcript {
+    fn record(&mut self, bytes: &[u8]) {
+        self.partial.extend_from_slice(bytes);
+        while let Some(newline) = self.partial.iter().position(|byte| *byte == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=newline).collect();
+            self.write_plain(&line);
+        }
+    }
+
+    fn write_plain(&mut self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        // A lost transcript line is not worth interrupting a class for.
+        let _ = self
+            .file
+            .write_all(console::strip_ansi_codes(&text).as_bytes());
+    }
+
+    fn close(mut self) -> PathBuf {
+        if !self.partial.is_empty() {
+            let rest = std::mem::take(&mut self.partial);
+            self.write_plain(&rest);
+            self.write_plain(b"\n");
+        }
+        let _ = self.file.flush();
+        self.path
+    }
+}
+
+/// The REPL's output, copied to a transcript while one is recorded.
+pub struct Shown<W: Write> {
+    out: W,
+    transcript: Option<Transcript>,
+}
+
+impl<W: Write> Shown<W> {
+    pub fn new(out: W) -> Self {
+        Shown {
+            out,
+            transcript: None,
+        }
+    }
+
+    /// Appends everything shown from now on to `path`, creating it if
+    /// needed; a transcript already recording is closed first.
+    pub fn start_recording(&mut self, path: &Path) -> io::Result<()> {
+        let file = File::options().create(true).append(true).open(path)?;
+        self.stop_recording();
+        self.transcript = Some(Transcript {
+            file,
+            path: path.to_path_buf(),
+            partial: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Stops recording; the path of the transcript, if there was one.
+    pub fn stop_recording(&mut self) -> Option<PathBuf> {
+        self.transcript.take().map(Transcript::close)
+    }
+
+    /// Puts `text` in the transcript only: what the terminal showed without
+    /// the REPL writing it (the prompt and the line typed at it).
+    pub fn record_only(&mut self, text: &str) {
+        self.record_only_bytes(text.as_bytes());
+    }
+
+    fn record_only_bytes(&mut self, bytes: &[u8]) {
+        if let Some(transcript) = &mut self.transcript {
+            transcript.record(bytes);
+        }
+    }
+}
+
+impl<W: Write> Write for Shown<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.out.write(buf)?;
+        self.record_only_bytes(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_transcript_is_plain_text_even_when_escapes_are_split() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("class.txt");
+        let mut shown = Shown::new(Vec::new());
+        shown.write_all(b"before\n").expect("write");
+        shown.start_recording(&path).expect("record");
+        shown.record_only("mptutor> next\n");
+        shown.write_all(b"\x1b[1mbo").expect("write");
+        shown.write_all(b"ld\x1b[0m line\n\x1b[3").expect("write");
+        shown.write_all(b"1mred\x1b[0m\n").expect("write");
+        assert_eq!(shown.stop_recording(), Some(path.clone()));
+        shown.write_all(b"after\n").expect("write");
+        let text = std::fs::read_to_string(&path).expect("transcript");
+        assert_eq!(text, "mptutor> next\nbold line\nred\n");
+    }
+}

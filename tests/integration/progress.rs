@@ -1,0 +1,309 @@
+//! Saved progress: never lost, never half-written, never a reason to crash;
+//! quiz scores and `review`; resuming where the student left off.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use mptutor::progress::{CourseProgress, Progress};
+
+use crate::support::mptutor;
+
+/// The built-in course's title: progress is kept per course.
+const COURSE: &str = "Processes and threads: Python's multiprocessing, seen for real";
+
+/// Steps per lesson of the built-in course, in order.
+fn steps_per_lesson() -> Vec<(String, usize)> {
+    let course = mptutor::course::load_builtin().expect("the built-in course loads");
+    course
+        .lessons
+        .iter()
+        .map(|lesson| (lesson.id.clone(), lesson.steps.len()))
+        .collect()
+}
+
+/// Runs mptutor in script mode with progress in `file`, feeding `script`.
+fn run_script(home: &Path, file: &Path, script: &str) -> Output {
+    let mut child = mptutor(home)
+        .arg("--progress")
+        .arg(file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mptutor");
+    if let Some(mut input) = child.stdin.take() {
+        input
+            .write_all(script.as_bytes())
+            .expect("write the script");
+    }
+    child.wait_with_output().expect("wait for mptutor")
+}
+
+fn read_progress(file: &Path) -> Progress {
+    let text = std::fs::read_to_string(file).expect("the progress file");
+    toml::from_str(&text).unwrap_or_else(|error| panic!("unparsable progress:\n{text}\n{error}"))
+}
+
+fn saved_course(file: &Path) -> CourseProgress {
+    read_progress(file)
+        .courses
+        .get(COURSE)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The script every kill round runs: forget everything, answer q1's quiz,
+/// then walk every step of the course in order. Each line saves.
+fn walk_script() -> String {
+    let steps: usize = steps_per_lesson().iter().map(|(_, steps)| steps).sum();
+    let mut script = String::from("reset\ny\nopen q1\nquiz\n1\n2\n1\n2\n");
+    script.push_str(&"next\n".repeat(steps - 1));
+    script
+}
+
+/// True when `saved` is a state the walk script writes at some point: the
+/// empty state after `reset`, or a prefix of the walk (every step of the
+/// lessons before the current one, steps 1..k of the current one, and
+/// `last_place` there), with a prefix of q1's answers.
+fn is_a_state_the_walk_writes(saved: &CourseProgress) -> Result<(), String> {
+    if saved.lessons.is_empty() {
+        return match saved.last_place {
+            None => Ok(()),
+            Some(_) => Err("a place but no lessons".into()),
+        };
+    }
+    let lessons = steps_per_lesson();
+    let Some(current) = lessons
+        .iter()
+        .rposition(|(id, _)| saved.lessons.contains_key(id))
+    else {
+        return Err("lessons that are not in the course".into());
+    };
+    for (index, (id, steps)) in lessons.iter().enumerate() {
+        let entry = saved.lessons.get(id);
+        let seen: BTreeSet<usize> = entry.map(|e| e.steps_seen.clone()).unwrap_or_default();
+        if index < current && seen != (1..=*steps).collect() {
+            return Err(format!(
+                "{id} before the current lesson is not complete: {seen:?}"
+            ));
+        }
+        if index == current {
+            let k = seen.len();
+            if seen != (1..=k).collect() {
+                return Err(format!("{id}'s steps are not a prefix: {seen:?}"));
+            }
+            let place = saved.last_place.as_ref().ok_or("no last place")?;
+            if place.lesson != *id || place.step != k {
+                return Err(format!("last place {place:?} is not {id} step {k}"));
+            }
+        }
+        if index > current && entry.is_some() {
+            return Err(format!("{id} is after the current lesson"));
+        }
+        let answered: BTreeSet<usize> = entry
+            .map(|e| e.right.union(&e.wrong).copied().collect())
+            .unwrap_or_default();
+        let is_prefix = answered == (1..=answered.len()).collect();
+        if !(is_prefix && (id == "q1" || answered.is_empty())) {
+            return Err(format!(
+                "{id}'s answers are not a prefix of q1's: {answered:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A small, seedable random number source (xorshift), so a failing round
+/// can be told apart without a dependency.
+struct Rounds(u64);
+
+impl Rounds {
+    fn next_below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % bound.max(1)
+    }
+}
+
+#[test]
+fn progress_survives_kill_9_at_any_moment_of_a_save() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let file = home.path().join("progress.toml");
+    let script = walk_script();
+
+    // One whole run first: how long the script takes, and that its end
+    // state is right, so the kills below land while it is saving.
+    let started = Instant::now();
+    let output = run_script(home.path(), &file, &script);
+    let whole_run = started.elapsed();
+    assert!(output.status.success(), "{output:?}");
+    let end = saved_course(&file);
+    is_a_state_the_walk_writes(&end).expect("the finished walk is consistent");
+    assert_eq!(
+        end.last_place.as_ref().map(|p| p.lesson.as_str()),
+        Some("q6")
+    );
+
+    let seed = u64::from(std::process::id()) | 1;
+    let mut rounds = Rounds(seed);
+    let window_us = u64::try_from(whole_run.as_micros()).unwrap_or(1_000_000);
+    let mut states_seen = BTreeSet::new();
+    for round in 0..50 {
+        let mut child = mptutor(home.path())
+            .arg("--progress")
+            .arg(&file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mptutor");
+        if let Some(mut input) = child.stdin.take() {
+            // It may already be dead: a broken pipe is part of the test.
+            let _ = input.write_all(script.as_bytes());
+        }
+        let delay = Duration::from_micros(rounds.next_below(window_us));
+        std::thread::sleep(delay);
+        child.kill().expect("kill -9 mptutor");
+        child.wait().expect("reap mptutor");
+
+        let saved = saved_course(&file);
+        if let Err(why) = is_a_state_the_walk_writes(&saved) {
+            panic!("round {round} (seed {seed}, killed after {delay:?}): {why}\n{saved:#?}");
+        }
+        let steps: usize = saved.lessons.values().map(|e| e.steps_seen.len()).sum();
+        states_seen.insert(steps);
+    }
+    // Only temporary files of killed saves may be left beside the file.
+    for entry in std::fs::read_dir(home.path())
+        .expect("read the folder")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            name == "progress.toml" || name.starts_with(".progress.toml.") || name == "mptutor",
+            "unexpected file {name}"
+        );
+    }
+    assert!(
+        states_seen.len() > 3,
+        "the kills should land at many different points of the walk: {states_seen:?}"
+    );
+}
+
+#[test]
+fn a_corrupt_progress_file_is_set_aside_with_a_warning_and_kept() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let file = home.path().join("progress.toml");
+    std::fs::write(
+        &file,
+        "format_version = 1\n[courses.\"x\"\nthis is not TOML",
+    )
+    .expect("write");
+    let output = run_script(home.path(), &file, "open q1\nquit\n");
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("mptutor: warning:"), "{stderr}");
+    assert!(stderr.contains("could not be used"), "{stderr}");
+    let kept = stderr
+        .split("moved to ")
+        .nth(1)
+        .and_then(|rest| rest.split(" and your progress").next())
+        .unwrap_or_else(|| panic!("no path in the warning: {stderr}"));
+    let kept_text = std::fs::read_to_string(kept).expect("the old file is kept");
+    assert!(kept_text.contains("this is not TOML"));
+    let saved = saved_course(&file);
+    assert!(saved.lessons["q1"].steps_seen.contains(&1));
+}
+
+#[test]
+fn quiz_answers_are_scored_and_review_asks_the_wrong_ones_again() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let file = home.path().join("progress.toml");
+    // q6's answers are 2, 3, 1, 4: two right, two wrong.
+    let output = run_script(
+        home.path(),
+        &file,
+        "open q6\nquiz\n2\n1\n1\n1\nprogress\nreview\n3\n1\nprogress\n",
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Quiz done: 2 of 4 right"), "{text}");
+    assert!(text.contains("2/4 right, 2 to review"), "{text}");
+    assert!(text.contains("Reviewing 2 questions"), "{text}");
+    assert!(text.contains("(lesson q6, question 2)"), "{text}");
+    assert!(text.contains("(lesson q6, question 4)"), "{text}");
+    assert!(text.contains("Review done: 1 of 2 right now"), "{text}");
+    assert!(text.contains("3/4 right, 1 to review"), "{text}");
+    let saved = saved_course(&file);
+    assert_eq!(saved.lessons["q6"].right, BTreeSet::from([1, 2, 3]));
+    assert_eq!(saved.lessons["q6"].wrong, BTreeSet::from([4]));
+
+    // The next session reviews what is still wrong, and then nothing.
+    let output = run_script(home.path(), &file, "review\n4\nreview\n");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("Reviewing 1 question you answered wrong"),
+        "{text}"
+    );
+    assert!(text.contains("Review done: all 1 right now"), "{text}");
+    assert!(text.contains("Nothing to review"), "{text}");
+    assert!(saved_course(&file).lessons["q6"].wrong.is_empty());
+}
+
+#[test]
+fn reset_asks_first_and_forgets_only_after_yes() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let file = home.path().join("progress.toml");
+    let output = run_script(home.path(), &file, "open q3\nnext\nopen q4\nreset q3\nn\n");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Nothing was reset"));
+    assert!(saved_course(&file).lessons.contains_key("q3"));
+
+    run_script(home.path(), &file, "reset q3\ny\n");
+    let saved = saved_course(&file);
+    assert!(!saved.lessons.contains_key("q3"), "{saved:?}");
+    assert!(saved.lessons.contains_key("q4"), "only q3 is forgotten");
+}
+
+#[test]
+fn a_student_takes_a_quiz_and_resumes_after_a_restart() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let file = home.path().join("saved.toml");
+    let start = || {
+        let mut command = mptutor(home.path());
+        command.args(["--width", "100", "--progress"]).arg(&file);
+        rexpect::session::spawn_command(command, Some(10_000)).expect("start mptutor in a pty")
+    };
+    let mut repl = start();
+    repl.exp_string("mptutor> ").expect("first prompt");
+    repl.send_line("open q3").expect("open q3");
+    repl.exp_string("mptutor q3 1/5> ").expect("q3 step 1");
+    repl.send_line("").expect("Enter");
+    repl.exp_string("mptutor q3 2/5> ").expect("q3 step 2");
+    repl.send_line("quiz").expect("quiz");
+    repl.exp_string("mptutor q3 quiz 1/5> ")
+        .expect("first question");
+    repl.send_line("b").expect("a right answer");
+    repl.exp_string("Right").expect("scored right");
+    repl.exp_string("mptutor q3 quiz 2/5> ")
+        .expect("second question");
+    repl.send_line("stop").expect("stop");
+    repl.exp_string("mptutor q3 2/5> ").expect("back at step 2");
+    repl.send_line("quit").expect("quit");
+    repl.exp_eof().expect("mptutor left");
+
+    let mut repl = start();
+    // `q3` is in bold: the escapes around it are not spaces.
+    repl.exp_regex(r"Last time you were at \S*q3\S*, step 2 of 5")
+        .expect("the welcome offers to resume");
+    repl.exp_string("mptutor> ").expect("first prompt");
+    repl.send_line("").expect("Enter resumes");
+    repl.exp_string("mptutor q3 2/5> ")
+        .expect("resumed at q3 step 2");
+    repl.send_line("progress").expect("progress");
+    repl.exp_string("1/5 right").expect("the answer was kept");
+    repl.send_line("quit").expect("quit");
+    repl.exp_eof().expect("mptutor left");
+}

@@ -1,0 +1,274 @@
+//! `python`, `try` and `mptutor check` running lesson examples on the real
+//! `python3`: lines tagged with the pid that printed them, checks that
+//! accept any correct order, and nothing left running after a timeout.
+//! Tests that need `python3` say so and pass when it is missing.
+
+use std::process::{Output, Stdio};
+
+use crate::proc_table::{self, Mptutor, PATIENCE, eventually};
+use crate::support::{TempCourse, mptutor};
+
+fn have_python3() -> bool {
+    let found = std::process::Command::new("python3")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        eprintln!("python3 is not installed: skipping");
+    }
+    found
+}
+
+/// A course with one lesson whose step holds `python` and `check`.
+fn course_with_example(python: &str, check: &str) -> TempCourse {
+    let lesson = format!(
+        "+++\nid = \"ex\"\ntitle = \"Example\"\n+++\n\n## The example\n\nProse.\n\n\
+         ```python\n{python}```\n\n```check\n{check}```\n"
+    );
+    TempCourse::new(&[("ex.md", &lesson)])
+}
+
+fn run(home: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = mptutor(home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mptutor");
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for mptutor")
+}
+
+#[test]
+fn each_line_is_tagged_with_the_pid_that_printed_it_and_the_check_passes() {
+    if !have_python3() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("temporary directory");
+    let output = run(home.path(), &["--width", "100"], "open q6\npython\n");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}\n{:?}", output.stderr);
+    // `[ +12ms P3 pid 4242] Process-2 (pid 4242) says 20`: the tag's pid is
+    // the pid the child printed, for every one of the four.
+    let mut pids = Vec::new();
+    for line in text.lines().filter_map(|line| {
+        // The live column: the code beside it may say `says` too.
+        let tag = line.find("[ +")?;
+        line[tag..].contains(") says ").then(|| &line[tag..])
+    }) {
+        let tagged = line
+            .split("pid ")
+            .nth(1)
+            .and_then(|rest| rest.split(']').next())
+            .unwrap_or_default();
+        let printed = line
+            .split("(pid ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .unwrap_or_default();
+        assert_eq!(tagged, printed, "{line}");
+        pids.push(printed.to_string());
+    }
+    pids.sort();
+    pids.dedup();
+    assert_eq!(pids.len(), 4, "four children, four pids:\n{text}");
+    assert!(!text.contains('\u{2}'), "the tags are stripped:\n{text}");
+    assert!(text.contains("Check passed"), "{text}");
+}
+
+#[test]
+fn a_failed_check_says_what_is_wrong_and_fails_the_script_line() {
+    if !have_python3() {
+        return;
+    }
+    let course = course_with_example(
+        "for n in (10, 20, 20):\n    print(f\"says {n}\")\n",
+        "each_once = ['says 10', 'says 20', 'says 30']\n",
+    );
+    let home = tempfile::tempdir().expect("temporary directory");
+    let dir = course.path().display().to_string();
+    let output = run(home.path(), &["--lessons", &dir], "open ex\npython\n");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("Check failed"), "{text}");
+    assert!(text.contains("2 lines match `says 20`"), "{text}");
+    assert!(text.contains("no line matches `says 30`"), "{text}");
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        errors.contains("<stdin>:2: the program's output failed 1 check"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn an_example_that_never_ends_is_killed_at_its_timeout_with_its_whole_group() {
+    if !have_python3() {
+        return;
+    }
+    let course = course_with_example(
+        "import os, time\nfrom multiprocessing import Process\n\n\
+         def spin():\n    print(f\"child {os.getpid()} spinning\", flush=True)\n    while True:\n        time.sleep(0.01)\n\n\
+         if __name__ == \"__main__\":\n    Process(target=spin).start()\n    while True:\n        time.sleep(0.01)\n",
+        "exit_code = 0\n",
+    );
+    let home = tempfile::tempdir().expect("temporary directory");
+    let dir = course.path().display().to_string();
+    let mut tutor = Mptutor::start(home.path(), &["--lessons", &dir, "--width", "100"]);
+    tutor.send_line("open ex");
+    tutor.send_line("python timeout=2");
+    let shown = tutor.read_until("Stopped at the timeout");
+    let pids = proc_table::tagged_pids(&shown);
+    assert_eq!(pids.len(), 2, "the interpreter and its child:\n{shown}");
+    let mut left = Vec::new();
+    let gone = eventually(PATIENCE, || {
+        left = proc_table::leftovers(tutor.pid(), &pids);
+        left.is_empty()
+    });
+    assert!(gone, "left behind: {left:?}\n{shown}");
+    tutor.send_line("quit");
+    assert_eq!(tutor.wait(), Some(1), "the timed-out run fails its check");
+}
+
+#[test]
+fn without_python3_the_student_is_told_how_to_get_it() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let empty = tempfile::tempdir().expect("an empty PATH");
+    let output = mptutor(home.path())
+        .env("PATH", empty.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            if let Some(mut input) = child.stdin.take() {
+                input.write_all(b"open q6\npython\n")?;
+            }
+            child.wait_with_output()
+        })
+        .expect("run mptutor");
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(errors.contains("python3 is not installed"), "{errors}");
+    assert!(errors.contains("sudo apt install python3"), "{errors}");
+    assert!(errors.contains("python.org"), "{errors}");
+}
+
+#[test]
+fn try_without_an_editor_gives_a_copy_then_runs_the_edited_copy() {
+    if !have_python3() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("temporary directory");
+    let mut tutor = Mptutor::start(home.path(), &["--width", "100"]);
+    tutor.send_line("open q6");
+    tutor.send_line("try");
+    let shown = tutor.read_until("from the lesson's example.)");
+    let copy = home
+        .path()
+        .join("mptutor")
+        .join("scratch")
+        .join("q6_step1.py");
+    assert!(shown.contains(&copy.display().to_string()), "{shown}");
+    let original = std::fs::read_to_string(&copy).expect("the copy");
+    std::fs::write(&copy, original.replace("(10, 20, 30, 40)", "(10, 20, 30)"))
+        .expect("edit the copy");
+    tutor.send_line("try");
+    let shown = tutor.read_until("Check failed");
+    assert!(shown.contains("says 30"), "{shown}");
+    let verdict = tutor.read_until("the output has 4 lines; expected 5");
+    assert!(verdict.contains("says 40"), "{verdict}");
+    tutor.send_line("quit");
+}
+
+#[test]
+fn check_runs_the_examples_and_reports_a_failed_check_at_its_block() {
+    if !have_python3() {
+        return;
+    }
+    let course = course_with_example("print('hello')\n", "each_once = ['goodbye']\n");
+    let home = tempfile::tempdir().expect("temporary directory");
+    let dir = course.path().display().to_string();
+    let output = run(home.path(), &["check", &dir], "");
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8_lossy(&output.stderr);
+    // The check block opens on line 14 of ex.md; the example on line 10.
+    let expected = format!(
+        "{}:14:1: the example at line 10 fails this check: no line matches `goodbye`",
+        course.shown("ex.md")
+    );
+    assert!(errors.contains(&expected), "{errors}");
+    assert!(errors.contains("1 of 1 Python examples fail"), "{errors}");
+
+    let skipped = run(home.path(), &["check", "--no-run", &dir], "");
+    assert!(skipped.status.success(), "--no-run only loads the course");
+}
+
+#[test]
+fn new_scaffolds_a_lesson_that_passes_check() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let dir = home.path().join("course");
+    let shown = dir.display().to_string();
+    let output = run(home.path(), &["new", "pipes", "--lessons", &shown], "");
+    assert!(output.status.success(), "{output:?}");
+    let output = run(home.path(), &["new", "queues", "--lessons", &shown], "");
+    assert!(output.status.success(), "{output:?}");
+    let index = std::fs::read_to_string(dir.join("course.toml")).expect("course.toml");
+    assert!(
+        index.contains("lessons = [\"pipes.md\", \"queues.md\"]"),
+        "{index}"
+    );
+    let again = run(home.path(), &["new", "pipes", "--lessons", &shown], "");
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "an existing lesson is not overwritten"
+    );
+
+    let args: &[&str] = if have_python3() {
+        &["check", &shown]
+    } else {
+        &["check", "--no-run", &shown]
+    };
+    let checked = run(home.path(), args, "");
+    let text = String::from_utf8_lossy(&checked.stdout);
+    assert!(checked.status.success(), "{text}{:?}", checked.stderr);
+    assert!(text.contains("2 lessons"), "{text}");
+}
+
+#[test]
+fn instructor_mode_saves_nothing_and_records_a_plain_transcript() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let transcript = home.path().join("class.txt");
+    let script = format!(
+        "record {}\ngoto q6 5\nnext\nrecord off\nshow\n",
+        transcript.display()
+    );
+    let output = run(
+        home.path(),
+        &["--instructor", "--color", "always", "--width", "100"],
+        &script,
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains('\x1b'), "the screen is in colour");
+    assert!(
+        text.contains("Instructor notes"),
+        "notes are shown:\n{text}"
+    );
+    let recorded = std::fs::read_to_string(&transcript).expect("the transcript");
+    assert!(!recorded.contains('\x1b'), "no escape codes:\n{recorded}");
+    assert!(recorded.contains("step 5/5"), "{recorded}");
+    assert!(recorded.contains("Instructor notes"), "{recorded}");
+    assert!(recorded.contains("last step of the course"), "{recorded}");
+    // `show` after `record off` is on the screen, not in the transcript.
+    assert_eq!(text.matches("step 5/5").count(), 2, "{text}");
+    assert_eq!(recorded.matches("step 5/5").count(), 1, "{recorded}");
+    let saved = home.path().join("mptutor").join("progress.toml");
+    assert!(!saved.exists(), "instructor mode saves no progress");
+}
