@@ -175,7 +175,7 @@ fn use_color(choice: ColorChoice, interactive_terminal: bool) -> bool {
 }
 
 /// A REPL session as the flags ask: progress kept in `--progress FILE` or
-/// the data directory (not at all with `--instructor`), `try`'s copies in
+/// the data directory (untouched while `--instructor` presents), `try`'s copies in
 /// the data directory. A progress file that could not be used is reported
 /// on `err`; it never stops the session.
 fn new_session(
@@ -189,9 +189,7 @@ fn new_session(
     if let Some(dir) = &data {
         session.set_scratch_dir(dir.join("scratch"));
     }
-    if cli.instructor {
-        session.set_presenting(true);
-    } else if let Some(path) = cli
+    if let Some(path) = cli
         .progress
         .clone()
         .or_else(|| data.map(|dir| dir.join("progress.toml")))
@@ -199,6 +197,8 @@ fn new_session(
     {
         writeln!(err, "mptutor: warning: {warning}")?;
     }
+    // Presenting changes and writes nothing until `present off`.
+    session.set_presenting(cli.instructor);
     Ok(session)
 }
 

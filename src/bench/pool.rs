@@ -129,8 +129,8 @@ pub fn round_trip(plan: Plan, items: usize) -> Result<Measured, BenchError> {
         runs: plan.runs,
         extra: Extra::default(),
         notes: vec![format!(
-            "a map of {items} items over 4 workers on a started pool, per item; Python: \
-             Pool(4).map(square, range({items}), chunksize=1)"
+            "a map of {items} items, chunksize 1, over 4 workers on a started pool, per item; \
+             Python: Pool(4).map(square, range({items}), chunksize=1)"
         )],
     })
 }

@@ -34,9 +34,9 @@ fn versus_python(ratio: f64) -> String {
 fn target_text(target: Target) -> String {
     match target {
         Target::WithinFloor(most) => format!("≤ {most}× floor"),
-        Target::FasterThanPython(times) => format!("≥ {times}× faster than Python"),
-        Target::Efficiency(least) => format!("efficiency ≥ {least}"),
-        Target::MedianBelowUs(most) => format!("median < {}", show_us(most)),
+        Target::FasterThanPython(times) => format!("≥ {times}× faster"),
+        Target::Efficiency(least) => format!("≥ {least}"),
+        Target::MedianBelowUs(most) => format!("< {}", show_us(most)),
     }
 }
 
@@ -77,7 +77,7 @@ fn rows(measured: &Measured) -> Vec<Vec<String>> {
                 let target = measured.op.target();
                 let met = measured.met();
                 rows.push(vec![
-                    format!("  efficiency on {cores} cores (speed-up ÷ {cores})"),
+                    format!("  efficiency (speed-up ÷ {cores})"),
                     show(mptutor),
                     show(floor),
                     String::new(),
@@ -113,7 +113,7 @@ fn rows(measured: &Measured) -> Vec<Vec<String>> {
             if let Some([mptutor, floor, python]) = measured.extra.max_rss_kb {
                 let show = |kb: Option<u64>| kb.map_or("–".into(), show_kb);
                 rows.push(vec![
-                    "  resident memory (peak RSS)".into(),
+                    "  peak memory (RSS)".into(),
                     show(mptutor),
                     show(floor),
                     String::new(),
@@ -174,15 +174,17 @@ pub fn render_table(run: &BenchRun, options: &RenderOptions) -> String {
         }
     ));
     let mut notes = String::from(
-        "\n\nmptutor: the engine's real paths, events built and discarded. floor: the bare \
-         system calls, timed the same way in the same run, taking turns with mptutor. \
-         ÷ floor: mptutor's median over the floor's.",
+        "**mptutor**: the engine's real paths, its events built and discarded. **floor**: \
+         the same operation with the bare system calls, timed the same way in the same run, \
+         taking turns with mptutor. **÷ floor**: mptutor's median over the floor's. \
+         **vs Python**: Python's median over mptutor's, from real `multiprocessing` code.\n",
     );
     for measured in &run.operations {
         for note in &measured.notes {
-            notes.push_str(&format!("\n- {}: {note}", measured.op.label()));
+            notes.push_str(&format!("\n- *{}*: {note}", measured.op.label()));
         }
     }
+    text.push_str("\n\n");
     text.push_str(&render::render_markdown(&notes, options));
     text
 }

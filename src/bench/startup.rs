@@ -66,6 +66,9 @@ fn start_in_pty(start: &PtyStart<'_>) -> Result<Started, BenchError> {
     let child = command
         .spawn()
         .map_err(BenchError::io("start a program in a pty"))?;
+    // Only the child may hold the terminal's other end, or the end of its
+    // output would never be seen.
+    drop(command);
     drop(pty.slave);
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
     // The child is reaped below with wait4, which std's handle never does.
@@ -113,7 +116,8 @@ fn watch(
         let mut fds = [PollFd::new(master.as_fd(), PollFlags::POLLIN)];
         let timeout = PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX);
         match poll(&mut fds, timeout) {
-            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+            Ok(_) => {}
             Err(error) => return Err(error.into()),
         }
         let count = match nix::unistd::read(master, &mut buffer) {

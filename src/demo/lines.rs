@@ -81,18 +81,25 @@ impl LineSplitter {
     }
 
     fn finish_line(&mut self, lines: &mut Vec<String>) {
+        let cut = std::mem::take(&mut self.cutting);
+        if self.forwarded >= self.max_lines {
+            self.dropped += 1;
+            self.partial.clear();
+            return;
+        }
+        self.forwarded += 1;
+        if !cut {
+            while self.partial.last() == Some(&b'\r') {
+                self.partial.pop();
+            }
+        }
+        // One allocation per line: every pool result arrives as a line.
         let mut text = String::from_utf8_lossy(&self.partial).into_owned();
-        if self.cutting {
+        if cut {
             text.push_str(" …(line cut)");
         }
         self.partial.clear();
-        self.cutting = false;
-        if self.forwarded < self.max_lines {
-            self.forwarded += 1;
-            lines.push(text.trim_end_matches('\r').to_string());
-        } else {
-            self.dropped += 1;
-        }
+        lines.push(text);
     }
 }
 

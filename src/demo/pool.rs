@@ -22,6 +22,7 @@ use nix::unistd::Pid;
 use super::context::{DemoContext, DemoError, StartMethod};
 use super::event::{ExitStatus, WorkerIndex};
 use super::pool_outcome::{ChunkEvent, MapBook, MapRun, Observer, WorkerInfo, span};
+use super::pool_protocol;
 use super::process_group::ProcessGroup;
 use super::task::WorkerTask;
 
@@ -180,11 +181,8 @@ impl Pool {
                 crash_on,
                 ..
             } = options;
-            let mut request = format!("{} {} {pace_ms} {crash_on}", chunk + 1, job.word());
-            for input in inputs {
-                request.push(' ');
-                request.push_str(&input.to_string());
-            }
+            let request =
+                pool_protocol::encode_request(chunk + 1, job.word(), pace_ms, crash_on, inputs);
             let slot = &mut self.slots[position];
             position += 1;
             if self.group.send(slot.worker.index, &request).is_err() {
@@ -215,12 +213,7 @@ impl Pool {
         line: &str,
         observe: &mut Observer<'_>,
     ) {
-        let mut words = line.split_ascii_whitespace();
-        let Some(chunk) = words
-            .next()
-            .and_then(|word| word.parse::<usize>().ok())
-            .and_then(|task| task.checked_sub(1))
-        else {
+        let Some((chunk, results)) = pool_protocol::decode_result(line) else {
             return;
         };
         let Some(slot) = self.slots.iter_mut().find(|slot| {
@@ -228,10 +221,8 @@ impl Pool {
         }) else {
             return;
         };
-        let results = words.map(|word| {
-            word.parse()
-                .map_err(|_| Arc::from(format!("unreadable result `{word}`")))
-        });
+        let results = results
+            .map(|result| result.map_err(|word| Arc::from(format!("unreadable result `{word}`"))));
         if book.file(chunk, index, results) {
             let busy = slot
                 .holding
@@ -259,10 +250,10 @@ impl Pool {
         options: MapOptions,
     ) -> Result<(), DemoError> {
         for position in 0..self.slots.len() {
-            let dead = self.slots[position].worker.clone();
-            if !self.group.has_finished(dead.index) {
+            if !self.group.has_finished(self.slots[position].worker.index) {
                 continue;
             }
+            let dead = self.slots[position].worker.clone();
             let how = match self.group.status(dead.index) {
                 Some(ExitStatus::Signal(name)) => format!("died of {name}"),
                 Some(ExitStatus::Code(code)) => format!("exited with code {code}"),

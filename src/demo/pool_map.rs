@@ -78,11 +78,11 @@ pub fn run(ctx: &mut DemoContext<'_>, settings: Settings) -> Result<DemoReport, 
     );
     let run = if settings.threads {
         let mut pool = ThreadPool::start(ctx, settings.workers)?;
+        let tids = ids(&pool.workers(ctx)?);
         ctx.note(format!(
             "the pool started {} threads, once, before any work: tids {}, all inside this one \
              process (mptutor, pid {me})",
-            settings.workers,
-            ids(&pool.workers())
+            settings.workers, tids
         ));
         if settings.crash != 0 {
             ctx.note(

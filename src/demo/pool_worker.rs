@@ -1,12 +1,8 @@
 //! The loop a pool worker process runs: read a request line from fd 3, do
-//! it, write the result line to fd 4, until fd 3 closes.
-//!
-//! Request: `<task> <job> <pace_ms> <crash_on> <x> <x> …`
-//! Result:  `<task> <result> <result> …`, split into lines of at most
-//! [`RESULTS_PER_LINE`] results, so a chunk of any size arrives in lines the
-//! pool's line reader keeps whole (see `lines::MAX_LINE`). The results of a
-//! chunk are written only once all of them are computed, as Python's pool
-//! does: a worker that dies mid-chunk returns none of it.
+//! it, write the result lines to fd 4, until fd 3 closes (the format is in
+//! [`pool_protocol`]). The results of a chunk are written only once all of
+//! them are computed, as Python's pool does: a worker that dies mid-chunk
+//! returns none of it.
 //!
 //! `job` is `square` (results are x²) or `work` (spin for x ms of CPU, the
 //! result is x). `pace_ms` is slept per input, to slow a demo for a class.
@@ -19,12 +15,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::fd::FromRawFd;
 use std::time::Duration;
 
+use super::pool_protocol;
 use super::task::{REQUEST_FD, RESULT_FD};
-
-/// Most results on one result line. An `i64` takes at most 20 characters
-/// and a space, so a line stays well under `lines::MAX_LINE`.
-pub const RESULTS_PER_LINE: usize = 150;
-const _: () = assert!(RESULTS_PER_LINE * 21 + 24 < super::lines::MAX_LINE);
 
 /// Serves requests until the pool closes the request pipe; exit code 0.
 pub fn serve(name: &str) -> i32 {
@@ -33,62 +25,48 @@ pub fn serve(name: &str) -> i32 {
     let (requests, results) =
         unsafe { (File::from_raw_fd(REQUEST_FD), File::from_raw_fd(RESULT_FD)) };
     let mut requests = BufReader::new(requests);
-    let mut results = std::io::BufWriter::new(results);
+    let mut results = results;
     let mut out = std::io::stdout();
     let pid = std::process::id();
     let mut line = String::new();
+    let mut answer = String::new();
+    let mut computed = Vec::new();
     loop {
         line.clear();
         match requests.read_line(&mut line) {
             Ok(0) | Err(_) => return 0,
             Ok(_) => {}
         }
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let [task, job, pace, crash_on, inputs @ ..] = words.as_slice() else {
+        let Some(request) = pool_protocol::decode_request(&line) else {
             continue;
         };
-        let pace = Duration::from_millis(pace.parse().unwrap_or(0));
-        let crash_on: i64 = crash_on.parse().unwrap_or(0);
-        let mut answer = String::with_capacity(inputs.len() * 8 + 16);
-        if *job == "work" {
-            let _ = writeln!(out, "{name} (pid {pid}) takes task {task}");
+        let pace = Duration::from_millis(request.pace_ms);
+        let work = request.job == "work";
+        if work {
+            let _ = writeln!(out, "{name} (pid {pid}) takes task {}", request.task);
             let _ = out.flush();
         }
-        for (position, input) in inputs.iter().enumerate() {
-            let x: i64 = input.parse().unwrap_or(0);
-            if crash_on != 0 && x == crash_on {
+        computed.clear();
+        for &x in &request.inputs {
+            if request.crash_on != 0 && x == request.crash_on {
                 let _ = writeln!(out, "{name} (pid {pid}) got input {x} and crashes");
                 let _ = out.flush();
                 super::sys::segfault();
             }
-            let result = match *job {
-                "work" => {
-                    spin(Duration::from_millis(u64::try_from(x).unwrap_or(0)));
-                    x
-                }
-                _ => x.wrapping_mul(x),
-            };
+            computed.push(if work {
+                spin(Duration::from_millis(u64::try_from(x).unwrap_or(0)));
+                x
+            } else {
+                x.wrapping_mul(x)
+            });
             if !pace.is_zero() {
                 std::thread::sleep(pace);
             }
-            if position % RESULTS_PER_LINE == 0 {
-                if position > 0 {
-                    answer.push('\n');
-                }
-                answer.push_str(task);
-            }
-            answer.push(' ');
-            answer.push_str(&result.to_string());
         }
-        if inputs.is_empty() {
-            answer.push_str(task);
-        }
-        answer.push('\n');
-        if results
-            .write_all(answer.as_bytes())
-            .and_then(|()| results.flush())
-            .is_err()
-        {
+        answer.clear();
+        pool_protocol::encode_results(request.task, &computed, &mut answer);
+        // One write per chunk, all of its results at once.
+        if results.write_all(answer.as_bytes()).is_err() {
             return 0;
         }
     }

@@ -5,9 +5,8 @@
 //! left, so no path out of a demo leaves a zombie or a stray process.
 
 use std::ffi::CString;
-use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, killpg};
@@ -23,6 +22,28 @@ use super::task::WorkerTask;
 /// quickly even when no worker prints anything.
 const POLL_SLICE: Duration = Duration::from_millis(20);
 
+/// How often a worker whose pipes are still open is asked whether it has
+/// ended (one closes its pipes as it exits, and is asked every round). A
+/// pool round trip takes microseconds, and a `wait4` per worker per round
+/// was most of its system calls; only a worker that exits while a process
+/// it started holds its pipes waits this long to be seen.
+const REAP_SWEEP: Duration = Duration::from_millis(20);
+
+/// The read buffer starts at one page and doubles, up to [`MAX_READ`],
+/// each time a read fills it. Not a 64 KiB array on the stack: right after
+/// a fork every page mptutor writes costs a copy-on-write fault, and the
+/// stack probe of a 64 KiB frame writes sixteen of them on every round.
+/// One buffer serves every group, so a read that returns nothing (a pipe
+/// closing) writes no page at all.
+const MIN_READ: usize = 4096;
+/// In `read_ready`'s list of descriptors: a worker's pidfd.
+const EXIT_WATCH: usize = usize::MAX - 1;
+const MAX_READ: usize = 65536;
+
+thread_local! {
+    static READ_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// One output pipe of a worker.
 struct Pipe {
     fd: OwnedFd,
@@ -37,12 +58,27 @@ struct Channel {
     lines: LineSplitter,
 }
 
+/// How mptutor learns that a worker has exited: with one wake-up, not two.
+///
+/// Left alone, a worker's exit shows twice: its pipes close as the kernel
+/// tears it down, waking mptutor, which finds it not yet reapable and must
+/// sleep until it is. So mptutor keeps its own copies of the worker's ends
+/// of its pipes, which keeps them from closing, and polls a pidfd, which
+/// turns readable only once the worker can be reaped; then it drops the
+/// copies, and the pipes end as soon as everything in them has been read.
+struct ExitWatch {
+    pidfd: OwnedFd,
+    _writers: Vec<OwnedFd>,
+}
+
 struct Worker {
     index: WorkerIndex,
     label: String,
     pid: Pid,
     pipes: Vec<Pipe>,
     channel: Option<Channel>,
+    /// `None` once it has exited, or where the kernel has no pidfd.
+    exit_watch: Option<ExitWatch>,
     reaped: Option<Reaped>,
     /// Its `Exited` event has been sent.
     finished: bool,
@@ -69,6 +105,8 @@ pub struct ProcessGroup {
     /// When false, ended workers are left unreaped (zombies) until
     /// [`ProcessGroup::set_reaping`] turns it back on.
     reaping: bool,
+    /// When every unreaped worker was last asked whether it has ended.
+    last_sweep: Instant,
 }
 
 impl Default for ProcessGroup {
@@ -83,6 +121,7 @@ impl ProcessGroup {
             pgid: None,
             workers: Vec::new(),
             reaping: true,
+            last_sweep: Instant::now(),
         }
     }
 
@@ -129,9 +168,14 @@ impl ProcessGroup {
                 sys::fork_worker(self.pgid, &extra, ChildBody::Exec { program, argv })?
             }
         };
-        // The child has its own copies now.
-        drop(child_ends);
-        Ok(self.adopt(ctx, index, name, forked, parent_channel))
+        // The child has its own copies now. The end it writes results to is
+        // kept with its output pipes' (see `ExitWatch`); the end it reads
+        // requests from goes at once, so that a request to a dead worker
+        // fails instead of filling a pipe nobody reads.
+        let mut child_ends = child_ends.into_iter();
+        drop(child_ends.next());
+        let result_write = child_ends.next();
+        Ok(self.adopt(ctx, index, name, forked, parent_channel, result_write))
     }
 
     /// Starts an arbitrary program as a worker: forks, and the child only
@@ -153,7 +197,7 @@ impl ProcessGroup {
         }
         let body = ChildBody::ExecWithEnv { program, argv, env };
         let forked = sys::fork_worker(self.pgid, &[], body)?;
-        Ok(self.adopt(ctx, index, name, forked, None))
+        Ok(self.adopt(ctx, index, name, forked, None, None))
     }
 
     /// Takes a just-forked worker into the group and announces it.
@@ -164,6 +208,7 @@ impl ProcessGroup {
         name: &str,
         forked: sys::Forked,
         parent_channel: Option<Channel>,
+        result_write: Option<OwnedFd>,
     ) -> Pid {
         let pgid = *self.pgid.get_or_insert(forked.pid);
         // Also set it from this side, so the group exists before we might
@@ -196,6 +241,10 @@ impl ProcessGroup {
                 },
             ],
             channel: parent_channel,
+            exit_watch: sys::pidfd_open(forked.pid).map(|pidfd| ExitWatch {
+                pidfd,
+                _writers: forked.writers.into_iter().chain(result_write).collect(),
+            }),
             reaped: None,
             finished: false,
         });
@@ -262,9 +311,20 @@ impl ProcessGroup {
             .as_mut()
             .and_then(|channel| channel.requests.as_mut())
             .ok_or_else(|| std::io::Error::other("worker has no request pipe"))?;
-        let mut file = std::fs::File::from(requests.try_clone()?);
-        file.write_all(line.as_bytes())?;
-        file.write_all(b"\n")
+        // One write of the whole line: a pool sends one request per item,
+        // so each system call saved counts (see `mptutor bench`).
+        let mut bytes = Vec::with_capacity(line.len() + 1);
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        let mut unsent = &bytes[..];
+        while !unsent.is_empty() {
+            match nix::unistd::write(&*requests, unsent) {
+                Ok(written) => unsent = &unsent[written..],
+                Err(nix::errno::Errno::EINTR) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(())
     }
 
     /// Closes a pool worker's request pipe: it finishes and exits.
@@ -320,10 +380,15 @@ impl ProcessGroup {
         wait: Duration,
         channel_lines: &mut ChannelLines,
     ) -> Result<(), DemoError> {
-        // (worker position, which fd: pipe number, or usize::MAX for the channel)
+        // (worker position, which fd: pipe number, usize::MAX for the
+        // channel, or EXIT_WATCH)
         let mut owners = Vec::new();
         let mut fds = Vec::new();
         for (position, worker) in self.workers.iter().enumerate() {
+            if let Some(watch) = &worker.exit_watch {
+                owners.push((position, EXIT_WATCH));
+                fds.push(PollFd::new(watch.pidfd.as_fd(), PollFlags::POLLIN));
+            }
             for (number, pipe) in worker.pipes.iter().enumerate() {
                 owners.push((position, number));
                 fds.push(PollFd::new(pipe.fd.as_fd(), PollFlags::POLLIN));
@@ -338,8 +403,7 @@ impl ProcessGroup {
             }
         }
         if fds.is_empty() {
-            // Nothing to read: just let time pass so exits can be reaped.
-            std::thread::sleep(wait.min(Duration::from_millis(2)));
+            self.wait_for_exits(wait);
             return Ok(());
         }
         let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::ZERO);
@@ -355,10 +419,18 @@ impl ProcessGroup {
             .map(|(_, owner)| *owner)
             .collect();
         drop(fds);
-        let mut buffer = [0u8; 65536];
+        let mut buffer = READ_BUFFER.take();
+        if buffer.is_empty() {
+            buffer.resize(MIN_READ, 0);
+        }
         let mut closed: Vec<(usize, usize)> = Vec::new();
         for (position, number) in ready {
             let worker = &mut self.workers[position];
+            if number == EXIT_WATCH {
+                // It can be reaped now; its pipes end once drained.
+                worker.exit_watch = None;
+                continue;
+            }
             let (fd, splitter) = if number == usize::MAX {
                 match worker.channel.as_mut() {
                     Some(Channel {
@@ -375,6 +447,9 @@ impl ProcessGroup {
             match nix::unistd::read(fd, &mut buffer) {
                 Ok(0) => closed.push((position, number)),
                 Ok(count) => {
+                    if count == buffer.len() && buffer.len() < MAX_READ {
+                        buffer.resize(buffer.len() * 2, 0);
+                    }
                     let lines = splitter.feed(&buffer[..count]);
                     if number == usize::MAX {
                         channel_lines.extend(lines.into_iter().map(|line| (worker.index, line)));
@@ -396,12 +471,40 @@ impl ProcessGroup {
                 Err(_) => closed.push((position, number)),
             }
         }
+        READ_BUFFER.set(buffer);
         // Remove closed pipes highest first so positions stay valid.
         closed.sort_unstable_by(|a, b| b.cmp(a));
         for (position, number) in closed {
             self.close_pipe(ctx, position, number, channel_lines);
         }
         Ok(())
+    }
+
+    /// Nothing left to read, but workers not reaped yet: a worker closes
+    /// its pipes a moment before it can be reaped, or a worker closed them
+    /// and runs on. Waits on their pidfds, which turn readable the moment
+    /// each exits, so the exit is seen at once rather than after a sleep;
+    /// where the kernel has no pidfd (before Linux 5.3), sleeps a little.
+    fn wait_for_exits(&self, wait: Duration) {
+        let pidfds: Vec<OwnedFd> = if self.reaping {
+            self.workers
+                .iter()
+                .filter(|worker| worker.reaped.is_none())
+                .filter_map(|worker| sys::pidfd_open(worker.pid))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if pidfds.is_empty() {
+            std::thread::sleep(wait.min(Duration::from_millis(2)));
+            return;
+        }
+        let mut fds: Vec<PollFd<'_>> = pidfds
+            .iter()
+            .map(|fd| PollFd::new(fd.as_fd(), PollFlags::POLLIN))
+            .collect();
+        let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::ZERO);
+        let _ = poll(&mut fds, timeout);
     }
 
     fn close_pipe(
@@ -449,8 +552,12 @@ impl ProcessGroup {
     }
 
     fn reap_ended(&mut self, ctx: &mut DemoContext<'_>) -> Result<(), DemoError> {
+        let sweep = self.last_sweep.elapsed() >= REAP_SWEEP;
+        if sweep {
+            self.last_sweep = Instant::now();
+        }
         for worker in &mut self.workers {
-            if worker.reaped.is_none() {
+            if worker.reaped.is_none() && (sweep || worker.open_fds() == 0) {
                 match sys::try_reap(worker.pid) {
                     Ok(Some(reaped)) => worker.reaped = Some(reaped),
                     Ok(None) => {}
@@ -473,6 +580,7 @@ impl ProcessGroup {
             {
                 worker.finished = true;
                 worker.pipes.clear();
+                worker.exit_watch = None;
                 let event = Event::Exited {
                     worker: worker.index,
                     pid: worker.pid.as_raw(),
@@ -500,6 +608,7 @@ impl ProcessGroup {
         for worker in &mut self.workers {
             worker.pipes.clear();
             worker.channel = None;
+            worker.exit_watch = None;
             if worker.reaped.is_none() {
                 let _ = nix::sys::signal::kill(worker.pid, Signal::SIGKILL);
                 worker.reaped = Some(sys::reap_blocking(worker.pid).unwrap_or(Reaped {

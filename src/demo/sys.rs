@@ -49,6 +49,10 @@ pub struct Forked {
     pub pid: Pid,
     pub stdout: OwnedFd,
     pub stderr: OwnedFd,
+    /// The parent's copies of the child's ends of those pipes. Dropping
+    /// them is left to the caller: while the parent holds them, the
+    /// child's exit does not show as the pipes closing.
+    pub writers: [OwnedFd; 2],
 }
 
 /// How a reaped child ended, with what it used.
@@ -65,13 +69,75 @@ pub fn pipe() -> nix::Result<(OwnedFd, OwnedFd)> {
     nix::unistd::pipe2(OFlag::O_CLOEXEC)
 }
 
-/// Number of threads in this process, from `/proc/self/status`.
+/// Files every fork needs, opened once per process (a forked child that
+/// forks in turn opens its own): `/proc/self/task` and `/proc/self/stat`
+/// to count threads, and `/dev/null` for workers' stdin. Opening them for
+/// each fork cost more than the rest of the parent's preparation (see
+/// `mptutor bench`).
+struct ForkFiles {
+    pid: u32,
+    task_dir: std::fs::File,
+    stat: std::fs::File,
+    dev_null: std::fs::File,
+}
+
+static FORK_FILES: std::sync::Mutex<Option<ForkFiles>> = std::sync::Mutex::new(None);
+
+/// Runs `use_files` on this process's [`ForkFiles`], opening them first if
+/// needed.
+fn with_fork_files<T>(use_files: impl FnOnce(&ForkFiles) -> T) -> std::io::Result<T> {
+    let mut files = FORK_FILES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let pid = std::process::id();
+    if files.as_ref().is_none_or(|files| files.pid != pid) {
+        *files = Some(ForkFiles {
+            pid,
+            task_dir: std::fs::File::open("/proc/self/task")?,
+            stat: std::fs::File::open("/proc/self/stat")?,
+            dev_null: std::fs::File::open("/dev/null")?,
+        });
+    }
+    files
+        .as_ref()
+        .map(use_files)
+        .ok_or_else(|| std::io::Error::other("no fork files"))
+}
+
+/// Number of threads in this process. This runs before every fork, so it
+/// asks the cheapest way: Linux gives `/proc/self/task` one link per
+/// thread plus two, and `fstat` on it costs well under a microsecond,
+/// where producing `/proc/self/stat` costs tens right after a fork. Should
+/// the count look wrong, field 20 of `/proc/self/stat` is the answer.
 pub fn thread_count() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Threads:"))
-        .and_then(|count| count.trim().parse().ok())
+    use std::os::unix::fs::MetadataExt;
+    let links = with_fork_files(|files| files.task_dir.metadata())
+        .and_then(|metadata| metadata)
+        .map(|metadata| metadata.nlink());
+    match links {
+        Ok(links) if links >= 3 => usize::try_from(links - 2).ok(),
+        _ => thread_count_from_stat(),
+    }
+}
+
+/// Field 20 of `/proc/self/stat`, read with one `pread` into the stack
+/// (not a growing String: each heap page written after a fork costs a
+/// page fault).
+fn thread_count_from_stat() -> Option<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut buffer = [0u8; 1024];
+    let count = with_fork_files(|files| files.stat.read_at(&mut buffer, 0))
+        .and_then(|read| read)
+        .ok()?;
+    let stat = std::str::from_utf8(&buffer[..count]).ok()?;
+    // `pid (comm) state ppid …`: the name may hold spaces and parentheses,
+    // so fields are counted from the last `)`; field 3 is the first after it.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name
+        .split_ascii_whitespace()
+        .nth(20 - 3)?
+        .parse()
+        .ok()
 }
 
 /// True once this process has one thread. A thread that was just joined
@@ -105,7 +171,8 @@ pub fn fork_worker(
     }
     let (stdout_read, stdout_write) = pipe()?;
     let (stderr_read, stderr_write) = pipe()?;
-    let dev_null = std::fs::File::open("/dev/null")?;
+    // Stays open in FORK_FILES for as long as this process lives.
+    let dev_null = with_fork_files(|files| files.dev_null.as_raw_fd())?;
     let parent = std::process::id();
     // Anything still buffered in our stdout would be written again by the child.
     let _ = std::io::stdout().flush();
@@ -121,7 +188,7 @@ pub fn fork_worker(
         let code = child_setup(
             group,
             parent,
-            dev_null.as_raw_fd(),
+            dev_null,
             stdout_write.as_raw_fd(),
             stderr_write.as_raw_fd(),
             extra,
@@ -135,11 +202,8 @@ pub fn fork_worker(
         pid: Pid::from_raw(pid),
         stdout: stdout_read,
         stderr: stderr_read,
+        writers: [stdout_write, stderr_write],
     })
-}
-
-fn check(result: libc::c_int) -> Result<(), ()> {
-    if result < 0 { Err(()) } else { Ok(()) }
 }
 
 fn child_setup(
@@ -150,11 +214,23 @@ fn child_setup(
     stderr: RawFd,
     extra: &[RawFd],
 ) -> Result<(), ()> {
+    // Every call goes through `libc::syscall` rather than its own libc
+    // wrapper: a forked child has no page-table entries for code yet, so
+    // each distinct page of code it runs costs a page fault, and one
+    // wrapper for all is one page (see `mptutor bench`).
+    //
     // SAFETY (whole function): each call is a plain system call on integers
-    // and file descriptors this child owns; none touches Rust-managed memory.
+    // and file descriptors this child owns, or on pointers to live locals;
+    // none touches Rust-managed memory.
     unsafe {
-        check(libc::setpgid(0, group.map_or(0, Pid::as_raw)))?;
-        check(libc::prctl(
+        let check = |result: libc::c_long| if result < 0 { Err(()) } else { Ok(()) };
+        check(libc::syscall(
+            libc::SYS_setpgid,
+            0,
+            group.map_or(0, Pid::as_raw),
+        ))?;
+        check(libc::syscall(
+            libc::SYS_prctl,
             libc::PR_SET_PDEATHSIG,
             libc::SIGKILL as libc::c_ulong,
             0,
@@ -163,30 +239,57 @@ fn child_setup(
         ))?;
         // mptutor may have died between fork and prctl: then nobody would
         // send the signal, so leave now.
-        if libc::getppid() as u32 != parent {
+        if libc::syscall(libc::SYS_getppid) != libc::c_long::from(parent) {
             return Err(());
         }
         let no_core = libc::rlimit {
             rlim_cur: 0,
             rlim_max: 0,
         };
-        check(libc::setrlimit(libc::RLIMIT_CORE, &no_core))?;
+        check(libc::syscall(
+            libc::SYS_prlimit64,
+            0,
+            libc::RLIMIT_CORE,
+            &no_core as *const libc::rlimit,
+            std::ptr::null_mut::<libc::rlimit>(),
+        ))?;
+        // The kernel's `struct sigaction`: SIG_DFL needs no restorer, and
+        // its signal mask is 8 bytes.
+        #[repr(C)]
+        struct KernelSigaction {
+            handler: libc::sighandler_t,
+            flags: libc::c_ulong,
+            restorer: usize,
+            mask: u64,
+        }
+        let default = KernelSigaction {
+            handler: libc::SIG_DFL,
+            flags: 0,
+            restorer: 0,
+            mask: 0,
+        };
         for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGPIPE, libc::SIGQUIT] {
-            libc::signal(signal, libc::SIG_DFL);
+            check(libc::syscall(
+                libc::SYS_rt_sigaction,
+                signal,
+                &default as *const KernelSigaction,
+                std::ptr::null_mut::<KernelSigaction>(),
+                8usize,
+            ))?;
         }
         // Move the extra descriptors above every target first, so that
         // placing one at 3 cannot clobber another that happens to be 4.
         let mut lifted = Vec::with_capacity(extra.len());
         for fd in extra {
-            let high = libc::fcntl(*fd, libc::F_DUPFD_CLOEXEC, 100);
+            let high = libc::syscall(libc::SYS_fcntl, *fd, libc::F_DUPFD_CLOEXEC, 100);
             check(high)?;
             lifted.push(high);
         }
-        check(libc::dup2(stdin, 0))?;
-        check(libc::dup2(stdout, 1))?;
-        check(libc::dup2(stderr, 2))?;
+        for (fd, target) in [stdin, stdout, stderr].into_iter().zip(0..) {
+            check(libc::syscall(libc::SYS_dup2, fd, target))?;
+        }
         for (target, fd) in (3..).zip(&lifted) {
-            check(libc::dup2(*fd, target))?;
+            check(libc::syscall(libc::SYS_dup2, *fd, target))?;
         }
         let first_unused = 3 + extra.len() as libc::c_uint;
         if libc::syscall(libc::SYS_close_range, first_unused, libc::c_uint::MAX, 0) < 0 {
@@ -239,6 +342,16 @@ fn run_body(body: ChildBody<'_>) -> i32 {
             127
         }
     }
+}
+
+/// A descriptor that turns readable when `pid` exits, for `poll`; `None`
+/// where the kernel has no `pidfd_open` (before Linux 5.3) or `pid` is gone.
+pub fn pidfd_open(pid: Pid) -> Option<OwnedFd> {
+    // SAFETY: a plain system call on integers.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    let fd = RawFd::try_from(fd).ok().filter(|fd| *fd >= 0)?;
+    // SAFETY: the kernel just returned this new descriptor; nothing else owns it.
+    Some(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
 }
 
 /// Reaps `pid` if it has ended: `Ok(None)` while it runs.

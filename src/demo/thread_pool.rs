@@ -51,19 +51,22 @@ enum Report {
         results: Vec<i64>,
         busy: Duration,
     },
-    Exited {
-        thread: WorkerIndex,
-        tid: i32,
-        cpu_us: u64,
-    },
+}
+
+/// What a worker thread hands back when it is joined.
+struct ThreadExit {
+    tid: i32,
+    cpu_us: u64,
 }
 
 struct Thread {
     info: WorkerInfo,
     requests: Option<Sender<Request>>,
-    handle: Option<JoinHandle<()>>,
+    handle: Option<JoinHandle<ThreadExit>>,
     /// The chunk it is computing and when it was handed over.
     holding: Option<(usize, Instant)>,
+    /// Its `Started` event has been sent (its tid is known).
+    announced: bool,
 }
 
 /// A pool of worker threads. Dropping it stops and joins them.
@@ -74,8 +77,16 @@ pub struct ThreadPool {
 }
 
 impl ThreadPool {
-    /// Starts `count` threads and waits until each has reported its id.
+    /// Starts `count` threads. Each announces itself (its tid, for the
+    /// `Started` event) as its first act; the pool collects those the first
+    /// time it needs them — [`ThreadPool::workers`] or the first chunk; a
+    /// thread shut down before either names itself as it is joined —
+    /// rather than waiting here, which would hand control to each new
+    /// thread and back before returning.
     pub fn start(ctx: &mut DemoContext<'_>, count: usize) -> Result<ThreadPool, DemoError> {
+        if ctx.interrupted() {
+            return Err(DemoError::Interrupted);
+        }
         let (report_to, reports) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let mut pool = ThreadPool {
@@ -99,36 +110,55 @@ impl ThreadPool {
                 requests: Some(requests),
                 handle: Some(handle),
                 holding: None,
+                announced: false,
             });
         }
-        let me = nix::unistd::getpid().as_raw();
-        let mut started = 0;
-        while started < pool.threads.len() {
-            let Some(report) = pool.next_report(ctx)? else {
+        Ok(pool)
+    }
+
+    /// Waits until every thread has announced itself, sending its
+    /// `Started` event. Threads announce before anything else, so no other
+    /// report can come from a thread not yet announced.
+    fn announce_all(&mut self, ctx: &mut DemoContext<'_>) -> Result<(), DemoError> {
+        while self.threads.iter().any(|thread| !thread.announced) {
+            let Some(report) = self.next_report(ctx)? else {
                 return Err(DemoError::Os(
                     "the pool's threads did not all start before the timeout".into(),
                 ));
             };
             if let Report::Started { thread, tid } = report {
-                started += 1;
-                let info = &mut pool.threads[thread].info;
-                info.pid = tid;
-                let event = Event::Started {
-                    worker: thread,
-                    label: info.label.clone(),
-                    name: format!("Thread-{}", thread + 1),
-                    kind: WorkerKind::Thread,
-                    pid: tid,
-                    ppid: me,
-                    t_us: ctx.t_us(),
-                };
-                ctx.emit(event);
+                self.announce(ctx, thread, tid);
             }
         }
-        Ok(pool)
+        Ok(())
     }
 
-    pub fn workers(&self) -> Vec<WorkerInfo> {
+    /// Records a thread's tid and sends its `Started` event.
+    fn announce(&mut self, ctx: &mut DemoContext<'_>, thread: WorkerIndex, tid: i32) {
+        let Some(worker) = self.threads.get_mut(thread) else {
+            return;
+        };
+        worker.announced = true;
+        worker.info.pid = tid;
+        let event = Event::Started {
+            worker: thread,
+            label: worker.info.label.clone(),
+            name: format!("Thread-{}", thread + 1),
+            kind: WorkerKind::Thread,
+            pid: tid,
+            ppid: nix::unistd::getpid().as_raw(),
+            t_us: ctx.t_us(),
+        };
+        ctx.emit(event);
+    }
+
+    /// The threads, with their tids (waiting for them to announce).
+    pub fn workers(&mut self, ctx: &mut DemoContext<'_>) -> Result<Vec<WorkerInfo>, DemoError> {
+        self.announce_all(ctx)?;
+        Ok(self.known_workers())
+    }
+
+    fn known_workers(&self) -> Vec<WorkerInfo> {
         self.threads
             .iter()
             .map(|thread| thread.info.clone())
@@ -170,6 +200,7 @@ impl ThreadPool {
         chunksize: usize,
         observe: &mut Observer<'_>,
     ) -> Result<MapRun, DemoError> {
+        self.announce_all(ctx)?;
         let began = Instant::now();
         let mut book = MapBook::new(
             inputs,
@@ -226,44 +257,51 @@ impl ThreadPool {
         Ok(MapRun {
             out_of_order: book.order.out_of_order,
             items: book.items,
-            workers: self.workers(),
+            workers: self.known_workers(),
             timed_out: ctx.timed_out,
             elapsed: began.elapsed(),
             ..MapRun::default()
         })
     }
 
-    /// `close()` then `join()`: each thread finishes, reports and is joined.
+    /// `close()` then `join()`: each thread finishes and is joined, handing
+    /// back its CPU time. The join is the report: a separate "exited"
+    /// message cost one more hand-over between threads for every thread
+    /// (see `mptutor bench`).
     pub fn shutdown(mut self, ctx: &mut DemoContext<'_>) -> Result<(), DemoError> {
         for thread in &mut self.threads {
             thread.requests = None;
         }
-        let mut exited = 0;
-        while exited < self.threads.len() {
-            let report = match self.reports.recv_timeout(WAIT) {
-                Ok(report) => report,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => break,
+        for position in 0..self.threads.len() {
+            let Some(handle) = self.threads[position].handle.take() else {
+                continue;
             };
-            if let Report::Exited {
-                thread,
-                tid,
-                cpu_us,
-            } = report
-            {
-                exited += 1;
-                let event = Event::Exited {
-                    worker: thread,
-                    pid: tid,
-                    status: ExitStatus::Code(0),
-                    cpu_us,
-                    max_rss_kb: sys::own_max_rss_kb(),
-                    t_us: ctx.t_us(),
-                };
-                ctx.emit(event);
+            let (status, exit) = match handle.join() {
+                Ok(exit) => (ExitStatus::Code(0), exit),
+                // A panic in a worker thread is its crash.
+                Err(_) => (
+                    ExitStatus::Code(101),
+                    ThreadExit {
+                        tid: self.threads[position].info.pid,
+                        cpu_us: 0,
+                    },
+                ),
+            };
+            if !self.threads[position].announced {
+                // Shut down before it was ever asked for: its exit names
+                // it, which spares waiting for its announcement first.
+                self.announce(ctx, position, exit.tid);
             }
+            let event = Event::Exited {
+                worker: position,
+                pid: exit.tid,
+                status,
+                cpu_us: exit.cpu_us,
+                max_rss_kb: sys::own_max_rss_kb(),
+                t_us: ctx.t_us(),
+            };
+            ctx.emit(event);
         }
-        self.join_all();
         Ok(())
     }
 
@@ -293,7 +331,7 @@ fn serve(
     inbox: &Receiver<Request>,
     reports: &Sender<Report>,
     stop: &AtomicBool,
-) {
+) -> ThreadExit {
     let tid = sys::thread_id();
     let _ = reports.send(Report::Started { thread, tid });
     while let Ok(request) = inbox.recv() {
@@ -315,10 +353,8 @@ fn serve(
             break;
         }
     }
-    let cpu_us = sys::thread_cpu_us();
-    let _ = reports.send(Report::Exited {
-        thread,
+    ThreadExit {
         tid,
-        cpu_us,
-    });
+        cpu_us: sys::thread_cpu_us(),
+    }
 }

@@ -231,13 +231,22 @@ fn footer(lesson: &Lesson, step: usize) -> String {
         parts.push("back");
     }
     if lesson.python_for_step(step).is_some() {
-        parts.push("code");
+        parts.extend(["code", "python"]);
     }
     if lesson.demo_for_step(step).is_some() {
         parts.push("run");
     }
     if lesson.quizzes().next().is_some() {
         parts.push("quiz");
+    }
+    let has_hints = lesson.steps.get(step).is_some_and(|shown| {
+        shown
+            .blocks
+            .iter()
+            .any(|block| matches!(block, Block::Hint(_)))
+    });
+    if has_hints {
+        parts.push("hint");
     }
     parts.push("help");
     parts.join(" · ")
@@ -280,11 +289,19 @@ mod tests {
     #[test]
     fn footer_mentions_only_commands_that_apply() {
         let lesson = sample_lesson();
-        assert_eq!(footer(&lesson, 0), "next: Enter · code · run · quiz · help");
+        assert_eq!(
+            footer(&lesson, 0),
+            "next: Enter · code · python · run · quiz · help"
+        );
         assert_eq!(
             footer(&lesson, 2),
-            "next: Enter · back · code · run · quiz · help"
+            "next: Enter · back · code · python · run · quiz · help"
         );
+        let mut hinted = lesson.clone();
+        hinted.steps[0]
+            .blocks
+            .push(Block::Hint("Look again.".into()));
+        assert!(footer(&hinted, 0).ends_with("quiz · hint · help"));
         let mut bare = lesson.clone();
         bare.steps.truncate(1);
         bare.steps[0]

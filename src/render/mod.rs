@@ -48,6 +48,8 @@ pub mod table;
 pub mod timeline;
 
 #[cfg(test)]
+mod compare_snapshot_tests;
+#[cfg(test)]
 mod demo_snapshot_tests;
 #[cfg(test)]
 mod snapshot_tests;

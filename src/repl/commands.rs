@@ -175,7 +175,10 @@ pub const COMMANDS: &[CommandInfo] = &[
         aliases: &[],
         args: "[row]",
         summary: "the processes-vs-threads table, measured on this machine",
-        details: "Shows the course's comparison of processes and threads; `compare memory` picks one row.",
+        details: "Runs the experiments behind the course's comparison of processes and threads on \
+                  real processes and threads, and fills in the table's \"measured here\" column as \
+                  they finish: about ten seconds for the whole table. `compare memory` runs one row \
+                  (memory, failure, overhead, cpu, io, communication, start_methods); Ctrl-C stops.",
     },
     CommandInfo {
         name: "progress",

@@ -51,10 +51,16 @@ impl ReplHelper {
                     .collect(),
             ),
             Some(command) => match command.as_str() {
-                "open" if before.len() == 1 => matching(self.lesson_ids.clone()),
+                "open" | "goto" | "reset" if before.len() == 1 => matching(self.lesson_ids.clone()),
                 "help" if before.len() == 1 => {
                     matching(COMMANDS.iter().map(|info| info.name.to_string()).collect())
                 }
+                "compare" if before.len() == 1 => matching(
+                    crate::demo::compare::Row::ALL
+                        .iter()
+                        .map(|row| row.name().to_string())
+                        .collect(),
+                ),
                 "run" | "r" if !word.contains('=') => {
                     let already: Vec<&str> = before
                         .iter()
@@ -160,6 +166,14 @@ mod tests {
     #[test]
     fn completes_lesson_ids_after_open() {
         assert_eq!(helper().candidates(&["open"], "q"), vec!["q1", "q2", "q3"]);
+    }
+
+    #[test]
+    fn completes_the_rows_of_the_comparison_after_compare() {
+        assert_eq!(
+            helper().candidates(&["compare"], "c"),
+            vec!["cpu", "communication"]
+        );
     }
 
     #[test]

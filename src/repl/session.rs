@@ -7,10 +7,10 @@
 //! script mode and the tests all drive the same code.
 //!
 //! Commands are grouped by what they are about: this file holds the state,
-//! moving around a course and running demos; [`quiz`] asks questions and
-//! gives hints; [`saved`] keeps progress between sessions; [`python`] runs
-//! the examples; [`instructor`] is for teaching a room; [`help`] explains
-//! the commands.
+//! moving around a course and running demos; `quiz` asks questions and
+//! gives hints; `saved` keeps progress between sessions; `python` runs the
+//! examples; `instructor` is for teaching a room; `help` explains the
+//! commands.
 
 mod help;
 mod instructor;
@@ -54,7 +54,7 @@ pub struct Session {
     course: Course,
     options: RenderOptions,
     position: Option<Position>,
-    /// What the student has done, in every course; see [`saved`].
+    /// What the student has done, in every course; see `saved.rs`.
     progress: Progress,
     /// Where progress is written after every change; `None` keeps it for
     /// this session only.

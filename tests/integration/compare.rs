@@ -123,7 +123,7 @@ fn waiting_overlaps_on_threads_and_processes_but_not_one_after_another() {
 fn cpu_work_speeds_up_on_processes_and_not_on_threads_under_a_gil() {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut tries = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..5 {
         let comparison = compare_json("cpu");
         let cpu = row(&comparison, "cpu").clone();
         if cores < 2 {
@@ -132,16 +132,26 @@ fn cpu_work_speeds_up_on_processes_and_not_on_threads_under_a_gil() {
             assert!(cpu["summary"].as_str().unwrap_or("").contains("1 core"));
             return;
         }
+        // Another program held a core (other tests run beside this one):
+        // the row says it cannot judge, and the test tries again.
+        if measured(&cpu, "processes_parallelism") < 1.5 {
+            assert_eq!(cpu["agrees"], Value::Null, "{cpu}");
+            tries.push(cpu);
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            continue;
+        }
         let gil = measured(&cpu, "gil_threads_speedup");
         let processes = measured(&cpu, "processes_speedup");
-        assert!(gil < 1.2, "threads under the simulated GIL sped up: {cpu}");
-        if processes > 1.5 {
+        if gil < 1.2 && processes > 1.5 {
             assert_eq!(cpu["agrees"], true, "{cpu}");
             return;
         }
         tries.push(cpu);
     }
-    panic!("processes never sped up by 1.5× on {cores} cores: {tries:?}");
+    panic!(
+        "never saw processes speed up by more than 1.5× and threads under the simulated GIL by \
+         less than 1.2× on {cores} cores: {tries:#?}"
+    );
 }
 
 #[test]

@@ -396,3 +396,14 @@ fn an_empty_check_block_is_refused() {
     let text = format!("{HEADER}```check\n```\n");
     assert_at(&only_problem(&text), 8, 1, "check block states nothing");
 }
+
+#[test]
+fn a_check_block_with_no_example_in_its_step_is_refused() {
+    let text = format!("{HEADER}```check\nexit_code = 0\n```\n\n## Next\n\n```python\npass\n```\n");
+    assert_at(
+        &only_problem(&text),
+        8,
+        1,
+        "this check block has no ```python example in its step",
+    );
+}

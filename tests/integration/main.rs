@@ -1,5 +1,6 @@
 //! mptutor's integration tests, one binary with a module per area.
 
+mod bench;
 mod cli;
 mod compare;
 mod course_errors;

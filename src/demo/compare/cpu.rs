@@ -184,22 +184,22 @@ pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<(RowResult, Option<PythonInfo
         times_word(threads)
     );
     let summary = if cores < 2 {
-        format!("1 core: no speed-up can be shown ({figures})")
+        format!("1 core: no speed-up can be shown; {figures}")
     } else if busy {
-        format!("machine busy: no speed-up can be shown ({figures})")
+        format!("machine busy: no speed-up can be shown; {figures}")
     } else {
-        figures
+        figures.clone()
     };
     let mut finding = if cores < 2 {
         format!(
             "This machine has one core, so no way of splitting the work can make it faster: the \
-             speed-up the claim is about cannot be shown here ({summary})."
+             speed-up the claim is about cannot be shown here (measured: {figures})."
         )
     } else if busy {
         format!(
             "The {workers} processes got only {parallel:.1} cores' worth of CPU at once: other \
              programs were using the cores, so the speed-up the claim is about could not be shown \
-             ({summary}). Close what is busy and type `compare cpu` to measure again."
+             (measured: {figures}). Close what is busy and type `compare cpu` to measure again."
         )
     } else {
         format!(
@@ -260,7 +260,7 @@ fn python_sentence(python: &Result<PythonRun, String>, words: &str) -> String {
         Ok(_) => format!(
             "The real interpreter, {words}: without a GIL its threads can compute at the same time."
         ),
-        Err(_) => format!("Real Python could not be measured: {words}."),
+        Err(why) => format!("Real Python could not be measured: {why}."),
     }
 }
 

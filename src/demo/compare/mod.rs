@@ -211,7 +211,9 @@ impl Comparison {
                     vec![
                         result.row.name().to_string(),
                         result.row.claim().to_string(),
-                        format!("{} {}", result.summary, verdict_mark(result.agrees)),
+                        format!("{} {}", result.summary, verdict_mark(result.agrees))
+                            .trim_end()
+                            .to_string(),
                     ]
                 })
                 .collect(),
@@ -221,20 +223,25 @@ impl Comparison {
             .iter()
             .map(|result| format!("**{}**: {}", result.row.name(), result.finding))
             .collect();
-        report
-            .findings
-            .push("Type `compare` to see these figures in the lesson's own table.".to_string());
+        let command = match self.rows.as_slice() {
+            [only] => format!("compare {}", only.row.name()),
+            _ => "compare".to_string(),
+        };
+        report.findings.push(format!(
+            "Type `{command}` to measure again and see the figures in the lesson's own table."
+        ));
         report.data = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         report
     }
 }
 
-/// `✓` when the machine agrees, `✗` when it does not, `?` when it cannot tell.
+/// `✓` when the machine agrees, `✗` when it does not, nothing when it
+/// cannot tell (the summary then says why).
 pub fn verdict_mark(agrees: Option<bool>) -> &'static str {
     match agrees {
         Some(true) => "✓",
         Some(false) => "✗",
-        None => "?",
+        None => "",
     }
 }
 
@@ -275,12 +282,13 @@ pub fn run(ctx: &mut DemoContext<'_>, rows: &[Row]) -> Result<Comparison, DemoEr
                 Row::Communication => communication::run(lab)?,
                 Row::StartMethods => start_methods::run(lab)?,
             };
-            lab.ctx.note(format!(
+            let note = format!(
                 "{}: {} {}",
                 row.name(),
                 result.summary,
                 verdict_mark(result.agrees)
-            ));
+            );
+            lab.ctx.note(note.trim_end());
             results.push(result);
             lab.ctx
                 .progress(u64::try_from(done + 1).unwrap_or(total), total);

@@ -70,8 +70,8 @@ pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<RowResult, DemoError> {
     let times = ratio(processes, threads);
     lab.ctx.note(format!(
         "{} per process, {} per thread",
-        format_us(processes as u64),
-        format_us(threads as u64)
+        format_us(processes.round() as u64),
+        format_us(threads.round() as u64)
     ));
     Ok(RowResult {
         row: Row::Overhead,
@@ -84,16 +84,16 @@ pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<RowResult, DemoError> {
         agrees: Some(processes > threads),
         summary: format!(
             "{} vs {} per worker ({})",
-            format_us(processes as u64),
-            format_us(threads as u64),
+            format_us(processes.round() as u64),
+            format_us(threads.round() as u64),
             times_word(times)
         ),
         finding: format!(
             "Starting and joining a process took {} on average, a thread {}: a process costs {} as \
              much, because the kernel must copy the parent's address space for it and set up its \
              own resources, while a thread only needs a stack in the process it joins.",
-            format_us(processes as u64),
-            format_us(threads as u64),
+            format_us(processes.round() as u64),
+            format_us(threads.round() as u64),
             times_word(times)
         ),
     })

@@ -6,7 +6,9 @@
 //! which must load, start up and read its task from its arguments, as a
 //! spawned Python child boots an interpreter and imports the main module.
 //! Each worker is started and joined before the next, so the figure is the
-//! cost of one start, not of many overlapping. A worker is timed from the
+//! cost of one start, not of many overlapping, and the median of the
+//! starts is kept, so a moment when another program held the CPU does not
+//! decide the row. A worker is timed from the
 //! start until it has run and exited (its pipes close), not until it is
 //! reaped: how soon the engine's poll loop gets round to reaping is not a
 //! cost of the start method.
@@ -27,7 +29,7 @@ pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<RowResult, DemoError> {
     let fork = per_start(lab, StartMethod::Fork)?;
     let spawn = per_start(lab, StartMethod::Spawn)?;
     let times = ratio(spawn, fork);
-    let show = |us: f64| format_us(us as u64);
+    let show = |us: f64| format_us(us.round() as u64);
     Ok(RowResult {
         row: Row::StartMethods,
         measurements: vec![
@@ -55,7 +57,7 @@ pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<RowResult, DemoError> {
 }
 
 /// Starts and joins [`STARTS`] workers one at a time by `method`; returns
-/// the microseconds per worker.
+/// the median microseconds per worker.
 fn per_start(lab: &mut Lab<'_, '_>, method: StartMethod) -> Result<f64, DemoError> {
     lab.ctx.note(format!(
         "starting {STARTS} processes by {}, one at a time, each joined before the next",
@@ -64,7 +66,7 @@ fn per_start(lab: &mut Lab<'_, '_>, method: StartMethod) -> Result<f64, DemoErro
     let previous = lab.ctx.start_method;
     lab.ctx.start_method = method;
     lab.show_first(SHOWN);
-    let mut took = Duration::ZERO;
+    let mut took = Vec::with_capacity(STARTS);
     let mut outcome = Ok(());
     for (slot, index) in lab.workers(STARTS).enumerate() {
         // A group per worker: a group whose last member has been reaped
@@ -73,7 +75,7 @@ fn per_start(lab: &mut Lab<'_, '_>, method: StartMethod) -> Result<f64, DemoErro
         let task = WorkerTask::Sleep { ms: 0 };
         let began = Instant::now();
         outcome = run_one(lab, &mut group, index, slot, &task);
-        took += began.elapsed();
+        took.push(began.elapsed());
         outcome = outcome.and_then(|()| group.wait_all(lab.ctx).map(drop));
         if outcome.is_err() {
             break;
@@ -82,7 +84,10 @@ fn per_start(lab: &mut Lab<'_, '_>, method: StartMethod) -> Result<f64, DemoErro
     lab.ctx.start_method = previous;
     lab.show_all_counting("processes");
     outcome?;
-    Ok(micros(took) / STARTS as f64)
+    took.sort_unstable();
+    Ok(took
+        .get(took.len() / 2)
+        .map_or(0.0, |median| micros(*median)))
 }
 
 /// Starts one worker and pumps until it has exited (or the time limit).

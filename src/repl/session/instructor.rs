@@ -17,10 +17,13 @@ const MAX_PACE_MS: u64 = 5_000;
 const TIMED_DEMOS: &[&str] = &["cpu-speedup", "compare"];
 
 impl Session {
-    /// Instructor mode on or off.
+    /// Instructor mode on or off. Presenting never offers to resume the
+    /// student's place: a class starts where the instructor says.
     pub fn set_presenting(&mut self, on: bool) {
         self.presenting = on;
-        self.resume = None;
+        if on {
+            self.resume = None;
+        }
     }
 
     pub(super) fn presenting_line(&self) -> String {

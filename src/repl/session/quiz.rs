@@ -131,8 +131,12 @@ impl Session {
             .iter()
             .any(|word| text.eq_ignore_ascii_case(word))
         {
+            let what = match run.kind {
+                QuizKind::Lesson => "Quiz",
+                QuizKind::Review => "Review",
+            };
             return self.say(&format!(
-                "Stopped after {} of {} questions.",
+                "{what} stopped after {} of {} questions.",
                 run.current,
                 run.questions.len()
             ));
@@ -281,7 +285,7 @@ mod tests {
             .filter(|block| matches!(block, Block::Hint(_)))
             .count();
         assert!(total > 0, "q6 step 1 has hints");
-        let at = Position {
+        let at = super::super::Position {
             lesson: q6,
             step: 0,
         };
