@@ -3,7 +3,8 @@
 //! The library is the engine — [`course`] loads lessons, [`demo`] knows the
 //! built-in demos, [`render`] turns both into text — and the binary is a thin
 //! front end: [`run`] dispatches to the REPL in [`repl`] or to one of the
-//! one-shot commands in [`oneshot`].
+//! one-shot commands in [`oneshot`]. [`bench`] measures the engine against
+//! the bare system calls and against Python.
 
 pub mod bench;
 pub mod cli;

@@ -37,34 +37,13 @@ def is_prime(n):
     return True
 
 
-def count_primes(first, end):
-    return sum(1 for n in range(first, end) if is_prime(n))
+def count_primes(first, end, step):
+    return sum(1 for n in range(first, end, step) if is_prime(n))
 
 
-def slices(limit, parts):
-    """mptutor's `cpu_speedup::slices`: equal estimated work per slice."""
-    import math
-
-    samples = 1024
-    width = limit / samples
-
-    def work_at(t):
-        t = max(t, 3.0)
-        return math.sqrt(t) / math.log(t) + 2.0
-
-    cumulative = [0.0]
-    for sample in range(samples):
-        cumulative.append(cumulative[-1] + work_at((sample + 0.5) * width) * width)
-    total = cumulative[-1]
-    edges = [0]
-    for k in range(1, parts):
-        target = total * k / parts
-        after = max(1, next(i for i, done in enumerate(cumulative) if done >= target))
-        below, above = cumulative[after - 1], cumulative[min(after, len(cumulative) - 1)]
-        within = (target - below) / (above - below) if above > below else 0.0
-        edges.append(min(limit, round(((after - 1) + within) * width)))
-    edges.append(limit)
-    return list(zip(edges, edges[1:]))
+def shares(parts):
+    """mptutor's split: worker k tests the odd numbers 2k+1, 2k+1+2n, ..."""
+    return [(2 * k + 1, 2 * parts) for k in range(parts)]
 
 
 def timed(plan, function, items=1):
@@ -103,8 +82,11 @@ def pool_life(context):
     pool.join()
 
 
-def count_in_processes(context, parts):
-    processes = [context.Process(target=count_primes, args=part) for part in parts]
+def count_in_processes(context, limit, parts):
+    processes = [
+        context.Process(target=count_primes, args=(first, limit, step))
+        for first, step in shares(parts)
+    ]
     for process in processes:
         process.start()
     for process in processes:
@@ -115,7 +97,7 @@ def calibrate(seconds):
     limit = 10_000
     while True:
         started = time.perf_counter()
-        count_primes(0, limit)
+        count_primes(1, limit, 2)
         took = time.perf_counter() - started
         if took * 4 >= seconds or limit >= 50_000_000:
             return limit if took * 2 >= seconds else limit * 5 // 2
@@ -172,9 +154,11 @@ def main():
     cores = config["cores"]
     limit = calibrate(config["cpu_seconds"])
     print("cpu_limit", limit, flush=True)
-    whole, shares = slices(limit, 1), slices(limit, cores)
-    emit("cpu_one_process", timed(config["cpu"], lambda warm: count_in_processes(fork, whole)))
-    emit("cpu_all_cores", timed(config["cpu"], lambda warm: count_in_processes(fork, shares)))
+    emit("cpu_one_process", timed(config["cpu"], lambda warm: count_in_processes(fork, limit, 1)))
+    emit(
+        "cpu_all_cores",
+        timed(config["cpu"], lambda warm: count_in_processes(fork, limit, cores)),
+    )
 
     emit(
         "live_output_latency",

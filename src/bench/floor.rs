@@ -116,13 +116,14 @@ pub fn fork_exec_wait(argv: &[CString]) -> io::Result<()> {
     wait_ok(pid)
 }
 
-/// One process per slice, each counting the primes in it; waits for all.
-pub fn fork_count_primes(slices: &[(u64, u64)]) -> io::Result<()> {
-    let mut children = Vec::with_capacity(slices.len());
-    for &(first, end) in slices {
+/// One process per share (first number, stride), each counting the primes
+/// in it below `limit`; waits for all.
+pub fn fork_count_primes(limit: u64, shares: &[(u64, u64)]) -> io::Result<()> {
+    let mut children = Vec::with_capacity(shares.len());
+    for &(first, step) in shares {
         let pid = fork()?;
         if pid == 0 {
-            std::hint::black_box(count_primes(first, end, 1));
+            std::hint::black_box(count_primes(first, limit, step));
             exit_child(0);
         }
         children.push(pid);

@@ -5,18 +5,20 @@
 //! we need to know that the engine adds little to what the operating system
 //! itself costs. So every operation is measured three ways in the same run:
 //!
-//! - **mptutor**: through the engine's real paths — [`ProcessGroup::spawn`]
-//!   and `wait_all`, the process [`Pool`], the [`ThreadPool`] — with a sink
-//!   that discards the events;
+//! - **mptutor**: through the engine's real paths —
+//!   [`ProcessGroup::spawn`](crate::demo::process_group::ProcessGroup::spawn)
+//!   and `wait_all`, the process [`Pool`](crate::demo::pool::Pool), the
+//!   [`ThreadPool`](crate::demo::thread_pool::ThreadPool) — with a sink that
+//!   discards the events;
 //! - **floor**: the same operation done with the bare system calls and
-//!   nothing else ([`floor`]): `fork` + `_exit` + `waitpid`, a thread spawn
+//!   nothing else (`floor`): `fork` + `_exit` + `waitpid`, a thread spawn
 //!   and join, a pool over raw pipes;
 //! - **Python**: real `multiprocessing` code, written to a temporary file
-//!   and run by the `python3` on `PATH` ([`python`]), when there is one.
+//!   and run by the `python3` on `PATH` (`python`), when there is one.
 //!
 //! Honesty rules, each kept by construction:
 //! - mptutor and the floor run the same iteration counts and warm-up, are
-//!   timed by the same clock in the same runner ([`alternate`]), and take
+//!   timed by the same clock in the same runner (`alternate`), and take
 //!   turns, one iteration each, so a burst of noise on a shared machine
 //!   lands on both rather than on one;
 //! - Python's figures are Python's own measurements, printed as raw samples
@@ -28,12 +30,17 @@
 //! Forking needs a single-threaded process (see `demo::sys`), so the thread
 //! benchmarks join every thread they start before anything forks again.
 //!
-//! One file per group of operations: [`process`], [`thread`], [`pool`],
-//! [`cpu`], [`latency`], [`startup`]; [`report`] draws the table and the JSON.
+//! One file per group of operations: `process`, `thread`, `pool`, `cpu`,
+//! `latency`, `startup`; the bare system calls are in `floor`, Python's side
+//! in `python`. [`Plans`] holds every iteration count, [`Measured`] what an
+//! operation found and whether it met its [`Target`], and `report` draws
+//! the table and the JSON.
 
 mod cpu;
 mod floor;
 mod latency;
+mod measured;
+mod plans;
 mod pool;
 mod process;
 mod python;
@@ -47,6 +54,8 @@ use std::time::{Duration, Instant};
 use crate::demo::interrupt::{self, InterruptGuard};
 use crate::demo::{DemoContext, DemoError, Event, EventSink, StartMethod};
 
+pub use measured::{BenchRun, Extra, Measured, Target};
+pub use plans::{LatencyPlan, Plan, Plans};
 pub use report::{render_json, render_table};
 
 /// What one `mptutor bench` run does.
@@ -149,19 +158,6 @@ impl Op {
     }
 }
 
-/// A goal for one operation.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Target {
-    /// mptutor's median at most this many times the floor's.
-    WithinFloor(f64),
-    /// Python's median at least this many times mptutor's.
-    FasterThanPython(f64),
-    /// Speed-up on all cores divided by the number of cores, at least this.
-    Efficiency(f64),
-    /// mptutor's median below this many microseconds.
-    MedianBelowUs(f64),
-}
-
 /// The median and 99th percentile of a set of samples, in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stats {
@@ -191,135 +187,6 @@ impl Stats {
             p99_us: sorted[rank - 1],
             samples: n,
         })
-    }
-}
-
-/// Figures only some operations have.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Extra {
-    /// Cores used by the CPU-bound operation.
-    pub cores: Option<usize>,
-    /// Speed-up on all cores ÷ cores: mptutor, floor, Python.
-    pub efficiency: Option<[Option<f64>; 3]>,
-    /// Peak resident memory in KiB: mptutor, floor, Python.
-    pub max_rss_kb: Option<[Option<u64>; 3]>,
-}
-
-/// One operation's figures.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Measured {
-    pub op: Op,
-    pub mptutor: Stats,
-    pub floor: Stats,
-    pub python: Option<Stats>,
-    /// Measured iterations (for latency: lines).
-    pub runs: usize,
-    pub extra: Extra,
-    /// How it was measured, where the label cannot say.
-    pub notes: Vec<String>,
-}
-
-impl Measured {
-    /// mptutor's median ÷ the floor's.
-    pub fn ratio_floor(&self) -> f64 {
-        self.mptutor.median_us / self.floor.median_us
-    }
-
-    /// mptutor's median ÷ Python's: below 1 when mptutor is faster.
-    pub fn ratio_python(&self) -> Option<f64> {
-        self.python
-            .map(|python| self.mptutor.median_us / python.median_us)
-    }
-
-    /// Whether the target is met; `None` without a target or without the
-    /// figure it needs (no Python).
-    pub fn met(&self) -> Option<bool> {
-        match self.op.target()? {
-            Target::WithinFloor(most) => Some(self.ratio_floor() <= most),
-            Target::FasterThanPython(times) => self.ratio_python().map(|r| r * times <= 1.0),
-            Target::Efficiency(least) => self
-                .extra
-                .efficiency
-                .and_then(|[mptutor, ..]| mptutor)
-                .map(|efficiency| efficiency >= least),
-            Target::MedianBelowUs(most) => Some(self.mptutor.median_us < most),
-        }
-    }
-}
-
-/// Everything one run measured.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BenchRun {
-    pub quick: bool,
-    pub cores: usize,
-    /// Python's version, or why there are no Python figures.
-    pub python: Result<String, String>,
-    pub operations: Vec<Measured>,
-}
-
-/// Warm-up and measured iterations, the same for mptutor, the floor and
-/// Python.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Plan {
-    pub warmup: usize,
-    pub runs: usize,
-}
-
-/// How many lines a latency run prints, how far apart, and how many of the
-/// first are a warm-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LatencyPlan {
-    pub lines: usize,
-    pub gap: Duration,
-    pub warmup: usize,
-}
-
-/// Every iteration count of a run, in one place. `--quick` keeps the whole
-/// run, Python included, under 10 s on a small machine.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Plans {
-    pub fork: Plan,
-    pub spawn: Plan,
-    pub thread: Plan,
-    pub pool_lifecycle: Plan,
-    pub round_trip: Plan,
-    /// Items per round-trip map (warm-up maps: a tenth of them).
-    pub round_trip_items: usize,
-    pub cpu: Plan,
-    /// About how long one process should count, in seconds.
-    pub cpu_seconds: f64,
-    pub latency: LatencyPlan,
-    pub startup: Plan,
-}
-
-impl Plans {
-    pub fn new(quick: bool) -> Plans {
-        let plan = |(warmup, runs): (usize, usize), (full_warmup, full_runs): (usize, usize)| {
-            if quick {
-                Plan { warmup, runs }
-            } else {
-                Plan {
-                    warmup: full_warmup,
-                    runs: full_runs,
-                }
-            }
-        };
-        Plans {
-            fork: plan((10, 100), (50, 500)),
-            spawn: plan((2, 8), (3, 30)),
-            thread: plan((50, 500), (200, 3000)),
-            pool_lifecycle: plan((3, 20), (5, 60)),
-            round_trip: plan((1, 1), (1, 3)),
-            round_trip_items: if quick { 10_000 } else { 100_000 },
-            cpu: plan((0, 1), (1, 3)),
-            cpu_seconds: if quick { 0.15 } else { 0.4 },
-            latency: LatencyPlan {
-                lines: if quick { 300 } else { 2000 },
-                gap: Duration::from_micros(500),
-                warmup: 20,
-            },
-            startup: plan((1, 5), (2, 20)),
-        }
     }
 }
 
@@ -468,32 +335,5 @@ mod tests {
         assert_eq!(Stats::of(&hundred).map(|s| s.p99_us), Some(99.0));
         assert_eq!(Stats::of(&[7.0]).map(|s| s.p99_us), Some(7.0));
         assert_eq!(Stats::of(&[]), None);
-    }
-
-    #[test]
-    fn every_target_is_a_ratio_or_a_bound_checked_the_right_way() {
-        let stats = |median_us| Stats {
-            median_us,
-            p99_us: median_us,
-            samples: 1,
-        };
-        let mut measured = Measured {
-            op: Op::PoolLifecycle,
-            mptutor: stats(10.0),
-            floor: stats(8.0),
-            python: Some(stats(100.0)),
-            runs: 1,
-            extra: Extra::default(),
-            notes: Vec::new(),
-        };
-        assert_eq!(measured.met(), Some(true));
-        measured.python = Some(stats(99.0));
-        assert_eq!(measured.met(), Some(false));
-        measured.python = None;
-        assert_eq!(measured.met(), None);
-        measured.op = Op::ProcessFork;
-        assert_eq!(measured.met(), Some(true));
-        measured.floor = stats(7.0);
-        assert_eq!(measured.met(), Some(false));
     }
 }

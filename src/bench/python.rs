@@ -60,7 +60,7 @@ impl PythonFigures {
                 if let Some(limit) = self.cpu_limit {
                     measured
                         .notes
-                        .push(format!("Python counted the primes below {limit}"));
+                        .push(format!("Python counted the odd primes below {limit}"));
                 }
             }
             // Measured in a pty afterwards, by `startup::python_to_prompt`.

@@ -22,12 +22,19 @@ fn show_kb(kb: u64) -> String {
     format!("{:.1} MiB", kb as f64 / 1024.0)
 }
 
-/// How Python compares: `14.2× faster`, or `1.3× slower`.
+/// How Python compares: `14.2× faster`, `4.99× faster` (two decimals
+/// below 10, so a ratio just short of a target never shows as reaching
+/// it), or `1.30× slower`.
 fn versus_python(ratio: f64) -> String {
-    if ratio <= 1.0 {
-        format!("{:.1}× faster", 1.0 / ratio)
+    let (times, word) = if ratio <= 1.0 {
+        (1.0 / ratio, "faster")
     } else {
-        format!("{ratio:.1}× slower")
+        (ratio, "slower")
+    };
+    if times < 10.0 {
+        format!("{times:.2}× {word}")
+    } else {
+        format!("{times:.1}× {word}")
     }
 }
 
@@ -40,17 +47,21 @@ fn target_text(target: Target) -> String {
     }
 }
 
-fn verdict(met: Option<bool>) -> String {
-    match met {
-        Some(true) => "✓".into(),
-        Some(false) => "✗".into(),
-        None => "– (no Python)".into(),
-    }
+/// The target and whether it was met, in one cell: `≤ 1.3× floor ✓`.
+fn target_cell(measured: &Measured) -> String {
+    let Some(target) = measured.op.target() else {
+        return String::new();
+    };
+    let verdict = match measured.met() {
+        Some(true) => "✓",
+        Some(false) => "✗",
+        None => "– (no Python)",
+    };
+    format!("{} {verdict}", target_text(target))
 }
 
 /// The table row of an operation's medians.
 fn median_row(measured: &Measured, with_target: bool) -> Vec<String> {
-    let target = measured.op.target().filter(|_| with_target);
     vec![
         measured.op.label().to_string(),
         show_us(measured.mptutor.median_us),
@@ -60,8 +71,11 @@ fn median_row(measured: &Measured, with_target: bool) -> Vec<String> {
             .python
             .map_or("–".into(), |python| show_us(python.median_us)),
         measured.ratio_python().map_or("–".into(), versus_python),
-        target.map_or(String::new(), target_text),
-        target.map_or(String::new(), |_| verdict(measured.met())),
+        if with_target {
+            target_cell(measured)
+        } else {
+            String::new()
+        },
     ]
 }
 
@@ -74,21 +88,14 @@ fn rows(measured: &Measured) -> Vec<Vec<String>> {
                 (measured.extra.cores, measured.extra.efficiency)
             {
                 let show = |value: Option<f64>| value.map_or("–".into(), |e| format!("{e:.2}"));
-                let target = measured.op.target();
-                let met = measured.met();
                 rows.push(vec![
-                    format!("  efficiency (speed-up ÷ {cores})"),
+                    format!("… efficiency (speed-up ÷ {cores})"),
                     show(mptutor),
                     show(floor),
                     String::new(),
                     show(python),
                     String::new(),
-                    target.map_or(String::new(), target_text),
-                    target.map_or(String::new(), |_| match met {
-                        Some(true) => "✓".into(),
-                        Some(false) => "✗".into(),
-                        None => "–".into(),
-                    }),
+                    target_cell(measured),
                 ]);
             }
         }
@@ -96,7 +103,7 @@ fn rows(measured: &Measured) -> Vec<Vec<String>> {
             rows.push(median_row(measured, true));
             let p99 = |stats: Stats| show_us(stats.p99_us);
             rows.push(vec![
-                "  99th percentile".into(),
+                "… 99th percentile".into(),
                 p99(measured.mptutor),
                 p99(measured.floor),
                 format!("{:.2}×", measured.mptutor.p99_us / measured.floor.p99_us),
@@ -105,20 +112,18 @@ fn rows(measured: &Measured) -> Vec<Vec<String>> {
                     versus_python(measured.mptutor.p99_us / python.p99_us)
                 }),
                 String::new(),
-                String::new(),
             ]);
         }
         Op::Startup => {
             rows.push(median_row(measured, true));
-            if let Some([mptutor, floor, python]) = measured.extra.max_rss_kb {
+            if let Some([mptutor, floor, python]) = measured.extra.peak_rss_kb {
                 let show = |kb: Option<u64>| kb.map_or("–".into(), show_kb);
                 rows.push(vec![
-                    "  peak memory (RSS)".into(),
+                    "… peak memory (RSS)".into(),
                     show(mptutor),
                     show(floor),
                     String::new(),
                     show(python),
-                    String::new(),
                     String::new(),
                     String::new(),
                 ]);
@@ -139,7 +144,6 @@ pub fn render_table(run: &BenchRun, options: &RenderOptions) -> String {
         "Python",
         "vs Python",
         "target",
-        "met",
     ]
     .map(String::from)
     .to_vec();
@@ -227,10 +231,10 @@ fn operation_json(measured: &Measured) -> Value {
         );
     }
     if let (Some(object), Some([mptutor, floor, python])) =
-        (value.as_object_mut(), measured.extra.max_rss_kb)
+        (value.as_object_mut(), measured.extra.peak_rss_kb)
     {
         object.insert(
-            "max_rss_kb".into(),
+            "peak_rss_kb".into(),
             json!({ "mptutor": mptutor, "floor": floor, "python": python }),
         );
     }

@@ -1,10 +1,15 @@
 //! Start-up to a ready prompt, and resident memory: mptutor started in a
 //! pseudo-terminal, as a student starts it, timed until its first prompt
-//! appears; its peak memory from `wait4` once it has quit. The pty answers
-//! the line editor's cursor-position query the way a terminal does, so no
-//! time is lost waiting for a reply that never comes. The floor is
-//! `/bin/true` started the same way, timed until reaped; Python is
-//! `python3 -i -c "import multiprocessing"` up to its `>>> ` prompt.
+//! appears. The pty answers the line editor's cursor-position query the way
+//! a terminal does, so no time is lost waiting for a reply that never
+//! comes. The floor is `/bin/true` started the same way, timed until
+//! reaped; Python is `python3 -i -c "import multiprocessing"` up to its
+//! `>>> ` prompt.
+//!
+//! Memory is the peak resident set (`VmHWM` in `/proc/<pid>/status`) at
+//! the prompt. Not `wait4`'s figure: a child's peak counts the memory of
+//! the process it was forked from until it execs, which here is the bench
+//! itself, grown by its own measurements.
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -35,10 +40,10 @@ struct PtyStart<'a> {
     home: &'a Path,
 }
 
-/// How long it took, and its peak resident memory in KiB.
+/// How long it took, and its peak resident memory in KiB at the prompt.
 struct Started {
     micros: f64,
-    max_rss_kb: u64,
+    peak_rss_kb: Option<u64>,
 }
 
 fn start_in_pty(start: &PtyStart<'_>) -> Result<Started, BenchError> {
@@ -73,12 +78,12 @@ fn start_in_pty(start: &PtyStart<'_>) -> Result<Started, BenchError> {
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
     // The child is reaped below with wait4, which std's handle never does.
     drop(child);
-    let outcome = watch(&pty.master, start, began);
+    let outcome = watch(&pty.master, start, began, pid);
     if outcome.is_err() {
         let _ = kill(pid, Signal::SIGKILL);
     }
     let reaped = sys::reap_blocking(pid);
-    let ready_at = outcome?;
+    let (ready_at, peak_rss_kb) = outcome?;
     let reaped = reaped.ok_or_else(|| BenchError::Wrong("the started program vanished".into()))?;
     if !reaped.status.success() {
         return Err(BenchError::Wrong(format!(
@@ -90,19 +95,21 @@ fn start_in_pty(start: &PtyStart<'_>) -> Result<Started, BenchError> {
     let took = ready_at.unwrap_or_else(|| began.elapsed());
     Ok(Started {
         micros: super::micros(took),
-        max_rss_kb: reaped.max_rss_kb,
+        peak_rss_kb,
     })
 }
 
 /// Reads the terminal until the program has closed it; returns when
-/// `ready` appeared, if it is awaited.
+/// `ready` appeared, if it is awaited, and the peak memory then.
 fn watch(
     master: &OwnedFd,
     start: &PtyStart<'_>,
     began: Instant,
-) -> Result<Option<Duration>, BenchError> {
+    pid: Pid,
+) -> Result<(Option<Duration>, Option<u64>), BenchError> {
     let mut seen = Vec::new();
     let mut ready_at = None;
+    let mut peak_rss_kb = None;
     let mut buffer = [0u8; 4096];
     loop {
         let left = LIMIT.saturating_sub(began.elapsed());
@@ -121,7 +128,7 @@ fn watch(
             Err(error) => return Err(error.into()),
         }
         let count = match nix::unistd::read(master, &mut buffer) {
-            Ok(0) | Err(nix::errno::Errno::EIO) => return Ok(ready_at),
+            Ok(0) | Err(nix::errno::Errno::EIO) => return Ok((ready_at, peak_rss_kb)),
             Ok(count) => count,
             Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => continue,
             Err(error) => return Err(error.into()),
@@ -136,6 +143,7 @@ fn watch(
             && contains(&seen, ready)
         {
             ready_at = Some(began.elapsed());
+            peak_rss_kb = peak_rss_kb_of(pid);
             nix::unistd::write(master, start.leave)?;
         }
         // Only the tail matters for the searches.
@@ -143,6 +151,15 @@ fn watch(
             seen.drain(..seen.len() - 1024);
         }
     }
+}
+
+/// `VmHWM` of a running process, in KiB.
+fn peak_rss_kb_of(pid: Pid) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -178,19 +195,15 @@ pub fn to_prompt(plan: Plan) -> Result<Measured, BenchError> {
         leave: b"",
         home: home.path(),
     };
-    let (mut engine_rss, mut floor_rss) = (Vec::new(), Vec::new());
+    let mut engine_rss = Vec::new();
     let (engine, floor) = alternate(
         plan,
         || {
             let started = start_in_pty(&mptutor)?;
-            engine_rss.push(started.max_rss_kb);
+            engine_rss.extend(started.peak_rss_kb);
             Ok(started.micros)
         },
-        || {
-            let started = start_in_pty(&bare)?;
-            floor_rss.push(started.max_rss_kb);
-            Ok(started.micros)
-        },
+        || Ok(start_in_pty(&bare)?.micros),
     )?;
     Ok(Measured {
         op: Op::Startup,
@@ -199,17 +212,14 @@ pub fn to_prompt(plan: Plan) -> Result<Measured, BenchError> {
         python: None,
         runs: plan.runs,
         extra: Extra {
-            max_rss_kb: Some([
-                engine_rss.iter().copied().max(),
-                floor_rss.iter().copied().max(),
-                None,
-            ]),
+            peak_rss_kb: Some([engine_rss.iter().copied().max(), None, None]),
             ..Extra::default()
         },
         notes: vec![format!(
             "in a pseudo-terminal, until the `mptutor> ` prompt (not the script-mode proxy); \
-             floor: {} in the same pty, until reaped; memory: peak RSS from wait4; Python: \
-             `python3 -i -c \"import multiprocessing\"` until `>>> `",
+             floor: {} in the same pty, until reaped (its memory is not measured: it is gone \
+             before it can be read); memory: the peak resident set at the prompt, VmHWM in \
+             /proc/<pid>/status; Python: `python3 -i -c \"import multiprocessing\"` until `>>> `",
             floor_program.display()
         )],
     })
@@ -234,7 +244,7 @@ pub fn python_to_prompt(plan: Plan, python: &Path, measured: &mut Measured) {
         match start_in_pty(&start) {
             Ok(started) if round >= plan.warmup => {
                 times.push(started.micros);
-                rss.push(started.max_rss_kb);
+                rss.extend(started.peak_rss_kb);
             }
             Ok(_) => {}
             Err(error) => {
@@ -246,7 +256,7 @@ pub fn python_to_prompt(plan: Plan, python: &Path, measured: &mut Measured) {
         }
     }
     measured.python = super::Stats::of(&times);
-    if let Some([_, _, python_rss]) = &mut measured.extra.max_rss_kb {
+    if let Some([_, _, python_rss]) = &mut measured.extra.peak_rss_kb {
         *python_rss = rss.iter().copied().max();
     }
 }

@@ -35,7 +35,7 @@ use super::task::{WorkerTask, count_primes};
 use crate::render::format_us;
 
 mod findings;
-pub(crate) mod slices;
+mod slices;
 
 use findings::{grouped, micros, processes_word, ratio, report, what_went_wrong};
 use slices::slices;

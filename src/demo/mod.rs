@@ -11,7 +11,7 @@
 mod catalog;
 pub mod compare;
 mod context;
-pub(crate) mod cpu_speedup;
+mod cpu_speedup;
 pub mod event;
 pub mod interrupt;
 pub mod lines;

@@ -68,7 +68,8 @@ struct Channel {
 /// copies, and the pipes end as soon as everything in them has been read.
 struct ExitWatch {
     pidfd: OwnedFd,
-    _writers: Vec<OwnedFd>,
+    _output: [OwnedFd; 2],
+    _results: Option<OwnedFd>,
 }
 
 struct Worker {
@@ -243,7 +244,8 @@ impl ProcessGroup {
             channel: parent_channel,
             exit_watch: sys::pidfd_open(forked.pid).map(|pidfd| ExitWatch {
                 pidfd,
-                _writers: forked.writers.into_iter().chain(result_write).collect(),
+                _output: forked.writers,
+                _results: result_write,
             }),
             reaped: None,
             finished: false,
@@ -412,13 +414,17 @@ impl ProcessGroup {
             Err(nix::errno::Errno::EINTR) => return Ok(()),
             Err(error) => return Err(error.into()),
         }
-        let ready: Vec<(usize, usize)> = fds
-            .iter()
-            .zip(&owners)
-            .filter(|(fd, _)| fd.revents().is_some_and(|events| !events.is_empty()))
-            .map(|(_, owner)| *owner)
-            .collect();
+        // Keep the owners of the ready descriptors, in place.
+        let mut ready = 0;
+        for (position, fd) in fds.iter().enumerate() {
+            if fd.revents().is_some_and(|events| !events.is_empty()) {
+                owners[ready] = owners[position];
+                ready += 1;
+            }
+        }
         drop(fds);
+        owners.truncate(ready);
+        let ready = owners;
         let mut buffer = READ_BUFFER.take();
         if buffer.is_empty() {
             buffer.resize(MIN_READ, 0);

@@ -174,9 +174,9 @@ pub fn fork_worker(
     // Stays open in FORK_FILES for as long as this process lives.
     let dev_null = with_fork_files(|files| files.dev_null.as_raw_fd())?;
     let parent = std::process::id();
-    // Anything still buffered in our stdout would be written again by the child.
+    // Anything still buffered in our stdout would be written again by the
+    // child. (Stderr keeps no buffer.)
     let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
 
     // SAFETY: the process is single-threaded (checked above), so the child
     // starts with no lock held by a vanished thread.

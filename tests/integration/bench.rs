@@ -84,7 +84,7 @@ fn quick_json_bench_reports_every_operation_with_every_field() {
     assert!(is_number(&cpu["efficiency"]["mptutor"]), "{cpu}");
     let startup = &operations[7];
     assert!(
-        startup["max_rss_kb"]["mptutor"].as_u64().is_some(),
+        startup["peak_rss_kb"]["mptutor"].as_u64().is_some(),
         "{startup}"
     );
 }

@@ -15,7 +15,7 @@ const WORK_SAMPLES: u32 = 1024;
 /// integral of that cost, √t/ln t + 2, into equal parts, so higher slices
 /// are narrower. Measured against the exact division count for 2 to 8
 /// slices below 2 000 000, every slice is within 2% of an equal share.
-pub(crate) fn slices(limit: u64, parts: usize) -> Vec<(u64, u64)> {
+pub(super) fn slices(limit: u64, parts: usize) -> Vec<(u64, u64)> {
     let parts = parts.max(1);
     let work_at = |t: f64| {
         let t = t.max(3.0);
