@@ -77,7 +77,7 @@ fn engine_count(limit: u64, parts: usize) -> Result<u64, BenchError> {
     }
     group.wait_all(&mut ctx)?;
     if (0..parts).any(|index| !group.status(index).is_some_and(|s| s.success())) {
-        return Err(BenchError::Wrong("a counting worker failed".into()));
+        return Err(BenchError::Failed("a counting worker failed".into()));
     }
     Ok(ctx
         .take_recorded()
@@ -112,7 +112,7 @@ pub fn all_cores(plan: Plan, cores: usize, seconds: f64) -> Result<CpuResult, Be
     let (engine_one, floor_one) = time_with(1)?;
     let (engine_all, floor_all) = time_with(cores)?;
     if counts.windows(2).any(|pair| pair[0] != pair[1]) {
-        return Err(BenchError::Wrong(format!(
+        return Err(BenchError::Failed(format!(
             "the workers' counts disagree: {counts:?}"
         )));
     }

@@ -49,7 +49,7 @@ pub fn output(plan: LatencyPlan) -> Result<Measured, BenchError> {
     let bare =
         floor::pipe_latencies(plan.lines, plan.gap).map_err(BenchError::io("time a bare pipe"))?;
     if engine.len() != plan.lines || bare.len() != plan.lines {
-        return Err(BenchError::Wrong(format!(
+        return Err(BenchError::Failed(format!(
             "lines went missing: {} and {} of {}",
             engine.len(),
             bare.len(),

@@ -76,7 +76,7 @@ pub enum BenchError {
         source: std::io::Error,
     },
     #[error("{0}")]
-    Wrong(String),
+    Failed(String),
 }
 
 impl BenchError {
@@ -255,7 +255,7 @@ fn check_interrupt() -> Result<(), BenchError> {
 
 /// Stats of samples that must exist.
 fn stats(samples: &[f64], what: &str) -> Result<Stats, BenchError> {
-    Stats::of(samples).ok_or_else(|| BenchError::Wrong(format!("{what}: no samples")))
+    Stats::of(samples).ok_or_else(|| BenchError::Failed(format!("{what}: no samples")))
 }
 
 /// Waits until this process has a single thread again (a joined thread can
@@ -267,7 +267,7 @@ fn ensure_single_threaded() -> Result<(), BenchError> {
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-    Err(BenchError::Wrong(
+    Err(BenchError::Failed(
         "the bench has more than one thread and must not fork".into(),
     ))
 }

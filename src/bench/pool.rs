@@ -31,7 +31,7 @@ fn engine_map(pool: &mut Pool, inputs: &[i64]) -> Result<usize, BenchError> {
     if right {
         Ok(inputs.len())
     } else {
-        Err(BenchError::Wrong(
+        Err(BenchError::Failed(
             "the engine's pool returned wrong results".into(),
         ))
     }
@@ -48,7 +48,7 @@ fn floor_map(pool: &mut BarePool, inputs: &[i64]) -> Result<usize, BenchError> {
     {
         Ok(inputs.len())
     } else {
-        Err(BenchError::Wrong(
+        Err(BenchError::Failed(
             "the bare pool returned wrong results".into(),
         ))
     }

@@ -24,7 +24,7 @@ fn engine_start_join(start: StartMethod) -> Result<usize, BenchError> {
     group.wait_all(&mut ctx)?;
     match group.status(0) {
         Some(status) if status.success() => Ok(1),
-        other => Err(BenchError::Wrong(format!(
+        other => Err(BenchError::Failed(format!(
             "the worker did not exit cleanly: {other:?}"
         ))),
     }
@@ -62,11 +62,11 @@ pub fn spawn(plan: Plan) -> Result<Measured, BenchError> {
     ensure_single_threaded()?;
     let exe = std::env::current_exe().map_err(BenchError::io("find mptutor's binary"))?;
     let program = CString::new(exe.as_os_str().as_encoded_bytes())
-        .map_err(|_| BenchError::Wrong("mptutor's path contains a NUL byte".into()))?;
+        .map_err(|_| BenchError::Failed("mptutor's path contains a NUL byte".into()))?;
     let mut argv = vec![program, c"worker".to_owned()];
     for word in NOTHING.to_args() {
         argv.push(
-            CString::new(word).map_err(|_| BenchError::Wrong("a NUL byte in a task".into()))?,
+            CString::new(word).map_err(|_| BenchError::Failed("a NUL byte in a task".into()))?,
         );
     }
     let (engine, bare) = alternate(

@@ -84,9 +84,9 @@ fn start_in_pty(start: &PtyStart<'_>) -> Result<Started, BenchError> {
     }
     let reaped = sys::reap_blocking(pid);
     let (ready_at, peak_rss_kb) = outcome?;
-    let reaped = reaped.ok_or_else(|| BenchError::Wrong("the started program vanished".into()))?;
+    let reaped = reaped.ok_or_else(|| BenchError::Failed("the started program vanished".into()))?;
     if !reaped.status.success() {
-        return Err(BenchError::Wrong(format!(
+        return Err(BenchError::Failed(format!(
             "{} ended with {}",
             start.program.display(),
             reaped.status
@@ -114,7 +114,7 @@ fn watch(
     loop {
         let left = LIMIT.saturating_sub(began.elapsed());
         if left.is_zero() {
-            return Err(BenchError::Wrong(format!(
+            return Err(BenchError::Failed(format!(
                 "{} showed no prompt within {} s",
                 start.program.display(),
                 LIMIT.as_secs()

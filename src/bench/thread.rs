@@ -18,7 +18,7 @@ pub fn start_join(plan: Plan) -> Result<Measured, BenchError> {
         timed(|| {
             std::thread::spawn(|| ())
                 .join()
-                .map_err(|_| BenchError::Wrong("a bare thread panicked".into()))?;
+                .map_err(|_| BenchError::Failed("a bare thread panicked".into()))?;
             Ok(1)
         }),
     )?;

@@ -2,6 +2,9 @@
 //! field. No timing is checked here: on a shared, busy machine figures mean
 //! nothing to a test; the targets live in the bench's own output.
 
+use std::path::Path;
+use std::process::Command;
+
 use serde_json::Value;
 
 use crate::support::mptutor;
@@ -21,10 +24,29 @@ fn is_number(value: &Value) -> bool {
     value.as_f64().is_some_and(f64::is_finite)
 }
 
+/// `mptutor bench` at the lowest priority, under `nice` when there is one:
+/// it keeps both cores busy for seconds, and the tests beside it that judge
+/// a speed-up (the compare rows) should not pay for it.
+fn bench_command(home: &std::path::Path) -> Command {
+    let plain = mptutor(home);
+    if !Path::new("/usr/bin/nice").exists() {
+        return plain;
+    }
+    let mut nice = Command::new("/usr/bin/nice");
+    nice.args(["-n", "19"]).arg(plain.get_program());
+    for (key, value) in plain.get_envs() {
+        match value {
+            Some(value) => nice.env(key, value),
+            None => nice.env_remove(key),
+        };
+    }
+    nice
+}
+
 #[test]
 fn quick_json_bench_reports_every_operation_with_every_field() {
     let home = tempfile::tempdir().expect("temporary directory");
-    let output = mptutor(home.path())
+    let output = bench_command(home.path())
         .args(["bench", "--quick", "--json"])
         .output()
         .expect("run mptutor bench");
