@@ -1,6 +1,5 @@
 //! The one-shot commands and the script mode, run as a user runs them.
 
-use std::io::Write;
 use std::process::{Output, Stdio};
 
 use crate::support::{TempCourse, lesson, mptutor};
@@ -8,17 +7,7 @@ use crate::support::{TempCourse, lesson, mptutor};
 /// Runs mptutor with `args`, feeding `stdin`; stdout is a pipe, not a terminal.
 fn run(args: &[&str], stdin: &str) -> Output {
     let home = tempfile::tempdir().expect("temporary directory");
-    let mut child = mptutor(home.path())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mptutor");
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin.as_bytes()).expect("write stdin");
-    }
-    child.wait_with_output().expect("wait for mptutor")
+    crate::support::run_with_input(home.path(), args, stdin)
 }
 
 fn stdout(output: &Output) -> String {

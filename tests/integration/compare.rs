@@ -8,13 +8,10 @@
 //! asserted, and the CPU row gets a few tries: other tests run beside this
 //! one and may hold a core.
 
-use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::sync::Mutex;
 
 use serde_json::Value;
-
-use crate::support::mptutor;
 
 /// One comparison at a time, so they do not take each other's cores.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -25,17 +22,7 @@ fn run(args: &[&str], stdin: &str) -> Output {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let home = tempfile::tempdir().expect("temporary directory");
-    let mut child = mptutor(home.path())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mptutor");
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin.as_bytes()).expect("write stdin");
-    }
-    child.wait_with_output().expect("wait for mptutor")
+    crate::support::run_with_input(home.path(), args, stdin)
 }
 
 /// `mptutor compare <row> --json`: the one JSON object it prints.

@@ -31,18 +31,7 @@ fn course_with_example(python: &str, check: &str) -> TempCourse {
 }
 
 fn run(home: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    use std::io::Write;
-    let mut child = mptutor(home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mptutor");
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin.as_bytes()).expect("write stdin");
-    }
-    child.wait_with_output().expect("wait for mptutor")
+    crate::support::run_with_input(home, args, stdin)
 }
 
 #[test]

@@ -83,3 +83,21 @@ pub fn mptutor(data_home: &Path) -> Command {
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mptutor"))
 }
+
+/// Runs mptutor with `args` and `home` as its data directory, feeding
+/// `stdin`; stdout and stderr are pipes, not a terminal.
+pub fn run_with_input(home: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = mptutor(home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mptutor");
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for mptutor")
+}
