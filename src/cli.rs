@@ -95,6 +95,9 @@ pub enum Command {
     /// Measure the engine against the bare system calls and against Python's
     /// multiprocessing, and show the figures with their targets.
     Bench {
+        /// Only these operations (default: all of them).
+        #[arg(value_enum)]
+        ops: Vec<crate::bench::Op>,
         /// Fewer iterations and smaller inputs: done in under 10 seconds.
         #[arg(long)]
         quick: bool,

@@ -67,9 +67,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         return Ok(exit_code(test.run(&mut out)?));
     }
-    if let Some(Command::Bench { quick, json }) = &cli.command {
+    if let Some(Command::Bench { ops, quick, json }) = &cli.command {
         // Measures the engine: no course needed.
-        let settings = bench::Settings { quick: *quick };
+        let settings = bench::Settings {
+            quick: *quick,
+            only: ops.clone(),
+        };
         return Ok(exit_code(oneshot::bench(
             settings, *json, &options, &mut out, &mut err,
         )?));

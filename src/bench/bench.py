@@ -1,7 +1,7 @@
 """The Python side of `mptutor bench`.
 
 mptutor writes this file to a temporary folder and runs it with the python3
-on PATH, passing the iteration counts as JSON. It prints raw samples in
+on PATH, passing the iteration counts and the operations to measure as JSON. It prints raw samples in
 microseconds (`samples <operation> <us> <us> ...`); mptutor takes the
 medians itself, with the same code as for its own figures. Every process
 start uses an explicit context: fork, as mptutor's fork figures do (and
@@ -134,42 +134,56 @@ def main():
     print("version", platform.python_version(), flush=True)
     print("executable", sys.executable, flush=True)
 
-    emit("process_fork", timed(config["process_fork"], lambda warm: start_join(fork)))
-    emit("process_spawn", timed(config["process_spawn"], lambda warm: start_join(spawn)))
-    emit("thread", timed(config["thread"], lambda warm: thread_start_join()))
-    emit(
-        "pool_create_map5_shutdown",
-        timed(config["pool_create_map5_shutdown"], lambda warm: pool_life(fork)),
-    )
+    wanted = set(config["ops"])
 
-    items = config["round_trip_items"]
-    with fork.Pool(4) as pool:
-        def round_trip(warm):
-            count = items // 10 if warm else items
-            results = pool.map(square, range(count), chunksize=1)
-            assert len(results) == count and results[-1] == (count - 1) ** 2
+    if "process_fork" in wanted:
+        emit("process_fork", timed(config["process_fork"], lambda warm: start_join(fork)))
+    if "process_spawn" in wanted:
+        emit("process_spawn", timed(config["process_spawn"], lambda warm: start_join(spawn)))
+    if "thread" in wanted:
+        emit("thread", timed(config["thread"], lambda warm: thread_start_join()))
+    if "pool_create_map5_shutdown" in wanted:
+        emit(
+            "pool_create_map5_shutdown",
+            timed(config["pool_create_map5_shutdown"], lambda warm: pool_life(fork)),
+        )
 
-        emit("pool_round_trip_per_item", timed(config["pool_round_trip_per_item"], round_trip, items))
+    if "pool_round_trip_per_item" in wanted:
+        items = config["round_trip_items"]
+        with fork.Pool(4) as pool:
+            def round_trip(warm):
+                count = items // 10 if warm else items
+                results = pool.map(square, range(count), chunksize=1)
+                assert len(results) == count and results[-1] == (count - 1) ** 2
 
-    cores = config["cores"]
-    limit = calibrate(config["cpu_seconds"])
-    print("cpu_limit", limit, flush=True)
-    emit("cpu_one_process", timed(config["cpu"], lambda warm: count_in_processes(fork, limit, 1)))
-    emit(
-        "cpu_all_cores",
-        timed(config["cpu"], lambda warm: count_in_processes(fork, limit, cores)),
-    )
+            emit(
+                "pool_round_trip_per_item",
+                timed(config["pool_round_trip_per_item"], round_trip, items),
+            )
 
-    emit(
-        "live_output_latency",
-        latencies(
-            fork,
-            config["latency_lines"],
-            config["latency_gap_us"] / 1e6,
-            config["latency_warmup"],
-        ),
-    )
+    if "cpu_all_cores" in wanted:
+        cores = config["cores"]
+        limit = calibrate(config["cpu_seconds"])
+        print("cpu_limit", limit, flush=True)
+        emit(
+            "cpu_one_process",
+            timed(config["cpu"], lambda warm: count_in_processes(fork, limit, 1)),
+        )
+        emit(
+            "cpu_all_cores",
+            timed(config["cpu"], lambda warm: count_in_processes(fork, limit, cores)),
+        )
 
+    if "live_output_latency" in wanted:
+        emit(
+            "live_output_latency",
+            latencies(
+                fork,
+                config["latency_lines"],
+                config["latency_gap_us"] / 1e6,
+                config["latency_warmup"],
+            ),
+        )
 
 if __name__ == "__main__":
     main()

@@ -59,10 +59,18 @@ pub use plans::{LatencyPlan, Plan, Plans};
 pub use report::{render_json, render_table};
 
 /// What one `mptutor bench` run does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Settings {
     /// Fewer iterations and smaller inputs: done in under 10 s, for a class.
     pub quick: bool,
+    /// The operations to measure; empty means all of them.
+    pub only: Vec<Op>,
+}
+
+impl Settings {
+    fn wants(&self, op: Op) -> bool {
+        self.only.is_empty() || self.only.contains(&op)
+    }
 }
 
 /// Why the bench stopped.
@@ -91,16 +99,34 @@ impl From<nix::Error> for BenchError {
     }
 }
 
-/// The operations measured, in the order they run and are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The operations measured, in the order they run and are shown. Their
+/// short names (`fork`, `round-trip`, …) pick some of them on the command
+/// line: `mptutor bench fork thread`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Op {
+    /// Process start + join, by fork.
+    #[value(name = "fork")]
     ProcessFork,
+    /// Process start + join, by the spawn start method.
+    #[value(name = "spawn")]
     ProcessSpawn,
+    /// Thread start + join.
+    #[value(name = "thread")]
     Thread,
+    /// A pool of 4: create, map 5 items, shut down.
+    #[value(name = "pool")]
     PoolLifecycle,
+    /// Pool round trip per item, chunksize 1.
+    #[value(name = "round-trip")]
     PoolRoundTrip,
+    /// CPU-bound speed-up and efficiency on every core.
+    #[value(name = "cpu")]
     CpuAllCores,
+    /// From a child's write to mptutor's line event.
+    #[value(name = "latency")]
     OutputLatency,
+    /// mptutor's start-up to a ready prompt, and its memory.
+    #[value(name = "startup")]
     Startup,
 }
 
@@ -282,24 +308,49 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
     };
     let plans = Plans::new(quick);
     let mut operations = Vec::new();
-    say("process start + join (fork, spawn)…");
-    operations.push(process::fork(plans.fork)?);
-    operations.push(process::spawn(plans.spawn)?);
-    say("thread start + join…");
-    operations.push(thread::start_join(plans.thread)?);
-    say("process pools…");
-    operations.push(pool::lifecycle(plans.pool_lifecycle)?);
-    operations.push(pool::round_trip(plans.round_trip, plans.round_trip_items)?);
-    say(&format!("CPU-bound work on {cores} cores…"));
-    let cpu = cpu::all_cores(plans.cpu, cores, plans.cpu_seconds)?;
-    operations.push(cpu.measured);
-    say("live-output latency…");
-    operations.push(latency::output(plans.latency)?);
-    say("start-up to a ready prompt…");
-    operations.push(startup::to_prompt(plans.startup)?);
+    let mut one_process_seconds = plans.cpu_seconds;
+    for op in OPERATIONS.into_iter().filter(|&op| settings.wants(op)) {
+        match op {
+            Op::ProcessFork => {
+                say("process start + join (fork)…");
+                operations.push(process::fork(plans.fork)?);
+            }
+            Op::ProcessSpawn => {
+                say("process start + join (spawn)…");
+                operations.push(process::spawn(plans.spawn)?);
+            }
+            Op::Thread => {
+                say("thread start + join…");
+                operations.push(thread::start_join(plans.thread)?);
+            }
+            Op::PoolLifecycle => {
+                say("a pool's life: create, map, close…");
+                operations.push(pool::lifecycle(plans.pool_lifecycle)?);
+            }
+            Op::PoolRoundTrip => {
+                say("pool round trips…");
+                operations.push(pool::round_trip(plans.round_trip, plans.round_trip_items)?);
+            }
+            Op::CpuAllCores => {
+                say(&format!("CPU-bound work on {cores} cores…"));
+                let cpu = cpu::all_cores(plans.cpu, cores, plans.cpu_seconds)?;
+                one_process_seconds = cpu.one_process_seconds;
+                operations.push(cpu.measured);
+            }
+            Op::OutputLatency => {
+                say("live-output latency…");
+                operations.push(latency::output(plans.latency)?);
+            }
+            Op::Startup => {
+                say("start-up to a ready prompt…");
+                operations.push(startup::to_prompt(plans.startup)?);
+            }
+        }
+    }
 
     say("the same in Python…");
-    let python = python::measure(&plans, cores, cpu.one_process_seconds);
+    let keys: Vec<&str> = operations.iter().map(|m| m.op.key()).collect();
+    let python = python::measure(&plans, &keys, cores, one_process_seconds);
     let version = match python {
         Ok(figures) => {
             for measured in &mut operations {

@@ -75,8 +75,9 @@ impl PythonFigures {
     }
 }
 
-/// The iteration counts, as the script reads them.
-fn config(plans: &Plans, cores: usize, cpu_seconds: f64) -> String {
+/// The iteration counts, and which operations to measure (by key), as the
+/// script reads them.
+fn config(plans: &Plans, ops: &[&str], cores: usize, cpu_seconds: f64) -> String {
     let pair = |plan: Plan| serde_json::json!([plan.warmup, plan.runs]);
     serde_json::json!({
         "process_fork": pair(plans.fork),
@@ -91,12 +92,19 @@ fn config(plans: &Plans, cores: usize, cpu_seconds: f64) -> String {
         "latency_lines": plans.latency.lines,
         "latency_gap_us": plans.latency.gap.as_micros(),
         "latency_warmup": plans.latency.warmup,
+        "ops": ops,
     })
     .to_string()
 }
 
-/// Runs the script; `Err` says why there are no Python figures.
-pub fn measure(plans: &Plans, cores: usize, cpu_seconds: f64) -> Result<PythonFigures, String> {
+/// Runs the script for the operations in `ops` (their keys); `Err` says
+/// why there are no Python figures.
+pub fn measure(
+    plans: &Plans,
+    ops: &[&str],
+    cores: usize,
+    cpu_seconds: f64,
+) -> Result<PythonFigures, String> {
     let python = crate::python::find_python3()
         .map_err(|_| "python3 is not on PATH, so Python was not measured".to_string())?;
     let folder = tempfile::Builder::new()
@@ -115,7 +123,7 @@ pub fn measure(plans: &Plans, cores: usize, cpu_seconds: f64) -> Result<PythonFi
         Command::new(&python)
             .arg("-u")
             .arg(&script)
-            .arg(config(plans, cores, cpu_seconds))
+            .arg(config(plans, ops, cores, cpu_seconds))
             .current_dir(folder.path()),
         limit,
     )?;

@@ -69,11 +69,11 @@ pub fn pipe() -> nix::Result<(OwnedFd, OwnedFd)> {
     nix::unistd::pipe2(OFlag::O_CLOEXEC)
 }
 
-/// Files every fork needs, opened once per process (a forked child that
-/// forks in turn opens its own): `/proc/self/task` and `/proc/self/stat`
-/// to count threads, and `/dev/null` for workers' stdin. Opening them for
-/// each fork cost more than the rest of the parent's preparation (see
-/// `mptutor bench`).
+/// Files every fork needs, opened once (a forked child that forks in turn
+/// opens its own): `/proc/self/task` and `/proc/self/stat` to count
+/// threads, and `/dev/null` for workers' stdin. Opening them for each fork
+/// cost more than the rest of the parent's preparation (see `mptutor
+/// bench`).
 struct ForkFiles {
     pid: u32,
     task_dir: std::fs::File,
@@ -81,27 +81,33 @@ struct ForkFiles {
     dev_null: std::fs::File,
 }
 
-static FORK_FILES: std::sync::Mutex<Option<ForkFiles>> = std::sync::Mutex::new(None);
-
-/// Runs `use_files` on this process's [`ForkFiles`], opening them first if
-/// needed.
-fn with_fork_files<T>(use_files: impl FnOnce(&ForkFiles) -> T) -> std::io::Result<T> {
-    let mut files = FORK_FILES
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let pid = std::process::id();
-    if files.as_ref().is_none_or(|files| files.pid != pid) {
-        *files = Some(ForkFiles {
+impl ForkFiles {
+    fn open(pid: u32) -> std::io::Result<ForkFiles> {
+        Ok(ForkFiles {
             pid,
             task_dir: std::fs::File::open("/proc/self/task")?,
             stat: std::fs::File::open("/proc/self/stat")?,
             dev_null: std::fs::File::open("/dev/null")?,
-        });
+        })
     }
-    files
-        .as_ref()
-        .map(use_files)
-        .ok_or_else(|| std::io::Error::other("no fork files"))
+}
+
+/// The files of the first process to fork. Set once and only read after,
+/// so asking for them writes no memory: every page mptutor writes between
+/// two forks costs it a copy-on-write fault (a lock here was one).
+static FORK_FILES: std::sync::OnceLock<ForkFiles> = std::sync::OnceLock::new();
+
+/// Runs `use_files` on this process's [`ForkFiles`]: the kept ones, or, in
+/// a forked child (whose `/proc/self` is not its parent's), fresh ones.
+fn with_fork_files<T>(pid: u32, use_files: impl FnOnce(&ForkFiles) -> T) -> std::io::Result<T> {
+    if FORK_FILES.get().is_none() {
+        // Losing a race to another thread only drops the extra files.
+        let _ = FORK_FILES.set(ForkFiles::open(pid)?);
+    }
+    match FORK_FILES.get() {
+        Some(files) if files.pid == pid => Ok(use_files(files)),
+        _ => ForkFiles::open(pid).map(|files| use_files(&files)),
+    }
 }
 
 /// Number of threads in this process. This runs before every fork, so it
@@ -110,23 +116,28 @@ fn with_fork_files<T>(use_files: impl FnOnce(&ForkFiles) -> T) -> std::io::Resul
 /// where producing `/proc/self/stat` costs tens right after a fork. Should
 /// the count look wrong, field 20 of `/proc/self/stat` is the answer.
 pub fn thread_count() -> Option<usize> {
+    thread_count_of(std::process::id())
+}
+
+/// [`thread_count`] of this process, whose pid the caller knows.
+fn thread_count_of(pid: u32) -> Option<usize> {
     use std::os::unix::fs::MetadataExt;
-    let links = with_fork_files(|files| files.task_dir.metadata())
+    let links = with_fork_files(pid, |files| files.task_dir.metadata())
         .and_then(|metadata| metadata)
         .map(|metadata| metadata.nlink());
     match links {
         Ok(links) if links >= 3 => usize::try_from(links - 2).ok(),
-        _ => thread_count_from_stat(),
+        _ => thread_count_from_stat(pid),
     }
 }
 
 /// Field 20 of `/proc/self/stat`, read with one `pread` into the stack
 /// (not a growing String: each heap page written after a fork costs a
 /// page fault).
-fn thread_count_from_stat() -> Option<usize> {
+fn thread_count_from_stat(pid: u32) -> Option<usize> {
     use std::os::unix::fs::FileExt;
     let mut buffer = [0u8; 1024];
-    let count = with_fork_files(|files| files.stat.read_at(&mut buffer, 0))
+    let count = with_fork_files(pid, |files| files.stat.read_at(&mut buffer, 0))
         .and_then(|read| read)
         .ok()?;
     let stat = std::str::from_utf8(&buffer[..count]).ok()?;
@@ -142,15 +153,18 @@ fn thread_count_from_stat() -> Option<usize> {
 
 /// True once this process has one thread. A thread that was just joined
 /// can linger in the kernel's count for a moment, so wait briefly.
-fn wait_until_single_threaded() -> bool {
+fn wait_until_single_threaded(pid: u32) -> bool {
     for _ in 0..200 {
-        if thread_count() == Some(1) {
+        if thread_count_of(pid) == Some(1) {
             return true;
         }
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     false
 }
+
+/// The most descriptors [`fork_worker`] passes on besides 0, 1 and 2.
+pub const MAX_EXTRA_FDS: usize = 4;
 
 /// Forks a worker.
 ///
@@ -164,7 +178,13 @@ pub fn fork_worker(
     extra: &[RawFd],
     body: ChildBody<'_>,
 ) -> std::io::Result<Forked> {
-    if !wait_until_single_threaded() {
+    if extra.len() > MAX_EXTRA_FDS {
+        return Err(std::io::Error::other(format!(
+            "a worker takes at most {MAX_EXTRA_FDS} extra descriptors"
+        )));
+    }
+    let parent = std::process::id();
+    if !wait_until_single_threaded(parent) {
         return Err(std::io::Error::other(
             "refusing to fork: mptutor has more than one thread, and a forked child could deadlock",
         ));
@@ -172,8 +192,7 @@ pub fn fork_worker(
     let (stdout_read, stdout_write) = pipe()?;
     let (stderr_read, stderr_write) = pipe()?;
     // Stays open in FORK_FILES for as long as this process lives.
-    let dev_null = with_fork_files(|files| files.dev_null.as_raw_fd())?;
-    let parent = std::process::id();
+    let dev_null = with_fork_files(parent, |files| files.dev_null.as_raw_fd())?;
     // Anything still buffered in our stdout would be written again by the
     // child. (Stderr keeps no buffer.)
     let _ = std::io::stdout().flush();
@@ -279,16 +298,17 @@ fn child_setup(
         }
         // Move the extra descriptors above every target first, so that
         // placing one at 3 cannot clobber another that happens to be 4.
-        let mut lifted = Vec::with_capacity(extra.len());
-        for fd in extra {
-            let high = libc::syscall(libc::SYS_fcntl, *fd, libc::F_DUPFD_CLOEXEC, 100);
-            check(high)?;
-            lifted.push(high);
+        // (An array, not a Vec: the allocator's code and data would be
+        // more pages this child touches.)
+        let mut lifted: [libc::c_long; MAX_EXTRA_FDS] = [0; MAX_EXTRA_FDS];
+        for (slot, fd) in lifted.iter_mut().zip(extra) {
+            *slot = libc::syscall(libc::SYS_fcntl, *fd, libc::F_DUPFD_CLOEXEC, 100);
+            check(*slot)?;
         }
         for (fd, target) in [stdin, stdout, stderr].into_iter().zip(0..) {
             check(libc::syscall(libc::SYS_dup2, fd, target))?;
         }
-        for (target, fd) in (3..).zip(&lifted) {
+        for (target, fd) in (3..).zip(&lifted[..extra.len()]) {
             check(libc::syscall(libc::SYS_dup2, *fd, target))?;
         }
         let first_unused = 3 + extra.len() as libc::c_uint;
@@ -303,10 +323,11 @@ fn child_setup(
 
 fn run_body(body: ChildBody<'_>) -> i32 {
     match body {
+        // The task flushes what it prints itself (see `WorkerTask::run`):
+        // a task that prints nothing then never touches stdout's lock and
+        // buffer, two more pages this child would copy.
         ChildBody::Run(task) => {
-            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(task)).unwrap_or(101);
-            let _ = std::io::stdout().flush();
-            code
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(task)).unwrap_or(101)
         }
         ChildBody::Exec { program, argv } => {
             let mut pointers: Vec<*const libc::c_char> =
@@ -414,9 +435,12 @@ pub fn thread_cpu_us() -> u64 {
     })
 }
 
-/// Peak resident memory of this whole process, in KiB.
+/// Peak resident memory of this whole process, in KiB. Asked with
+/// `RUSAGE_THREAD`: Linux gives the process's peak for it all the same,
+/// without adding up the CPU time of every thread first, which made this
+/// call most of what a thread pool's shutdown cost (see `mptutor bench`).
 pub fn own_max_rss_kb() -> u64 {
-    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
+    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_THREAD)
         .map_or(0, |usage| usage.max_rss().max(0) as u64)
 }
 

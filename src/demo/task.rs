@@ -136,61 +136,67 @@ impl WorkerTask {
         })
     }
 
-    /// Runs the task in the worker process; returns its exit code.
+    /// Runs the task in the worker process; returns its exit code. A task
+    /// that prints flushes what it printed before it returns; one that
+    /// prints nothing never touches stdout (each page a forked worker
+    /// touches costs it a fault: see `mptutor bench`).
     pub fn run(&self) -> i32 {
-        let pid = std::process::id();
-        let mut out = std::io::stdout().lock();
-        // Output errors (a closed pipe) end the worker quietly.
-        let result = match self {
-            WorkerTask::PrintNumber { name, number } => {
-                writeln!(out, "{name} (pid {pid}) prints {number}")
-            }
-            WorkerTask::ShowIds { name } => writeln!(
-                out,
-                "{name}: my pid is {pid}, my parent's pid is {}",
+        let printed = match self {
+            WorkerTask::PrintNumber { name, number } => print_line(format_args!(
+                "{name} (pid {}) prints {number}",
+                std::process::id()
+            )),
+            WorkerTask::ShowIds { name } => print_line(format_args!(
+                "{name}: my pid is {}, my parent's pid is {}",
+                std::process::id(),
                 nix::unistd::getppid()
-            ),
+            )),
             WorkerTask::CountPrimes { first, end, step } => {
                 let count = count_primes(*first, *end, *step);
-                writeln!(out, "counted {count} primes")
+                print_line(format_args!("counted {count} primes"))
             }
-            WorkerTask::PoolWorker { name } => {
-                drop(out);
-                return super::pool_worker::serve(name);
-            }
+            WorkerTask::PoolWorker { name } => return super::pool_worker::serve(name),
             WorkerTask::Crash(how) => {
-                let _ = writeln!(out, "about to crash ({how:?})");
-                let _ = out.flush();
-                drop(out);
+                let _ = print_line(format_args!("about to crash ({how:?})"));
                 match how {
                     Crash::Segfault => super::sys::segfault(),
                     Crash::Abort => std::process::abort(),
                     Crash::Panic => panic!("this worker panics on purpose"),
                 }
             }
-            WorkerTask::Flood { bytes } => flood(&mut out, *bytes),
-            WorkerTask::Stamps { lines, gap_us } => stamps(&mut out, *lines, *gap_us),
+            WorkerTask::Flood { bytes } => with_stdout(|out| flood(out, *bytes)),
+            WorkerTask::Stamps { lines, gap_us } => with_stdout(|out| stamps(out, *lines, *gap_us)),
             WorkerTask::Sleep { ms } => {
-                std::thread::sleep(std::time::Duration::from_millis(*ms));
+                if *ms > 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(*ms));
+                }
                 Ok(())
             }
             // These print through their own handles (from threads, too).
             WorkerTask::AddToCounter { name, times } => {
-                drop(out);
                 return super::compare::memory::add_to_own_copy(name, *times);
             }
             WorkerTask::CrashingThreads { threads, crasher } => {
-                drop(out);
                 return super::compare::crash_in_threads(*threads, *crasher);
             }
-            WorkerTask::ReceiveBytes => {
-                drop(out);
-                return super::compare::receive_bytes();
-            }
+            WorkerTask::ReceiveBytes => return super::compare::receive_bytes(),
         };
-        let flushed = result.and_then(|()| out.flush());
-        i32::from(flushed.is_err())
+        // Output errors (a closed pipe) end the worker quietly.
+        i32::from(printed.is_err())
     }
+}
+
+/// Runs `write` on stdout, then flushes it.
+fn with_stdout(
+    write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    write(&mut out).and_then(|()| out.flush())
+}
+
+/// Prints one line and flushes it.
+fn print_line(line: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    with_stdout(|out| writeln!(out, "{line}"))
 }
 
 fn flood(out: &mut impl Write, bytes: u64) -> std::io::Result<()> {

@@ -16,8 +16,8 @@
 //! `Drop` on any early return), because a later demo may fork, and fork is
 //! only sound in a single-threaded process.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -39,18 +39,47 @@ struct Request {
     inputs: Vec<i64>,
 }
 
-/// What a worker thread tells the calling thread.
-enum Report {
-    Started {
-        thread: WorkerIndex,
-        tid: i32,
-    },
-    Done {
-        thread: WorkerIndex,
-        task: usize,
-        results: Vec<i64>,
-        busy: Duration,
-    },
+/// A finished chunk, from a worker thread to the calling thread.
+struct Report {
+    thread: WorkerIndex,
+    task: usize,
+    results: Vec<i64>,
+    busy: Duration,
+}
+
+/// Where each thread writes its tid as its first act (0 until then). Not a
+/// message on the report channel: that would make every new thread
+/// allocate (the channel's first block, and the thread's own malloc
+/// arena) only to say who it is (see `mptutor bench`).
+struct Tids {
+    tids: Mutex<Vec<i32>>,
+    written: Condvar,
+}
+
+impl Tids {
+    fn set(&self, thread: WorkerIndex, tid: i32) {
+        let mut tids = self.tids.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = tids.get_mut(thread) {
+            *slot = tid;
+        }
+        drop(tids);
+        self.written.notify_all();
+    }
+
+    fn get(&self, thread: WorkerIndex) -> i32 {
+        let tids = self.tids.lock().unwrap_or_else(PoisonError::into_inner);
+        tids.get(thread).copied().unwrap_or(0)
+    }
+
+    /// Waits up to `wait` for every tid; true once all are known.
+    fn wait_all(&self, wait: Duration) -> bool {
+        let tids = self.tids.lock().unwrap_or_else(PoisonError::into_inner);
+        let (tids, _) = self
+            .written
+            .wait_timeout_while(tids, wait, |tids| tids.contains(&0))
+            .unwrap_or_else(PoisonError::into_inner);
+        !tids.contains(&0)
+    }
 }
 
 /// What a worker thread hands back when it is joined.
@@ -73,33 +102,45 @@ struct Thread {
 pub struct ThreadPool {
     threads: Vec<Thread>,
     reports: Receiver<Report>,
+    tids: Arc<Tids>,
     stop: Arc<AtomicBool>,
 }
 
 impl ThreadPool {
-    /// Starts `count` threads. Each announces itself (its tid, for the
-    /// `Started` event) as its first act; the pool collects those the first
-    /// time it needs them — [`ThreadPool::workers`] or the first chunk; a
-    /// thread shut down before either names itself as it is joined —
-    /// rather than waiting here, which would hand control to each new
-    /// thread and back before returning.
+    /// Starts `count` threads. Each writes down its tid (for the `Started`
+    /// event) as its first act; the pool collects them the first time it
+    /// needs them — [`ThreadPool::workers`] or the first chunk; a thread
+    /// shut down before either names itself as it is joined — rather than
+    /// waiting here, which would hand control to each new thread and back
+    /// before returning.
     pub fn start(ctx: &mut DemoContext<'_>, count: usize) -> Result<ThreadPool, DemoError> {
         if ctx.interrupted() {
             return Err(DemoError::Interrupted);
         }
+        let count = count.max(1);
         let (report_to, reports) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
+        let tids = Arc::new(Tids {
+            tids: Mutex::new(vec![0; count]),
+            written: Condvar::new(),
+        });
         let mut pool = ThreadPool {
-            threads: Vec::new(),
+            threads: Vec::with_capacity(count),
             reports,
+            tids,
             stop,
         };
-        for thread in 0..count.max(1) {
+        for thread in 0..count {
             let (requests, inbox) = mpsc::channel();
             let (report_to, stop) = (report_to.clone(), Arc::clone(&pool.stop));
+            let tids = Arc::clone(&pool.tids);
             let handle = std::thread::Builder::new()
                 .name(format!("Thread-{}", thread + 1))
-                .spawn(move || serve(thread, &inbox, &report_to, &stop))
+                .spawn(move || {
+                    tids.set(thread, sys::thread_id());
+                    drop(tids);
+                    serve(thread, &inbox, &report_to, &stop)
+                })
                 .map_err(|error| DemoError::Os(format!("cannot start a thread: {error}")))?;
             pool.threads.push(Thread {
                 info: WorkerInfo {
@@ -116,17 +157,29 @@ impl ThreadPool {
         Ok(pool)
     }
 
-    /// Waits until every thread has announced itself, sending its
-    /// `Started` event. Threads announce before anything else, so no other
-    /// report can come from a thread not yet announced.
+    /// Waits until every thread has written down its tid, and sends the
+    /// `Started` event of each not announced yet. A thread writes its tid
+    /// before anything else, so no report can come from a thread not yet
+    /// announced.
     fn announce_all(&mut self, ctx: &mut DemoContext<'_>) -> Result<(), DemoError> {
-        while self.threads.iter().any(|thread| !thread.announced) {
-            let Some(report) = self.next_report(ctx)? else {
+        if self.threads.iter().all(|thread| thread.announced) {
+            return Ok(());
+        }
+        while !self.tids.wait_all(WAIT) {
+            if ctx.interrupted() {
+                self.stop.store(true, Ordering::SeqCst);
+                return Err(DemoError::Interrupted);
+            }
+            if ctx.remaining().is_zero() {
+                self.stop.store(true, Ordering::SeqCst);
                 return Err(DemoError::Os(
                     "the pool's threads did not all start before the timeout".into(),
                 ));
-            };
-            if let Report::Started { thread, tid } = report {
+            }
+        }
+        for thread in 0..self.threads.len() {
+            if !self.threads[thread].announced {
+                let tid = self.tids.get(thread);
                 self.announce(ctx, thread, tid);
             }
         }
@@ -230,15 +283,12 @@ impl ThreadPool {
             let Some(report) = self.next_report(ctx)? else {
                 break;
             };
-            let Report::Done {
+            let Report {
                 thread,
                 task,
                 results,
                 busy,
-            } = report
-            else {
-                continue;
-            };
+            } = report;
             let Some(worker) = self.threads.get_mut(thread) else {
                 continue;
             };
@@ -332,8 +382,6 @@ fn serve(
     reports: &Sender<Report>,
     stop: &AtomicBool,
 ) -> ThreadExit {
-    let tid = sys::thread_id();
-    let _ = reports.send(Report::Started { thread, tid });
     while let Ok(request) = inbox.recv() {
         let started = Instant::now();
         let mut results = Vec::with_capacity(request.inputs.len());
@@ -343,7 +391,7 @@ fn serve(
             }
             results.push(x.wrapping_mul(*x));
         }
-        let done = Report::Done {
+        let done = Report {
             thread,
             task: request.task,
             results,
@@ -354,7 +402,7 @@ fn serve(
         }
     }
     ThreadExit {
-        tid,
+        tid: sys::thread_id(),
         cpu_us: sys::thread_cpu_us(),
     }
 }
