@@ -16,7 +16,9 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use std::collections::VecDeque;
 
+use crate::demo::pool::QUICK_QUEUE;
 use crate::demo::sys;
 use crate::demo::task::{count_primes, monotonic_ns};
 
@@ -212,20 +214,24 @@ impl BarePool {
         Ok(pool)
     }
 
-    /// Squares `inputs`, one in flight per worker; results in input order.
+    /// Squares `inputs` with [`QUICK_QUEUE`] in flight per worker, as the
+    /// engine's pool does for this job; results in input order.
     pub fn map_squares(&mut self, inputs: &[i64]) -> io::Result<Vec<i64>> {
         let mut results = vec![0; inputs.len()];
-        let mut holding: Vec<Option<usize>> = vec![None; self.workers.len()];
+        let mut holding: Vec<VecDeque<usize>> =
+            vec![VecDeque::with_capacity(QUICK_QUEUE); self.workers.len()];
         let mut next = 0;
         let mut done = 0;
-        for (worker, held) in self.workers.iter().zip(&mut holding) {
-            if next < inputs.len() {
-                write_all(worker.requests.as_raw_fd(), &inputs[next].to_ne_bytes())?;
-                *held = Some(next);
-                next += 1;
+        for _ in 0..QUICK_QUEUE {
+            for (worker, held) in self.workers.iter().zip(&mut holding) {
+                if next < inputs.len() {
+                    write_all(worker.requests.as_raw_fd(), &inputs[next].to_ne_bytes())?;
+                    held.push_back(next);
+                    next += 1;
+                }
             }
         }
-        let mut answer = [0u8; 8];
+        let mut answers = [0u8; 8 * QUICK_QUEUE];
         while done < inputs.len() {
             let mut fds: Vec<PollFd<'_>> = self
                 .workers
@@ -244,18 +250,25 @@ impl BarePool {
                 .collect();
             for position in ready {
                 let worker = &self.workers[position];
-                if read_some(worker.results.as_raw_fd(), &mut answer)? != answer.len() {
+                let count = read_some(worker.results.as_raw_fd(), &mut answers)?;
+                // Answers are 8 bytes and written whole, so a read ends on
+                // an answer's end.
+                if count == 0 || count % 8 != 0 {
                     return Err(io::Error::other("a bare pool worker went away"));
                 }
-                let Some(index) = holding[position].take() else {
-                    continue;
-                };
-                results[index] = i64::from_ne_bytes(answer);
-                done += 1;
-                if next < inputs.len() {
-                    write_all(worker.requests.as_raw_fd(), &inputs[next].to_ne_bytes())?;
-                    holding[position] = Some(next);
-                    next += 1;
+                for answer in answers[..count].chunks_exact(8) {
+                    let Some(index) = holding[position].pop_front() else {
+                        continue;
+                    };
+                    let mut bytes = [0u8; 8];
+                    bytes.copy_from_slice(answer);
+                    results[index] = i64::from_ne_bytes(bytes);
+                    done += 1;
+                    if next < inputs.len() {
+                        write_all(worker.requests.as_raw_fd(), &inputs[next].to_ne_bytes())?;
+                        holding[position].push_back(next);
+                        next += 1;
+                    }
                 }
             }
         }

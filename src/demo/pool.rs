@@ -3,16 +3,24 @@
 //! is in `pool_worker`).
 //!
 //! It behaves like Python's `multiprocessing.Pool` where that teaches
-//! something — every worker holds one chunk at a time and a free worker gets
-//! the next one, results land in input order whatever order they finish in —
-//! and deliberately differs where Python's pool hangs: a worker that dies
-//! holding a chunk fails only that chunk's items, naming the worker and its
-//! signal, and a replacement worker carries on with the rest.
+//! something — a free worker gets the next chunk, results land in input
+//! order whatever order they finish in — and deliberately differs where
+//! Python's pool hangs: a worker that dies holding a chunk fails only that
+//! chunk's items, naming the worker and its signal, and a replacement
+//! worker carries on with the rest.
 //!
-//! Memory stays bounded for a map of 100 000 single-input tasks: each
-//! worker holds one chunk at a time, so at most one chunk's results per
-//! worker are ever in flight.
+//! Work that is paced or takes CPU time goes out one chunk per worker at a
+//! time, so a free worker always gets the next one. Quick jobs (`square`,
+//! unpaced) keep [`QUICK_QUEUE`] chunks queued per worker instead: as
+//! Python's task queue does, that lets a worker start its next task the
+//! moment it finishes one, instead of waiting for mptutor to hear back and
+//! answer, which at chunksize 1 was most of each task's time (see `mptutor
+//! bench`).
+//!
+//! Memory stays bounded for a map of 100 000 single-input tasks: at most
+//! a few chunks' results per worker are ever in flight.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,6 +36,8 @@ use super::task::WorkerTask;
 
 /// The longest one round of waiting for results lasts.
 const WAIT: Duration = Duration::from_millis(20);
+/// Chunks queued per worker for quick jobs.
+pub const QUICK_QUEUE: usize = 2;
 /// Replacements for dead workers before the pool gives up: a worker that
 /// cannot even start would otherwise be replaced forever.
 const MAX_REPLACEMENTS: usize = 64;
@@ -42,7 +52,7 @@ pub enum Job {
 }
 
 impl Job {
-    fn word(self) -> &'static str {
+    pub fn word(self) -> &'static str {
         match self {
             Job::Square => "square",
             Job::Work => "work",
@@ -62,11 +72,41 @@ pub struct MapOptions {
     pub crash_on: i64,
 }
 
+impl MapOptions {
+    /// How many chunks a worker may hold at once (see the module docs).
+    fn queue(self) -> usize {
+        if self.job == Job::Square && self.pace_ms == 0 {
+            QUICK_QUEUE
+        } else {
+            1
+        }
+    }
+}
+
+/// A chunk sent to a worker.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    chunk: usize,
+    sent: Instant,
+}
+
 /// One live worker of the pool and what it holds.
 struct Slot {
     worker: WorkerInfo,
-    /// The chunk it is computing and when it was sent.
-    holding: Option<(usize, Instant)>,
+    /// The chunks sent to it and not answered yet, in the order it works
+    /// on them: the first is the one it is computing.
+    holding: VecDeque<Held>,
+    /// When it last answered (or started): the chunk after that began then
+    /// at the earliest.
+    answered: Instant,
+    /// A request to it failed: it is dying, and gets nothing more.
+    refused: bool,
+}
+
+impl Slot {
+    fn holds(&self, chunk: usize) -> bool {
+        self.holding.iter().any(|held| held.chunk == chunk)
+    }
 }
 
 /// A pool of process workers. Dropping it kills whatever is left.
@@ -118,11 +158,13 @@ impl Pool {
         self.started.push(worker.clone());
         Ok(Slot {
             worker,
-            holding: None,
+            holding: VecDeque::with_capacity(QUICK_QUEUE),
+            answered: Instant::now(),
+            refused: false,
         })
     }
 
-    /// Runs the job over `inputs`, one chunk per worker at a time;
+    /// Runs the job over `inputs`, a free worker getting the next chunk;
     /// returns every outcome in input order.
     pub fn map(
         &mut self,
@@ -156,7 +198,8 @@ impl Pool {
         Ok(run)
     }
 
-    /// Hands the next chunk to every idle worker.
+    /// Hands the next chunk to every worker with room for one, until each
+    /// holds as many as the job allows.
     fn dispatch(
         &mut self,
         ctx: &mut DemoContext<'_>,
@@ -164,41 +207,47 @@ impl Pool {
         options: MapOptions,
         observe: &mut Observer<'_>,
     ) -> Result<(), DemoError> {
-        let mut position = 0;
-        while position < self.slots.len() {
-            if self.slots[position].holding.is_some() {
-                position += 1;
-                continue;
+        // Round by round, so a short map spreads over every worker before
+        // any worker gets a second chunk.
+        for depth in 1..=options.queue() {
+            for position in 0..self.slots.len() {
+                let slot = &self.slots[position];
+                if slot.refused || slot.holding.len() >= depth {
+                    continue;
+                }
+                let Some(chunk) = book.next_chunk() else {
+                    return Ok(());
+                };
+                let range = book.range(chunk);
+                let inputs = &book.inputs[range];
+                let MapOptions {
+                    job,
+                    pace_ms,
+                    crash_on,
+                    ..
+                } = options;
+                let request =
+                    pool_protocol::encode_request(chunk + 1, job.word(), pace_ms, crash_on, inputs);
+                let slot = &mut self.slots[position];
+                if self.group.send(slot.worker.index, &request).is_err() {
+                    // It is dying or dead: `replace_dead` deals with it, and
+                    // the chunk goes to someone else.
+                    book.hand_back(chunk);
+                    slot.refused = true;
+                    let _ = kill(Pid::from_raw(slot.worker.pid), Signal::SIGKILL);
+                    continue;
+                }
+                slot.holding.push_back(Held {
+                    chunk,
+                    sent: Instant::now(),
+                });
+                let sent = ChunkEvent::Sent {
+                    task: chunk + 1,
+                    worker: &slot.worker,
+                    inputs,
+                };
+                observe(ctx, sent);
             }
-            let Some(chunk) = book.next_chunk() else {
-                return Ok(());
-            };
-            let range = book.range(chunk);
-            let inputs = &book.inputs[range];
-            let MapOptions {
-                job,
-                pace_ms,
-                crash_on,
-                ..
-            } = options;
-            let request =
-                pool_protocol::encode_request(chunk + 1, job.word(), pace_ms, crash_on, inputs);
-            let slot = &mut self.slots[position];
-            position += 1;
-            if self.group.send(slot.worker.index, &request).is_err() {
-                // It is dying or dead: `replace_dead` deals with it, and
-                // the chunk goes to someone else.
-                book.hand_back(chunk);
-                let _ = kill(Pid::from_raw(slot.worker.pid), Signal::SIGKILL);
-                continue;
-            }
-            slot.holding = Some((chunk, Instant::now()));
-            let sent = ChunkEvent::Sent {
-                task: chunk + 1,
-                worker: &slot.worker,
-                inputs,
-            };
-            observe(ctx, sent);
         }
         Ok(())
     }
@@ -216,18 +265,28 @@ impl Pool {
         let Some((chunk, results)) = pool_protocol::decode_result(line) else {
             return;
         };
-        let Some(slot) = self.slots.iter_mut().find(|slot| {
-            slot.worker.index == index && matches!(slot.holding, Some((held, _)) if held == chunk)
-        }) else {
+        let Some(slot) = self
+            .slots
+            .iter_mut()
+            .find(|slot| slot.worker.index == index && slot.holds(chunk))
+        else {
             return;
         };
         let results = results
             .map(|result| result.map_err(|word| Arc::from(format!("unreadable result `{word}`"))));
         if book.file(chunk, index, results) {
+            // It began this chunk once it was sent and the one before was
+            // answered, whichever came later.
+            let now = Instant::now();
             let busy = slot
                 .holding
-                .take()
-                .map_or(Duration::ZERO, |(_, at)| at.elapsed());
+                .iter()
+                .position(|held| held.chunk == chunk)
+                .and_then(|at| slot.holding.remove(at))
+                .map_or(Duration::ZERO, |held| {
+                    now.saturating_duration_since(held.sent.max(slot.answered))
+                });
+            slot.answered = now;
             let done = ChunkEvent::Done {
                 task: chunk + 1,
                 worker: &slot.worker,
@@ -261,10 +320,19 @@ impl Pool {
             };
             let error: Arc<str> =
                 Arc::from(format!("worker {} (pid {}) {how}", dead.label, dead.pid));
-            let lost = self.slots[position]
-                .holding
-                .take()
-                .map(|(chunk, _)| (chunk, book.fail(chunk, Some(dead.index), &error)));
+            // It works through its chunks in order, and whatever it
+            // answered has been filed: the first one left is the one it
+            // died on, and the rest it never began, so they go back.
+            let mut held = std::mem::take(&mut self.slots[position].holding);
+            let lost = held.pop_front().map(|first| {
+                (
+                    first.chunk,
+                    book.fail(first.chunk, Some(dead.index), &error),
+                )
+            });
+            for rest in held {
+                book.hand_back(rest.chunk);
+            }
             match lost {
                 Some((chunk, failed)) if failed > 0 => {
                     let inputs = &book.inputs[book.range(chunk)];
@@ -314,7 +382,7 @@ impl Pool {
             let holder = self
                 .slots
                 .iter()
-                .find(|slot| matches!(slot.holding, Some((held, _)) if held == chunk))
+                .find(|slot| slot.holds(chunk))
                 .map(|slot| slot.worker.index);
             book.fail(chunk, holder, &error);
         }
