@@ -167,10 +167,7 @@ impl ProcessGroup {
         };
         let extra: Vec<i32> = child_ends.iter().map(AsRawFd::as_raw_fd).collect();
         let forked = match ctx.start_method {
-            StartMethod::Fork => {
-                let mut run = || task.run();
-                sys::fork_worker(self.pgid, &extra, ChildBody::Run(&mut run))?
-            }
+            StartMethod::Fork => sys::fork_worker(self.pgid, &extra, ChildBody::Task(task))?,
             StartMethod::Spawn => {
                 let (program, argv) = spawn_command(task)?;
                 sys::fork_worker(self.pgid, &extra, ChildBody::Exec { program, argv })?

@@ -24,11 +24,14 @@ use nix::fcntl::OFlag;
 use nix::unistd::Pid;
 
 use super::event::ExitStatus;
+use super::task::WorkerTask;
 
 /// What the child does once it is set up.
 pub enum ChildBody<'a> {
-    /// Run this in the forked copy of mptutor; its result is the exit code.
-    Run(&'a mut dyn FnMut() -> i32),
+    /// Run this task in the forked copy of mptutor; its result is the
+    /// exit code. (The task itself, not a closure around it: each function
+    /// on the child's path is code the child must map in, page by page.)
+    Task(&'a WorkerTask),
     /// Replace the process image: `argv[0]` is run as a new program
     /// (the spawn start method re-executes mptutor itself).
     Exec {
@@ -204,15 +207,18 @@ pub fn fork_worker(
         return Err(std::io::Error::last_os_error());
     }
     if pid == 0 {
-        let code = child_setup(
+        let set_up = child_setup(
             group,
             parent,
             dev_null,
             stdout_write.as_raw_fd(),
             stderr_write.as_raw_fd(),
             extra,
-        )
-        .map_or(127, |()| run_body(body));
+        );
+        let code = match set_up {
+            Ok(()) => run_body(body),
+            Err(()) => 127,
+        };
         // SAFETY: `_exit` ends the child at once, without running the
         // parent's atexit handlers or flushing its inherited buffers twice.
         unsafe { libc::_exit(code) }
@@ -326,9 +332,7 @@ fn run_body(body: ChildBody<'_>) -> i32 {
         // The task flushes what it prints itself (see `WorkerTask::run`):
         // a task that prints nothing then never touches stdout's lock and
         // buffer, two more pages this child would copy.
-        ChildBody::Run(task) => {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(task)).unwrap_or(101)
-        }
+        ChildBody::Task(task) => std::panic::catch_unwind(|| task.run()).unwrap_or(101),
         ChildBody::Exec { program, argv } => {
             let mut pointers: Vec<*const libc::c_char> =
                 argv.iter().map(|arg| arg.as_ptr()).collect();
