@@ -65,12 +65,61 @@ struct Channel {
 /// tears it down, waking mptutor, which finds it not yet reapable and must
 /// sleep until it is. So mptutor keeps its own copies of the worker's ends
 /// of its pipes, which keeps them from closing, and polls a pidfd, which
-/// turns readable only once the worker can be reaped; then it drops the
-/// copies, and the pipes end as soon as everything in them has been read.
+/// turns readable only once the worker can be reaped. Then it reads the
+/// output pipes dry and either drops the copies (the pipes end once
+/// drained) or, for a worker whose pipes nobody else can hold, keeps the
+/// pipes for the next worker (see [`SPARE_PIPES`]).
 struct ExitWatch {
     pidfd: OwnedFd,
-    _output: [OwnedFd; 2],
+    /// The ends the worker writes its stdout and stderr to.
+    output: [OwnedFd; 2],
     _results: Option<OwnedFd>,
+}
+
+/// Output pipes kept for the next worker, with the process they belong
+/// to (a forked child that starts workers of its own has its own).
+///
+/// Two pipes made and closed for every worker were a fifth of what a
+/// process start cost mptutor over a bare `fork` (see `mptutor bench`). A
+/// worker that runs mptutor's own task in a forked copy starts no process
+/// of its own, so once it has exited and its pipes are read dry nobody
+/// else can write to them, and they serve the next worker. Pipes of a
+/// program mptutor executes are never kept: it may leave children behind
+/// that still hold them.
+struct SparePipes {
+    pid: u32,
+    pipes: Vec<sys::OutputPipes>,
+}
+
+/// Most pipe pairs kept (four descriptors each).
+const MAX_SPARE_PIPES: usize = 16;
+
+thread_local! {
+    static SPARE_PIPES: std::cell::RefCell<SparePipes> =
+        const { std::cell::RefCell::new(SparePipes { pid: 0, pipes: Vec::new() }) };
+}
+
+/// Output pipes for a new worker: kept ones when there are, else fresh.
+fn output_pipes(pid: u32) -> std::io::Result<sys::OutputPipes> {
+    let kept = SPARE_PIPES.with_borrow_mut(|spare| {
+        if spare.pid != pid {
+            // Inherited from the process this one was forked from: those
+            // descriptors were closed when it started.
+            std::mem::forget(std::mem::take(&mut spare.pipes));
+            spare.pid = pid;
+        }
+        spare.pipes.pop()
+    });
+    kept.map_or_else(sys::OutputPipes::new, Ok)
+}
+
+/// Keeps empty output pipes for the next worker, if there is room.
+fn keep_pipes(pipes: sys::OutputPipes) {
+    SPARE_PIPES.with_borrow_mut(|spare| {
+        if spare.pid == std::process::id() && spare.pipes.len() < MAX_SPARE_PIPES {
+            spare.pipes.push(pipes);
+        }
+    });
 }
 
 /// Up to this many descriptors are polled without a heap allocation: every
@@ -90,6 +139,8 @@ struct Worker {
     reaped: Option<Reaped>,
     /// Its `Exited` event has been sent.
     finished: bool,
+    /// Its output pipes may serve another worker once it has exited.
+    recycle: bool,
 }
 
 impl Worker {
@@ -166,11 +217,21 @@ impl ProcessGroup {
             (Vec::new(), None)
         };
         let extra: Vec<i32> = child_ends.iter().map(AsRawFd::as_raw_fd).collect();
+        // Only a forked copy running mptutor's own task leaves its pipes
+        // to nobody else (see `SparePipes`).
+        let recycle = ctx.start_method == StartMethod::Fork;
+        let output = if recycle {
+            output_pipes(std::process::id())?
+        } else {
+            sys::OutputPipes::new()?
+        };
         let forked = match ctx.start_method {
-            StartMethod::Fork => sys::fork_worker(self.pgid, &extra, ChildBody::Task(task))?,
+            StartMethod::Fork => {
+                sys::fork_worker(self.pgid, output, &extra, ChildBody::Task(task))?
+            }
             StartMethod::Spawn => {
                 let (program, argv) = spawn_command(task)?;
-                sys::fork_worker(self.pgid, &extra, ChildBody::Exec { program, argv })?
+                sys::fork_worker(self.pgid, output, &extra, ChildBody::Exec { program, argv })?
             }
         };
         // The child has its own copies now. The end it writes results to is
@@ -180,7 +241,15 @@ impl ProcessGroup {
         let mut child_ends = child_ends.into_iter();
         drop(child_ends.next());
         let result_write = child_ends.next();
-        Ok(self.adopt(ctx, index, name, forked, parent_channel, result_write))
+        Ok(self.adopt(
+            ctx,
+            index,
+            name,
+            forked,
+            parent_channel,
+            result_write,
+            recycle,
+        ))
     }
 
     /// Starts an arbitrary program as a worker: forks, and the child only
@@ -201,8 +270,8 @@ impl ProcessGroup {
             return Err(DemoError::Interrupted);
         }
         let body = ChildBody::ExecWithEnv { program, argv, env };
-        let forked = sys::fork_worker(self.pgid, &[], body)?;
-        Ok(self.adopt(ctx, index, name, forked, None, None))
+        let forked = sys::fork_worker(self.pgid, sys::OutputPipes::new()?, &[], body)?;
+        Ok(self.adopt(ctx, index, name, forked, None, None, false))
     }
 
     /// Takes a just-forked worker into the group and announces it.
@@ -214,6 +283,7 @@ impl ProcessGroup {
         forked: sys::Forked,
         parent_channel: Option<Channel>,
         result_write: Option<OwnedFd>,
+        recycle: bool,
     ) -> Pid {
         let pgid = *self.pgid.get_or_insert(forked.pid);
         // Also set it from this side, so the group exists before we might
@@ -229,28 +299,35 @@ impl ProcessGroup {
             ppid: nix::unistd::getpid().as_raw(),
             t_us: ctx.t_us(),
         });
+        let sys::OutputPipes {
+            stdout: (stdout, stdout_write),
+            stderr: (stderr, stderr_write),
+        } = forked.output;
+        let exit_watch = sys::pidfd_open(forked.pid).map(|pidfd| ExitWatch {
+            pidfd,
+            output: [stdout_write, stderr_write],
+            _results: result_write,
+        });
         self.workers.push(Worker {
             index,
             label,
             pid: forked.pid,
             pipes: vec![
                 Pipe {
-                    fd: forked.stdout,
+                    fd: stdout,
                     stream: Stream::Stdout,
                     lines: LineSplitter::default(),
                 },
                 Pipe {
-                    fd: forked.stderr,
+                    fd: stderr,
                     stream: Stream::Stderr,
                     lines: LineSplitter::default(),
                 },
             ],
             channel: parent_channel,
-            exit_watch: sys::pidfd_open(forked.pid).map(|pidfd| ExitWatch {
-                pidfd,
-                _output: forked.writers,
-                _results: result_write,
-            }),
+            // Without a pidfd the pipes must close to show the exit.
+            recycle: recycle && exit_watch.is_some(),
+            exit_watch,
             reaped: None,
             finished: false,
         });
@@ -434,11 +511,17 @@ impl ProcessGroup {
             buffer.resize(MIN_READ, 0);
         }
         let mut closed: SmallVec<[(usize, usize); INLINE_FDS]> = SmallVec::new();
+        let mut exited: SmallVec<[usize; INLINE_FDS]> = SmallVec::new();
         for (position, number) in ready {
             let worker = &mut self.workers[position];
             if number == EXIT_WATCH {
-                // It can be reaped now; its pipes end once drained.
-                worker.exit_watch = None;
+                // It can be reaped now. Its pipes end once drained, or are
+                // read dry and kept, once this round's reading is done.
+                if worker.recycle {
+                    exited.push(position);
+                } else {
+                    worker.exit_watch = None;
+                }
                 continue;
             }
             let (fd, splitter) = if number == usize::MAX {
@@ -464,30 +547,64 @@ impl ProcessGroup {
                     if number == usize::MAX {
                         channel_lines.extend(lines.into_iter().map(|line| (worker.index, line)));
                     } else {
-                        let stream = worker.pipes[number].stream;
-                        for text in lines {
-                            let event = Event::Line {
-                                worker: worker.index,
-                                pid: worker.pid.as_raw(),
-                                stream,
-                                text,
-                                t_us: ctx.t_us(),
-                            };
-                            ctx.emit(event);
-                        }
+                        emit_lines(ctx, worker, worker.pipes[number].stream, lines);
                     }
                 }
                 Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => {}
                 Err(_) => closed.push((position, number)),
             }
         }
-        READ_BUFFER.set(buffer);
         // Remove closed pipes highest first so positions stay valid.
         closed.sort_unstable_by(|a, b| b.cmp(a));
         for (position, number) in closed {
             self.close_pipe(ctx, position, number, channel_lines);
         }
+        for position in exited {
+            self.recycle_output(ctx, position, &mut buffer);
+        }
+        READ_BUFFER.set(buffer);
         Ok(())
+    }
+
+    /// A worker whose pipes may serve another has exited: reads them dry
+    /// (everything it wrote is in them, and nobody else can write), sends
+    /// the last lines, and keeps the pipes for the next worker.
+    fn recycle_output(&mut self, ctx: &mut DemoContext<'_>, position: usize, buffer: &mut [u8]) {
+        let worker = &mut self.workers[position];
+        let Some(watch) = worker.exit_watch.take() else {
+            return;
+        };
+        for number in 0..worker.pipes.len() {
+            loop {
+                let pipe = &mut worker.pipes[number];
+                match nix::unistd::read(&pipe.fd, buffer) {
+                    Ok(0) => break,
+                    Ok(count) => {
+                        let (stream, lines) = (pipe.stream, pipe.lines.feed(&buffer[..count]));
+                        emit_lines(ctx, worker, stream, lines);
+                    }
+                    Err(nix::errno::Errno::EINTR) => {}
+                    // EAGAIN: read dry.
+                    Err(_) => break,
+                }
+            }
+        }
+        let [stdout_write, stderr_write] = watch.output;
+        let (mut stdout, mut stderr) = (None, None);
+        while !self.workers[position].pipes.is_empty() {
+            let last = self.workers[position].pipes.len() - 1;
+            match self.close_pipe(ctx, position, last, &mut Vec::new()) {
+                Some((Stream::Stdout, fd)) => stdout = Some(fd),
+                Some((Stream::Stderr, fd)) => stderr = Some(fd),
+                None => {}
+            }
+        }
+        if let (Some(stdout), Some(stderr)) = (stdout, stderr) {
+            keep_pipes(sys::OutputPipes {
+                stdout: (stdout, stdout_write),
+                stderr: (stderr, stderr_write),
+            });
+        }
     }
 
     /// Nothing left to read, but workers not reaped yet: a worker closes
@@ -517,13 +634,15 @@ impl ProcessGroup {
         let _ = poll(&mut fds, timeout);
     }
 
+    /// Ends one of a worker's pipes: sends what is left in it as lines,
+    /// and hands back an output pipe's read end with its stream.
     fn close_pipe(
         &mut self,
         ctx: &mut DemoContext<'_>,
         position: usize,
         number: usize,
         channel_lines: &mut ChannelLines,
-    ) {
+    ) -> Option<(Stream, OwnedFd)> {
         let worker = &mut self.workers[position];
         if number == usize::MAX {
             if let Some(channel) = worker.channel.as_mut() {
@@ -536,19 +655,10 @@ impl ProcessGroup {
                         .map(|line| (worker.index, line)),
                 );
             }
-            return;
+            return None;
         }
         let mut pipe = worker.pipes.remove(number);
-        for text in pipe.lines.flush() {
-            let event = Event::Line {
-                worker: worker.index,
-                pid: worker.pid.as_raw(),
-                stream: pipe.stream,
-                text,
-                t_us: ctx.t_us(),
-            };
-            ctx.emit(event);
-        }
+        emit_lines(ctx, worker, pipe.stream, pipe.lines.flush());
         if pipe.lines.dropped > 0 {
             let stream = match pipe.stream {
                 Stream::Stdout => "stdout",
@@ -559,6 +669,7 @@ impl ProcessGroup {
                 worker.label, pipe.lines.dropped
             ));
         }
+        Some((pipe.stream, pipe.fd))
     }
 
     fn reap_ended(&mut self, ctx: &mut DemoContext<'_>) -> Result<(), DemoError> {
@@ -656,6 +767,20 @@ impl Drop for ProcessGroup {
         if self.workers.iter().any(|worker| worker.reaped.is_none()) {
             self.kill_all();
         }
+    }
+}
+
+/// Sends each of `lines`, which `worker` printed on `stream`.
+fn emit_lines(ctx: &mut DemoContext<'_>, worker: &Worker, stream: Stream, lines: Vec<String>) {
+    for text in lines {
+        let event = Event::Line {
+            worker: worker.index,
+            pid: worker.pid.as_raw(),
+            stream,
+            text,
+            t_us: ctx.t_us(),
+        };
+        ctx.emit(event);
     }
 }
 

@@ -47,15 +47,35 @@ pub enum ChildBody<'a> {
     },
 }
 
-/// The parent's ends of a new worker's output pipes.
+/// A worker's stdout and stderr pipes, both ends of each. The ends mptutor
+/// reads are non-blocking, so a pipe can be read dry without waiting.
+pub struct OutputPipes {
+    pub stdout: (OwnedFd, OwnedFd),
+    pub stderr: (OwnedFd, OwnedFd),
+}
+
+impl OutputPipes {
+    /// Two fresh pipes.
+    pub fn new() -> std::io::Result<OutputPipes> {
+        let fresh = || -> std::io::Result<(OwnedFd, OwnedFd)> {
+            let (read, write) = pipe()?;
+            nix::fcntl::fcntl(&read, nix::fcntl::FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
+            Ok((read, write))
+        };
+        Ok(OutputPipes {
+            stdout: fresh()?,
+            stderr: fresh()?,
+        })
+    }
+}
+
+/// A forked worker, and its output pipes: the parent keeps both ends.
+/// While the parent holds the ends the child writes to, the child's exit
+/// does not show as the pipes closing; what to do with them is the
+/// caller's choice.
 pub struct Forked {
     pub pid: Pid,
-    pub stdout: OwnedFd,
-    pub stderr: OwnedFd,
-    /// The parent's copies of the child's ends of those pipes. Dropping
-    /// them is left to the caller: while the parent holds them, the
-    /// child's exit does not show as the pipes closing.
-    pub writers: [OwnedFd; 2],
+    pub output: OutputPipes,
 }
 
 /// How a reaped child ended, with what it used.
@@ -173,11 +193,12 @@ pub const MAX_EXTRA_FDS: usize = 4;
 ///
 /// In the child: joins process group `group` (or leads a new one when
 /// `None`), asks to be killed when mptutor dies, disables core dumps, reads
-/// stdin from `/dev/null`, writes stdout and stderr into fresh pipes, moves
+/// stdin from `/dev/null`, writes stdout and stderr into `output`, moves
 /// `extra` descriptors to 3, 4, … and closes everything else, restores
-/// default signal handling, then runs `body`.
+/// default signal handling (see [`RESET_FOR_EXEC`]), then runs `body`.
 pub fn fork_worker(
     group: Option<Pid>,
+    output: OutputPipes,
     extra: &[RawFd],
     body: ChildBody<'_>,
 ) -> std::io::Result<Forked> {
@@ -192,8 +213,6 @@ pub fn fork_worker(
             "refusing to fork: mptutor has more than one thread, and a forked child could deadlock",
         ));
     }
-    let (stdout_read, stdout_write) = pipe()?;
-    let (stderr_read, stderr_write) = pipe()?;
     // Stays open in FORK_FILES for as long as this process lives.
     let dev_null = with_fork_files(parent, |files| files.dev_null.as_raw_fd())?;
     // Anything still buffered in our stdout would be written again by the
@@ -211,9 +230,13 @@ pub fn fork_worker(
             group,
             parent,
             dev_null,
-            stdout_write.as_raw_fd(),
-            stderr_write.as_raw_fd(),
+            output.stdout.1.as_raw_fd(),
+            output.stderr.1.as_raw_fd(),
             extra,
+            match body {
+                ChildBody::Task(_) => &RESET_FOR_TASK,
+                ChildBody::Exec { .. } | ChildBody::ExecWithEnv { .. } => &RESET_FOR_EXEC,
+            },
         );
         let code = match set_up {
             Ok(()) => run_body(body),
@@ -225,11 +248,20 @@ pub fn fork_worker(
     }
     Ok(Forked {
         pid: Pid::from_raw(pid),
-        stdout: stdout_read,
-        stderr: stderr_read,
-        writers: [stdout_write, stderr_write],
+        output,
     })
 }
+
+/// Signals a program mptutor executes gets back with their default
+/// action: `exec` resets caught ones but keeps ignored ones, and mptutor
+/// ignores SIGPIPE (Rust does) and may have inherited other ignores.
+const RESET_FOR_EXEC: [libc::c_int; 4] =
+    [libc::SIGINT, libc::SIGTERM, libc::SIGPIPE, libc::SIGQUIT];
+/// Signals a forked copy of mptutor gets back with their default action:
+/// only the one mptutor catches while a demo runs. The rest stay as they
+/// are in mptutor, as they would in a fresh `mptutor worker` (the spawn
+/// start method).
+const RESET_FOR_TASK: [libc::c_int; 1] = [libc::SIGINT];
 
 fn child_setup(
     group: Option<Pid>,
@@ -238,6 +270,7 @@ fn child_setup(
     stdout: RawFd,
     stderr: RawFd,
     extra: &[RawFd],
+    signals: &[libc::c_int],
 ) -> Result<(), ()> {
     // Every call goes through `libc::syscall` rather than its own libc
     // wrapper: a forked child has no page-table entries for code yet, so
@@ -293,7 +326,7 @@ fn child_setup(
             restorer: 0,
             mask: 0,
         };
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGPIPE, libc::SIGQUIT] {
+        for &signal in signals {
             check(libc::syscall(
                 libc::SYS_rt_sigaction,
                 signal,

@@ -294,3 +294,55 @@ fn pool_queue_does_every_task_exactly_once() {
     assert_eq!(taken, 20);
     assert_every_worker_ended(&run);
 }
+
+#[test]
+fn a_short_map_spreads_over_every_worker() {
+    // Quick jobs queue two chunks per worker, but a map of four hands one
+    // to each of the four workers before any gets a second.
+    let run = run_json("q5", &["items=4", "workers=4", "chunksize=1"]);
+    assert_squares_in_order(&run, 4);
+    let pids: BTreeSet<i64> = run
+        .results()
+        .iter()
+        .filter_map(|entry| entry["worker_pid"].as_i64())
+        .collect();
+    assert_eq!(pids.len(), 4, "{:?}", run.results());
+    assert_every_worker_ended(&run);
+}
+
+#[test]
+fn each_line_stays_with_the_worker_that_printed_it_across_runs() {
+    // Later workers write into output pipes kept from earlier ones, one of
+    // which panicked on stderr: no line may reach another worker.
+    let run = run_json("q6", &["repeat=6", "crash=panic"]);
+    let started = run.started_pids();
+    assert_eq!(started.len(), 24, "6 runs of 4 workers");
+    let crashed: BTreeSet<i64> = run
+        .of_kind("exited")
+        .filter(|event| event["status"]["code"] != 0)
+        .filter_map(|event| event["pid"].as_i64())
+        .collect();
+    assert_eq!(crashed.len(), 6, "one panicking worker per run");
+    let mut printed = 0;
+    for line in run.of_kind("line") {
+        let pid = line["pid"].as_i64().expect("a pid");
+        let text = line["text"].as_str().expect("a text");
+        let named = text
+            .split("(pid ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|number| number.parse::<i64>().ok());
+        if let Some(named) = named {
+            assert_eq!(named, pid, "{line}");
+            printed += 1;
+        }
+        if line["stream"] == "stderr" {
+            assert!(
+                crashed.contains(&pid),
+                "stderr of a worker that did not crash: {line}"
+            );
+        }
+    }
+    assert_eq!(printed, 18, "three numbers a run");
+    assert_every_worker_ended(&run);
+}
