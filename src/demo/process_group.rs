@@ -76,6 +76,17 @@ struct ExitWatch {
     _results: Option<OwnedFd>,
 }
 
+/// A worker just forked, with what the parent keeps of its pipes.
+struct Fresh {
+    forked: sys::Forked,
+    /// Requests to it and results from it, for a pool worker.
+    channel: Option<Channel>,
+    /// The end it writes results to (kept, see [`ExitWatch`]).
+    result_write: Option<OwnedFd>,
+    /// Whether its output pipes may go to the next worker.
+    recycle: bool,
+}
+
 /// Output pipes kept for the next worker, with the process they belong
 /// to (a forked child that starts workers of its own has its own).
 ///
@@ -241,15 +252,13 @@ impl ProcessGroup {
         let mut child_ends = child_ends.into_iter();
         drop(child_ends.next());
         let result_write = child_ends.next();
-        Ok(self.adopt(
-            ctx,
-            index,
-            name,
+        let fresh = Fresh {
             forked,
-            parent_channel,
+            channel: parent_channel,
             result_write,
             recycle,
-        ))
+        };
+        Ok(self.adopt(ctx, index, name, fresh))
     }
 
     /// Starts an arbitrary program as a worker: forks, and the child only
@@ -271,7 +280,13 @@ impl ProcessGroup {
         }
         let body = ChildBody::ExecWithEnv { program, argv, env };
         let forked = sys::fork_worker(self.pgid, sys::OutputPipes::new()?, &[], body)?;
-        Ok(self.adopt(ctx, index, name, forked, None, None, false))
+        let fresh = Fresh {
+            forked,
+            channel: None,
+            result_write: None,
+            recycle: false,
+        };
+        Ok(self.adopt(ctx, index, name, fresh))
     }
 
     /// Takes a just-forked worker into the group and announces it.
@@ -280,11 +295,14 @@ impl ProcessGroup {
         ctx: &mut DemoContext<'_>,
         index: WorkerIndex,
         name: &str,
-        forked: sys::Forked,
-        parent_channel: Option<Channel>,
-        result_write: Option<OwnedFd>,
-        recycle: bool,
+        fresh: Fresh,
     ) -> Pid {
+        let Fresh {
+            forked,
+            channel: parent_channel,
+            result_write,
+            recycle,
+        } = fresh;
         let pgid = *self.pgid.get_or_insert(forked.pid);
         // Also set it from this side, so the group exists before we might
         // signal it (the child may not have run yet).
