@@ -127,6 +127,7 @@ pub fn all_cores(plan: Plan, cores: usize, seconds: f64) -> Result<CpuResult, Be
             mptutor,
             floor,
             python: None,
+            paired_ratio: None,
             runs: plan.runs,
             extra: Extra {
                 cores: Some(cores),

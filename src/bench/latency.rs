@@ -61,6 +61,7 @@ pub fn output(plan: LatencyPlan) -> Result<Measured, BenchError> {
         mptutor: stats(&engine[plan.warmup..], "latency")?,
         floor: stats(&bare[plan.warmup..], "bare latency")?,
         python: None,
+        paired_ratio: None,
         runs: plan.lines - plan.warmup,
         extra: Extra::default(),
         notes: vec![format!(

@@ -255,6 +255,17 @@ fn alternate(
     Ok(samples)
 }
 
+/// The median of `engine[i] ÷ floor[i]` over the rounds of [`alternate`].
+fn paired_ratio(engine: &[f64], floor: &[f64]) -> Option<f64> {
+    let ratios: Vec<f64> = engine
+        .iter()
+        .zip(floor)
+        .filter(|(_, floor)| **floor > 0.0)
+        .map(|(engine, floor)| engine / floor)
+        .collect();
+    Stats::of(&ratios).map(|stats| stats.median_us)
+}
+
 /// Times `operation`, which returns how many items it handled: the sample
 /// is the time per item, in microseconds.
 fn timed(
@@ -308,66 +319,86 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
     };
     let plans = Plans::new(quick);
     let mut operations = Vec::new();
-    let mut one_process_seconds = plans.cpu_seconds;
+    // Python's turn at each operation comes right after mptutor's, so the
+    // two meet the machine in the same mood. Once python3 cannot be run,
+    // the rest is measured without it, and the table says why.
+    let mut python: Result<String, String> = Err(String::new());
+    let mut executable = None;
     for op in OPERATIONS.into_iter().filter(|&op| settings.wants(op)) {
-        match op {
+        let mut one_process_seconds = plans.cpu_seconds;
+        let mut measured = match op {
             Op::ProcessFork => {
                 say("process start + join (fork)…");
-                operations.push(process::fork(plans.fork)?);
+                process::fork(plans.fork)?
             }
             Op::ProcessSpawn => {
                 say("process start + join (spawn)…");
-                operations.push(process::spawn(plans.spawn)?);
+                process::spawn(plans.spawn)?
             }
             Op::Thread => {
                 say("thread start + join…");
-                operations.push(thread::start_join(plans.thread)?);
+                thread::start_join(plans.thread)?
             }
             Op::PoolLifecycle => {
                 say("a pool's life: create, map, close…");
-                operations.push(pool::lifecycle(plans.pool_lifecycle)?);
+                pool::lifecycle(plans.pool_lifecycle)?
             }
             Op::PoolRoundTrip => {
                 say("pool round trips…");
-                operations.push(pool::round_trip(plans.round_trip, plans.round_trip_items)?);
+                pool::round_trip(plans.round_trip, plans.round_trip_items)?
             }
             Op::CpuAllCores => {
                 say(&format!("CPU-bound work on {cores} cores…"));
                 let cpu = cpu::all_cores(plans.cpu, cores, plans.cpu_seconds)?;
                 one_process_seconds = cpu.one_process_seconds;
-                operations.push(cpu.measured);
+                cpu.measured
             }
             Op::OutputLatency => {
                 say("live-output latency…");
-                operations.push(latency::output(plans.latency)?);
+                latency::output(plans.latency)?
             }
             Op::Startup => {
                 say("start-up to a ready prompt…");
-                operations.push(startup::to_prompt(plans.startup)?);
+                startup::to_prompt(plans.startup)?
+            }
+        };
+        if python.is_ok() || python.as_ref().is_err_and(String::is_empty) {
+            if op == Op::Startup {
+                if executable.is_none() {
+                    match python::measure(&plans, &[], cores, one_process_seconds) {
+                        Ok(figures) => {
+                            python = Ok(figures.version.clone());
+                            executable = Some(figures.executable);
+                        }
+                        Err(why) => python = Err(why),
+                    }
+                }
+                if let Some(found) = &executable {
+                    say("the same in Python…");
+                    startup::python_to_prompt(plans.startup, found, &mut measured);
+                }
+            } else {
+                say("the same in Python…");
+                match python::measure(&plans, &[op.key()], cores, one_process_seconds) {
+                    Ok(figures) => {
+                        figures.apply(&mut measured);
+                        python = Ok(figures.version.clone());
+                        executable = Some(figures.executable);
+                    }
+                    Err(why) => python = Err(why),
+                }
             }
         }
+        operations.push(measured);
     }
-
-    say("the same in Python…");
-    let keys: Vec<&str> = operations.iter().map(|m| m.op.key()).collect();
-    let python = python::measure(&plans, &keys, cores, one_process_seconds);
-    let version = match python {
-        Ok(figures) => {
-            for measured in &mut operations {
-                figures.apply(measured);
-            }
-            say("Python's start-up to a ready prompt…");
-            if let Some(startup) = operations.iter_mut().find(|m| m.op == Op::Startup) {
-                startup::python_to_prompt(plans.startup, &figures.executable, startup);
-            }
-            Ok(figures.version)
-        }
-        Err(why) => Err(why),
-    };
+    if python.as_ref().is_err_and(String::is_empty) {
+        // Nothing needed Python.
+        python = Err("no operation was compared with Python".into());
+    }
     Ok(BenchRun {
         quick,
         cores,
-        python: version,
+        python,
         operations,
     })
 }
@@ -375,6 +406,16 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_paired_ratio_is_the_median_of_each_rounds_ratio() {
+        // A machine that slows down half-way: each round's ratio is 1.1.
+        let engine = [110.0, 110.0, 330.0, 330.0, 330.0];
+        let floor = [100.0, 100.0, 300.0, 300.0, 300.0];
+        let ratio = paired_ratio(&engine, &floor).unwrap_or(0.0);
+        assert!((ratio - 1.1).abs() < 1e-9, "{ratio}");
+        assert_eq!(paired_ratio(&[], &[]), None);
+    }
 
     #[test]
     fn stats_take_the_middle_and_the_nearest_rank() {

@@ -4,7 +4,9 @@
 //! pool over raw pipes sending one binary `i64` each way ([`BarePool`]).
 
 use super::floor::BarePool;
-use super::{BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, stats, timed};
+use super::{
+    BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, paired_ratio, stats, timed,
+};
 use crate::demo::StartMethod;
 use crate::demo::pool::{Job, MapOptions, Pool};
 
@@ -81,6 +83,7 @@ pub fn lifecycle(plan: Plan) -> Result<Measured, BenchError> {
         mptutor: stats(&engine, "pool life")?,
         floor: stats(&bare, "bare pool life")?,
         python: None,
+        paired_ratio: paired_ratio(&engine, &bare),
         runs: plan.runs,
         extra: Extra::default(),
         notes: vec![
@@ -126,6 +129,7 @@ pub fn round_trip(plan: Plan, items: usize) -> Result<Measured, BenchError> {
         mptutor: stats(&engine, "round trip")?,
         floor: stats(&bare, "bare round trip")?,
         python: None,
+        paired_ratio: paired_ratio(&engine, &bare),
         runs: plan.runs,
         extra: Extra::default(),
         notes: vec![format!(

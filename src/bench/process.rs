@@ -6,7 +6,7 @@ use std::ffi::CString;
 
 use super::{
     BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, ensure_single_threaded,
-    floor, stats, timed,
+    floor, paired_ratio, stats, timed,
 };
 use crate::demo::StartMethod;
 use crate::demo::process_group::ProcessGroup;
@@ -46,6 +46,7 @@ pub fn fork(plan: Plan) -> Result<Measured, BenchError> {
         mptutor: stats(&engine, "fork")?,
         floor: stats(&bare, "bare fork")?,
         python: None,
+        paired_ratio: paired_ratio(&engine, &bare),
         runs: plan.runs,
         extra: Extra::default(),
         notes: vec![
@@ -82,6 +83,7 @@ pub fn spawn(plan: Plan) -> Result<Measured, BenchError> {
         mptutor: stats(&engine, "spawn")?,
         floor: stats(&bare, "bare spawn")?,
         python: None,
+        paired_ratio: paired_ratio(&engine, &bare),
         runs: plan.runs,
         extra: Extra::default(),
         notes: vec![

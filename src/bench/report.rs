@@ -180,8 +180,10 @@ pub fn render_table(run: &BenchRun, options: &RenderOptions) -> String {
     let mut notes = String::from(
         "**mptutor**: the engine's real paths, its events built and discarded. **floor**: \
          the same operation with the bare system calls, timed the same way in the same run, \
-         taking turns with mptutor. **÷ floor**: mptutor's median over the floor's. \
-         **vs Python**: Python's median over mptutor's, from real `multiprocessing` code.\n",
+         taking turns with mptutor. **÷ floor**: the median over rounds of mptutor's time \
+         over the floor's in the same round, so the machine's swings cancel. **vs Python**: \
+         Python's median over mptutor's, from real `multiprocessing` code run right after \
+         mptutor's own turn at the same operation.\n",
     );
     for measured in &run.operations {
         for note in &measured.notes {
@@ -242,8 +244,9 @@ fn operation_json(measured: &Measured) -> Value {
 }
 
 /// The same figures as one JSON object: `operations` holds one object per
-/// operation. `ratio_floor` is mptutor ÷ floor, `ratio_python` mptutor ÷
-/// Python (below 1 when mptutor is faster).
+/// operation. `ratio_floor` is mptutor ÷ floor (the median of each round's
+/// ratio where the two took turns), `ratio_python` mptutor ÷ Python (below
+/// 1 when mptutor is faster).
 pub fn render_json(run: &BenchRun) -> String {
     let unix_time = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

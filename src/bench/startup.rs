@@ -21,7 +21,7 @@ use nix::pty::{Winsize, openpty};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::{BenchError, Extra, Measured, Op, Plan, alternate, stats};
+use super::{BenchError, Extra, Measured, Op, Plan, alternate, paired_ratio, stats};
 use crate::demo::sys;
 
 /// The longest one start may take.
@@ -210,6 +210,7 @@ pub fn to_prompt(plan: Plan) -> Result<Measured, BenchError> {
         mptutor: stats(&engine, "start-up")?,
         floor: stats(&floor, "bare start-up")?,
         python: None,
+        paired_ratio: paired_ratio(&engine, &floor),
         runs: plan.runs,
         extra: Extra {
             peak_rss_kb: Some([engine_rss.iter().copied().max(), None, None]),

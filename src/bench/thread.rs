@@ -2,7 +2,9 @@
 //! (its `Started` and `Exited` events included), against a bare
 //! `std::thread::spawn` + `join`.
 
-use super::{BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, stats, timed};
+use super::{
+    BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, paired_ratio, stats, timed,
+};
 use crate::demo::StartMethod;
 use crate::demo::thread_pool::ThreadPool;
 
@@ -27,6 +29,7 @@ pub fn start_join(plan: Plan) -> Result<Measured, BenchError> {
         mptutor: stats(&engine, "thread")?,
         floor: stats(&bare, "bare thread")?,
         python: None,
+        paired_ratio: paired_ratio(&engine, &bare),
         runs: plan.runs,
         extra: Extra::default(),
         notes: vec![

@@ -47,8 +47,12 @@ fn each_line_is_tagged_with_the_pid_that_printed_it_and_the_check_passes() {
     // the pid the child printed, for every one of the four.
     let mut pids = Vec::new();
     for line in text.lines().filter_map(|line| {
-        // The live column: the code beside it may say `says` too.
-        let tag = line.find("[ +")?;
+        // The live column: the code beside it may say `says` too. The
+        // tag's time is padded to a width: `[ +262µs`, `[  +90ms`.
+        let tag = line
+            .match_indices('[')
+            .map(|(at, _)| at)
+            .find(|&at| line[at + 1..].trim_start().starts_with('+'))?;
         line[tag..].contains(") says ").then(|| &line[tag..])
     }) {
         let tagged = line
