@@ -82,12 +82,17 @@ fn inputs(count: i64) -> Vec<i64> {
 #[divan::bench(args = [1, 150])]
 fn encode_a_request(bencher: Bencher, chunk: i64) {
     let inputs = inputs(chunk);
-    bencher.bench_local(|| pool_protocol::encode_request(black_box(1234), "square", 0, 0, &inputs));
+    let mut line = String::new();
+    bencher.bench_local(|| {
+        line.clear();
+        pool_protocol::encode_request(&mut line, black_box(1234), "square", 0, 0, &inputs);
+    });
 }
 
 #[divan::bench(args = [1, 150])]
 fn decode_a_request(bencher: Bencher, chunk: i64) {
-    let line = pool_protocol::encode_request(1234, "square", 0, 0, &inputs(chunk));
+    let mut line = String::new();
+    pool_protocol::encode_request(&mut line, 1234, "square", 0, 0, &inputs(chunk));
     bencher.bench_local(|| pool_protocol::decode_request(black_box(&line)));
 }
 

@@ -11,14 +11,19 @@
 //!
 //! Work that is paced or takes CPU time goes out one chunk per worker at a
 //! time, so a free worker always gets the next one. Quick jobs (`square`,
-//! unpaced) keep [`QUICK_QUEUE`] chunks queued per worker instead: as
-//! Python's task queue does, that lets a worker start its next task the
-//! moment it finishes one, instead of waiting for mptutor to hear back and
-//! answer, which at chunksize 1 was most of each task's time (see `mptutor
-//! bench`).
+//! unpaced) keep up to [`QUICK_QUEUE`] small chunks queued per worker
+//! instead: as Python's task queue does, that lets a worker start its next
+//! task the moment it finishes one, instead of waiting for mptutor to hear
+//! back and answer, which at chunksize 1 was most of each task's time (see
+//! `mptutor bench`). The requests queued for one worker go out in one
+//! write, and a worker that has the next request in hand already sends its
+//! results with the next ones.
 //!
-//! Memory stays bounded for a map of 100 000 single-input tasks: at most
-//! a few chunks' results per worker are ever in flight.
+//! What is queued for a worker, at most [`QUICK_INPUTS`] inputs, fits in
+//! the smallest pipe Linux makes (one page), both ways: mptutor never
+//! blocks writing requests to a worker that is blocked writing results
+//! mptutor is not reading. Memory stays bounded for a map of 100 000
+//! single-input tasks.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -37,7 +42,12 @@ use super::task::WorkerTask;
 /// The longest one round of waiting for results lasts.
 const WAIT: Duration = Duration::from_millis(20);
 /// Chunks queued per worker for quick jobs.
-pub const QUICK_QUEUE: usize = 2;
+pub const QUICK_QUEUE: usize = 16;
+/// Inputs queued per worker for quick jobs, unless one chunk is more. A
+/// request or result takes at most 21 bytes an input and 24 a chunk, so
+/// this many stay under a page however they are chunked.
+pub const QUICK_INPUTS: usize = 64;
+const _: () = assert!(QUICK_INPUTS * 21 + QUICK_QUEUE * 24 < 4096);
 /// Replacements for dead workers before the pool gives up: a worker that
 /// cannot even start would otherwise be replaced forever.
 const MAX_REPLACEMENTS: usize = 64;
@@ -74,9 +84,9 @@ pub struct MapOptions {
 
 impl MapOptions {
     /// How many chunks a worker may hold at once (see the module docs).
-    fn queue(self) -> usize {
+    pub fn depth(self) -> usize {
         if self.job == Job::Square && self.pace_ms == 0 {
-            QUICK_QUEUE
+            (QUICK_INPUTS / self.chunksize.max(1)).clamp(1, QUICK_QUEUE)
         } else {
             1
         }
@@ -115,6 +125,11 @@ pub struct Pool {
     slots: Vec<Slot>,
     /// Every worker started, in order; the next one gets index `len()`.
     started: Vec<WorkerInfo>,
+    /// The requests of one dispatch, per slot, kept for the next.
+    requests: Vec<String>,
+    /// The chunks of one dispatch, in the order they were handed out, with
+    /// the slot that got each.
+    handed: Vec<(usize, usize)>,
 }
 
 impl Pool {
@@ -124,6 +139,8 @@ impl Pool {
             group: ProcessGroup::new(),
             slots: Vec::new(),
             started: Vec::new(),
+            requests: Vec::new(),
+            handed: Vec::new(),
         };
         for _ in 0..workers.max(1) {
             let slot = pool.start_worker(ctx)?;
@@ -158,7 +175,7 @@ impl Pool {
         self.started.push(worker.clone());
         Ok(Slot {
             worker,
-            holding: VecDeque::with_capacity(QUICK_QUEUE),
+            holding: VecDeque::new(),
             answered: Instant::now(),
             refused: false,
         })
@@ -199,7 +216,7 @@ impl Pool {
     }
 
     /// Hands the next chunk to every worker with room for one, until each
-    /// holds as many as the job allows.
+    /// holds as many as the job allows; one write per worker.
     fn dispatch(
         &mut self,
         ctx: &mut DemoContext<'_>,
@@ -207,47 +224,76 @@ impl Pool {
         options: MapOptions,
         observe: &mut Observer<'_>,
     ) -> Result<(), DemoError> {
+        let MapOptions {
+            job,
+            pace_ms,
+            crash_on,
+            ..
+        } = options;
+        self.requests.resize_with(self.slots.len(), String::new);
+        self.handed.clear();
         // Round by round, so a short map spreads over every worker before
         // any worker gets a second chunk.
-        for depth in 1..=options.queue() {
-            for position in 0..self.slots.len() {
-                let slot = &self.slots[position];
+        'rounds: for depth in 1..=options.depth() {
+            let before = self.handed.len();
+            for (position, slot) in self.slots.iter_mut().enumerate() {
                 if slot.refused || slot.holding.len() >= depth {
                     continue;
                 }
                 let Some(chunk) = book.next_chunk() else {
-                    return Ok(());
+                    break 'rounds;
                 };
                 let range = book.range(chunk);
-                let inputs = &book.inputs[range];
-                let MapOptions {
-                    job,
+                pool_protocol::encode_request(
+                    &mut self.requests[position],
+                    chunk + 1,
+                    job.word(),
                     pace_ms,
                     crash_on,
-                    ..
-                } = options;
-                let request =
-                    pool_protocol::encode_request(chunk + 1, job.word(), pace_ms, crash_on, inputs);
-                let slot = &mut self.slots[position];
-                if self.group.send(slot.worker.index, &request).is_err() {
-                    // It is dying or dead: `replace_dead` deals with it, and
-                    // the chunk goes to someone else.
-                    book.hand_back(chunk);
-                    slot.refused = true;
-                    let _ = kill(Pid::from_raw(slot.worker.pid), Signal::SIGKILL);
-                    continue;
-                }
+                    &book.inputs[range],
+                );
                 slot.holding.push_back(Held {
                     chunk,
                     sent: Instant::now(),
                 });
-                let sent = ChunkEvent::Sent {
-                    task: chunk + 1,
-                    worker: &slot.worker,
-                    inputs,
-                };
-                observe(ctx, sent);
+                self.handed.push((chunk, position));
             }
+            if self.handed.len() == before {
+                break;
+            }
+        }
+        for (position, slot) in self.slots.iter_mut().enumerate() {
+            let requests = &mut self.requests[position];
+            if requests.is_empty() {
+                continue;
+            }
+            let sent = self
+                .group
+                .send_lines(slot.worker.index, requests.as_bytes());
+            requests.clear();
+            if sent.is_err() {
+                // It is dying or dead: `replace_dead` deals with it, and
+                // its chunks go to someone else, first the first.
+                slot.refused = true;
+                let _ = kill(Pid::from_raw(slot.worker.pid), Signal::SIGKILL);
+                let fresh =
+                    slot.holding.len() - self.handed.iter().filter(|h| h.1 == position).count();
+                for held in slot.holding.drain(fresh..).rev() {
+                    book.hand_back(held.chunk);
+                }
+            }
+        }
+        for &(chunk, position) in &self.handed {
+            let slot = &self.slots[position];
+            if slot.refused {
+                continue;
+            }
+            let sent = ChunkEvent::Sent {
+                task: chunk + 1,
+                worker: &slot.worker,
+                inputs: &book.inputs[book.range(chunk)],
+            };
+            observe(ctx, sent);
         }
         Ok(())
     }
@@ -330,7 +376,7 @@ impl Pool {
                     book.fail(first.chunk, Some(dead.index), &error),
                 )
             });
-            for rest in held {
+            for rest in held.into_iter().rev() {
                 book.hand_back(rest.chunk);
             }
             match lost {

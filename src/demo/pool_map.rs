@@ -70,12 +70,13 @@ pub fn run(ctx: &mut DemoContext<'_>, settings: Settings) -> Result<DemoReport, 
             }
         }
     };
-    let what = format!(
-        "map(square, [1 … {}], chunksize={chunksize}): {}, each handed to whichever \
-         worker is free",
-        inputs.len(),
-        plural(chunks, "task")
-    );
+    let what = |how: &str| {
+        format!(
+            "map(square, [1 … {}], chunksize={chunksize}): {}, {how}",
+            inputs.len(),
+            plural(chunks, "task")
+        )
+    };
     let run = if settings.threads {
         let mut pool = ThreadPool::start(ctx, settings.workers)?;
         let tids = ids(&pool.workers(ctx)?);
@@ -90,7 +91,7 @@ pub fn run(ctx: &mut DemoContext<'_>, settings: Settings) -> Result<DemoReport, 
                  process, mptutor included, down with it",
             );
         }
-        ctx.note(what);
+        ctx.note(what("each handed to whichever thread is free"));
         let run = pool.map(ctx, &inputs, chunksize, &mut observe)?;
         ctx.note(returned(
             &run,
@@ -106,13 +107,19 @@ pub fn run(ctx: &mut DemoContext<'_>, settings: Settings) -> Result<DemoReport, 
             ctx.start_method.name(),
             ids(&pool.workers())
         ));
-        ctx.note(what);
         let options = MapOptions {
             job: Job::Square,
             chunksize,
             pace_ms: 0,
             crash_on: settings.crash,
         };
+        ctx.note(what(&match options.depth() {
+            1 => "each handed to whichever worker is free".to_string(),
+            depth => format!(
+                "up to {depth} at a time queued in each worker's request pipe, as Python's \
+                 task queue holds tasks ready, so a worker never waits for its next"
+            ),
+        }));
         let run = pool.map(ctx, &inputs, options, &mut observe)?;
         ctx.note(returned(
             &run,

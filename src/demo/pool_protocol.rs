@@ -33,21 +33,23 @@ pub struct Request<'a> {
     pub inputs: Vec<i64>,
 }
 
-/// A request line, without its newline.
+/// Appends a request line, newline included, to `out`: requests to one
+/// worker go out in one write.
 pub fn encode_request(
+    out: &mut String,
     task: usize,
     job: &str,
     pace_ms: u64,
     crash_on: i64,
     inputs: &[i64],
-) -> String {
-    let mut line = String::with_capacity(24 + inputs.len() * 8);
+) {
+    out.reserve(24 + inputs.len() * 8);
     // Writing to a String cannot fail.
-    let _ = write!(line, "{task} {job} {pace_ms} {crash_on}");
+    let _ = write!(out, "{task} {job} {pace_ms} {crash_on}");
     for input in inputs {
-        let _ = write!(line, " {input}");
+        let _ = write!(out, " {input}");
     }
-    line
+    out.push('\n');
 }
 
 /// Reads a request line; `None` when it has fewer than four words.
@@ -95,8 +97,9 @@ mod tests {
 
     #[test]
     fn a_request_survives_the_pipe() {
-        let line = encode_request(7, "square", 0, -3, &[1, -2, 30]);
-        assert_eq!(line, "7 square 0 -3 1 -2 30");
+        let mut line = String::new();
+        encode_request(&mut line, 7, "square", 0, -3, &[1, -2, 30]);
+        assert_eq!(line, "7 square 0 -3 1 -2 30\n");
         let request = decode_request(&line);
         assert_eq!(
             request,

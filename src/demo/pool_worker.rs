@@ -32,9 +32,20 @@ pub fn serve(name: &str) -> i32 {
     let mut answer = String::new();
     let mut computed = Vec::new();
     loop {
+        // Results held back (see below) go out before a read that may
+        // wait.
+        if !answer.is_empty() && !requests.buffer().contains(&b'\n') {
+            if results.write_all(answer.as_bytes()).is_err() {
+                return 0;
+            }
+            answer.clear();
+        }
         line.clear();
         match requests.read_line(&mut line) {
-            Ok(0) | Err(_) => return 0,
+            Ok(0) | Err(_) => {
+                let _ = results.write_all(answer.as_bytes());
+                return 0;
+            }
             Ok(_) => {}
         }
         let Some(request) = pool_protocol::decode_request(&line) else {
@@ -49,6 +60,9 @@ pub fn serve(name: &str) -> i32 {
         computed.clear();
         for &x in &request.inputs {
             if request.crash_on != 0 && x == request.crash_on {
+                // What it finished before goes out first: only this
+                // chunk is lost.
+                let _ = results.write_all(answer.as_bytes());
                 let _ = writeln!(out, "{name} (pid {pid}) got input {x} and crashes");
                 let _ = out.flush();
                 super::sys::segfault();
@@ -63,11 +77,16 @@ pub fn serve(name: &str) -> i32 {
                 std::thread::sleep(pace);
             }
         }
-        answer.clear();
         pool_protocol::encode_results(request.task, &computed, &mut answer);
-        // One write per chunk, all of its results at once.
-        if results.write_all(answer.as_bytes()).is_err() {
-            return 0;
+        // A quick chunk's results wait while the next request is already
+        // here, and go out with its results: one write for all of them.
+        // Otherwise they go at once, all of the chunk's results in one
+        // write.
+        if work || !pace.is_zero() {
+            if results.write_all(answer.as_bytes()).is_err() {
+                return 0;
+            }
+            answer.clear();
         }
     }
 }

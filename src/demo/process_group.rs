@@ -402,6 +402,16 @@ impl ProcessGroup {
 
     /// Sends one request line to a pool worker.
     pub fn send(&mut self, index: WorkerIndex, line: &str) -> std::io::Result<()> {
+        let mut bytes = Vec::with_capacity(line.len() + 1);
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        self.send_lines(index, &bytes)
+    }
+
+    /// Writes `lines`, each already ending in a newline, to a pool
+    /// worker's request pipe in one write: a pool sends one request per
+    /// item, so each system call saved counts (see `mptutor bench`).
+    pub fn send_lines(&mut self, index: WorkerIndex, lines: &[u8]) -> std::io::Result<()> {
         let worker = self
             .workers
             .iter_mut()
@@ -412,12 +422,7 @@ impl ProcessGroup {
             .as_mut()
             .and_then(|channel| channel.requests.as_mut())
             .ok_or_else(|| std::io::Error::other("worker has no request pipe"))?;
-        // One write of the whole line: a pool sends one request per item,
-        // so each system call saved counts (see `mptutor bench`).
-        let mut bytes = Vec::with_capacity(line.len() + 1);
-        bytes.extend_from_slice(line.as_bytes());
-        bytes.push(b'\n');
-        let mut unsent = &bytes[..];
+        let mut unsent = lines;
         while !unsent.is_empty() {
             match nix::unistd::write(&*requests, unsent) {
                 Ok(written) => unsent = &unsent[written..],

@@ -242,6 +242,27 @@ fn a_crash_with_chunksize_one_fails_that_input_alone() {
 }
 
 #[test]
+fn a_crash_late_in_a_long_map_fails_only_the_chunk_it_hit() {
+    // Workers hold several queued chunks and send finished results in
+    // batches: none finished before the crash may be lost, none queued
+    // behind it may fail.
+    for (chunksize, lost) in [(1, 1500..=1500), (7, 1499..=1505)] {
+        let chunks = format!("chunksize={chunksize}");
+        let run = run_json("q5", &["items=3000", "crash=1500", &chunks, "timeout=30"]);
+        for (k, entry) in (1..).zip(run.results()) {
+            assert_eq!(entry["input"], k, "{entry}");
+            if lost.contains(&k) {
+                assert!(entry["error"].is_string(), "{chunks}: {entry}");
+            } else {
+                assert_eq!(entry["result"], k * k, "{chunks}: {entry}");
+            }
+        }
+        assert_eq!(run.results().len(), 3000);
+        assert_every_worker_ended(&run);
+    }
+}
+
+#[test]
 fn a_chunk_bigger_than_one_result_line_arrives_whole() {
     // 1 000 results per task: several result lines each.
     let run = run_json("q5", &["items=2500", "workers=2", "chunksize=1000"]);
@@ -297,7 +318,7 @@ fn pool_queue_does_every_task_exactly_once() {
 
 #[test]
 fn a_short_map_spreads_over_every_worker() {
-    // Quick jobs queue two chunks per worker, but a map of four hands one
+    // Quick jobs queue several chunks per worker, but a map of four hands one
     // to each of the four workers before any gets a second.
     let run = run_json("q5", &["items=4", "workers=4", "chunksize=1"]);
     assert_squares_in_order(&run, 4);
