@@ -99,7 +99,7 @@ fn decode_a_request(bencher: Bencher, chunk: i64) {
 #[divan::bench(args = [1, 150])]
 fn encode_results(bencher: Bencher, chunk: i64) {
     let results: Vec<i64> = inputs(chunk).iter().map(|x| x * x).collect();
-    let mut out = String::new();
+    let mut out = Vec::new();
     bencher.bench_local(|| {
         out.clear();
         pool_protocol::encode_results(black_box("1234"), &results, &mut out);
@@ -110,8 +110,9 @@ fn encode_results(bencher: Bencher, chunk: i64) {
 #[divan::bench(args = [1, 150])]
 fn decode_a_result_line(bencher: Bencher, chunk: i64) {
     let results: Vec<i64> = inputs(chunk).iter().map(|x| x * x).collect();
-    let mut line = String::new();
-    pool_protocol::encode_results("1234", &results, &mut line);
+    let mut bytes = Vec::new();
+    pool_protocol::encode_results("1234", &results, &mut bytes);
+    let line = String::from_utf8(bytes).unwrap_or_default();
     bencher.bench_local(|| {
         pool_protocol::decode_result(black_box(line.trim_end()))
             .map(|(chunk, values)| chunk + values.filter(Result::is_ok).count())

@@ -37,7 +37,7 @@
 //! the table and the JSON.
 
 mod cpu;
-mod floor;
+pub mod floor;
 mod latency;
 mod measured;
 mod plans;

@@ -36,7 +36,7 @@ use super::context::{DemoContext, DemoError, StartMethod};
 use super::event::{ExitStatus, WorkerIndex};
 use super::pool_outcome::{ChunkEvent, MapBook, MapRun, Observer, WorkerInfo, span};
 use super::pool_protocol;
-use super::process_group::ProcessGroup;
+use super::process_group::{ProcessGroup, Spawn};
 use super::task::WorkerTask;
 
 /// The longest one round of waiting for results lasts.
@@ -142,10 +142,8 @@ impl Pool {
             requests: Vec::new(),
             handed: Vec::new(),
         };
-        for _ in 0..workers.max(1) {
-            let slot = pool.start_worker(ctx)?;
-            pool.slots.push(slot);
-        }
+        let slots = pool.start_workers(ctx, workers.max(1))?;
+        pool.slots = slots;
         Ok(pool)
     }
 
@@ -154,31 +152,48 @@ impl Pool {
         self.slots.iter().map(|slot| slot.worker.clone()).collect()
     }
 
-    fn start_worker(&mut self, ctx: &mut DemoContext<'_>) -> Result<Slot, DemoError> {
-        let index = self.started.len();
-        let label = format!("P{}", index + 1);
+    /// Starts `count` more workers, forked in a row (see
+    /// [`ProcessGroup::spawn_all`]).
+    fn start_workers(
+        &mut self,
+        ctx: &mut DemoContext<'_>,
+        count: usize,
+    ) -> Result<Vec<Slot>, DemoError> {
+        let first = self.started.len();
         // Python names them ForkPoolWorker-1, SpawnPoolWorker-2, …
         let method = match ctx.start_method {
             StartMethod::Fork => "Fork",
             StartMethod::Spawn => "Spawn",
         };
-        let name = format!("{method}PoolWorker-{}", index + 1);
-        let task = WorkerTask::PoolWorker {
-            name: label.clone(),
-        };
-        let pid = self.group.spawn(ctx, index, &name, &task, true)?;
-        let worker = WorkerInfo {
-            index,
-            label,
-            pid: pid.as_raw(),
-        };
-        self.started.push(worker.clone());
-        Ok(Slot {
-            worker,
-            holding: VecDeque::new(),
-            answered: Instant::now(),
-            refused: false,
-        })
+        let (mut labels, mut names, mut tasks) = (Vec::new(), Vec::new(), Vec::new());
+        for index in first..first + count {
+            labels.push(format!("P{}", index + 1));
+            names.push(format!("{method}PoolWorker-{}", index + 1));
+            tasks.push(WorkerTask::PoolWorker {
+                name: format!("P{}", index + 1),
+            });
+        }
+        let spawns: Vec<Spawn<'_>> = (first..)
+            .zip(names.iter().zip(&tasks))
+            .map(|(index, (name, task))| Spawn { index, name, task })
+            .collect();
+        let pids = self.group.spawn_all(ctx, &spawns, true)?;
+        let mut slots = Vec::with_capacity(count);
+        for ((index, label), pid) in (first..).zip(labels).zip(pids) {
+            let worker = WorkerInfo {
+                index,
+                label,
+                pid: pid.as_raw(),
+            };
+            self.started.push(worker.clone());
+            slots.push(Slot {
+                worker,
+                holding: VecDeque::new(),
+                answered: Instant::now(),
+                refused: false,
+            });
+        }
+        Ok(slots)
     }
 
     /// Runs the job over `inputs`, a free worker getting the next chunk;
@@ -401,7 +416,9 @@ impl Pool {
                     "pool workers keep dying ({error}); check that mptutor can start processes"
                 )));
             }
-            let fresh = self.start_worker(ctx)?;
+            let Some(fresh) = self.start_workers(ctx, 1)?.pop() else {
+                return Err(DemoError::Os("no worker was started".into()));
+            };
             ctx.note(format!(
                 "the pool started {} (pid {}) to replace {}, and carries on",
                 fresh.worker.label, fresh.worker.pid, dead.label

@@ -8,15 +8,89 @@
 //! result is x). `pace_ms` is slept per input, to slow a demo for a class.
 //! An input equal to `crash_on` (when not 0) makes the worker die of a real
 //! SIGSEGV, to show that a pool survives a dead worker.
+//!
+//! A forked worker shares every page with mptutor until it writes to one,
+//! and then the page is copied, a page fault each. So the loop keeps its
+//! buffers on the stack and allocates only for a request or an answer too
+//! long for them: a heap allocation walks and writes malloc's lists, pages
+//! a worker has no other reason to touch (see `mptutor bench`).
 #![allow(unsafe_code)]
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::os::fd::FromRawFd;
 use std::time::Duration;
 
-use super::pool_protocol;
+use smallvec::SmallVec;
+
+use super::pool_protocol::{self, ResultLines};
 use super::task::{REQUEST_FD, RESULT_FD};
+
+/// Bytes read from the request pipe at a time: 16 queued single-input
+/// requests.
+const READ_BUFFER: usize = 512;
+/// Bytes of results kept on the stack before the answer moves to the heap.
+const ANSWER_INLINE: usize = 2048;
+
+/// Request lines from a pipe, through a buffer on the stack.
+struct Requests {
+    file: File,
+    buffer: [u8; READ_BUFFER],
+    start: usize,
+    end: usize,
+    /// A line longer than the buffer, gathered here.
+    long: Vec<u8>,
+}
+
+impl Requests {
+    fn new(file: File) -> Self {
+        Requests {
+            file,
+            buffer: [0; READ_BUFFER],
+            start: 0,
+            end: 0,
+            long: Vec::new(),
+        }
+    }
+
+    /// Whether the next line is here already, so reading it cannot wait.
+    fn has_line(&self) -> bool {
+        self.buffer[self.start..self.end].contains(&b'\n')
+    }
+
+    /// The next line, without its newline; `None` once the pipe is closed
+    /// (a last line without a newline is dropped: the pool ends each
+    /// request with one).
+    fn next_line(&mut self) -> Option<&[u8]> {
+        self.long.clear();
+        loop {
+            let waiting = &self.buffer[self.start..self.end];
+            if let Some(at) = waiting.iter().position(|&byte| byte == b'\n') {
+                let line = self.start..self.start + at;
+                self.start += at + 1;
+                if self.long.is_empty() {
+                    return Some(&self.buffer[line]);
+                }
+                self.long.extend_from_slice(&self.buffer[line]);
+                return Some(&self.long);
+            }
+            // Keep the start of a line and read the rest behind it.
+            self.buffer.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            if self.end == READ_BUFFER {
+                self.long.extend_from_slice(&self.buffer);
+                self.end = 0;
+            }
+            match self.file.read(&mut self.buffer[self.end..]) {
+                Ok(0) => return None,
+                Ok(count) => self.end += count,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+    }
+}
 
 /// Serves requests until the pool closes the request pipe; exit code 0.
 pub fn serve(name: &str) -> i32 {
@@ -24,66 +98,67 @@ pub fn serve(name: &str) -> i32 {
     // (see `ProcessGroup::spawn`) and nothing else in the process owns them.
     let (requests, results) =
         unsafe { (File::from_raw_fd(REQUEST_FD), File::from_raw_fd(RESULT_FD)) };
-    let mut requests = BufReader::new(requests);
+    let mut requests = Requests::new(requests);
     let mut results = results;
-    let mut out = std::io::stdout();
     let pid = std::process::id();
-    let mut line = String::new();
-    let mut answer = String::new();
-    let mut computed = Vec::new();
+    let mut answer: SmallVec<[u8; ANSWER_INLINE]> = SmallVec::new();
     loop {
         // Results held back (see below) go out before a read that may
         // wait.
-        if !answer.is_empty() && !requests.buffer().contains(&b'\n') {
-            if results.write_all(answer.as_bytes()).is_err() {
+        if !answer.is_empty() && !requests.has_line() {
+            if results.write_all(&answer).is_err() {
                 return 0;
             }
             answer.clear();
         }
-        line.clear();
-        match requests.read_line(&mut line) {
-            Ok(0) | Err(_) => {
-                let _ = results.write_all(answer.as_bytes());
-                return 0;
-            }
-            Ok(_) => {}
-        }
-        let Some(request) = pool_protocol::decode_request(&line) else {
+        let Some(line) = requests.next_line() else {
+            let _ = results.write_all(&answer);
+            return 0;
+        };
+        let Some(request) = std::str::from_utf8(line)
+            .ok()
+            .and_then(pool_protocol::decode_request)
+        else {
             continue;
         };
         let pace = Duration::from_millis(request.pace_ms);
         let work = request.job == "work";
         if work {
+            let mut out = std::io::stdout();
             let _ = writeln!(out, "{name} (pid {pid}) takes task {}", request.task);
             let _ = out.flush();
         }
-        computed.clear();
-        for &x in &request.inputs {
+        // Where this chunk's results begin: a crash takes them back.
+        let chunk_start = answer.len();
+        let mut lines = ResultLines::new(request.task);
+        for x in request.inputs() {
             if request.crash_on != 0 && x == request.crash_on {
                 // What it finished before goes out first: only this
                 // chunk is lost.
-                let _ = results.write_all(answer.as_bytes());
+                let _ = results.write_all(&answer[..chunk_start]);
+                let mut out = std::io::stdout();
                 let _ = writeln!(out, "{name} (pid {pid}) got input {x} and crashes");
                 let _ = out.flush();
                 super::sys::segfault();
             }
-            computed.push(if work {
+            let result = if work {
                 spin(Duration::from_millis(u64::try_from(x).unwrap_or(0)));
                 x
             } else {
                 x.wrapping_mul(x)
-            });
+            };
+            lines.push(&mut answer, result);
             if !pace.is_zero() {
                 std::thread::sleep(pace);
             }
         }
-        pool_protocol::encode_results(request.task, &computed, &mut answer);
+        lines.finish(&mut answer);
         // A quick chunk's results wait while the next request is already
         // here, and go out with its results: one write for all of them.
         // Otherwise they go at once, all of the chunk's results in one
         // write.
         if work || !pace.is_zero() {
-            if results.write_all(answer.as_bytes()).is_err() {
+            if results.write_all(&answer).is_err() {
                 return 0;
             }
             answer.clear();

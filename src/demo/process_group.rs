@@ -76,6 +76,65 @@ struct ExitWatch {
     _results: Option<OwnedFd>,
 }
 
+/// One worker for [`ProcessGroup::spawn_all`] to start.
+pub struct Spawn<'a> {
+    pub index: WorkerIndex,
+    pub name: &'a str,
+    pub task: &'a WorkerTask,
+}
+
+/// What one worker needs made before it is forked.
+struct Ready {
+    output: sys::OutputPipes,
+    /// The request pipe's read end and the result pipe's write end, for
+    /// the child (a pool worker's).
+    child_ends: Option<[OwnedFd; 2]>,
+    channel: Option<Channel>,
+    /// How many of [`Ready::child_fds`] the child gets.
+    extra: usize,
+    /// The program and arguments to run, for the spawn start method.
+    exec: Option<(CString, Vec<CString>)>,
+}
+
+impl Ready {
+    fn new(worker: &Spawn<'_>, channel: bool, start: StartMethod) -> Result<Ready, DemoError> {
+        let (child_ends, channel) = if channel {
+            let (request_read, request_write) = sys::pipe()?;
+            let (result_read, result_write) = sys::pipe()?;
+            (
+                Some([request_read, result_write]),
+                Some(Channel {
+                    requests: Some(request_write),
+                    results: Some(result_read),
+                    lines: LineSplitter::unbounded(),
+                }),
+            )
+        } else {
+            (None, None)
+        };
+        let (output, exec) = match start {
+            StartMethod::Fork => (output_pipes(std::process::id())?, None),
+            StartMethod::Spawn => (sys::OutputPipes::new()?, Some(spawn_command(worker.task)?)),
+        };
+        Ok(Ready {
+            output,
+            extra: if child_ends.is_some() { 2 } else { 0 },
+            child_ends,
+            channel,
+            exec,
+        })
+    }
+
+    fn child_fds(&self) -> [i32; 2] {
+        match &self.child_ends {
+            Some([request_read, result_write]) => {
+                [request_read.as_raw_fd(), result_write.as_raw_fd()]
+            }
+            None => [-1, -1],
+        }
+    }
+}
+
 /// A worker just forked, with what the parent keeps of its pipes.
 struct Fresh {
     forked: sys::Forked,
@@ -206,6 +265,23 @@ impl ProcessGroup {
         task: &WorkerTask,
         channel: bool,
     ) -> Result<Pid, DemoError> {
+        let pids = self.spawn_all(ctx, &[Spawn { index, name, task }], channel)?;
+        pids.first()
+            .copied()
+            .ok_or_else(|| DemoError::Os("no worker was started".into()))
+    }
+
+    /// Starts several workers, as [`spawn`](Self::spawn) does, forking
+    /// them one right after another: everything each needs is made first,
+    /// and they are taken into the group and announced once all are
+    /// forked, so mptutor writes to hardly any page between two forks (see
+    /// [`sys::ForkGate`]).
+    pub fn spawn_all(
+        &mut self,
+        ctx: &mut DemoContext<'_>,
+        workers: &[Spawn<'_>],
+        channel: bool,
+    ) -> Result<Vec<Pid>, DemoError> {
         // Starting 64 workers by spawn takes a few hundred milliseconds on
         // a small machine, so Ctrl-C is checked before each one too, not
         // only by `pump` once they all run.
@@ -213,52 +289,67 @@ impl ProcessGroup {
             self.kill_all_reporting(ctx);
             return Err(DemoError::Interrupted);
         }
-        let (child_ends, parent_channel) = if channel {
-            let (request_read, request_write) = sys::pipe()?;
-            let (result_read, result_write) = sys::pipe()?;
-            (
-                vec![request_read, result_write],
-                Some(Channel {
-                    requests: Some(request_write),
-                    results: Some(result_read),
-                    lines: LineSplitter::unbounded(),
-                }),
-            )
-        } else {
-            (Vec::new(), None)
-        };
-        let extra: Vec<i32> = child_ends.iter().map(AsRawFd::as_raw_fd).collect();
         // Only a forked copy running mptutor's own task leaves its pipes
         // to nobody else (see `SparePipes`).
         let recycle = ctx.start_method == StartMethod::Fork;
-        let output = if recycle {
-            output_pipes(std::process::id())?
-        } else {
-            sys::OutputPipes::new()?
-        };
-        let forked = match ctx.start_method {
-            StartMethod::Fork => {
-                sys::fork_worker(self.pgid, output, &extra, ChildBody::Task(task))?
+        let mut ready = Vec::with_capacity(workers.len());
+        for worker in workers {
+            ready.push(Ready::new(worker, channel, ctx.start_method)?);
+        }
+        let mut forked = Vec::with_capacity(workers.len());
+        let mut failed = None;
+        match sys::ForkGate::open() {
+            Ok(gate) => {
+                for (worker, ready) in workers.iter().zip(ready) {
+                    if !forked.is_empty() && ctx.interrupted() {
+                        failed = Some(DemoError::Interrupted);
+                        break;
+                    }
+                    let extra = ready.child_fds();
+                    let body = match ready.exec {
+                        Some((program, argv)) => ChildBody::Exec { program, argv },
+                        None => ChildBody::Task(worker.task),
+                    };
+                    match gate.fork_worker(self.pgid, ready.output, &extra[..ready.extra], body) {
+                        Ok(child) => {
+                            self.join_group(child.pid);
+                            forked.push((worker, child, ready.channel, ready.child_ends));
+                        }
+                        Err(error) => {
+                            failed = Some(error.into());
+                            break;
+                        }
+                    }
+                }
             }
-            StartMethod::Spawn => {
-                let (program, argv) = spawn_command(task)?;
-                sys::fork_worker(self.pgid, output, &extra, ChildBody::Exec { program, argv })?
+            Err(error) => failed = Some(error.into()),
+        }
+        let mut pids = Vec::with_capacity(forked.len());
+        for (worker, child, channel, child_ends) in forked {
+            // The child has its own copies now. The end it writes results
+            // to is kept with its output pipes' (see `ExitWatch`); the end
+            // it reads requests from goes at once, so that a request to a
+            // dead worker fails instead of filling a pipe nobody reads.
+            let result_write = child_ends.map(|[request_read, result_write]| {
+                drop(request_read);
+                result_write
+            });
+            let fresh = Fresh {
+                forked: child,
+                channel,
+                result_write,
+                recycle,
+            };
+            pids.push(self.adopt(ctx, worker.index, worker.name, fresh));
+        }
+        match failed {
+            Some(DemoError::Interrupted) => {
+                self.kill_all_reporting(ctx);
+                Err(DemoError::Interrupted)
             }
-        };
-        // The child has its own copies now. The end it writes results to is
-        // kept with its output pipes' (see `ExitWatch`); the end it reads
-        // requests from goes at once, so that a request to a dead worker
-        // fails instead of filling a pipe nobody reads.
-        let mut child_ends = child_ends.into_iter();
-        drop(child_ends.next());
-        let result_write = child_ends.next();
-        let fresh = Fresh {
-            forked,
-            channel: parent_channel,
-            result_write,
-            recycle,
-        };
-        Ok(self.adopt(ctx, index, name, fresh))
+            Some(error) => Err(error),
+            None => Ok(pids),
+        }
     }
 
     /// Starts an arbitrary program as a worker: forks, and the child only
@@ -280,6 +371,7 @@ impl ProcessGroup {
         }
         let body = ChildBody::ExecWithEnv { program, argv, env };
         let forked = sys::fork_worker(self.pgid, sys::OutputPipes::new()?, &[], body)?;
+        self.join_group(forked.pid);
         let fresh = Fresh {
             forked,
             channel: None,
@@ -287,6 +379,15 @@ impl ProcessGroup {
             recycle: false,
         };
         Ok(self.adopt(ctx, index, name, fresh))
+    }
+
+    /// Puts a just-forked worker in the group, which it leads if it is the
+    /// first. The child does the same; doing it from this side too means
+    /// the group exists before mptutor might signal it (the child may not
+    /// have run yet).
+    fn join_group(&mut self, pid: Pid) {
+        let pgid = *self.pgid.get_or_insert(pid);
+        let _ = nix::unistd::setpgid(pid, pgid);
     }
 
     /// Takes a just-forked worker into the group and announces it.
@@ -303,10 +404,6 @@ impl ProcessGroup {
             result_write,
             recycle,
         } = fresh;
-        let pgid = *self.pgid.get_or_insert(forked.pid);
-        // Also set it from this side, so the group exists before we might
-        // signal it (the child may not have run yet).
-        let _ = nix::unistd::setpgid(forked.pid, pgid);
         let label = format!("P{}", index + 1);
         ctx.emit(Event::Started {
             worker: index,

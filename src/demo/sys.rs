@@ -189,67 +189,104 @@ fn wait_until_single_threaded(pid: u32) -> bool {
 /// The most descriptors [`fork_worker`] passes on besides 0, 1 and 2.
 pub const MAX_EXTRA_FDS: usize = 4;
 
-/// Forks a worker.
-///
-/// In the child: joins process group `group` (or leads a new one when
-/// `None`), asks to be killed when mptutor dies, disables core dumps, reads
-/// stdin from `/dev/null`, writes stdout and stderr into `output`, moves
-/// `extra` descriptors to 3, 4, … and closes everything else, restores
-/// default signal handling (see [`RESET_FOR_EXEC`]), then runs `body`.
+/// Forks a worker: [`ForkGate::open`], then [`ForkGate::fork_worker`].
 pub fn fork_worker(
     group: Option<Pid>,
     output: OutputPipes,
     extra: &[RawFd],
     body: ChildBody<'_>,
 ) -> std::io::Result<Forked> {
-    if extra.len() > MAX_EXTRA_FDS {
-        return Err(std::io::Error::other(format!(
-            "a worker takes at most {MAX_EXTRA_FDS} extra descriptors"
-        )));
-    }
-    let parent = std::process::id();
-    if !wait_until_single_threaded(parent) {
-        return Err(std::io::Error::other(
-            "refusing to fork: mptutor has more than one thread, and a forked child could deadlock",
-        ));
-    }
-    // Stays open in FORK_FILES for as long as this process lives.
-    let dev_null = with_fork_files(parent, |files| files.dev_null.as_raw_fd())?;
-    // Anything still buffered in our stdout would be written again by the
-    // child. (Stderr keeps no buffer.)
-    let _ = std::io::stdout().flush();
+    ForkGate::open()?.fork_worker(group, output, extra, body)
+}
 
-    // SAFETY: the process is single-threaded (checked above), so the child
-    // starts with no lock held by a vanished thread.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    if pid == 0 {
-        let set_up = child_setup(
-            group,
+/// What forking needs checked and at hand, done once for several forks in
+/// a row: between them mptutor then writes to as few pages as it can, each
+/// page written after a fork being a copy-on-write fault (see `mptutor
+/// bench`). Good until mptutor starts a thread or buffers more output, so
+/// it lives in one function's scope and cannot leave the thread.
+pub struct ForkGate {
+    parent: u32,
+    dev_null: RawFd,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl ForkGate {
+    /// Checks that this process has one thread and empties its stdout.
+    pub fn open() -> std::io::Result<ForkGate> {
+        let parent = std::process::id();
+        if !wait_until_single_threaded(parent) {
+            return Err(std::io::Error::other(
+                "refusing to fork: mptutor has more than one thread, and a forked child could \
+                 deadlock",
+            ));
+        }
+        // Stays open in FORK_FILES for as long as this process lives.
+        let dev_null = with_fork_files(parent, |files| files.dev_null.as_raw_fd())?;
+        // Anything still buffered in our stdout would be written again by
+        // the child. (Stderr keeps no buffer.)
+        let _ = std::io::stdout().flush();
+        Ok(ForkGate {
             parent,
             dev_null,
-            output.stdout.1.as_raw_fd(),
-            output.stderr.1.as_raw_fd(),
-            extra,
-            match body {
-                ChildBody::Task(_) => &RESET_FOR_TASK,
-                ChildBody::Exec { .. } | ChildBody::ExecWithEnv { .. } => &RESET_FOR_EXEC,
-            },
-        );
-        let code = match set_up {
-            Ok(()) => run_body(body),
-            Err(()) => 127,
-        };
-        // SAFETY: `_exit` ends the child at once, without running the
-        // parent's atexit handlers or flushing its inherited buffers twice.
-        unsafe { libc::_exit(code) }
+            _not_send: std::marker::PhantomData,
+        })
     }
-    Ok(Forked {
-        pid: Pid::from_raw(pid),
-        output,
-    })
+
+    /// Forks a worker.
+    ///
+    /// In the child: joins process group `group` (or leads a new one when
+    /// `None`), asks to be killed when mptutor dies, disables core dumps,
+    /// reads stdin from `/dev/null`, writes stdout and stderr into
+    /// `output`, moves `extra` descriptors to 3, 4, … and closes everything
+    /// else, restores default signal handling (see [`RESET_FOR_EXEC`]),
+    /// then runs `body`.
+    pub fn fork_worker(
+        &self,
+        group: Option<Pid>,
+        output: OutputPipes,
+        extra: &[RawFd],
+        body: ChildBody<'_>,
+    ) -> std::io::Result<Forked> {
+        if extra.len() > MAX_EXTRA_FDS {
+            return Err(std::io::Error::other(format!(
+                "a worker takes at most {MAX_EXTRA_FDS} extra descriptors"
+            )));
+        }
+        let (parent, dev_null) = (self.parent, self.dev_null);
+
+        // SAFETY: the process is single-threaded (checked when the gate
+        // opened; no thread can start while it is held), so the child starts
+        // with no lock held by a vanished thread.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if pid == 0 {
+            let set_up = child_setup(
+                group,
+                parent,
+                dev_null,
+                output.stdout.1.as_raw_fd(),
+                output.stderr.1.as_raw_fd(),
+                extra,
+                match body {
+                    ChildBody::Task(_) => &RESET_FOR_TASK,
+                    ChildBody::Exec { .. } | ChildBody::ExecWithEnv { .. } => &RESET_FOR_EXEC,
+                },
+            );
+            let code = match set_up {
+                Ok(()) => run_body(body),
+                Err(()) => 127,
+            };
+            // SAFETY: `_exit` ends the child at once, without running the
+            // parent's atexit handlers or flushing its inherited buffers twice.
+            unsafe { libc::_exit(code) }
+        }
+        Ok(Forked {
+            pid: Pid::from_raw(pid),
+            output,
+        })
+    }
 }
 
 /// Signals a program mptutor executes gets back with their default
