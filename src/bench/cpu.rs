@@ -70,7 +70,7 @@ fn engine_count(limit: u64, parts: usize) -> Result<u64, BenchError> {
         group.spawn(
             &mut ctx,
             index,
-            &format!("Process-{}", index + 1),
+            format!("Process-{}", index + 1),
             &task,
             false,
         )?;

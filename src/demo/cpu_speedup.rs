@@ -278,7 +278,7 @@ fn run_split(
             step: 1,
         };
         let name = format!("Process-{}", slot + 1);
-        let pid = group.spawn(ctx, index, &name, &task, false)?;
+        let pid = group.spawn(ctx, index, name.clone(), &task, false)?;
         workers.push(Worker {
             index,
             pid: pid.as_raw(),

@@ -5,6 +5,8 @@
 //! of the demo. The REPL's live display, `mptutor run --json` and the tests
 //! all read the same events, so what a student sees is what the tests check.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// Which worker an event is about: its index in the demo, from 0.
@@ -59,9 +61,9 @@ pub enum Event {
     Started {
         worker: WorkerIndex,
         /// Short label used in tags: `P1`, `P2` for processes, `T1` for threads.
-        label: String,
+        label: Cow<'static, str>,
         /// The name a Python programmer would see: `Process-1`, `Thread-1`.
-        name: String,
+        name: Cow<'static, str>,
         kind: WorkerKind,
         /// Process id; for a thread, its kernel thread id.
         pid: i32,

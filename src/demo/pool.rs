@@ -165,19 +165,19 @@ impl Pool {
             StartMethod::Fork => "Fork",
             StartMethod::Spawn => "Spawn",
         };
-        let (mut labels, mut names, mut tasks) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut labels, mut tasks) = (Vec::new(), Vec::new());
         for index in first..first + count {
             labels.push(format!("P{}", index + 1));
-            names.push(format!("{method}PoolWorker-{}", index + 1));
             tasks.push(WorkerTask::PoolWorker {
                 name: format!("P{}", index + 1),
             });
         }
-        let spawns: Vec<Spawn<'_>> = (first..)
-            .zip(names.iter().zip(&tasks))
-            .map(|(index, (name, task))| Spawn { index, name, task })
-            .collect();
-        let pids = self.group.spawn_all(ctx, &spawns, true)?;
+        let spawns = (first..).zip(&tasks).map(|(index, task)| Spawn {
+            index,
+            name: format!("{method}PoolWorker-{}", index + 1).into(),
+            task,
+        });
+        let pids = self.group.spawn_all(ctx, spawns, true)?;
         let mut slots = Vec::with_capacity(count);
         for ((index, label), pid) in (first..).zip(labels).zip(pids) {
             let worker = WorkerInfo {

@@ -24,7 +24,7 @@ use std::time::Duration;
 use smallvec::SmallVec;
 
 use super::pool_protocol::{self, ResultLines};
-use super::task::{REQUEST_FD, RESULT_FD};
+use super::task::{REQUEST_FD, RESULT_FD, write_line};
 
 /// Bytes read from the request pipe at a time: 16 queued single-input
 /// requests.
@@ -124,9 +124,10 @@ pub fn serve(name: &str) -> i32 {
         let pace = Duration::from_millis(request.pace_ms);
         let work = request.job == "work";
         if work {
-            let mut out = std::io::stdout();
-            let _ = writeln!(out, "{name} (pid {pid}) takes task {}", request.task);
-            let _ = out.flush();
+            let _ = write_line(format_args!(
+                "{name} (pid {pid}) takes task {}",
+                request.task
+            ));
         }
         // Where this chunk's results begin: a crash takes them back.
         let chunk_start = answer.len();
@@ -136,9 +137,7 @@ pub fn serve(name: &str) -> i32 {
                 // What it finished before goes out first: only this
                 // chunk is lost.
                 let _ = results.write_all(&answer[..chunk_start]);
-                let mut out = std::io::stdout();
-                let _ = writeln!(out, "{name} (pid {pid}) got input {x} and crashes");
-                let _ = out.flush();
+                let _ = write_line(format_args!("{name} (pid {pid}) got input {x} and crashes"));
                 super::sys::segfault();
             }
             let result = if work {

@@ -52,7 +52,7 @@ pub fn run(
             };
             pids.push(
                 group
-                    .spawn(ctx, round * workers + slot, &name, &task, false)?
+                    .spawn(ctx, round * workers + slot, name.clone(), &task, false)?
                     .as_raw(),
             );
         }

@@ -4,8 +4,10 @@
 //! interrupted. Dropping a [`ProcessGroup`] kills and reaps whatever is
 //! left, so no path out of a demo leaves a zombie or a stray process.
 
+use std::borrow::Cow;
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -79,8 +81,24 @@ struct ExitWatch {
 /// One worker for [`ProcessGroup::spawn_all`] to start.
 pub struct Spawn<'a> {
     pub index: WorkerIndex,
-    pub name: &'a str,
+    /// The name a Python programmer would see, e.g. `Process-1`.
+    pub name: Cow<'static, str>,
     pub task: &'a WorkerTask,
+}
+
+/// Workers started in one batch without a heap allocation.
+const INLINE_BATCH: usize = 4;
+
+/// `P1`, `P2`, …: the labels of the first workers, made once.
+static LABELS: LazyLock<Vec<String>> =
+    LazyLock::new(|| (1..=64).map(|number| format!("P{number}")).collect());
+
+/// The tag of worker `index`.
+fn label(index: WorkerIndex) -> Cow<'static, str> {
+    match LABELS.get(index) {
+        Some(label) => Cow::Borrowed(label),
+        None => Cow::Owned(format!("P{}", index + 1)),
+    }
 }
 
 /// What one worker needs made before it is forked.
@@ -158,15 +176,21 @@ struct Fresh {
 /// that still hold them.
 struct SparePipes {
     pid: u32,
-    pipes: Vec<sys::OutputPipes>,
+    /// Kept in the thread's own storage, not on the heap (see
+    /// [`ProcessGroup::spawn_all`]).
+    pipes: SmallVec<[sys::OutputPipes; MAX_SPARE_PIPES]>,
 }
 
 /// Most pipe pairs kept (four descriptors each).
 const MAX_SPARE_PIPES: usize = 16;
 
 thread_local! {
-    static SPARE_PIPES: std::cell::RefCell<SparePipes> =
-        const { std::cell::RefCell::new(SparePipes { pid: 0, pipes: Vec::new() }) };
+    static SPARE_PIPES: std::cell::RefCell<SparePipes> = const {
+        std::cell::RefCell::new(SparePipes {
+            pid: 0,
+            pipes: SmallVec::new_const(),
+        })
+    };
 }
 
 /// Output pipes for a new worker: kept ones when there are, else fresh.
@@ -199,10 +223,10 @@ const INLINE_FDS: usize = 24;
 
 struct Worker {
     index: WorkerIndex,
-    label: String,
+    label: Cow<'static, str>,
     pid: Pid,
     /// Stdout and stderr, until each closes.
-    pipes: Vec<Pipe>,
+    pipes: SmallVec<[Pipe; 2]>,
     channel: Option<Channel>,
     /// `None` once it has exited, or where the kernel has no pidfd.
     exit_watch: Option<ExitWatch>,
@@ -230,7 +254,10 @@ pub type ChannelLines = Vec<(WorkerIndex, String)>;
 pub struct ProcessGroup {
     /// The group's id: the first worker's pid.
     pgid: Option<Pid>,
-    workers: Vec<Worker>,
+    /// Inline for a group of one: a demo of one process, or mptutor bench's
+    /// start + join, then touches no heap page for it (see
+    /// [`ProcessGroup::spawn_all`]).
+    workers: SmallVec<[Worker; 1]>,
     /// When false, ended workers are left unreaped (zombies) until
     /// [`ProcessGroup::set_reaping`] turns it back on.
     reaping: bool,
@@ -248,7 +275,7 @@ impl ProcessGroup {
     pub fn new() -> Self {
         ProcessGroup {
             pgid: None,
-            workers: Vec::new(),
+            workers: SmallVec::new(),
             reaping: true,
             last_sweep: Instant::now(),
         }
@@ -261,27 +288,36 @@ impl ProcessGroup {
         &mut self,
         ctx: &mut DemoContext<'_>,
         index: WorkerIndex,
-        name: &str,
+        name: impl Into<Cow<'static, str>>,
         task: &WorkerTask,
         channel: bool,
     ) -> Result<Pid, DemoError> {
-        let pids = self.spawn_all(ctx, &[Spawn { index, name, task }], channel)?;
+        let spawn = Spawn {
+            index,
+            name: name.into(),
+            task,
+        };
+        let pids = self.spawn_all(ctx, [spawn], channel)?;
         pids.first()
             .copied()
             .ok_or_else(|| DemoError::Os("no worker was started".into()))
     }
 
     /// Starts several workers, as [`spawn`](Self::spawn) does, forking
-    /// them one right after another: everything each needs is made first,
-    /// and they are taken into the group and announced once all are
-    /// forked, so mptutor writes to hardly any page between two forks (see
-    /// [`sys::ForkGate`]).
-    pub fn spawn_all(
+    /// them one right after another.
+    ///
+    /// Each page mptutor writes to while a forked worker still shares it
+    /// is copied first, a page fault that costs more than a system call
+    /// (see `mptutor bench`). So everything the workers need is made
+    /// before the first fork, they are taken into the group and announced
+    /// once all are forked, and a batch of a few, its labels and a group
+    /// of one live on the stack, not the heap.
+    pub fn spawn_all<'t>(
         &mut self,
         ctx: &mut DemoContext<'_>,
-        workers: &[Spawn<'_>],
+        workers: impl IntoIterator<Item = Spawn<'t>>,
         channel: bool,
-    ) -> Result<Vec<Pid>, DemoError> {
+    ) -> Result<SmallVec<[Pid; INLINE_BATCH]>, DemoError> {
         // Starting 64 workers by spawn takes a few hundred milliseconds on
         // a small machine, so Ctrl-C is checked before each one too, not
         // only by `pump` once they all run.
@@ -292,15 +328,16 @@ impl ProcessGroup {
         // Only a forked copy running mptutor's own task leaves its pipes
         // to nobody else (see `SparePipes`).
         let recycle = ctx.start_method == StartMethod::Fork;
-        let mut ready = Vec::with_capacity(workers.len());
+        let mut ready: SmallVec<[(Spawn<'t>, Ready); INLINE_BATCH]> = SmallVec::new();
         for worker in workers {
-            ready.push(Ready::new(worker, channel, ctx.start_method)?);
+            let made = Ready::new(&worker, channel, ctx.start_method)?;
+            ready.push((worker, made));
         }
-        let mut forked = Vec::with_capacity(workers.len());
+        let mut forked: SmallVec<[_; INLINE_BATCH]> = SmallVec::new();
         let mut failed = None;
         match sys::ForkGate::open() {
             Ok(gate) => {
-                for (worker, ready) in workers.iter().zip(ready) {
+                for (worker, ready) in ready {
                     if !forked.is_empty() && ctx.interrupted() {
                         failed = Some(DemoError::Interrupted);
                         break;
@@ -324,7 +361,7 @@ impl ProcessGroup {
             }
             Err(error) => failed = Some(error.into()),
         }
-        let mut pids = Vec::with_capacity(forked.len());
+        let mut pids = SmallVec::new();
         for (worker, child, channel, child_ends) in forked {
             // The child has its own copies now. The end it writes results
             // to is kept with its output pipes' (see `ExitWatch`); the end
@@ -378,7 +415,7 @@ impl ProcessGroup {
             result_write: None,
             recycle: false,
         };
-        Ok(self.adopt(ctx, index, name, fresh))
+        Ok(self.adopt(ctx, index, Cow::Owned(name.to_string()), fresh))
     }
 
     /// Puts a just-forked worker in the group, which it leads if it is the
@@ -395,7 +432,7 @@ impl ProcessGroup {
         &mut self,
         ctx: &mut DemoContext<'_>,
         index: WorkerIndex,
-        name: &str,
+        name: Cow<'static, str>,
         fresh: Fresh,
     ) -> Pid {
         let Fresh {
@@ -404,11 +441,11 @@ impl ProcessGroup {
             result_write,
             recycle,
         } = fresh;
-        let label = format!("P{}", index + 1);
+        let label = label(index);
         ctx.emit(Event::Started {
             worker: index,
             label: label.clone(),
-            name: name.to_string(),
+            name,
             kind: WorkerKind::Process,
             pid: forked.pid.as_raw(),
             ppid: nix::unistd::getpid().as_raw(),
@@ -427,7 +464,7 @@ impl ProcessGroup {
             index,
             label,
             pid: forked.pid,
-            pipes: vec![
+            pipes: smallvec::smallvec![
                 Pipe {
                     fd: stdout,
                     stream: Stream::Stdout,
@@ -467,7 +504,7 @@ impl ProcessGroup {
     }
 
     pub fn label(&self, index: WorkerIndex) -> Option<&str> {
-        self.find(index).map(|worker| worker.label.as_str())
+        self.find(index).map(|worker| &*worker.label)
     }
 
     /// How a finished worker ended.

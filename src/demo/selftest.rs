@@ -129,7 +129,7 @@ fn run_workers(
         group.spawn(
             &mut ctx,
             index,
-            &format!("Process-{}", index + 1),
+            format!("Process-{}", index + 1),
             &task(),
             false,
         )?;

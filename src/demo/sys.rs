@@ -211,7 +211,8 @@ pub struct ForkGate {
 }
 
 impl ForkGate {
-    /// Checks that this process has one thread and empties its stdout.
+    /// Checks that this process has one thread. (Its stdout buffer is left
+    /// alone: workers write around it, see `task::write_stdout`.)
     pub fn open() -> std::io::Result<ForkGate> {
         let parent = std::process::id();
         if !wait_until_single_threaded(parent) {
@@ -222,9 +223,6 @@ impl ForkGate {
         }
         // Stays open in FORK_FILES for as long as this process lives.
         let dev_null = with_fork_files(parent, |files| files.dev_null.as_raw_fd())?;
-        // Anything still buffered in our stdout would be written again by
-        // the child. (Stderr keeps no buffer.)
-        let _ = std::io::stdout().flush();
         Ok(ForkGate {
             parent,
             dev_null,

@@ -136,10 +136,8 @@ impl WorkerTask {
         })
     }
 
-    /// Runs the task in the worker process; returns its exit code. A task
-    /// that prints flushes what it printed before it returns; one that
-    /// prints nothing never touches stdout (each page a forked worker
-    /// touches costs it a fault: see `mptutor bench`).
+    /// Runs the task in the worker process; returns its exit code. What a
+    /// task prints goes straight to fd 1 (see [`write_line`]).
     pub fn run(&self) -> i32 {
         let printed = match self {
             WorkerTask::PrintNumber { name, number } => print_line(format_args!(
@@ -164,8 +162,8 @@ impl WorkerTask {
                     Crash::Panic => panic!("this worker panics on purpose"),
                 }
             }
-            WorkerTask::Flood { bytes } => with_stdout(|out| flood(out, *bytes)),
-            WorkerTask::Stamps { lines, gap_us } => with_stdout(|out| stamps(out, *lines, *gap_us)),
+            WorkerTask::Flood { bytes } => flood(*bytes),
+            WorkerTask::Stamps { lines, gap_us } => stamps(*lines, *gap_us),
             WorkerTask::Sleep { ms } => {
                 if *ms > 0 {
                     std::thread::sleep(std::time::Duration::from_millis(*ms));
@@ -186,35 +184,51 @@ impl WorkerTask {
     }
 }
 
-/// Runs `write` on stdout, then flushes it.
-fn with_stdout(
-    write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    write(&mut out).and_then(|()| out.flush())
+/// Writes bytes to fd 1 as they are, without Rust's stdout.
+///
+/// A worker forked from mptutor inherits mptutor's stdout buffer and
+/// lock. Writing around them means nothing mptutor had buffered is ever
+/// written twice, so mptutor need not flush before each fork, and a
+/// worker's thread never waits on a lock another thread held at the fork.
+pub fn write_stdout(mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        match nix::unistd::write(std::io::stdout(), bytes) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(written) => bytes = &bytes[written..],
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
 }
 
-/// Prints one line and flushes it.
+/// Writes one line to fd 1 in one `write` (see [`write_stdout`]),
+/// formatted on the stack.
+pub fn write_line(line: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    let mut text: smallvec::SmallVec<[u8; 256]> = smallvec::SmallVec::new();
+    writeln!(text, "{line}")?;
+    write_stdout(&text)
+}
+
 fn print_line(line: std::fmt::Arguments<'_>) -> std::io::Result<()> {
-    with_stdout(|out| writeln!(out, "{line}"))
+    write_line(line)
 }
 
-fn flood(out: &mut impl Write, bytes: u64) -> std::io::Result<()> {
-    let line = [b'x'; 1023];
+fn flood(bytes: u64) -> std::io::Result<()> {
+    let mut line = [b'x'; 1024];
+    line[1023] = b'\n';
     let mut written = 0u64;
     while written < bytes {
-        out.write_all(&line)?;
-        out.write_all(b"\n")?;
+        write_stdout(&line)?;
         written += 1024;
     }
     Ok(())
 }
 
-/// Writes `lines` timestamps, each flushed at once, `gap_us` apart.
-fn stamps(out: &mut impl Write, lines: u64, gap_us: u64) -> std::io::Result<()> {
+/// Writes `lines` timestamps, each at once, `gap_us` apart.
+fn stamps(lines: u64, gap_us: u64) -> std::io::Result<()> {
     for _ in 0..lines {
-        writeln!(out, "{}", monotonic_ns())?;
-        out.flush()?;
+        write_line(format_args!("{}", monotonic_ns()))?;
         std::thread::sleep(std::time::Duration::from_micros(gap_us));
     }
     Ok(())

@@ -195,8 +195,8 @@ impl ThreadPool {
         worker.info.pid = tid;
         let event = Event::Started {
             worker: thread,
-            label: worker.info.label.clone(),
-            name: format!("Thread-{}", thread + 1),
+            label: worker.info.label.clone().into(),
+            name: format!("Thread-{}", thread + 1).into(),
             kind: WorkerKind::Thread,
             pid: tid,
             ppid: nix::unistd::getpid().as_raw(),

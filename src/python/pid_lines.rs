@@ -121,8 +121,8 @@ impl<'s> PidAttribution<'s> {
         });
         self.inner.event(&Event::Started {
             worker,
-            label: format!("P{}", worker + 1),
-            name: pid.to_string(),
+            label: format!("P{}", worker + 1).into(),
+            name: pid.to_string().into(),
             kind: WorkerKind::Process,
             pid,
             ppid,
@@ -247,7 +247,7 @@ mod tests {
             .events
             .iter()
             .filter_map(|event| match event {
-                Event::Started { worker, name, .. } => Some((*worker, name.clone())),
+                Event::Started { worker, name, .. } => Some((*worker, name.to_string())),
                 _ => None,
             })
             .collect();

@@ -85,8 +85,8 @@ pub(crate) fn collect_runs(events: &[Event]) -> Vec<Run> {
                 ppid,
                 t_us,
             } => runs.push(Run {
-                label: label.clone(),
-                name: name.clone(),
+                label: label.to_string(),
+                name: name.to_string(),
                 kind: Some(*kind),
                 ppid: Some(*ppid),
                 start_us: Some(*t_us),

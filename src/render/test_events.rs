@@ -11,8 +11,8 @@ pub(crate) fn started(worker: WorkerIndex, label: &str, pid: i32, t_us: u64) -> 
     let number = label.trim_start_matches(|ch: char| ch.is_ascii_alphabetic());
     Event::Started {
         worker,
-        label: label.to_string(),
-        name: format!("Process-{number}"),
+        label: label.to_string().into(),
+        name: format!("Process-{number}").into(),
         kind: WorkerKind::Process,
         pid,
         ppid: PARENT_PID,
@@ -24,8 +24,8 @@ pub(crate) fn started_thread(worker: WorkerIndex, label: &str, tid: i32, t_us: u
     let number = label.trim_start_matches(|ch: char| ch.is_ascii_alphabetic());
     Event::Started {
         worker,
-        label: label.to_string(),
-        name: format!("Thread-{number}"),
+        label: label.to_string().into(),
+        name: format!("Thread-{number}").into(),
         kind: WorkerKind::Thread,
         pid: tid,
         ppid: PARENT_PID,

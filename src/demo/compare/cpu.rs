@@ -316,7 +316,7 @@ fn count(
             group.spawn(
                 lab.ctx,
                 index,
-                &format!("Process-{}", slot + 1),
+                format!("Process-{}", slot + 1),
                 &task,
                 false,
             )?;

@@ -63,9 +63,9 @@ pub fn crash_in_threads(threads: u64, crasher: u64) -> i32 {
 /// Writes one line to stdout in a single `write`, without Rust's stdout
 /// lock: mptutor's main thread holds that lock, and a forked child
 /// inherits it held by the thread of that name, so this child's other
-/// threads could never take it. A line this short is written whole.
+/// threads could never take it.
 fn say(line: &str) {
-    let _ = nix::unistd::write(std::io::stdout(), format!("{line}\n").as_bytes());
+    let _ = crate::demo::task::write_line(format_args!("{line}"));
 }
 
 pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<RowResult, DemoError> {
@@ -87,7 +87,7 @@ pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<RowResult, DemoError> {
         group.spawn(
             lab.ctx,
             index,
-            &format!("Process-{}", slot + 1),
+            format!("Process-{}", slot + 1),
             &task,
             false,
         )?;

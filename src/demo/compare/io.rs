@@ -35,7 +35,7 @@ pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<RowResult, DemoError> {
         group.spawn(
             lab.ctx,
             index,
-            &format!("Process-{}", slot + 1),
+            format!("Process-{}", slot + 1),
             &task,
             false,
         )?;

@@ -159,8 +159,8 @@ mod tests {
     fn started(worker: WorkerIndex) -> Event {
         Event::Started {
             worker,
-            label: format!("P{}", worker + 1),
-            name: String::new(),
+            label: format!("P{}", worker + 1).into(),
+            name: "".into(),
             kind: WorkerKind::Process,
             pid: 1,
             ppid: 1,

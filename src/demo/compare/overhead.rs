@@ -34,7 +34,7 @@ pub(super) fn run(lab: &mut Lab<'_, '_>) -> Result<RowResult, DemoError> {
         for index in lab.workers(BATCH.min(WORKERS - started)) {
             started += 1;
             let task = WorkerTask::Sleep { ms: 0 };
-            group.spawn(lab.ctx, index, &format!("Process-{started}"), &task, false)?;
+            group.spawn(lab.ctx, index, format!("Process-{started}"), &task, false)?;
         }
         group.wait_all(lab.ctx)?;
     }

@@ -98,13 +98,7 @@ fn run_one(
     slot: usize,
     task: &WorkerTask,
 ) -> Result<(), DemoError> {
-    group.spawn(
-        lab.ctx,
-        index,
-        &format!("Process-{}", slot + 1),
-        task,
-        false,
-    )?;
+    group.spawn(lab.ctx, index, format!("Process-{}", slot + 1), task, false)?;
     while !group.output_closed(index) && !lab.ctx.remaining().is_zero() {
         group.pump(lab.ctx, Duration::from_millis(20))?;
     }

@@ -146,8 +146,8 @@ pub fn run_threads(lab: &mut Lab<'_, '_>, jobs: Vec<Job<'_>>) -> Result<Ran, Dem
             let event = match report {
                 Report::Started { worker, tid, name } => Event::Started {
                     worker,
-                    label: format!("T{}", worker + 1),
-                    name,
+                    label: format!("T{}", worker + 1).into(),
+                    name: name.into(),
                     kind: WorkerKind::Thread,
                     pid: tid,
                     ppid: me,
