@@ -178,3 +178,29 @@ fn spin(duration: Duration) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_lines_of_any_length_arrive_whole_and_in_order() {
+        let (read_end, write_end) = crate::demo::sys::pipe().expect("a pipe");
+        let lines: Vec<String> = [10, READ_BUFFER - 1, READ_BUFFER, 3 * READ_BUFFER + 7, 1]
+            .iter()
+            .enumerate()
+            .map(|(number, length)| format!("{number}{}", "x".repeat(*length)))
+            .collect();
+        let mut text = lines.join("\n");
+        text.push('\n');
+        text.push_str("no newline at the end");
+        let mut writer = File::from(write_end);
+        writer.write_all(text.as_bytes()).expect("written");
+        drop(writer);
+        let mut requests = Requests::new(File::from(read_end));
+        for line in &lines {
+            assert_eq!(requests.next_line(), Some(line.as_bytes()));
+        }
+        assert_eq!(requests.next_line(), None, "a line cut short is dropped");
+    }
+}
