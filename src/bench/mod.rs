@@ -321,8 +321,9 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
     let mut operations = Vec::new();
     // Python's turn at each operation comes right after mptutor's, so the
     // two meet the machine in the same mood. Once python3 cannot be run,
-    // the rest is measured without it, and the table says why.
-    let mut python: Result<String, String> = Err(String::new());
+    // the rest is measured without it, and the table says why. `None`
+    // until Python has first run.
+    let mut python: Option<Result<String, String>> = None;
     let mut executable = None;
     for op in OPERATIONS.into_iter().filter(|&op| settings.wants(op)) {
         let mut one_process_seconds = plans.cpu_seconds;
@@ -362,43 +363,33 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
                 startup::to_prompt(plans.startup)?
             }
         };
-        if python.is_ok() || python.as_ref().is_err_and(String::is_empty) {
-            if op == Op::Startup {
-                if executable.is_none() {
-                    match python::measure(&plans, &[], cores, one_process_seconds) {
-                        Ok(figures) => {
-                            python = Ok(figures.version.clone());
-                            executable = Some(figures.executable);
-                        }
-                        Err(why) => python = Err(why),
-                    }
-                }
-                if let Some(found) = &executable {
-                    say("the same in Python…");
-                    startup::python_to_prompt(plans.startup, found, &mut measured);
-                }
-            } else {
-                say("the same in Python…");
-                match python::measure(&plans, &[op.key()], cores, one_process_seconds) {
+        if !matches!(python, Some(Err(_))) {
+            // Python's start-up is timed here, in a pty; its script then
+            // only has to say which python3 it is, and only if no other
+            // operation has run it yet.
+            say("the same in Python…");
+            let startup = op == Op::Startup;
+            if !startup || executable.is_none() {
+                let keys: &[&str] = if startup { &[] } else { &[op.key()] };
+                match python::measure(&plans, keys, cores, one_process_seconds) {
                     Ok(figures) => {
                         figures.apply(&mut measured);
-                        python = Ok(figures.version.clone());
+                        python = Some(Ok(figures.version.clone()));
                         executable = Some(figures.executable);
                     }
-                    Err(why) => python = Err(why),
+                    Err(why) => python = Some(Err(why)),
                 }
+            }
+            if let (true, Some(found)) = (startup, &executable) {
+                startup::python_to_prompt(plans.startup, found, &mut measured);
             }
         }
         operations.push(measured);
     }
-    if python.as_ref().is_err_and(String::is_empty) {
-        // Nothing needed Python.
-        python = Err("no operation was compared with Python".into());
-    }
     Ok(BenchRun {
         quick,
         cores,
-        python,
+        python: python.unwrap_or_else(|| Err("no operation was compared with Python".into())),
         operations,
     })
 }

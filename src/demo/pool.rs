@@ -36,7 +36,7 @@ use super::context::{DemoContext, DemoError, StartMethod};
 use super::event::{ExitStatus, WorkerIndex};
 use super::pool_outcome::{ChunkEvent, MapBook, MapRun, Observer, WorkerInfo, span};
 use super::pool_protocol;
-use super::process_group::{ProcessGroup, Spawn};
+use super::process_group::{ProcessGroup, Spawn, label};
 use super::task::WorkerTask;
 
 /// The longest one round of waiting for results lasts.
@@ -165,13 +165,11 @@ impl Pool {
             StartMethod::Fork => "Fork",
             StartMethod::Spawn => "Spawn",
         };
-        let (mut labels, mut tasks) = (Vec::new(), Vec::new());
-        for index in first..first + count {
-            labels.push(format!("P{}", index + 1));
-            tasks.push(WorkerTask::PoolWorker {
-                name: format!("P{}", index + 1),
-            });
-        }
+        let tasks: Vec<WorkerTask> = (first..first + count)
+            .map(|index| WorkerTask::PoolWorker {
+                name: label(index).into_owned(),
+            })
+            .collect();
         let spawns = (first..).zip(&tasks).map(|(index, task)| Spawn {
             index,
             name: format!("{method}PoolWorker-{}", index + 1).into(),
@@ -179,10 +177,10 @@ impl Pool {
         });
         let pids = self.group.spawn_all(ctx, spawns, true)?;
         let mut slots = Vec::with_capacity(count);
-        for ((index, label), pid) in (first..).zip(labels).zip(pids) {
+        for (index, pid) in (first..).zip(pids) {
             let worker = WorkerInfo {
                 index,
-                label,
+                label: label(index).into_owned(),
                 pid: pid.as_raw(),
             };
             self.started.push(worker.clone());

@@ -94,7 +94,7 @@ static LABELS: LazyLock<Vec<String>> =
     LazyLock::new(|| (1..=64).map(|number| format!("P{number}")).collect());
 
 /// The tag of worker `index`.
-fn label(index: WorkerIndex) -> Cow<'static, str> {
+pub fn label(index: WorkerIndex) -> Cow<'static, str> {
     match LABELS.get(index) {
         Some(label) => Cow::Borrowed(label),
         None => Cow::Owned(format!("P{}", index + 1)),
@@ -108,8 +108,6 @@ struct Ready {
     /// the child (a pool worker's).
     child_ends: Option<[OwnedFd; 2]>,
     channel: Option<Channel>,
-    /// How many of [`Ready::child_fds`] the child gets.
-    extra: usize,
     /// The program and arguments to run, for the spawn start method.
     exec: Option<(CString, Vec<CString>)>,
 }
@@ -136,19 +134,19 @@ impl Ready {
         };
         Ok(Ready {
             output,
-            extra: if child_ends.is_some() { 2 } else { 0 },
             child_ends,
             channel,
             exec,
         })
     }
 
-    fn child_fds(&self) -> [i32; 2] {
+    /// The descriptors the child gets as 3 and 4, and how many there are.
+    fn child_fds(&self) -> ([i32; 2], usize) {
         match &self.child_ends {
             Some([request_read, result_write]) => {
-                [request_read.as_raw_fd(), result_write.as_raw_fd()]
+                ([request_read.as_raw_fd(), result_write.as_raw_fd()], 2)
             }
-            None => [-1, -1],
+            None => ([-1, -1], 0),
         }
     }
 }
@@ -342,12 +340,12 @@ impl ProcessGroup {
                         failed = Some(DemoError::Interrupted);
                         break;
                     }
-                    let extra = ready.child_fds();
+                    let (extra, passed) = ready.child_fds();
                     let body = match ready.exec {
                         Some((program, argv)) => ChildBody::Exec { program, argv },
                         None => ChildBody::Task(worker.task),
                     };
-                    match gate.fork_worker(self.pgid, ready.output, &extra[..ready.extra], body) {
+                    match gate.fork_worker(self.pgid, ready.output, &extra[..passed], body) {
                         Ok(child) => {
                             self.join_group(child.pid);
                             forked.push((worker, child, ready.channel, ready.child_ends));

@@ -202,8 +202,8 @@ pub fn fork_worker(
 /// What forking needs checked and at hand, done once for several forks in
 /// a row: between them mptutor then writes to as few pages as it can, each
 /// page written after a fork being a copy-on-write fault (see `mptutor
-/// bench`). Good until mptutor starts a thread or buffers more output, so
-/// it lives in one function's scope and cannot leave the thread.
+/// bench`). Good until mptutor starts a thread, so it lives in one
+/// function's scope and cannot leave the thread.
 pub struct ForkGate {
     parent: u32,
     dev_null: RawFd,

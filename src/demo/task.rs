@@ -140,22 +140,22 @@ impl WorkerTask {
     /// task prints goes straight to fd 1 (see [`write_line`]).
     pub fn run(&self) -> i32 {
         let printed = match self {
-            WorkerTask::PrintNumber { name, number } => print_line(format_args!(
+            WorkerTask::PrintNumber { name, number } => write_line(format_args!(
                 "{name} (pid {}) prints {number}",
                 std::process::id()
             )),
-            WorkerTask::ShowIds { name } => print_line(format_args!(
+            WorkerTask::ShowIds { name } => write_line(format_args!(
                 "{name}: my pid is {}, my parent's pid is {}",
                 std::process::id(),
                 nix::unistd::getppid()
             )),
             WorkerTask::CountPrimes { first, end, step } => {
                 let count = count_primes(*first, *end, *step);
-                print_line(format_args!("counted {count} primes"))
+                write_line(format_args!("counted {count} primes"))
             }
             WorkerTask::PoolWorker { name } => return super::pool_worker::serve(name),
             WorkerTask::Crash(how) => {
-                let _ = print_line(format_args!("about to crash ({how:?})"));
+                let _ = write_line(format_args!("about to crash ({how:?})"));
                 match how {
                     Crash::Segfault => super::sys::segfault(),
                     Crash::Abort => std::process::abort(),
@@ -208,10 +208,6 @@ pub fn write_line(line: std::fmt::Arguments<'_>) -> std::io::Result<()> {
     let mut text: smallvec::SmallVec<[u8; 256]> = smallvec::SmallVec::new();
     writeln!(text, "{line}")?;
     write_stdout(&text)
-}
-
-fn print_line(line: std::fmt::Arguments<'_>) -> std::io::Result<()> {
-    write_line(line)
 }
 
 fn flood(bytes: u64) -> std::io::Result<()> {
