@@ -7,9 +7,9 @@
 //! against the system; this catches a slower function before it gets there.
 
 use divan::{Bencher, black_box};
-use mptutor::demo::lines::LineSplitter;
-use mptutor::demo::pool_protocol;
-use mptutor::demo::{Event, Stream, WorkerKind};
+use mptutor::engine::lines::LineSplitter;
+use mptutor::engine::pool::protocol;
+use mptutor::engine::{Event, Stream, WorkerKind};
 use mptutor::render::{RenderOptions, WorkerLabels, render_event};
 
 fn main() {
@@ -85,17 +85,17 @@ fn encode_a_request(bencher: Bencher, chunk: i64) {
     let mut line = String::new();
     bencher.bench_local(|| {
         line.clear();
-        pool_protocol::encode_request(&mut line, black_box(1234), "square", 0, 0, &inputs);
+        protocol::encode_request(&mut line, black_box(1234), "square", 0, 0, &inputs);
     });
 }
 
 #[divan::bench(args = [1, 150])]
 fn decode_a_request(bencher: Bencher, chunk: i64) {
     let mut line = String::new();
-    pool_protocol::encode_request(&mut line, 1234, "square", 0, 0, &inputs(chunk));
+    protocol::encode_request(&mut line, 1234, "square", 0, 0, &inputs(chunk));
     // The inputs are read as they are used: read them all.
     bencher.bench_local(|| {
-        pool_protocol::decode_request(black_box(&line)).map(|request| request.inputs().sum::<i64>())
+        protocol::decode_request(black_box(&line)).map(|request| request.inputs().sum::<i64>())
     });
 }
 
@@ -105,7 +105,7 @@ fn encode_results(bencher: Bencher, chunk: i64) {
     let mut out = Vec::new();
     bencher.bench_local(|| {
         out.clear();
-        pool_protocol::encode_results(black_box("1234"), &results, &mut out);
+        protocol::encode_results(black_box("1234"), &results, &mut out);
         out.len()
     });
 }
@@ -114,10 +114,10 @@ fn encode_results(bencher: Bencher, chunk: i64) {
 fn decode_a_result_line(bencher: Bencher, chunk: i64) {
     let results: Vec<i64> = inputs(chunk).iter().map(|x| x * x).collect();
     let mut bytes = Vec::new();
-    pool_protocol::encode_results("1234", &results, &mut bytes);
+    protocol::encode_results("1234", &results, &mut bytes);
     let line = String::from_utf8(bytes).unwrap_or_default();
     bencher.bench_local(|| {
-        pool_protocol::decode_result(black_box(line.trim_end()))
+        protocol::decode_result(black_box(line.trim_end()))
             .map(|(chunk, values)| chunk + values.filter(Result::is_ok).count())
     });
 }

@@ -14,8 +14,8 @@
 use std::io::Write;
 
 use crate::course::Course;
-use crate::demo::compare::{self, Comparison, Row};
-use crate::demo::{DemoError, Event, EventSink};
+use crate::demos::compare::{self, Comparison, Row};
+use crate::engine::{EngineError, Event, EventSink};
 use crate::live_view::LiveView;
 use crate::render::{self, LiveColumns, RenderOptions};
 
@@ -35,7 +35,7 @@ impl CompareRequest {
     /// the message names the rows there are.
     pub fn new(course: &Course, row: Option<&str>) -> Result<Self, String> {
         let Some(rows) = compare::rows_named(row) else {
-            let spec = crate::demo::find_demo("compare").and_then(|demo| demo.param("row"));
+            let spec = crate::demos::find_demo("compare").and_then(|demo| demo.param("row"));
             return Err(match (spec, row) {
                 (Some(spec), Some(row)) => spec
                     .parse_text(row)
@@ -64,7 +64,7 @@ pub fn run_live(
     request: &CompareRequest,
     out: &mut dyn Write,
     options: RenderOptions,
-) -> Result<Comparison, DemoError> {
+) -> Result<Comparison, EngineError> {
     let left = RenderOptions {
         width: LiveColumns::explanation_width(&options),
         ..options
@@ -91,7 +91,7 @@ pub fn run_live(
             render::render_compare(&request.table, &request.rows, Some(comparison), &options),
             render::render_compare_summary(comparison, &options)
         ),
-        Err(DemoError::Interrupted) => render::render_markdown(
+        Err(EngineError::Interrupted) => render::render_markdown(
             "**Stopped** (Ctrl-C): every worker was killed and reaped, and nothing more was measured.",
             &options,
         ),
@@ -108,7 +108,7 @@ pub fn run_live(
 pub fn run_json(
     request: &CompareRequest,
     out: &mut dyn Write,
-) -> std::io::Result<Result<Comparison, DemoError>> {
+) -> std::io::Result<Result<Comparison, EngineError>> {
     let outcome = compare::run_rows(&request.rows, &mut Unseen);
     if let Ok(comparison) = &outcome {
         let text = serde_json::to_string(comparison).map_err(std::io::Error::other)?;

@@ -10,7 +10,8 @@ pub mod bench;
 pub mod cli;
 pub mod compare_view;
 pub mod course;
-pub mod demo;
+pub mod demos;
+pub mod engine;
 pub mod live_view;
 pub mod oneshot;
 pub mod progress;
@@ -18,6 +19,7 @@ pub mod python;
 pub mod python_view;
 pub mod render;
 pub mod repl;
+pub mod selftest;
 pub mod suggest;
 
 use std::io::{self, IsTerminal, Write};
@@ -53,12 +55,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     if let Some(Command::Worker { args }) = &cli.command {
         // A spawned demo worker: no course, no terminal, just the task.
-        let code = demo::worker_main(args);
+        let code = demos::worker_main(args);
         return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
     }
     if let Some(Command::Selftest { case, args }) = &cli.command {
         // Engine diagnostics: no course needed either.
-        let test = match demo::selftest::Selftest::parse(case, args) {
+        let test = match selftest::Selftest::parse(case, args) {
             Ok(test) => test,
             Err(message) => {
                 writeln!(err, "mptutor: {message}")?;

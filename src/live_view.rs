@@ -9,7 +9,8 @@ use std::io::Write;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::demo::{DemoError, DemoReport, Event, EventSink};
+use crate::demos::DemoReport;
+use crate::engine::{EngineError, Event, EventSink};
 use crate::render::{self, LiveColumns, RenderOptions, WorkerLabels};
 
 /// Prints a demo live and keeps what the closing views need.
@@ -78,7 +79,7 @@ impl<'w> LiveView<'w> {
             return;
         };
         let until = std::time::Instant::now() + pace * u32::try_from(lines).unwrap_or(1);
-        while !crate::demo::interrupt::requested() {
+        while !crate::engine::interrupt::requested() {
             let left = until.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
                 break;
@@ -129,7 +130,7 @@ impl<'w> LiveView<'w> {
 
     /// Closes the live part and prints the timeline, the summary and the
     /// findings (or why the demo stopped).
-    pub fn finish(mut self, outcome: &Result<DemoReport, DemoError>) {
+    pub fn finish(mut self, outcome: &Result<DemoReport, EngineError>) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
@@ -151,7 +152,7 @@ impl<'w> LiveView<'w> {
                     closing.push(render::render_markdown(&findings, &options));
                 }
             }
-            Err(DemoError::Interrupted) => closing.push(render::render_markdown(
+            Err(EngineError::Interrupted) => closing.push(render::render_markdown(
                 "**Stopped** (Ctrl-C): every worker was killed and reaped.",
                 &options,
             )),
@@ -223,7 +224,7 @@ impl EventSink for JsonLines<'_> {
 
 impl JsonLines<'_> {
     /// The closing `{"event":"result", …}` line.
-    pub fn result(&mut self, outcome: &Result<DemoReport, DemoError>) -> std::io::Result<()> {
+    pub fn result(&mut self, outcome: &Result<DemoReport, EngineError>) -> std::io::Result<()> {
         let value = match outcome {
             Ok(report) => serde_json::json!({
                 "event": "result",
@@ -236,7 +237,7 @@ impl JsonLines<'_> {
                 "event": "result",
                 "ok": false,
                 "error": error.to_string(),
-                "interrupted": matches!(error, DemoError::Interrupted),
+                "interrupted": matches!(error, EngineError::Interrupted),
             }),
         };
         writeln!(self.out, "{value}")?;
@@ -247,8 +248,8 @@ impl JsonLines<'_> {
 /// A demo to run, as the REPL or `mptutor run` asks for it.
 #[derive(Debug, Clone)]
 pub struct DemoRequest {
-    pub demo: &'static crate::demo::DemoInfo,
-    pub params: crate::demo::DemoParams,
+    pub demo: &'static crate::demos::DemoInfo,
+    pub params: crate::demos::DemoParams,
     /// The prose of the step the demo belongs to (Markdown).
     pub explanation: String,
 }
@@ -258,7 +259,7 @@ pub fn run_live(
     request: &DemoRequest,
     out: &mut dyn Write,
     options: RenderOptions,
-) -> Result<DemoReport, DemoError> {
+) -> Result<DemoReport, EngineError> {
     run_live_paced(request, out, options, None)
 }
 
@@ -268,9 +269,9 @@ pub fn run_live_paced(
     out: &mut dyn Write,
     options: RenderOptions,
     pace: Option<std::time::Duration>,
-) -> Result<DemoReport, DemoError> {
+) -> Result<DemoReport, EngineError> {
     let mut view = LiveView::start(out, &request.explanation, options).with_pace(pace);
-    let outcome = crate::demo::run_demo(request.demo, &request.params, &mut view);
+    let outcome = crate::demos::run_demo(request.demo, &request.params, &mut view);
     view.finish(&outcome);
     outcome
 }
@@ -279,9 +280,9 @@ pub fn run_live_paced(
 pub fn run_json(
     request: &DemoRequest,
     out: &mut dyn Write,
-) -> std::io::Result<Result<DemoReport, DemoError>> {
+) -> std::io::Result<Result<DemoReport, EngineError>> {
     let mut sink = JsonLines { out, broken: false };
-    let outcome = crate::demo::run_demo(request.demo, &request.params, &mut sink);
+    let outcome = crate::demos::run_demo(request.demo, &request.params, &mut sink);
     sink.result(&outcome)?;
     Ok(outcome)
 }

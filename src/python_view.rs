@@ -10,7 +10,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::course::{CodeBlock, OutputCheck};
-use crate::demo::DemoError;
+use crate::engine::EngineError;
 use crate::live_view::LiveView;
 use crate::python::{PythonError, PythonOutcome, PythonProgram, find_python3, run_program};
 use crate::render::{self, CheckResult, LiveColumns, RenderOptions};
@@ -88,7 +88,7 @@ pub fn run_python_live(
                 .count();
             render::render_python_outcome(outcome, &results, &options)
         }
-        Err(PythonError::Engine(DemoError::Interrupted)) => render::render_markdown(
+        Err(PythonError::Engine(EngineError::Interrupted)) => render::render_markdown(
             "**Stopped** (Ctrl-C): python3 and every process it started were killed.",
             &options,
         ),

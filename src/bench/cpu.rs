@@ -15,9 +15,9 @@ use std::time::Instant;
 use super::{
     BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, floor, stats, timed,
 };
-use crate::demo::StartMethod;
-use crate::demo::process_group::ProcessGroup;
-use crate::demo::task::{WorkerTask, count_primes};
+use crate::demos::primes::{self, count_primes};
+use crate::engine::StartMethod;
+use crate::engine::process_group::ProcessGroup;
 
 /// What the CPU-bound measurement found.
 pub struct CpuResult {
@@ -62,11 +62,7 @@ fn engine_count(limit: u64, parts: usize) -> Result<u64, BenchError> {
     ctx.start_recording();
     let mut group = ProcessGroup::new();
     for (index, (first, step)) in shares(parts).into_iter().enumerate() {
-        let task = WorkerTask::CountPrimes {
-            first,
-            end: limit,
-            step,
-        };
+        let task = primes::task(first, limit, step);
         group.spawn(
             &mut ctx,
             index,
@@ -82,11 +78,7 @@ fn engine_count(limit: u64, parts: usize) -> Result<u64, BenchError> {
     Ok(ctx
         .take_recorded()
         .iter()
-        .filter_map(|(_, line)| {
-            line.strip_prefix("counted ")
-                .and_then(|rest| rest.strip_suffix(" primes"))
-                .and_then(|count| count.parse::<u64>().ok())
-        })
+        .filter_map(|(_, line)| primes::count_in(line))
         .sum())
 }
 

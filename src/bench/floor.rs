@@ -18,9 +18,10 @@ use std::time::Duration;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::collections::VecDeque;
 
-use crate::demo::pool::QUICK_QUEUE;
-use crate::demo::sys;
-use crate::demo::task::{count_primes, monotonic_ns};
+use crate::demos::primes::count_primes;
+use crate::engine::pool::QUICK_QUEUE;
+use crate::engine::sys;
+use crate::engine::task::monotonic_ns;
 
 fn fork() -> io::Result<libc::pid_t> {
     // SAFETY: the bench is single-threaded whenever it calls this (see the

@@ -6,9 +6,9 @@
 //! own, as a student's `print` in a loop would be.
 
 use super::{BenchError, Extra, LatencyPlan, Measured, Op, check_interrupt, floor, stats};
-use crate::demo::process_group::ProcessGroup;
-use crate::demo::task::{WorkerTask, monotonic_ns};
-use crate::demo::{DemoContext, Event, EventSink, StartMethod};
+use crate::engine::process_group::ProcessGroup;
+use crate::engine::task::{STAMPS, Task, monotonic_ns};
+use crate::engine::{Event, EventSink, RunContext, StartMethod};
 
 /// Keeps, per line, the microseconds from its write to its event.
 #[derive(Default)]
@@ -30,12 +30,11 @@ impl EventSink for StampSink {
 
 fn engine_latencies(plan: LatencyPlan) -> Result<Vec<f64>, BenchError> {
     let mut sink = StampSink::default();
-    let mut ctx = DemoContext::new(&mut sink, StartMethod::Fork, super::ENGINE_TIMEOUT);
+    let mut ctx = RunContext::new(&mut sink, StartMethod::Fork, super::ENGINE_TIMEOUT);
     let mut group = ProcessGroup::new();
-    let task = WorkerTask::Stamps {
-        lines: u64::try_from(plan.lines).unwrap_or(u64::MAX),
-        gap_us: u64::try_from(plan.gap.as_micros()).unwrap_or(u64::MAX),
-    };
+    let task = Task::new(&STAMPS)
+        .uint(u64::try_from(plan.lines).unwrap_or(u64::MAX))
+        .uint(u64::try_from(plan.gap.as_micros()).unwrap_or(u64::MAX));
     group.spawn(&mut ctx, 0, "Process-1", &task, false)?;
     group.wait_all(&mut ctx)?;
     drop(ctx);

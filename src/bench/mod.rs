@@ -6,9 +6,9 @@
 //! itself costs. So every operation is measured three ways in the same run:
 //!
 //! - **mptutor**: through the engine's real paths —
-//!   [`ProcessGroup::spawn`](crate::demo::process_group::ProcessGroup::spawn)
-//!   and `wait_all`, the process [`Pool`](crate::demo::pool::Pool), the
-//!   [`ThreadPool`](crate::demo::thread_pool::ThreadPool) — with a sink that
+//!   [`ProcessGroup::spawn`](crate::engine::process_group::ProcessGroup::spawn)
+//!   and `wait_all`, the process [`Pool`](crate::engine::pool::Pool), the
+//!   [`ThreadPool`](crate::engine::pool::thread_pool::ThreadPool) — with a sink that
 //!   discards the events;
 //! - **floor**: the same operation done with the bare system calls and
 //!   nothing else (`floor`): `fork` + `_exit` + `waitpid`, a thread spawn
@@ -51,8 +51,8 @@ mod thread;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::demo::interrupt::{self, InterruptGuard};
-use crate::demo::{DemoContext, DemoError, Event, EventSink, StartMethod};
+use crate::engine::interrupt::{self, InterruptGuard};
+use crate::engine::{EngineError, Event, EventSink, RunContext, StartMethod};
 
 pub use measured::{BenchRun, Extra, Measured, Target};
 pub use plans::{LatencyPlan, Plan, Plans};
@@ -77,7 +77,7 @@ impl Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     #[error(transparent)]
-    Engine(#[from] DemoError),
+    Engine(#[from] EngineError),
     #[error("cannot {action}: {source}")]
     Io {
         action: &'static str,
@@ -229,8 +229,8 @@ impl EventSink for Discard {
 const ENGINE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A fresh demo context over a discarding sink.
-fn context(sink: &mut Discard, start: StartMethod) -> DemoContext<'_> {
-    DemoContext::new(sink, start, ENGINE_TIMEOUT)
+fn context(sink: &mut Discard, start: StartMethod) -> RunContext<'_> {
+    RunContext::new(sink, start, ENGINE_TIMEOUT)
 }
 
 /// Runs `engine` and `floor` in turn, one iteration each: `plan.warmup`
@@ -284,7 +284,7 @@ fn micros(duration: Duration) -> f64 {
 
 fn check_interrupt() -> Result<(), BenchError> {
     if interrupt::requested() {
-        Err(DemoError::Interrupted.into())
+        Err(EngineError::Interrupted.into())
     } else {
         Ok(())
     }
@@ -299,7 +299,7 @@ fn stats(samples: &[f64], what: &str) -> Result<Stats, BenchError> {
 /// linger in the kernel's count for a moment), so it may fork.
 fn ensure_single_threaded() -> Result<(), BenchError> {
     for _ in 0..500 {
-        if crate::demo::sys::thread_count() == Some(1) {
+        if crate::engine::sys::thread_count() == Some(1) {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(1));

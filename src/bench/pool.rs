@@ -7,8 +7,8 @@ use super::floor::BarePool;
 use super::{
     BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, paired_ratio, stats, timed,
 };
-use crate::demo::StartMethod;
-use crate::demo::pool::{Job, MapOptions, Pool};
+use crate::engine::StartMethod;
+use crate::engine::pool::{Job, MapOptions, Pool};
 
 const WORKERS: usize = 4;
 

@@ -8,12 +8,12 @@ use super::{
     BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, ensure_single_threaded,
     floor, paired_ratio, stats, timed,
 };
-use crate::demo::StartMethod;
-use crate::demo::process_group::ProcessGroup;
-use crate::demo::task::WorkerTask;
+use crate::engine::StartMethod;
+use crate::engine::process_group::ProcessGroup;
+use crate::engine::task::{SLEEP, Task};
 
-/// A worker that exits at once: `Sleep` for 0 ms makes no system call.
-const NOTHING: WorkerTask = WorkerTask::Sleep { ms: 0 };
+/// A worker that exits at once: `sleep` with no time makes no system call.
+const NOTHING: Task = Task::new(&SLEEP);
 
 /// `ProcessGroup::spawn` + `wait_all` of one worker doing nothing.
 fn engine_start_join(start: StartMethod) -> Result<usize, BenchError> {
@@ -65,7 +65,7 @@ pub fn spawn(plan: Plan) -> Result<Measured, BenchError> {
     let program = CString::new(exe.as_os_str().as_encoded_bytes())
         .map_err(|_| BenchError::Failed("mptutor's path contains a NUL byte".into()))?;
     let mut argv = vec![program, c"worker".to_owned()];
-    for word in NOTHING.to_args() {
+    for word in NOTHING.to_words() {
         argv.push(
             CString::new(word).map_err(|_| BenchError::Failed("a NUL byte in a task".into()))?,
         );

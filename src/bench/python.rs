@@ -22,7 +22,7 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
 use super::{Measured, Op, Plan, Plans, Stats};
-use crate::demo::interrupt;
+use crate::engine::interrupt;
 
 /// The Python side of the bench.
 const SCRIPT: &str = include_str!("bench.py");

@@ -22,7 +22,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::{BenchError, Extra, Measured, Op, Plan, alternate, paired_ratio, stats};
-use crate::demo::sys;
+use crate::engine::sys;
 
 /// The longest one start may take.
 const LIMIT: Duration = Duration::from_secs(10);

@@ -5,8 +5,8 @@
 use super::{
     BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, paired_ratio, stats, timed,
 };
-use crate::demo::StartMethod;
-use crate::demo::thread_pool::ThreadPool;
+use crate::engine::StartMethod;
+use crate::engine::pool::thread_pool::ThreadPool;
 
 pub fn start_join(plan: Plan) -> Result<Measured, BenchError> {
     let (engine, bare) = alternate(

@@ -12,7 +12,7 @@ use toml::Spanned;
 use super::diagnostic::Diagnostic;
 use super::model::{DemoBlock, Quiz};
 use super::output_check::{OutputCheck, whole_line};
-use crate::demo::{DemoParams, demo_names, find_demo};
+use crate::demos::{DemoParams, demo_names, find_demo};
 use crate::suggest::did_you_mean;
 
 /// Where a block's TOML sits in its file, for reporting positions.

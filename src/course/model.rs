@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 pub use super::output_check::OutputCheck;
-use crate::demo::{DemoInfo, DemoParams};
+use crate::demos::{DemoInfo, DemoParams};
 
 /// Where a course was loaded from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::run::{PythonProgram, run_program};
 use crate::course::{Course, Diagnostic, PythonExample};
-use crate::demo::Recorder;
+use crate::engine::Recorder;
 
 /// What running one example found.
 #[derive(Debug, Clone)]

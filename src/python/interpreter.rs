@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
-use crate::demo::DemoError;
+use crate::engine::EngineError;
 
 /// Why a Python program could not be run (or was stopped).
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +23,7 @@ pub enum PythonError {
     #[error("a path or environment variable contains a NUL byte, which a program cannot be given")]
     NulByte,
     #[error(transparent)]
-    Engine(#[from] DemoError),
+    Engine(#[from] EngineError),
 }
 
 impl PythonError {

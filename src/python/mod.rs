@@ -1,6 +1,6 @@
 //! Running a lesson's Python example on the student's own `python3`.
 //!
-//! The demos in [`crate::demo`] are mptutor's re-enactments; this runs the
+//! The demos in [`crate::demos`] are mptutor's re-enactments; this runs the
 //! real thing. The example is written to a temporary `.py` file, its
 //! `if __name__ == "__main__":` guard as written, and started with
 //! `python3 -u` as a worker of the demo engine: in a process group of its

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use crate::demo::{Event, EventSink, Stream, WorkerIndex, WorkerKind};
+use crate::engine::{Event, EventSink, Stream, WorkerIndex, WorkerKind};
 
 /// Where a tag starts: `\x02mptutor:<pid>:<ppid>\x03`.
 const TAG_START: &str = "\u{2}mptutor:";
@@ -186,7 +186,7 @@ impl EventSink for PidAttribution<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::Recorder;
+    use crate::engine::Recorder;
 
     #[test]
     fn a_tagged_line_gives_its_pid_and_plain_text() {

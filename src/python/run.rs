@@ -9,9 +9,9 @@ use nix::sys::signal::Signal;
 
 use super::interpreter::PythonError;
 use super::pid_lines::{PidAttribution, ProcessSeen};
-use crate::demo::interrupt::InterruptGuard;
-use crate::demo::process_group::ProcessGroup;
-use crate::demo::{DemoContext, EventSink, ExitStatus, StartMethod};
+use crate::engine::interrupt::InterruptGuard;
+use crate::engine::process_group::ProcessGroup;
+use crate::engine::{EventSink, ExitStatus, RunContext, StartMethod};
 
 /// The tagging module every interpreter of a run imports at start-up.
 const SITECUSTOMIZE: &str = include_str!("sitecustomize.py");
@@ -86,7 +86,7 @@ pub fn run_program(
     let _interrupts = InterruptGuard::install();
     let _adoption = Adoption::begin();
     let mut attribution = PidAttribution::new(sink);
-    let mut ctx = DemoContext::new(&mut attribution, StartMethod::Fork, timeout);
+    let mut ctx = RunContext::new(&mut attribution, StartMethod::Fork, timeout);
     ctx.note(format!("python3 -u {shown}"));
     let mut group = ProcessGroup::new();
     let started = group.spawn_program(&mut ctx, 0, "python3", argv[0].clone(), argv, env);

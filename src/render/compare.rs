@@ -22,7 +22,7 @@ use super::markdown::render_markdown;
 use super::markdown_tree::{Node, parse};
 use super::style::Styles;
 use super::table::table_lines;
-use crate::demo::compare::{Comparison, Row, RowResult};
+use crate::demos::compare::{Comparison, Row, RowResult};
 
 /// The title of the added column.
 pub const MEASURED_HERE: &str = "measured here";

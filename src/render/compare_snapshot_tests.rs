@@ -6,7 +6,7 @@
 use super::RenderOptions;
 use super::ansi::width as display_width;
 use super::compare::render_compare;
-use crate::demo::compare::{Comparison, Machine, Measurement, PythonInfo, Row, RowResult};
+use crate::demos::compare::{Comparison, Machine, Measurement, PythonInfo, Row, RowResult};
 
 const LESSON: &str = include_str!("../../lessons/q2.md");
 

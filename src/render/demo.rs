@@ -1,7 +1,7 @@
 //! How a demo is announced in a step and described by `help run`.
 
 use crate::course::DemoBlock;
-use crate::demo::{DemoInfo, DemoParams, ParamKind, ParamSpec, ParamValue};
+use crate::demos::{DemoInfo, DemoParams, ParamKind, ParamSpec, ParamValue};
 
 use super::RenderOptions;
 use super::ansi::finish;
@@ -153,7 +153,7 @@ fn example_value(spec: &ParamSpec, current: ParamValue) -> ParamValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::find_demo;
+    use crate::demos::find_demo;
     use crate::render::ansi::width;
 
     fn spawn_process() -> &'static DemoInfo {

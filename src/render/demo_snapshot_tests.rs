@@ -12,7 +12,7 @@ use super::test_events::{
     error_line, exited, killed, line, note, sample_events, started, started_thread,
 };
 use super::*;
-use crate::demo::Event;
+use crate::engine::Event;
 
 const EXPLANATION: &str = "\
 Each worker is a separate **process** with its own pid; they share a \

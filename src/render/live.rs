@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use crate::demo::{Event, ExitStatus, Stream, WorkerIndex, WorkerKind};
+use crate::engine::{Event, ExitStatus, Stream, WorkerIndex, WorkerKind};
 
 use super::RenderOptions;
 use super::ansi::{finish, pad, sanitize, width as display_width};

@@ -2,7 +2,7 @@
 //! whether its output passed the step's ```` ```check ```` blocks.
 
 use crate::course::{CheckVerdict, OutputCheck};
-use crate::demo::ExitStatus;
+use crate::engine::ExitStatus;
 use crate::python::PythonOutcome;
 
 use super::RenderOptions;

@@ -8,7 +8,7 @@
 //! without a matching `Started` (a demo cut short, a lost event) still get a
 //! run, with what is known left empty, so nothing a worker did is dropped.
 
-use crate::demo::{Event, ExitStatus, Stream, WorkerIndex, WorkerKind};
+use crate::engine::{Event, ExitStatus, Stream, WorkerIndex, WorkerKind};
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq)]

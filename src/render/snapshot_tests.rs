@@ -12,7 +12,7 @@ use super::ansi::width;
 use super::test_course::{sample_course, sample_lesson};
 use super::*;
 use crate::course::{Block, CodeBlock, LessonIndex};
-use crate::demo::{DemoParams, ParamValue, find_demo};
+use crate::demos::{DemoParams, ParamValue, find_demo};
 
 /// Every element `render_markdown` knows, in one document.
 const EVERY_ELEMENT: &str = "\

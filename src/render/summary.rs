@@ -14,7 +14,7 @@ use super::markdown::wrap;
 use super::runs::{Run, collect_runs};
 use super::style::Styles;
 use super::table::table_lines;
-use crate::demo::{Event, WorkerKind};
+use crate::engine::{Event, WorkerKind};
 
 /// Most rows shown. The catalogue's demos run at most 64 workers at once,
 /// so every worker of one phase fits; beyond that the rows stop being read.

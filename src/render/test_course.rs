@@ -3,7 +3,7 @@
 //! snapshots.
 
 use crate::course::{Block, CodeBlock, Course, CourseOrigin, DemoBlock, Lesson, Quiz, Step};
-use crate::demo::{DemoParams, ParamValue, find_demo};
+use crate::demos::{DemoParams, ParamValue, find_demo};
 
 fn code(lang: &str, code: &str) -> CodeBlock {
     CodeBlock {

@@ -1,7 +1,7 @@
 //! Hand-made demo events for the tests: what a small demo with three
 //! processes and a thread reports, including one crash and one failure.
 
-use crate::demo::{Event, ExitStatus, Stream, WorkerIndex, WorkerKind};
+use crate::engine::{Event, ExitStatus, Stream, WorkerIndex, WorkerKind};
 
 /// The parent every sample worker belongs to: mptutor itself.
 pub(crate) const PARENT_PID: i32 = 4240;

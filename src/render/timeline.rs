@@ -14,7 +14,7 @@
 //! starts at the demo's start, not the first worker's, so the cost of
 //! starting workers shows as the gap before each bar.
 
-use crate::demo::WorkerIndex;
+use crate::engine::WorkerIndex;
 
 use super::RenderOptions;
 use super::ansi::{finish, pad, sanitize, width as display_width};
@@ -22,7 +22,7 @@ use super::duration::format_us;
 use super::markdown::wrap;
 use super::runs::{Run, collect_runs, end_us};
 use super::style::Styles;
-use crate::demo::Event;
+use crate::engine::Event;
 
 /// Most lanes drawn; past this a lane is a few pixels on a projector and
 /// the picture says no more than the worker table does.

@@ -140,7 +140,7 @@ fn open_editor(edit: &EditRequest) -> Result<(), String> {
         .arg(&edit.file)
         .status();
     // A Ctrl-C typed in the editor was meant for the editor.
-    crate::demo::interrupt::clear();
+    crate::engine::interrupt::clear();
     match status {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!("The editor `{}` ended with {status}", edit.editor)),

@@ -56,7 +56,7 @@ impl ReplHelper {
                     matching(COMMANDS.iter().map(|info| info.name.to_string()).collect())
                 }
                 "compare" if before.len() == 1 => matching(
-                    crate::demo::compare::Row::ALL
+                    crate::demos::compare::Row::ALL
                         .iter()
                         .map(|row| row.name().to_string())
                         .collect(),

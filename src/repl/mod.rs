@@ -60,7 +60,7 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
     // terminal is in its ordinary mode, where Ctrl-C is SIGINT and would
     // end mptutor and the lesson. Catch it for the whole session instead
     // (a demo running meanwhile stops, see `demo::interrupt`).
-    let _interrupts = crate::demo::interrupt::InterruptGuard::install();
+    let _interrupts = crate::engine::interrupt::InterruptGuard::install();
     let mut out = Shown::new(io::stdout().lock());
     writeln!(out, "{}\n", session.welcome())?;
     loop {
@@ -79,7 +79,7 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
         };
         // A Ctrl-C from an earlier command is not meant for the next one;
         // one pressed from the moment Enter is read counts for it.
-        crate::demo::interrupt::clear();
+        crate::engine::interrupt::clear();
         match editor.readline(&(prompt.as_str(), styled.as_str())) {
             Ok(line) => {
                 if !line.trim().is_empty() && !session.in_quiz() {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{Reply, Session, TranscriptChange};
-use crate::demo::DemoInfo;
+use crate::demos::DemoInfo;
 use crate::render;
 
 /// The slowest pace, as for the demos' own `pace` parameter.

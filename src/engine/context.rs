@@ -1,0 +1,360 @@
+//! What one run of the engine carries: its clock, its deadline, its start
+//! method, the numbers of its workers, what they have reported, and the
+//! sink its events go to.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::event::{Event, EventSink, ExitStatus, WorkerIndex};
+use super::interrupt;
+use super::task::{Bodies, ENGINE_BODIES, monotonic_ns};
+
+/// How process workers start, as in Python's `multiprocessing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartMethod {
+    /// A copy of mptutor made by `fork()`, running the task at once.
+    Fork,
+    /// `fork()` then `exec()` of the mptutor binary as a fresh worker.
+    Spawn,
+    /// Forked on request by a server process that was itself forked once,
+    /// early, from a single-threaded mptutor.
+    #[serde(rename = "forkserver")]
+    ForkServer,
+}
+
+impl StartMethod {
+    /// Every method, in the order lessons present them.
+    pub const ALL: [StartMethod; 3] = [
+        StartMethod::Fork,
+        StartMethod::Spawn,
+        StartMethod::ForkServer,
+    ];
+
+    /// The name Python gives it: `fork`, `spawn`, `forkserver`.
+    pub fn name(self) -> &'static str {
+        match self {
+            StartMethod::Fork => "fork",
+            StartMethod::Spawn => "spawn",
+            StartMethod::ForkServer => "forkserver",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<StartMethod> {
+        StartMethod::ALL
+            .into_iter()
+            .find(|method| method.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The prefix of Python's process names: `ForkProcess-1`,
+    /// `SpawnPoolWorker-2`, `ForkServerProcess-3`.
+    pub fn python_prefix(self) -> &'static str {
+        match self {
+            StartMethod::Fork => "Fork",
+            StartMethod::Spawn => "Spawn",
+            StartMethod::ForkServer => "ForkServer",
+        }
+    }
+}
+
+/// Why the engine stopped before finishing.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("stopped: Ctrl-C")]
+    Interrupted,
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("{}", .0.desc())]
+    Sys(#[from] nix::Error),
+    /// Something the engine was asked for that cannot be done, in words
+    /// that say what to do instead.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// How a worker ended, as its `Exited` event said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerExit {
+    pub status: ExitStatus,
+    pub cpu_us: u64,
+    pub max_rss_kb: u64,
+    pub t_us: u64,
+}
+
+/// Which workers' events reach the sink: all, or only the first few of a
+/// big batch (200 processes would drown the live view).
+#[derive(Debug, Default)]
+struct Shown {
+    /// Show at most this many workers from now on; `None`: all of them.
+    limit: Option<usize>,
+    /// Workers admitted since the limit was set.
+    admitted: BTreeSet<WorkerIndex>,
+    /// Workers started but not shown since the limit was set.
+    hidden: usize,
+}
+
+impl Shown {
+    fn admits(&mut self, event: &Event) -> bool {
+        let (Some(limit), Some(worker)) = (self.limit, event.worker()) else {
+            return true;
+        };
+        if self.admitted.contains(&worker) {
+            return true;
+        }
+        if matches!(event, Event::Started { .. }) {
+            if self.admitted.len() < limit {
+                self.admitted.insert(worker);
+                return true;
+            }
+            self.hidden += 1;
+        }
+        false
+    }
+}
+
+/// Most lines a run keeps for itself between two `take_recorded` calls.
+const MAX_RECORDED: usize = 100_000;
+
+/// One run's shared state.
+pub struct RunContext<'s> {
+    started: Instant,
+    /// `started` on the CLOCK_MONOTONIC clock workers stamp lines with.
+    started_ns: u64,
+    deadline: Instant,
+    sink: &'s mut dyn EventSink,
+    pub start_method: StartMethod,
+    /// Set once the timeout passed; workers are then stopped.
+    pub timed_out: bool,
+    /// Lines kept for the run itself to read (see `start_recording`).
+    recorded: Option<Vec<(WorkerIndex, String)>>,
+    /// The bodies a worker that did not inherit them finds by name.
+    bodies: Bodies,
+    next_worker: WorkerIndex,
+    shown: Shown,
+    exits: BTreeMap<WorkerIndex, WorkerExit>,
+}
+
+impl<'s> RunContext<'s> {
+    pub fn new(sink: &'s mut dyn EventSink, start_method: StartMethod, timeout: Duration) -> Self {
+        let started = Instant::now();
+        RunContext {
+            started,
+            started_ns: monotonic_ns(),
+            deadline: started + timeout,
+            sink,
+            start_method,
+            timed_out: false,
+            recorded: None,
+            bodies: ENGINE_BODIES,
+            next_worker: 0,
+            shown: Shown::default(),
+            exits: BTreeMap::new(),
+        }
+    }
+
+    /// The bodies the fork server may be asked to run, found by name.
+    pub fn with_bodies(mut self, bodies: Bodies) -> Self {
+        self.bodies = bodies;
+        self
+    }
+
+    pub fn bodies(&self) -> Bodies {
+        self.bodies
+    }
+
+    /// Microseconds since the run started.
+    pub fn t_us(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// The run's time of a CLOCK_MONOTONIC instant (a stamped line).
+    pub fn t_us_of_monotonic(&self, ns: u64) -> u64 {
+        ns.saturating_sub(self.started_ns) / 1_000
+    }
+
+    /// Numbers for `count` new workers, unique in this run.
+    pub fn workers(&mut self, count: usize) -> Range<WorkerIndex> {
+        let first = self.next_worker;
+        self.next_worker += count;
+        first..self.next_worker
+    }
+
+    pub fn emit(&mut self, event: Event) {
+        match &event {
+            Event::Line { worker, text, .. } => {
+                if let Some(recorded) = &mut self.recorded
+                    && recorded.len() < MAX_RECORDED
+                {
+                    recorded.push((*worker, text.clone()));
+                }
+            }
+            Event::Exited {
+                worker,
+                status,
+                cpu_us,
+                max_rss_kb,
+                t_us,
+                ..
+            } => {
+                self.exits.insert(
+                    *worker,
+                    WorkerExit {
+                        status: status.clone(),
+                        cpu_us: *cpu_us,
+                        max_rss_kb: *max_rss_kb,
+                        t_us: *t_us,
+                    },
+                );
+            }
+            _ => {}
+        }
+        if self.shown.admits(&event) {
+            self.sink.event(&event);
+        }
+    }
+
+    /// How a worker of this run ended, once it has.
+    pub fn exit(&self, worker: WorkerIndex) -> Option<&WorkerExit> {
+        self.exits.get(&worker)
+    }
+
+    /// The CPU time the `workers` used, added up, from their `Exited`
+    /// events (the kernel's rusage for a process, the thread's own clock
+    /// for a thread).
+    pub fn cpu_us(&self, workers: Range<WorkerIndex>) -> u64 {
+        workers
+            .filter_map(|worker| self.exits.get(&worker))
+            .map(|exit| exit.cpu_us)
+            .sum()
+    }
+
+    /// From now on, keep every worker line for the run to read back.
+    pub fn start_recording(&mut self) {
+        self.recorded = Some(Vec::new());
+    }
+
+    /// The lines kept since `start_recording`, which stops recording.
+    pub fn take_recorded(&mut self) -> Vec<(WorkerIndex, String)> {
+        self.recorded.take().unwrap_or_default()
+    }
+
+    /// From now on, show only the first `count` workers that start.
+    pub fn show_first(&mut self, count: usize) {
+        self.shown = Shown {
+            limit: Some(count),
+            ..Shown::default()
+        };
+    }
+
+    /// Shows every worker again; returns how many were left out since
+    /// [`RunContext::show_first`].
+    pub fn show_all(&mut self) -> usize {
+        std::mem::take(&mut self.shown).hidden
+    }
+
+    /// [`RunContext::show_all`], saying how many `what` ("processes") were
+    /// not shown.
+    pub fn show_all_counting(&mut self, what: &str) {
+        let hidden = self.show_all();
+        if hidden > 0 {
+            self.note(format!(
+                "({hidden} more {what} ran the same way, not shown)"
+            ));
+        }
+    }
+
+    /// The run narrates: a phase begins, a finding.
+    pub fn note(&mut self, text: impl Into<String>) {
+        let event = Event::Note {
+            text: text.into(),
+            t_us: self.t_us(),
+        };
+        self.emit(event);
+    }
+
+    /// Reports how much of a long run is done (drives a progress bar).
+    pub fn progress(&mut self, done: u64, total: u64) {
+        let event = Event::Progress {
+            done,
+            total,
+            t_us: self.t_us(),
+        };
+        self.emit(event);
+    }
+
+    /// Time left before the timeout.
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// True when the user pressed Ctrl-C (or the sink asks to stop).
+    pub fn interrupted(&self) -> bool {
+        interrupt::requested() || self.sink.interrupted()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::event::{Recorder, WorkerKind};
+
+    fn started(worker: WorkerIndex) -> Event {
+        Event::Started {
+            worker,
+            label: format!("P{}", worker + 1).into(),
+            name: "".into(),
+            kind: WorkerKind::Process,
+            pid: 1,
+            ppid: 1,
+            t_us: 0,
+        }
+    }
+
+    fn exited(worker: WorkerIndex) -> Event {
+        Event::Exited {
+            worker,
+            pid: 1,
+            status: ExitStatus::Code(0),
+            cpu_us: 7,
+            max_rss_kb: 0,
+            t_us: 0,
+        }
+    }
+
+    #[test]
+    fn a_limit_lets_through_the_first_workers_whole_and_counts_the_rest() {
+        let mut recorder = Recorder::default();
+        let mut ctx = RunContext::new(&mut recorder, StartMethod::Fork, Duration::from_secs(1));
+        ctx.show_first(2);
+        for event in [started(0), started(1), started(2), exited(0), exited(2)] {
+            ctx.emit(event);
+        }
+        ctx.note("seen");
+        // Hidden workers still count: their CPU time is known.
+        assert_eq!(ctx.cpu_us(0..3), 14);
+        assert_eq!(ctx.show_all(), 1);
+        drop(ctx);
+        let workers: Vec<Option<WorkerIndex>> = recorder.events.iter().map(Event::worker).collect();
+        assert_eq!(workers, [Some(0), Some(1), Some(0), None]);
+    }
+
+    #[test]
+    fn worker_numbers_are_unique_in_a_run() {
+        let mut recorder = Recorder::default();
+        let mut ctx = RunContext::new(&mut recorder, StartMethod::Fork, Duration::from_secs(1));
+        assert_eq!(ctx.workers(3), 0..3);
+        assert_eq!(ctx.workers(2), 3..5);
+    }
+
+    #[test]
+    fn start_methods_are_named_as_python_names_them() {
+        for method in StartMethod::ALL {
+            assert_eq!(StartMethod::from_name(method.name()), Some(method));
+            let json = serde_json::to_string(&method).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", method.name()));
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The engine: real processes and threads, started, read, reaped and
+//! reported through one [`Event`] stream.
+//!
+//! It knows no demo, no renderer and no REPL. What a worker process runs
+//! is a [`Task`] naming a [`task::WorkerBody`] that whoever uses the engine
+//! declares; what happens reaches an [`EventSink`]. The pieces:
+//!
+//! - [`context`]: one run's clock, deadline, start method, worker numbers
+//!   and sink ([`RunContext`]);
+//! - [`process_group`]: process workers, started by fork or spawn in one
+//!   process group, read with `poll`, reaped with their resource usage;
+//! - [`threads`]: thread workers reported like processes;
+//! - [`pool`]: a process pool and a thread pool that map over inputs;
+//! - [`lines`], [`interrupt`], [`event`], [`task`]: what they share;
+//! - [`sys`]: every `unsafe` block and every Linux-only system call.
+
+pub mod context;
+pub mod event;
+pub mod interrupt;
+pub mod lines;
+pub mod pool;
+pub mod process_group;
+pub mod sys;
+pub mod task;
+pub mod threads;
+
+pub use context::{EngineError, RunContext, StartMethod, WorkerExit};
+pub use event::{Event, EventSink, ExitStatus, Recorder, Stream, WorkerIndex, WorkerKind};
+pub use process_group::ProcessGroup;
+pub use task::{Arg, Args, Bodies, Task, WorkerBody, worker_main};

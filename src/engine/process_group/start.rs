@@ -1,0 +1,368 @@
+//! Starting workers: by fork, by spawn, or an arbitrary program.
+
+use std::borrow::Cow;
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use nix::unistd::Pid;
+use smallvec::SmallVec;
+
+use super::{Channel, ExitWatch, Pipe, ProcessGroup, Worker, label};
+
+use crate::engine::context::{EngineError, RunContext, StartMethod};
+use crate::engine::event::{Event, Stream, WorkerIndex, WorkerKind};
+use crate::engine::lines::LineSplitter;
+use crate::engine::sys::{self, ChildBody};
+use crate::engine::task::Task;
+
+/// One worker for [`ProcessGroup::spawn_all`] to start.
+pub struct Spawn<'a> {
+    pub index: WorkerIndex,
+    /// The name a Python programmer would see, e.g. `Process-1`.
+    pub name: Cow<'static, str>,
+    pub task: &'a Task,
+}
+
+/// Workers started in one batch without a heap allocation.
+const INLINE_BATCH: usize = 4;
+
+/// What one worker needs made before it is forked.
+struct Ready {
+    output: sys::OutputPipes,
+    /// The request pipe's read end and the result pipe's write end, for
+    /// the child (a pool worker's).
+    child_ends: Option<[OwnedFd; 2]>,
+    channel: Option<Channel>,
+    /// The program and arguments to run, for the spawn start method.
+    exec: Option<(CString, Vec<CString>)>,
+}
+
+impl Ready {
+    fn new(worker: &Spawn<'_>, channel: bool, start: StartMethod) -> Result<Ready, EngineError> {
+        let (child_ends, channel) = if channel {
+            let (request_read, request_write) = sys::pipe()?;
+            let (result_read, result_write) = sys::pipe()?;
+            (
+                Some([request_read, result_write]),
+                Some(Channel {
+                    requests: Some(request_write),
+                    results: Some(result_read),
+                    lines: LineSplitter::unbounded(),
+                }),
+            )
+        } else {
+            (None, None)
+        };
+        let (output, exec) = match start {
+            StartMethod::Fork => (output_pipes(std::process::id())?, None),
+            StartMethod::Spawn => (sys::OutputPipes::new()?, Some(spawn_command(worker.task)?)),
+            StartMethod::ForkServer => {
+                return Err(EngineError::Refused(
+                    "the forkserver start method is not built yet; use start=fork or start=spawn"
+                        .into(),
+                ));
+            }
+        };
+        Ok(Ready {
+            output,
+            child_ends,
+            channel,
+            exec,
+        })
+    }
+
+    /// The descriptors the child gets as 3 and 4, and how many there are.
+    fn child_fds(&self) -> ([i32; 2], usize) {
+        match &self.child_ends {
+            Some([request_read, result_write]) => {
+                ([request_read.as_raw_fd(), result_write.as_raw_fd()], 2)
+            }
+            None => ([-1, -1], 0),
+        }
+    }
+}
+
+/// A worker just forked, with what the parent keeps of its pipes.
+struct Fresh {
+    forked: sys::Forked,
+    /// Requests to it and results from it, for a pool worker.
+    channel: Option<Channel>,
+    /// The end it writes results to (kept, see [`ExitWatch`]).
+    result_write: Option<OwnedFd>,
+    /// Whether its output pipes may go to the next worker.
+    recycle: bool,
+}
+
+/// Output pipes kept for the next worker, with the process they belong
+/// to (a forked child that starts workers of its own has its own).
+///
+/// Two pipes made and closed for every worker were a fifth of what a
+/// process start cost mptutor over a bare `fork` (see `mptutor bench`). A
+/// worker that runs mptutor's own task in a forked copy starts no process
+/// of its own, so once it has exited and its pipes are read dry nobody
+/// else can write to them, and they serve the next worker. Pipes of a
+/// program mptutor executes are never kept: it may leave children behind
+/// that still hold them.
+struct SparePipes {
+    pid: u32,
+    /// Kept in the thread's own storage, not on the heap (see
+    /// [`ProcessGroup::spawn_all`]).
+    pipes: SmallVec<[sys::OutputPipes; MAX_SPARE_PIPES]>,
+}
+
+/// Most pipe pairs kept (four descriptors each).
+const MAX_SPARE_PIPES: usize = 16;
+
+thread_local! {
+    static SPARE_PIPES: std::cell::RefCell<SparePipes> = const {
+        std::cell::RefCell::new(SparePipes {
+            pid: 0,
+            pipes: SmallVec::new_const(),
+        })
+    };
+}
+
+/// Output pipes for a new worker: kept ones when there are, else fresh.
+fn output_pipes(pid: u32) -> std::io::Result<sys::OutputPipes> {
+    let kept = SPARE_PIPES.with_borrow_mut(|spare| {
+        if spare.pid != pid {
+            // Inherited from the process this one was forked from: those
+            // descriptors were closed when it started.
+            std::mem::forget(std::mem::take(&mut spare.pipes));
+            spare.pid = pid;
+        }
+        spare.pipes.pop()
+    });
+    kept.map_or_else(sys::OutputPipes::new, Ok)
+}
+
+/// Keeps empty output pipes for the next worker, if there is room.
+pub(super) fn keep_pipes(pipes: sys::OutputPipes) {
+    SPARE_PIPES.with_borrow_mut(|spare| {
+        if spare.pid == std::process::id() && spare.pipes.len() < MAX_SPARE_PIPES {
+            spare.pipes.push(pipes);
+        }
+    });
+}
+
+impl ProcessGroup {
+    /// Starts a worker running `task`, by the context's start method.
+    /// With `channel`, the worker also gets a request pipe on fd 3 and a
+    /// result pipe on fd 4 (pool workers).
+    pub fn spawn(
+        &mut self,
+        ctx: &mut RunContext<'_>,
+        index: WorkerIndex,
+        name: impl Into<Cow<'static, str>>,
+        task: &Task,
+        channel: bool,
+    ) -> Result<Pid, EngineError> {
+        let spawn = Spawn {
+            index,
+            name: name.into(),
+            task,
+        };
+        let pids = self.spawn_all(ctx, [spawn], channel)?;
+        pids.first()
+            .copied()
+            .ok_or_else(|| EngineError::Refused("no worker was started".into()))
+    }
+
+    /// Starts several workers, as [`spawn`](Self::spawn) does, forking
+    /// them one right after another.
+    ///
+    /// Each page mptutor writes to while a forked worker still shares it
+    /// is copied first, a page fault that costs more than a system call
+    /// (see `mptutor bench`). So everything the workers need is made
+    /// before the first fork, they are taken into the group and announced
+    /// once all are forked, and a batch of a few, its labels and a group
+    /// of one live on the stack, not the heap.
+    pub fn spawn_all<'t>(
+        &mut self,
+        ctx: &mut RunContext<'_>,
+        workers: impl IntoIterator<Item = Spawn<'t>>,
+        channel: bool,
+    ) -> Result<SmallVec<[Pid; INLINE_BATCH]>, EngineError> {
+        // Starting 64 workers by spawn takes a few hundred milliseconds on
+        // a small machine, so Ctrl-C is checked before each one too, not
+        // only by `pump` once they all run.
+        if ctx.interrupted() {
+            self.kill_all_reporting(ctx);
+            return Err(EngineError::Interrupted);
+        }
+        // Only a forked copy running mptutor's own task leaves its pipes
+        // to nobody else (see `SparePipes`).
+        let recycle = ctx.start_method == StartMethod::Fork;
+        let mut ready: SmallVec<[(Spawn<'t>, Ready); INLINE_BATCH]> = SmallVec::new();
+        for worker in workers {
+            let made = Ready::new(&worker, channel, ctx.start_method)?;
+            ready.push((worker, made));
+        }
+        let mut forked: SmallVec<[_; INLINE_BATCH]> = SmallVec::new();
+        let mut failed = None;
+        match sys::ForkGate::open() {
+            Ok(gate) => {
+                for (worker, ready) in ready {
+                    if !forked.is_empty() && ctx.interrupted() {
+                        failed = Some(EngineError::Interrupted);
+                        break;
+                    }
+                    let (extra, passed) = ready.child_fds();
+                    let body = match ready.exec {
+                        Some((program, argv)) => ChildBody::Exec { program, argv },
+                        None => ChildBody::Task(worker.task),
+                    };
+                    match gate.fork_worker(self.pgid, ready.output, &extra[..passed], body) {
+                        Ok(child) => {
+                            self.join_group(child.pid);
+                            forked.push((worker, child, ready.channel, ready.child_ends));
+                        }
+                        Err(error) => {
+                            failed = Some(error.into());
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(error) => failed = Some(error.into()),
+        }
+        let mut pids = SmallVec::new();
+        for (worker, child, channel, child_ends) in forked {
+            // The child has its own copies now. The end it writes results
+            // to is kept with its output pipes' (see `ExitWatch`); the end
+            // it reads requests from goes at once, so that a request to a
+            // dead worker fails instead of filling a pipe nobody reads.
+            let result_write = child_ends.map(|[request_read, result_write]| {
+                drop(request_read);
+                result_write
+            });
+            let fresh = Fresh {
+                forked: child,
+                channel,
+                result_write,
+                recycle,
+            };
+            pids.push(self.adopt(ctx, worker.index, worker.name, fresh));
+        }
+        match failed {
+            Some(EngineError::Interrupted) => {
+                self.kill_all_reporting(ctx);
+                Err(EngineError::Interrupted)
+            }
+            Some(error) => Err(error),
+            None => Ok(pids),
+        }
+    }
+
+    /// Starts an arbitrary program as a worker: forks, and the child only
+    /// sets itself up (see [`sys::fork_worker`]) and execs `program` with
+    /// `argv` and exactly the environment `env`. How a student's Python
+    /// example runs.
+    pub fn spawn_program(
+        &mut self,
+        ctx: &mut RunContext<'_>,
+        index: WorkerIndex,
+        name: &str,
+        program: CString,
+        argv: Vec<CString>,
+        env: Vec<CString>,
+    ) -> Result<Pid, EngineError> {
+        if ctx.interrupted() {
+            self.kill_all_reporting(ctx);
+            return Err(EngineError::Interrupted);
+        }
+        let body = ChildBody::ExecWithEnv { program, argv, env };
+        let forked = sys::fork_worker(self.pgid, sys::OutputPipes::new()?, &[], body)?;
+        self.join_group(forked.pid);
+        let fresh = Fresh {
+            forked,
+            channel: None,
+            result_write: None,
+            recycle: false,
+        };
+        Ok(self.adopt(ctx, index, Cow::Owned(name.to_string()), fresh))
+    }
+
+    /// Puts a just-forked worker in the group, which it leads if it is the
+    /// first. The child does the same; doing it from this side too means
+    /// the group exists before mptutor might signal it (the child may not
+    /// have run yet).
+    fn join_group(&mut self, pid: Pid) {
+        let pgid = *self.pgid.get_or_insert(pid);
+        let _ = nix::unistd::setpgid(pid, pgid);
+    }
+
+    /// Takes a just-forked worker into the group and announces it.
+    fn adopt(
+        &mut self,
+        ctx: &mut RunContext<'_>,
+        index: WorkerIndex,
+        name: Cow<'static, str>,
+        fresh: Fresh,
+    ) -> Pid {
+        let Fresh {
+            forked,
+            channel: parent_channel,
+            result_write,
+            recycle,
+        } = fresh;
+        let label = label(index);
+        ctx.emit(Event::Started {
+            worker: index,
+            label: label.clone(),
+            name,
+            kind: WorkerKind::Process,
+            pid: forked.pid.as_raw(),
+            ppid: nix::unistd::getpid().as_raw(),
+            t_us: ctx.t_us(),
+        });
+        let sys::OutputPipes {
+            stdout: (stdout, stdout_write),
+            stderr: (stderr, stderr_write),
+        } = forked.output;
+        let exit_watch = sys::pidfd_open(forked.pid).map(|pidfd| ExitWatch {
+            pidfd,
+            output: [stdout_write, stderr_write],
+            _results: result_write,
+        });
+        self.workers.push(Worker {
+            index,
+            label,
+            pid: forked.pid,
+            pipes: smallvec::smallvec![
+                Pipe {
+                    fd: stdout,
+                    stream: Stream::Stdout,
+                    lines: LineSplitter::default(),
+                },
+                Pipe {
+                    fd: stderr,
+                    stream: Stream::Stderr,
+                    lines: LineSplitter::default(),
+                },
+            ],
+            channel: parent_channel,
+            // Without a pidfd the pipes must close to show the exit.
+            recycle: recycle && exit_watch.is_some(),
+            exit_watch,
+            reaped: None,
+            finished: false,
+        });
+        forked.pid
+    }
+}
+
+/// `mptutor worker <task…>`, by the path of the running binary.
+fn spawn_command(task: &Task) -> Result<(CString, Vec<CString>), EngineError> {
+    let exe = std::env::current_exe()
+        .map_err(|error| EngineError::Refused(format!("cannot find mptutor's binary: {error}")))?;
+    let program = CString::new(exe.as_os_str().as_encoded_bytes())
+        .map_err(|_| EngineError::Refused("mptutor's path contains a NUL byte".to_string()))?;
+    let mut argv = vec![program.clone(), c"worker".to_owned()];
+    for word in task.to_words() {
+        argv.push(CString::new(word).map_err(|_| {
+            EngineError::Refused("a worker argument contains a NUL byte".to_string())
+        })?);
+    }
+    Ok((program, argv))
+}

@@ -1,0 +1,421 @@
+//! Forking a worker and setting it up in the child.
+//!
+//! # Why fork is sound here
+//!
+//! After `fork()` only the calling thread exists in the child. If another
+//! thread held a lock (the allocator's, stdout's) at that moment, the child
+//! would inherit it locked forever. So [`ForkGate::open`] refuses to fork
+//! unless the process has exactly one thread (counted in `/proc/self`), and
+//! the engine never keeps reader threads: it reads every pipe with `poll`
+//! on the calling thread. With one thread, no lock can be held by anyone
+//! else, and the child may run ordinary Rust code: allocate, format, write.
+//!
+//! Everything the child does before running its task is a plain system
+//! call on file descriptors and process attributes, done in an order that
+//! leaves no window where the child could outlive its parent or read the
+//! terminal.
+
+use std::ffi::CString;
+use std::io::Write;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use nix::fcntl::OFlag;
+use nix::unistd::Pid;
+
+use super::fds::pipe;
+use crate::engine::task::Task;
+
+/// What the child does once it is set up.
+pub enum ChildBody<'a> {
+    /// Run this task in the forked copy of mptutor; its result is the
+    /// exit code. (The task itself, not a closure around it: each function
+    /// on the child's path is code the child must map in, page by page.)
+    Task(&'a Task),
+    /// Replace the process image: `argv[0]` is run as a new program
+    /// (the spawn start method re-executes mptutor itself).
+    Exec {
+        program: CString,
+        argv: Vec<CString>,
+    },
+    /// Like `Exec`, with `env` (`KEY=value` entries) as the whole
+    /// environment: how a student's Python program is started.
+    ExecWithEnv {
+        program: CString,
+        argv: Vec<CString>,
+        env: Vec<CString>,
+    },
+}
+
+/// A worker's stdout and stderr pipes, both ends of each. The ends mptutor
+/// reads are non-blocking, so a pipe can be read dry without waiting.
+pub struct OutputPipes {
+    pub stdout: (OwnedFd, OwnedFd),
+    pub stderr: (OwnedFd, OwnedFd),
+}
+
+impl OutputPipes {
+    /// Two fresh pipes.
+    pub fn new() -> std::io::Result<OutputPipes> {
+        let fresh = || -> std::io::Result<(OwnedFd, OwnedFd)> {
+            let (read, write) = pipe()?;
+            nix::fcntl::fcntl(&read, nix::fcntl::FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
+            Ok((read, write))
+        };
+        Ok(OutputPipes {
+            stdout: fresh()?,
+            stderr: fresh()?,
+        })
+    }
+}
+
+/// A forked worker, and its output pipes: the parent keeps both ends.
+/// While the parent holds the ends the child writes to, the child's exit
+/// does not show as the pipes closing; what to do with them is the
+/// caller's choice.
+pub struct Forked {
+    pub pid: Pid,
+    pub output: OutputPipes,
+}
+/// opens its own): `/proc/self/task` and `/proc/self/stat` to count
+/// threads, and `/dev/null` for workers' stdin. Opening them for each fork
+/// cost more than the rest of the parent's preparation (see `mptutor
+/// bench`).
+struct ForkFiles {
+    pid: u32,
+    task_dir: std::fs::File,
+    stat: std::fs::File,
+    dev_null: std::fs::File,
+}
+
+impl ForkFiles {
+    fn open(pid: u32) -> std::io::Result<ForkFiles> {
+        Ok(ForkFiles {
+            pid,
+            task_dir: std::fs::File::open("/proc/self/task")?,
+            stat: std::fs::File::open("/proc/self/stat")?,
+            dev_null: std::fs::File::open("/dev/null")?,
+        })
+    }
+}
+
+/// The files of the first process to fork. Set once and only read after,
+/// so asking for them writes no memory: every page mptutor writes between
+/// two forks costs it a copy-on-write fault (a lock here was one).
+static FORK_FILES: std::sync::OnceLock<ForkFiles> = std::sync::OnceLock::new();
+
+/// Runs `use_files` on this process's [`ForkFiles`]: the kept ones, or, in
+/// a forked child (whose `/proc/self` is not its parent's), fresh ones.
+fn with_fork_files<T>(pid: u32, use_files: impl FnOnce(&ForkFiles) -> T) -> std::io::Result<T> {
+    if FORK_FILES.get().is_none() {
+        // Losing a race to another thread only drops the extra files.
+        let _ = FORK_FILES.set(ForkFiles::open(pid)?);
+    }
+    match FORK_FILES.get() {
+        Some(files) if files.pid == pid => Ok(use_files(files)),
+        _ => ForkFiles::open(pid).map(|files| use_files(&files)),
+    }
+}
+
+/// Number of threads in this process. This runs before every fork, so it
+/// asks the cheapest way: Linux gives `/proc/self/task` one link per
+/// thread plus two, and `fstat` on it costs well under a microsecond,
+/// where producing `/proc/self/stat` costs tens right after a fork. Should
+/// the count look wrong, field 20 of `/proc/self/stat` is the answer.
+pub fn thread_count() -> Option<usize> {
+    thread_count_of(std::process::id())
+}
+
+/// [`thread_count`] of this process, whose pid the caller knows.
+fn thread_count_of(pid: u32) -> Option<usize> {
+    use std::os::unix::fs::MetadataExt;
+    let links = with_fork_files(pid, |files| files.task_dir.metadata())
+        .and_then(|metadata| metadata)
+        .map(|metadata| metadata.nlink());
+    match links {
+        Ok(links) if links >= 3 => usize::try_from(links - 2).ok(),
+        _ => thread_count_from_stat(pid),
+    }
+}
+
+/// Field 20 of `/proc/self/stat`, read with one `pread` into the stack
+/// (not a growing String: each heap page written after a fork costs a
+/// page fault).
+fn thread_count_from_stat(pid: u32) -> Option<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut buffer = [0u8; 1024];
+    let count = with_fork_files(pid, |files| files.stat.read_at(&mut buffer, 0))
+        .and_then(|read| read)
+        .ok()?;
+    let stat = std::str::from_utf8(&buffer[..count]).ok()?;
+    // `pid (comm) state ppid …`: the name may hold spaces and parentheses,
+    // so fields are counted from the last `)`; field 3 is the first after it.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name
+        .split_ascii_whitespace()
+        .nth(20 - 3)?
+        .parse()
+        .ok()
+}
+
+/// True once this process has one thread. A thread that was just joined
+/// can linger in the kernel's count for a moment, so wait briefly.
+fn wait_until_single_threaded(pid: u32) -> bool {
+    for _ in 0..200 {
+        if thread_count_of(pid) == Some(1) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
+/// The most descriptors [`fork_worker`] passes on besides 0, 1 and 2.
+pub const MAX_EXTRA_FDS: usize = 4;
+
+/// Forks a worker: [`ForkGate::open`], then [`ForkGate::fork_worker`].
+pub fn fork_worker(
+    group: Option<Pid>,
+    output: OutputPipes,
+    extra: &[RawFd],
+    body: ChildBody<'_>,
+) -> std::io::Result<Forked> {
+    ForkGate::open()?.fork_worker(group, output, extra, body)
+}
+
+/// What forking needs checked and at hand, done once for several forks in
+/// a row: between them mptutor then writes to as few pages as it can, each
+/// page written after a fork being a copy-on-write fault (see `mptutor
+/// bench`). Good until mptutor starts a thread, so it lives in one
+/// function's scope and cannot leave the thread.
+pub struct ForkGate {
+    parent: u32,
+    dev_null: RawFd,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl ForkGate {
+    /// Checks that this process has one thread. (Its stdout buffer is left
+    /// alone: workers write around it, see `task::write_stdout`.)
+    pub fn open() -> std::io::Result<ForkGate> {
+        let parent = std::process::id();
+        if !wait_until_single_threaded(parent) {
+            return Err(std::io::Error::other(
+                "refusing to fork: mptutor has more than one thread, and a forked child could \
+                 deadlock",
+            ));
+        }
+        // Stays open in FORK_FILES for as long as this process lives.
+        let dev_null = with_fork_files(parent, |files| files.dev_null.as_raw_fd())?;
+        Ok(ForkGate {
+            parent,
+            dev_null,
+            _not_send: std::marker::PhantomData,
+        })
+    }
+
+    /// Forks a worker.
+    ///
+    /// In the child: joins process group `group` (or leads a new one when
+    /// `None`), asks to be killed when mptutor dies, disables core dumps,
+    /// reads stdin from `/dev/null`, writes stdout and stderr into
+    /// `output`, moves `extra` descriptors to 3, 4, … and closes everything
+    /// else, restores default signal handling (see [`RESET_FOR_EXEC`]),
+    /// then runs `body`.
+    pub fn fork_worker(
+        &self,
+        group: Option<Pid>,
+        output: OutputPipes,
+        extra: &[RawFd],
+        body: ChildBody<'_>,
+    ) -> std::io::Result<Forked> {
+        if extra.len() > MAX_EXTRA_FDS {
+            return Err(std::io::Error::other(format!(
+                "a worker takes at most {MAX_EXTRA_FDS} extra descriptors"
+            )));
+        }
+        let (parent, dev_null) = (self.parent, self.dev_null);
+
+        // SAFETY: the process is single-threaded (checked when the gate
+        // opened; no thread can start while it is held), so the child starts
+        // with no lock held by a vanished thread.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if pid == 0 {
+            let set_up = child_setup(
+                group,
+                parent,
+                dev_null,
+                output.stdout.1.as_raw_fd(),
+                output.stderr.1.as_raw_fd(),
+                extra,
+                match body {
+                    ChildBody::Task(_) => &RESET_FOR_TASK,
+                    ChildBody::Exec { .. } | ChildBody::ExecWithEnv { .. } => &RESET_FOR_EXEC,
+                },
+            );
+            let code = match set_up {
+                Ok(()) => run_body(body),
+                Err(()) => 127,
+            };
+            // SAFETY: `_exit` ends the child at once, without running the
+            // parent's atexit handlers or flushing its inherited buffers twice.
+            unsafe { libc::_exit(code) }
+        }
+        Ok(Forked {
+            pid: Pid::from_raw(pid),
+            output,
+        })
+    }
+}
+
+/// Signals a program mptutor executes gets back with their default
+/// action: `exec` resets caught ones but keeps ignored ones, and mptutor
+/// ignores SIGPIPE (Rust does) and may have inherited other ignores.
+const RESET_FOR_EXEC: [libc::c_int; 4] =
+    [libc::SIGINT, libc::SIGTERM, libc::SIGPIPE, libc::SIGQUIT];
+/// Signals a forked copy of mptutor gets back with their default action:
+/// only the one mptutor catches while a demo runs. The rest stay as they
+/// are in mptutor, as they would in a fresh `mptutor worker` (the spawn
+/// start method).
+const RESET_FOR_TASK: [libc::c_int; 1] = [libc::SIGINT];
+
+fn child_setup(
+    group: Option<Pid>,
+    parent: u32,
+    stdin: RawFd,
+    stdout: RawFd,
+    stderr: RawFd,
+    extra: &[RawFd],
+    signals: &[libc::c_int],
+) -> Result<(), ()> {
+    // Every call goes through `libc::syscall` rather than its own libc
+    // wrapper: a forked child has no page-table entries for code yet, so
+    // each distinct page of code it runs costs a page fault, and one
+    // wrapper for all is one page (see `mptutor bench`).
+    //
+    // SAFETY (whole function): each call is a plain system call on integers
+    // and file descriptors this child owns, or on pointers to live locals;
+    // none touches Rust-managed memory.
+    unsafe {
+        let check = |result: libc::c_long| if result < 0 { Err(()) } else { Ok(()) };
+        check(libc::syscall(
+            libc::SYS_setpgid,
+            0,
+            group.map_or(0, Pid::as_raw),
+        ))?;
+        check(libc::syscall(
+            libc::SYS_prctl,
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        ))?;
+        // mptutor may have died between fork and prctl: then nobody would
+        // send the signal, so leave now.
+        if libc::syscall(libc::SYS_getppid) != libc::c_long::from(parent) {
+            return Err(());
+        }
+        let no_core = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        check(libc::syscall(
+            libc::SYS_prlimit64,
+            0,
+            libc::RLIMIT_CORE,
+            &no_core as *const libc::rlimit,
+            std::ptr::null_mut::<libc::rlimit>(),
+        ))?;
+        // The kernel's `struct sigaction`: SIG_DFL needs no restorer, and
+        // its signal mask is 8 bytes.
+        #[repr(C)]
+        struct KernelSigaction {
+            handler: libc::sighandler_t,
+            flags: libc::c_ulong,
+            restorer: usize,
+            mask: u64,
+        }
+        let default = KernelSigaction {
+            handler: libc::SIG_DFL,
+            flags: 0,
+            restorer: 0,
+            mask: 0,
+        };
+        for &signal in signals {
+            check(libc::syscall(
+                libc::SYS_rt_sigaction,
+                signal,
+                &default as *const KernelSigaction,
+                std::ptr::null_mut::<KernelSigaction>(),
+                8usize,
+            ))?;
+        }
+        // Move the extra descriptors above every target first, so that
+        // placing one at 3 cannot clobber another that happens to be 4.
+        // (An array, not a Vec: the allocator's code and data would be
+        // more pages this child touches.)
+        let mut lifted: [libc::c_long; MAX_EXTRA_FDS] = [0; MAX_EXTRA_FDS];
+        for (slot, fd) in lifted.iter_mut().zip(extra) {
+            *slot = libc::syscall(libc::SYS_fcntl, *fd, libc::F_DUPFD_CLOEXEC, 100);
+            check(*slot)?;
+        }
+        for (fd, target) in [stdin, stdout, stderr].into_iter().zip(0..) {
+            check(libc::syscall(libc::SYS_dup2, fd, target))?;
+        }
+        for (target, fd) in (3..).zip(&lifted[..extra.len()]) {
+            check(libc::syscall(libc::SYS_dup2, *fd, target))?;
+        }
+        let first_unused = 3 + extra.len() as libc::c_uint;
+        if libc::syscall(libc::SYS_close_range, first_unused, libc::c_uint::MAX, 0) < 0 {
+            for fd in first_unused..1024 {
+                libc::close(fd as libc::c_int);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_body(body: ChildBody<'_>) -> i32 {
+    match body {
+        // The task flushes what it prints itself (see `WorkerTask::run`):
+        // a task that prints nothing then never touches stdout's lock and
+        // buffer, two more pages this child would copy.
+        ChildBody::Task(task) => std::panic::catch_unwind(|| task.run()).unwrap_or(101),
+        ChildBody::Exec { program, argv } => {
+            let mut pointers: Vec<*const libc::c_char> =
+                argv.iter().map(|arg| arg.as_ptr()).collect();
+            pointers.push(std::ptr::null());
+            // SAFETY: `program` and every `argv` entry are NUL-terminated
+            // CStrings that outlive the call, and the array ends in NULL.
+            unsafe { libc::execv(program.as_ptr(), pointers.as_ptr()) };
+            let _ = writeln!(
+                std::io::stderr(),
+                "mptutor: cannot start a spawn worker: {}",
+                std::io::Error::last_os_error()
+            );
+            127
+        }
+        ChildBody::ExecWithEnv { program, argv, env } => {
+            let null_terminated = |strings: &[CString]| {
+                let mut pointers: Vec<*const libc::c_char> =
+                    strings.iter().map(|s| s.as_ptr()).collect();
+                pointers.push(std::ptr::null());
+                pointers
+            };
+            let (arguments, environment) = (null_terminated(&argv), null_terminated(&env));
+            // SAFETY: every pointer is into a NUL-terminated CString that
+            // outlives the call, and both arrays end in NULL.
+            unsafe { libc::execve(program.as_ptr(), arguments.as_ptr(), environment.as_ptr()) };
+            let _ = writeln!(
+                std::io::stderr(),
+                "mptutor: cannot start {}: {}",
+                program.to_string_lossy(),
+                std::io::Error::last_os_error()
+            );
+            127
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The one home of `unsafe` and of every Linux-only call mptutor makes:
+//! forking and setting up workers ([`fork`]), pidfds, `wait4` and
+//! `/proc/<pid>` ([`process`]), descriptors ([`fds`]), the calling thread's
+//! clocks ([`thread`]), SIGINT ([`signal`]) and the machine's CPU times
+//! ([`machine`]). Everything above this module is portable Rust over these
+//! functions, so a port to another kernel is a new `sys`.
+#![allow(unsafe_code)]
+
+pub mod fds;
+pub mod fork;
+pub mod machine;
+pub mod process;
+pub mod signal;
+pub mod thread;
+
+pub use fds::{pipe, take_fd};
+pub use fork::{
+    ChildBody, ForkGate, Forked, MAX_EXTRA_FDS, OutputPipes, fork_worker, thread_count,
+};
+pub use machine::{CpuTimes, cores, cpu_times, os_name};
+pub use process::{
+    Reaped, pidfd_open, process_state, reap_blocking, reap_group, set_child_subreaper, signal_name,
+    try_reap, try_reap_any,
+};
+pub use signal::segfault;
+pub use thread::{
+    own_max_rss_kb, process_cpu_us, reaped_children_cpu_us, thread_cpu_us, thread_id,
+};

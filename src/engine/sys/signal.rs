@@ -1,0 +1,38 @@
+//! Catching SIGINT, and dying of SIGSEGV on purpose.
+
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+
+/// The disposition SIGINT had before [`catch_sigint`].
+pub struct PreviousSigint(SigAction);
+
+/// Calls `handler` on SIGINT, without SA_RESTART so that a blocked `poll`
+/// returns EINTR at once. `handler` must be async-signal-safe.
+pub fn catch_sigint(handler: extern "C" fn(libc::c_int)) -> Option<PreviousSigint> {
+    let action = SigAction::new(
+        SigHandler::Handler(handler),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the caller's handler is async-signal-safe (documented above;
+    // mptutor's only performs an atomic store).
+    unsafe { sigaction(Signal::SIGINT, &action) }
+        .ok()
+        .map(PreviousSigint)
+}
+
+/// Puts back the disposition SIGINT had before.
+pub fn restore_sigint(previous: &PreviousSigint) {
+    // SAFETY: restores a disposition that was in place before.
+    let _ = unsafe { sigaction(Signal::SIGINT, &previous.0) };
+}
+
+/// Writes to an address no process may touch: the kernel answers with a
+/// real SIGSEGV. Called only in a worker meant to die that way, after its
+/// output is flushed.
+pub fn segfault() -> ! {
+    let unmapped = std::ptr::without_provenance_mut::<u8>(16);
+    // SAFETY: not sound, on purpose: this is how the failure demos get a
+    // genuine segmentation fault. It runs only in a disposable child.
+    unsafe { unmapped.write_volatile(1) };
+    std::process::abort()
+}
