@@ -6,6 +6,15 @@
 //! one-shot commands in [`oneshot`]. [`bench`] measures the engine against
 //! the bare system calls and against Python.
 
+// mptutor shows real processes through Linux's own interfaces: pidfds,
+// prctl, close_range and /proc. They are all called from `engine::sys`,
+// so a port is a new version of that one module.
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "mptutor runs on Linux only: it uses pidfd, prctl, close_range and /proc. \
+     On Windows, build and run it inside WSL2; on macOS, in a Linux virtual machine or container."
+);
+
 pub mod bench;
 pub mod cli;
 pub mod compare_view;

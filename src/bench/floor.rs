@@ -2,17 +2,13 @@
 //! else — no process group, no pdeathsig, no event, no line splitting — so
 //! the engine has something to be held against.
 //!
-//! This is the one place outside `demo::sys` with `unsafe`, on purpose: the
-//! point is to bypass the engine's safe wrappers. The same rule makes each
-//! fork sound: the bench forks only while it is single-threaded (checked by
-//! the caller before each operation, outside the timing, with
-//! `ensure_single_threaded`), so a child inherits no lock held by a
-//! vanished thread and may run ordinary Rust before its `_exit`.
-#![allow(unsafe_code)]
+//! The bare calls themselves are in `engine::sys::bare`, beside the
+//! engine's own: the point is to bypass the engine's wrappers, not its
+//! rule that all `unsafe` lives in one module.
 
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::Duration;
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -21,77 +17,8 @@ use std::collections::VecDeque;
 use crate::demos::primes::count_primes;
 use crate::engine::pool::QUICK_QUEUE;
 use crate::engine::sys;
+use crate::engine::sys::bare::{execv, exit_child, fork, move_to_3_and_4, read_some, wait_ok, write_all};
 use crate::engine::task::monotonic_ns;
-
-fn fork() -> io::Result<libc::pid_t> {
-    // SAFETY: the bench is single-threaded whenever it calls this (see the
-    // module docs); the child only runs code that ends in `_exit`.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(pid)
-    }
-}
-
-fn exit_child(code: i32) -> ! {
-    // SAFETY: ends the child at once, without the parent's atexit handlers
-    // or a second flush of inherited buffers.
-    unsafe { libc::_exit(code) }
-}
-
-/// Waits for `pid`; an error unless it exited with code 0.
-fn wait_ok(pid: libc::pid_t) -> io::Result<()> {
-    let mut status: libc::c_int = 0;
-    loop {
-        // SAFETY: `status` is a live local the call writes to.
-        let result = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if result >= 0 {
-            break;
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
-    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!(
-            "a floor child ended with status {status:#x}"
-        )))
-    }
-}
-
-fn write_all(fd: RawFd, mut bytes: &[u8]) -> io::Result<()> {
-    while !bytes.is_empty() {
-        // SAFETY: the pointer and length describe a live slice.
-        let written = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
-        if written < 0 {
-            let error = io::Error::last_os_error();
-            if error.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(error);
-        }
-        bytes = &bytes[usize::try_from(written).unwrap_or(0)..];
-    }
-    Ok(())
-}
-
-fn read_some(fd: RawFd, buffer: &mut [u8]) -> io::Result<usize> {
-    loop {
-        // SAFETY: the pointer and length describe a live, writable slice.
-        let count = unsafe { libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len()) };
-        if count >= 0 {
-            return Ok(usize::try_from(count).unwrap_or(0));
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
-}
 
 /// `fork`; the child calls `_exit(0)`; the parent `waitpid`s.
 pub fn fork_exit_wait() -> io::Result<()> {
@@ -111,9 +38,7 @@ pub fn fork_exec_wait(argv: &[CString]) -> io::Result<()> {
     pointers.push(std::ptr::null());
     let pid = fork()?;
     if pid == 0 {
-        // SAFETY: every pointer is into a NUL-terminated CString that
-        // outlives the call, and the array ends in NULL.
-        unsafe { libc::execv(program.as_ptr(), pointers.as_ptr()) };
+        execv(program, &pointers);
         exit_child(127);
     }
     wait_ok(pid)
@@ -299,16 +224,7 @@ impl BarePool {
 /// other descriptor above 2 (so each request pipe has one writer, and
 /// closing it is seen), then squares until the request pipe closes.
 fn serve(requests: &OwnedFd, results: &OwnedFd) -> ! {
-    // SAFETY: plain system calls on descriptors this child owns.
-    let moved = unsafe {
-        let request_high = libc::fcntl(requests.as_raw_fd(), libc::F_DUPFD, 100);
-        let result_high = libc::fcntl(results.as_raw_fd(), libc::F_DUPFD, 100);
-        request_high >= 0
-            && result_high >= 0
-            && libc::dup2(request_high, 3) == 3
-            && libc::dup2(result_high, 4) == 4
-            && libc::syscall(libc::SYS_close_range, 5u32, libc::c_uint::MAX, 0u32) == 0
-    };
+    let moved = move_to_3_and_4(requests, results);
     if !moved {
         exit_child(127);
     }

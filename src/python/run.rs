@@ -94,7 +94,7 @@ pub fn run_program(
     // Whatever the interpreter left running in its group goes too.
     group.signal_all(Signal::SIGKILL);
     if let Some(pgid) = group.group_id() {
-        reap_orphans(pgid);
+        crate::engine::sys::reap_group(pgid, ORPHAN_PATIENCE);
     }
     waited?;
     let status = group.status(0).cloned().unwrap_or(ExitStatus::Code(-1));
@@ -122,31 +122,14 @@ struct Adoption;
 impl Adoption {
     fn begin() -> Self {
         // Best effort: without it, orphans fall to init as usual.
-        let _ = nix::sys::prctl::set_child_subreaper(true);
+        let _ = crate::engine::sys::set_child_subreaper(true);
         Adoption
     }
 }
 
 impl Drop for Adoption {
     fn drop(&mut self) {
-        let _ = nix::sys::prctl::set_child_subreaper(false);
-    }
-}
-
-/// Reaps every adopted process of group `pgid` (all just sent SIGKILL),
-/// waiting at most [`ORPHAN_PATIENCE`] for them to die.
-fn reap_orphans(pgid: nix::unistd::Pid) {
-    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-    let deadline = std::time::Instant::now() + ORPHAN_PATIENCE;
-    let anyone_in_group = nix::unistd::Pid::from_raw(-pgid.as_raw());
-    loop {
-        match waitpid(anyone_in_group, Some(WaitPidFlag::WNOHANG)) {
-            Ok(WaitStatus::StillAlive) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            Ok(WaitStatus::StillAlive) | Err(_) => return,
-            Ok(_) => {}
-        }
+        let _ = crate::engine::sys::set_child_subreaper(false);
     }
 }
 

@@ -17,7 +17,7 @@ use super::{Measurement, Row, RowResult, ratio, times_word};
 use crate::engine::context::EngineError;
 use crate::engine::context::RunContext;
 use crate::engine::process_group::ProcessGroup;
-use crate::engine::task::{Args, REQUEST_FD, Task, WorkerBody};
+use crate::engine::task::{Args, REQUEST_FD, RESULT_FD, Task, WorkerBody};
 use crate::engine::threads::{Job, Voice, run_threads};
 
 const CHUNK: usize = 1 << 20;
@@ -46,14 +46,12 @@ pub static RECEIVE_BYTES: WorkerBody = WorkerBody {
 
 fn receive_bytes() -> i32 {
     // The request pipe is this process's descriptor 3 (see
-    // `ProcessGroup::spawn`). Opening it again through /proc gives an
-    // owned `File` for the same pipe without taking over the descriptor.
-    let mut pipe = match std::fs::File::open(format!("/proc/self/fd/{REQUEST_FD}")) {
-        Ok(pipe) => pipe,
-        Err(error) => {
-            eprintln!("cannot open the pipe: {error}");
-            return 1;
-        }
+    // `ProcessGroup::spawn`); the result pipe, 4, goes unused.
+    let Some((mut pipe, _results)) =
+        crate::engine::sys::fds::take_pool_channel(REQUEST_FD, RESULT_FD)
+    else {
+        eprintln!("cannot take the pipe: it was taken already");
+        return 1;
     };
     let mut buffer = vec![0u8; CHUNK];
     let (mut bytes, mut sum) = (0u64, 0u64);

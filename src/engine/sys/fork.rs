@@ -295,7 +295,7 @@ fn child_setup(
     // each distinct page of code it runs costs a page fault, and one
     // wrapper for all is one page (see `mptutor bench`).
     //
-    // SAFETY (whole function): each call is a plain system call on integers
+    // SAFETY: each call in this block is a plain system call on integers
     // and file descriptors this child owns, or on pointers to live locals;
     // none touches Rust-managed memory.
     unsafe {

@@ -6,6 +6,7 @@
 //! functions, so a port to another kernel is a new `sys`.
 #![allow(unsafe_code)]
 
+pub mod bare;
 pub mod fds;
 pub mod fork;
 pub mod machine;
