@@ -21,6 +21,8 @@ pub mod compare_view;
 pub mod course;
 pub mod demos;
 pub mod engine;
+pub mod findings;
+pub mod json;
 pub mod live_view;
 pub mod oneshot;
 pub mod progress;

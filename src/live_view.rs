@@ -9,7 +9,7 @@ use std::io::Write;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::demos::DemoReport;
+use crate::demos::DemoResult;
 use crate::engine::{EngineError, Event, EventSink};
 use crate::render::{self, LiveColumns, RenderOptions, WorkerLabels};
 
@@ -130,7 +130,7 @@ impl<'w> LiveView<'w> {
 
     /// Closes the live part and prints the timeline, the summary and the
     /// findings (or why the demo stopped).
-    pub fn finish(mut self, outcome: &Result<DemoReport, EngineError>) {
+    pub fn finish(mut self, outcome: &Result<DemoResult, EngineError>) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
@@ -143,13 +143,13 @@ impl<'w> LiveView<'w> {
             closing.push(render::render_worker_summary(&self.kept, &options));
         }
         match outcome {
-            Ok(report) => {
-                if let Some((header, rows)) = &report.table {
-                    closing.push(render::render_table(header, rows, &options));
+            Ok(result) => {
+                let report = result.report();
+                for table in &report.tables {
+                    closing.push(render::render_table(&table.header, &table.rows, &options));
                 }
-                let findings = report.findings.join("\n\n");
-                if !findings.is_empty() {
-                    closing.push(render::render_markdown(&findings, &options));
+                if !report.findings.is_empty() {
+                    closing.push(render::render_findings(&report.findings, &options));
                 }
             }
             Err(EngineError::Interrupted) => closing.push(render::render_markdown(
@@ -203,48 +203,6 @@ impl EventSink for LiveView<'_> {
     }
 }
 
-/// Prints every event as one JSON object per line, then the result.
-pub struct JsonLines<'w> {
-    pub out: &'w mut dyn Write,
-    pub broken: bool,
-}
-
-impl EventSink for JsonLines<'_> {
-    fn event(&mut self, event: &Event) {
-        if self.broken {
-            return;
-        }
-        let written = serde_json::to_string(event)
-            .map_err(std::io::Error::other)
-            .and_then(|line| writeln!(self.out, "{line}"))
-            .and_then(|()| self.out.flush());
-        self.broken = written.is_err();
-    }
-}
-
-impl JsonLines<'_> {
-    /// The closing `{"event":"result", …}` line.
-    pub fn result(&mut self, outcome: &Result<DemoReport, EngineError>) -> std::io::Result<()> {
-        let value = match outcome {
-            Ok(report) => serde_json::json!({
-                "event": "result",
-                "demo": report.demo,
-                "ok": true,
-                "findings": report.findings,
-                "data": report.data,
-            }),
-            Err(error) => serde_json::json!({
-                "event": "result",
-                "ok": false,
-                "error": error.to_string(),
-                "interrupted": matches!(error, EngineError::Interrupted),
-            }),
-        };
-        writeln!(self.out, "{value}")?;
-        self.out.flush()
-    }
-}
-
 /// A demo to run, as the REPL or `mptutor run` asks for it.
 #[derive(Debug, Clone)]
 pub struct DemoRequest {
@@ -259,7 +217,7 @@ pub fn run_live(
     request: &DemoRequest,
     out: &mut dyn Write,
     options: RenderOptions,
-) -> Result<DemoReport, EngineError> {
+) -> Result<DemoResult, EngineError> {
     run_live_paced(request, out, options, None)
 }
 
@@ -269,20 +227,21 @@ pub fn run_live_paced(
     out: &mut dyn Write,
     options: RenderOptions,
     pace: Option<std::time::Duration>,
-) -> Result<DemoReport, EngineError> {
+) -> Result<DemoResult, EngineError> {
     let mut view = LiveView::start(out, &request.explanation, options).with_pace(pace);
     let outcome = crate::demos::run_demo(request.demo, &request.params, &mut view);
     view.finish(&outcome);
     outcome
 }
 
-/// Runs a demo printing JSON lines on `out`; returns how it ended.
+/// Runs a demo printing JSON lines on `out` (see [`crate::json`]);
+/// returns how it ended.
 pub fn run_json(
     request: &DemoRequest,
     out: &mut dyn Write,
-) -> std::io::Result<Result<DemoReport, EngineError>> {
-    let mut sink = JsonLines { out, broken: false };
+) -> std::io::Result<Result<DemoResult, EngineError>> {
+    let mut sink = crate::json::JsonLines::new(out);
     let outcome = crate::demos::run_demo(request.demo, &request.params, &mut sink);
-    sink.result(&outcome)?;
+    sink.finish(&outcome)?;
     Ok(outcome)
 }

@@ -17,7 +17,9 @@ use std::collections::VecDeque;
 use crate::demos::primes::count_primes;
 use crate::engine::pool::QUICK_QUEUE;
 use crate::engine::sys;
-use crate::engine::sys::bare::{execv, exit_child, fork, move_to_3_and_4, read_some, wait_ok, write_all};
+use crate::engine::sys::bare::{
+    execv, exit_child, fork, move_to_3_and_4, read_some, wait_ok, write_all,
+};
 use crate::engine::task::monotonic_ns;
 
 /// `fork`; the child calls `_exit(0)`; the parent `waitpid`s.

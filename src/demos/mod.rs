@@ -1,32 +1,110 @@
 //! Demos: the built-in experiments a lesson runs on real processes and
 //! threads.
 //!
-//! The catalogue ([`CATALOG`]) names them and their parameters, which
-//! lessons are checked against. The engine starts workers as processes
-//! ([`process_group`], forked from a single-threaded mptutor, see [`sys`])
-//! or threads, and reports everything through one [`Event`] stream to an
-//! [`EventSink`]. Each demo lives in a file of its own and returns a
-//! [`DemoReport`].
+//! Each demo is one declaration, in a file (or folder) of its own: a type
+//! implementing [`Demo`] — its [`DemoInfo`] (name, lesson, parameters), its
+//! `run` function on the engine, its typed `Result`, and its `report`, the
+//! tables and findings that follow from that result alone. The list at the
+//! bottom of this file names every demo once; from it come the catalogue
+//! lessons are checked against and [`DemoResult`], the one type the live
+//! view, `--json` and the tests read.
+//!
+//! The child-side bodies the demos' workers run are in [`BODIES`], so a
+//! spawned worker or the fork server finds them by name.
 
-mod catalog;
 pub mod compare;
-mod cpu_speedup;
+pub mod cpu_speedup;
+mod info;
 mod params;
 pub mod pool_map;
 pub mod pool_queue;
 pub mod primes;
 pub mod print_numbers;
-mod report;
+pub(crate) mod report;
 pub mod spawn_process;
 
+use std::fmt::Debug;
 use std::time::Duration;
 
-pub use catalog::{CATALOG, DemoInfo, demo_names, find_demo};
-pub use params::{DemoParams, ParamError, ParamKind, ParamSpec, ParamValue, ResolvedParams};
-pub use report::DemoReport;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-use crate::engine::task::{self, Bodies, Crash};
+pub use info::{DemoInfo, START, TIMEOUT, count, workers};
+pub use params::{DemoParams, ParamError, ParamKind, ParamSpec, ParamValue, ResolvedParams};
+
+use crate::engine::task::{self, Bodies};
 use crate::engine::{EngineError, EventSink, RunContext, StartMethod, interrupt};
+use crate::findings::Report;
+
+/// A built-in demo.
+pub trait Demo {
+    /// What it found, as data: what `--json` prints and the report reads.
+    type Result: Serialize + DeserializeOwned + Clone + Debug + PartialEq;
+
+    /// Its name, lesson, summary and parameters.
+    const INFO: DemoInfo;
+
+    /// Runs it on the engine with its parameters resolved.
+    fn run(ctx: &mut RunContext<'_>, params: &ResolvedParams) -> Result<Self::Result, EngineError>;
+
+    /// The tables and findings `result` supports: a pure function, no
+    /// clock, no I/O, so it can be tested on any result.
+    fn report(result: &Self::Result) -> Report;
+}
+
+/// Declares the demos, in course order: the catalogue, [`DemoResult`]
+/// and running one by name.
+macro_rules! demos {
+    ($($variant:ident => $demo:ty),* $(,)?) => {
+        /// Every built-in demo, in course order.
+        pub static CATALOG: &[&DemoInfo] = &[$(&<$demo as Demo>::INFO),*];
+
+        /// What any demo found, tagged with the demo's name.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "demo", content = "result", rename_all = "kebab-case")]
+        pub enum DemoResult {
+            $($variant(<$demo as Demo>::Result)),*
+        }
+
+        impl DemoResult {
+            /// The demo's name, as lessons write it.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(DemoResult::$variant(_) => <$demo as Demo>::INFO.name),*
+                }
+            }
+
+            /// The tables and findings the result supports.
+            pub fn report(&self) -> Report {
+                match self {
+                    $(DemoResult::$variant(result) => <$demo as Demo>::report(result)),*
+                }
+            }
+        }
+
+        fn run_named(
+            name: &str,
+            ctx: &mut RunContext<'_>,
+            params: &ResolvedParams,
+        ) -> Option<Result<DemoResult, EngineError>> {
+            $(
+                if name == <$demo as Demo>::INFO.name {
+                    return Some(<$demo as Demo>::run(ctx, params).map(DemoResult::$variant));
+                }
+            )*
+            None
+        }
+    };
+}
+
+demos! {
+    CpuSpeedup => cpu_speedup::CpuSpeedup,
+    Compare => compare::CompareDemo,
+    SpawnProcess => spawn_process::SpawnProcess,
+    PoolQueue => pool_queue::PoolQueue,
+    PoolMap => pool_map::PoolMap,
+    PrintNumbers => print_numbers::PrintNumbers,
+}
 
 /// Every child-side body of this build: the engine's own and the demos'.
 /// A spawned worker and the fork server find theirs here by name.
@@ -44,65 +122,40 @@ pub static BODIES: Bodies = &[
     &compare::RECEIVE_BYTES,
 ];
 
+/// Finds a demo by its exact name.
+pub fn find_demo(name: &str) -> Option<&'static DemoInfo> {
+    CATALOG.iter().copied().find(|demo| demo.name == name)
+}
+
+/// Names of every demo, for messages and completion.
+pub fn demo_names() -> impl Iterator<Item = &'static str> {
+    CATALOG.iter().map(|demo| demo.name)
+}
+
+/// How long a demo without a `timeout` parameter may run.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Runs a demo with its parameters, sending events to `sink` as they
 /// happen. Ctrl-C stops it (the previous SIGINT handling is restored after).
 pub fn run_demo(
     demo: &DemoInfo,
     params: &DemoParams,
     sink: &mut dyn EventSink,
-) -> Result<DemoReport, EngineError> {
+) -> Result<DemoResult, EngineError> {
     let params = demo.resolved(params);
-    let start = match params.word("start") {
-        "spawn" => StartMethod::Spawn,
-        _ => StartMethod::Fork,
-    };
-    // A demo without a `timeout` parameter (`compare`) gets the default.
+    let start = StartMethod::from_name(params.word("start")).unwrap_or(StartMethod::Fork);
     let timeout = match u64::try_from(params.int("timeout")) {
         Ok(seconds) if seconds > 0 => Duration::from_secs(seconds),
-        _ => Duration::from_secs(30),
+        _ => DEFAULT_TIMEOUT,
     };
     let _guard = interrupt::InterruptGuard::install();
     let mut ctx = RunContext::new(sink, start, timeout).with_bodies(BODIES);
-    match demo.name {
-        "print-numbers" => {
-            let crash = Crash::from_word(params.word("crash"));
-            let (workers, repeat) = (params.count("workers"), params.count("repeat"));
-            print_numbers::run(&mut ctx, workers, repeat, crash)
-        }
-        "spawn-process" => spawn_process::run(&mut ctx, params.flag("join")),
-        "cpu-speedup" => {
-            let limit = u64::try_from(params.int("limit")).unwrap_or(0);
-            cpu_speedup::run(&mut ctx, params.count("workers"), limit)
-        }
-        "pool-map" => pool_map::run(
-            &mut ctx,
-            pool_map::Settings {
-                workers: params.count("workers"),
-                items: params.count("items"),
-                chunksize: params.count("chunksize"),
-                threads: params.flag("threads"),
-                crash: params.int("crash"),
-            },
-        ),
-        "pool-queue" => pool_queue::run(
-            &mut ctx,
-            pool_queue::Settings {
-                workers: params.count("workers"),
-                tasks: params.count("tasks"),
-                pace_ms: u64::try_from(params.int("pace")).unwrap_or(0),
-            },
-        ),
-        "compare" => match compare::rows_named(Some(params.word("row"))) {
-            Some(rows) => compare::run(&mut ctx, &rows).map(|found| found.report()),
-            None => Err(EngineError::Refused(format!(
-                "the comparison has no row `{}`",
-                params.word("row")
-            ))),
-        },
-        other => Err(EngineError::Refused(format!(
-            "the `{other}` demo is not built yet"
-        ))),
-    }
+    run_named(demo.name, &mut ctx, &params).unwrap_or_else(|| {
+        Err(EngineError::Refused(format!(
+            "the `{}` demo is not built yet",
+            demo.name
+        )))
+    })
 }
 
 /// The entry point of a spawned worker: `mptutor worker <body> <args…>`.
@@ -128,5 +181,25 @@ mod tests {
                 body.name
             );
         }
+    }
+
+    #[test]
+    fn each_result_is_tagged_with_its_demo_s_name() {
+        // The variants are the demos' names in kebab case: the JSON tag a
+        // script reads is the name a lesson writes.
+        let names: Vec<&str> = CATALOG.iter().map(|demo| demo.name).collect();
+        assert_eq!(
+            names,
+            [
+                "cpu-speedup",
+                "compare",
+                "spawn-process",
+                "pool-queue",
+                "pool-map",
+                "print-numbers"
+            ]
+        );
+        let demos = std::collections::BTreeSet::from_iter(names.iter().copied());
+        assert_eq!(demos.len(), names.len());
     }
 }

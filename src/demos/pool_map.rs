@@ -434,3 +434,59 @@ fn data(run: &MapRun, settings: Settings, me: u32) -> serde_json::Value {
     data["results"] = serde_json::Value::Array(run.items.iter().map(result).collect());
     data
 }
+
+/// The demo, as the catalogue lists it.
+pub struct PoolMap;
+
+impl crate::demos::Demo for PoolMap {
+    type Result = crate::demos::report::DemoReport;
+
+    const INFO: crate::demos::DemoInfo = crate::demos::DemoInfo {
+        name: "pool-map",
+        lesson: "q5",
+        summary: "a pool of pre-started workers maps square() over the inputs, results in order",
+        params: &[
+            crate::demos::workers(4, 1, "worker processes (or threads) in the pool"),
+            crate::demos::count("items", 5, 100_000, "inputs 1, 2, … items to square"),
+            crate::demos::count("chunksize", 1, 100_000, "inputs sent to a worker at a time"),
+            crate::demos::ParamSpec {
+                name: "threads",
+                kind: crate::demos::ParamKind::Bool,
+                default: crate::demos::ParamValue::Bool(false),
+                help: "run the same map on a pool of threads instead",
+            },
+            crate::demos::ParamSpec {
+                name: "crash",
+                kind: crate::demos::ParamKind::Int {
+                    min: 0,
+                    max: 100_000,
+                    unit: "",
+                },
+                default: crate::demos::ParamValue::Int(0),
+                help: "the worker that gets this input dies of SIGSEGV; 0 means none",
+            },
+            crate::demos::START,
+            crate::demos::TIMEOUT,
+        ],
+    };
+
+    fn run(
+        ctx: &mut RunContext<'_>,
+        params: &crate::demos::ResolvedParams,
+    ) -> Result<Self::Result, EngineError> {
+        run(
+            ctx,
+            Settings {
+                workers: params.count("workers"),
+                items: params.count("items"),
+                chunksize: params.count("chunksize"),
+                threads: params.flag("threads"),
+                crash: params.int("crash"),
+            },
+        )
+    }
+
+    fn report(result: &Self::Result) -> crate::findings::Report {
+        result.report()
+    }
+}

@@ -343,3 +343,50 @@ fn ms(duration: Duration) -> String {
         format!("{millis:.0} ms")
     }
 }
+
+/// The demo, as the catalogue lists it.
+pub struct PoolQueue;
+
+impl crate::demos::Demo for PoolQueue {
+    type Result = crate::demos::report::DemoReport;
+
+    const INFO: crate::demos::DemoInfo = crate::demos::DemoInfo {
+        name: "pool-queue",
+        lesson: "q4",
+        summary: "a few worker processes drain a queue of tasks; watch who takes which",
+        params: &[
+            crate::demos::workers(3, 1, "worker processes in the pool"),
+            crate::demos::count("tasks", 12, 100_000, "tasks in the queue"),
+            crate::demos::ParamSpec {
+                name: "pace",
+                kind: crate::demos::ParamKind::Int {
+                    min: 0,
+                    max: 5_000,
+                    unit: "ms",
+                },
+                default: crate::demos::ParamValue::Int(0),
+                help: "extra milliseconds per task, to slow the demo down for a class",
+            },
+            crate::demos::START,
+            crate::demos::TIMEOUT,
+        ],
+    };
+
+    fn run(
+        ctx: &mut RunContext<'_>,
+        params: &crate::demos::ResolvedParams,
+    ) -> Result<Self::Result, EngineError> {
+        run(
+            ctx,
+            Settings {
+                workers: params.count("workers"),
+                tasks: params.count("tasks"),
+                pace_ms: u64::try_from(params.int("pace")).unwrap_or(0),
+            },
+        )
+    }
+
+    fn report(result: &Self::Result) -> crate::findings::Report {
+        result.report()
+    }
+}

@@ -1,27 +1,34 @@
-//! What a demo found, for display and for `--json`.
+//! The report of a demo not yet turned into a typed result: findings as
+//! fixed sentences and its data as loose JSON. Being replaced, demo by
+//! demo, by typed results with judged findings.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// The outcome of a demo: a few sentences, an optional table, and the same
-/// facts as data.
-#[derive(Debug, Clone, Serialize)]
+use crate::findings::{Finding, Report, Table};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DemoReport {
-    pub demo: &'static str,
-    /// Findings in plain sentences (Markdown), shown after the run.
     pub findings: Vec<String>,
-    /// A results table: header and rows.
     pub table: Option<(Vec<String>, Vec<Vec<String>>)>,
-    /// The findings as data, for scripts: the `result` of `--json`.
     pub data: serde_json::Value,
 }
 
 impl DemoReport {
-    pub fn new(demo: &'static str) -> Self {
-        DemoReport {
-            demo,
-            findings: Vec::new(),
-            table: None,
-            data: serde_json::Value::Null,
+    pub fn new(_demo: &'static str) -> Self {
+        DemoReport::default()
+    }
+
+    pub fn report(&self) -> Report {
+        Report {
+            tables: self
+                .table
+                .iter()
+                .map(|(header, rows)| Table {
+                    header: header.clone(),
+                    rows: rows.clone(),
+                })
+                .collect(),
+            findings: self.findings.iter().map(Finding::fact).collect(),
         }
     }
 }

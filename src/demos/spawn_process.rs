@@ -116,3 +116,37 @@ pub static SHOW_IDS: WorkerBody = WorkerBody {
         i32::from(printed.is_err())
     },
 };
+
+/// The demo, as the catalogue lists it.
+pub struct SpawnProcess;
+
+impl crate::demos::Demo for SpawnProcess {
+    type Result = crate::demos::report::DemoReport;
+
+    const INFO: crate::demos::DemoInfo = crate::demos::DemoInfo {
+        name: "spawn-process",
+        lesson: "q3",
+        summary: "start one child process, print its pid and its parent's, and wait for it",
+        params: &[
+            crate::demos::ParamSpec {
+                name: "join",
+                kind: crate::demos::ParamKind::Bool,
+                default: crate::demos::ParamValue::Bool(true),
+                help: "wait for the child at once; false shows it as a zombie first",
+            },
+            crate::demos::START,
+            crate::demos::TIMEOUT,
+        ],
+    };
+
+    fn run(
+        ctx: &mut RunContext<'_>,
+        params: &crate::demos::ResolvedParams,
+    ) -> Result<Self::Result, EngineError> {
+        run(ctx, params.flag("join"))
+    }
+
+    fn report(result: &Self::Result) -> crate::findings::Report {
+        result.report()
+    }
+}

@@ -84,6 +84,26 @@ pub struct WorkerExit {
     pub t_us: u64,
 }
 
+/// How a worker began, as its `Started` event said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerStart {
+    pub pid: i32,
+    /// Its parent: mptutor, or the fork server that forked it.
+    pub ppid: i32,
+    pub name: String,
+    pub t_us: u64,
+}
+
+/// A line a worker printed, kept for the run to read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedLine {
+    pub worker: WorkerIndex,
+    pub pid: i32,
+    pub text: String,
+    /// When it was written, where the worker stamped it; else when read.
+    pub t_us: u64,
+}
+
 /// Which workers' events reach the sink: all, or only the first few of a
 /// big batch (200 processes would drown the live view).
 #[derive(Debug, Default)]
@@ -129,11 +149,12 @@ pub struct RunContext<'s> {
     /// Set once the timeout passed; workers are then stopped.
     pub timed_out: bool,
     /// Lines kept for the run itself to read (see `start_recording`).
-    recorded: Option<Vec<(WorkerIndex, String)>>,
+    recorded: Option<Vec<RecordedLine>>,
     /// The bodies a worker that did not inherit them finds by name.
     bodies: Bodies,
     next_worker: WorkerIndex,
     shown: Shown,
+    starts: BTreeMap<WorkerIndex, WorkerStart>,
     exits: BTreeMap<WorkerIndex, WorkerExit>,
 }
 
@@ -151,6 +172,7 @@ impl<'s> RunContext<'s> {
             bodies: ENGINE_BODIES,
             next_worker: 0,
             shown: Shown::default(),
+            starts: BTreeMap::new(),
             exits: BTreeMap::new(),
         }
     }
@@ -184,12 +206,41 @@ impl<'s> RunContext<'s> {
 
     pub fn emit(&mut self, event: Event) {
         match &event {
-            Event::Line { worker, text, .. } => {
+            Event::Line {
+                worker,
+                pid,
+                text,
+                t_us,
+                ..
+            } => {
                 if let Some(recorded) = &mut self.recorded
                     && recorded.len() < MAX_RECORDED
                 {
-                    recorded.push((*worker, text.clone()));
+                    recorded.push(RecordedLine {
+                        worker: *worker,
+                        pid: *pid,
+                        text: text.clone(),
+                        t_us: *t_us,
+                    });
                 }
+            }
+            Event::Started {
+                worker,
+                pid,
+                ppid,
+                name,
+                t_us,
+                ..
+            } => {
+                self.starts.insert(
+                    *worker,
+                    WorkerStart {
+                        pid: *pid,
+                        ppid: *ppid,
+                        name: name.to_string(),
+                        t_us: *t_us,
+                    },
+                );
             }
             Event::Exited {
                 worker,
@@ -216,6 +267,11 @@ impl<'s> RunContext<'s> {
         }
     }
 
+    /// How a worker of this run began.
+    pub fn start_of(&self, worker: WorkerIndex) -> Option<&WorkerStart> {
+        self.starts.get(&worker)
+    }
+
     /// How a worker of this run ended, once it has.
     pub fn exit(&self, worker: WorkerIndex) -> Option<&WorkerExit> {
         self.exits.get(&worker)
@@ -236,8 +292,17 @@ impl<'s> RunContext<'s> {
         self.recorded = Some(Vec::new());
     }
 
-    /// The lines kept since `start_recording`, which stops recording.
+    /// The lines kept since `start_recording`, which stops recording:
+    /// who printed each, and what.
     pub fn take_recorded(&mut self) -> Vec<(WorkerIndex, String)> {
+        self.take_recorded_lines()
+            .into_iter()
+            .map(|line| (line.worker, line.text))
+            .collect()
+    }
+
+    /// The same, with each line's pid and time.
+    pub fn take_recorded_lines(&mut self) -> Vec<RecordedLine> {
         self.recorded.take().unwrap_or_default()
     }
 

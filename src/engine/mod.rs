@@ -18,13 +18,15 @@ pub mod context;
 pub mod event;
 pub mod interrupt;
 pub mod lines;
+pub mod load;
 pub mod pool;
 pub mod process_group;
 pub mod sys;
 pub mod task;
 pub mod threads;
 
-pub use context::{EngineError, RunContext, StartMethod, WorkerExit};
+pub use context::{EngineError, RecordedLine, RunContext, StartMethod, WorkerExit, WorkerStart};
 pub use event::{Event, EventSink, ExitStatus, Recorder, Stream, WorkerIndex, WorkerKind};
+pub use load::{Load, LoadMeter};
 pub use process_group::ProcessGroup;
 pub use task::{Arg, Args, Bodies, Task, WorkerBody, worker_main};

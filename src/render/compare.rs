@@ -17,12 +17,12 @@
 
 use super::RenderOptions;
 use super::ansi::finish;
-use super::duration::format_us;
 use super::markdown::render_markdown;
 use super::markdown_tree::{Node, parse};
 use super::style::Styles;
 use super::table::table_lines;
 use crate::demos::compare::{Comparison, Row, RowResult};
+use crate::findings::format_us;
 
 /// The title of the added column.
 pub const MEASURED_HERE: &str = "measured here";

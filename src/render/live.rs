@@ -19,9 +19,9 @@ use crate::engine::{Event, ExitStatus, Stream, WorkerIndex, WorkerKind};
 
 use super::RenderOptions;
 use super::ansi::{finish, pad, sanitize, width as display_width};
-use super::duration::format_us;
 use super::markdown::{hang, wrap};
 use super::style::Styles;
+use crate::findings::format_us;
 
 /// Columns the time takes in a tag: `+` and the longest [`format_us`].
 const TIME_WIDTH: usize = 7;

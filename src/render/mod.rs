@@ -22,7 +22,7 @@
 //! [`compare`]. A running demo's events are drawn by [`live`] (one
 //! event as tagged lines) and [`live_columns`] (beside the explanation, as
 //! they stream), and afterwards by [`timeline`] and [`summary`], from the
-//! per-worker runs in `runs`; [`duration`] formats the times they all show.
+//! per-worker runs in `runs`; `findings::format_us` formats the times they all show.
 
 mod ansi;
 pub mod code;
@@ -30,7 +30,7 @@ pub mod columns;
 pub mod compare;
 mod course_list;
 mod demo;
-pub mod duration;
+pub mod findings;
 mod highlight;
 mod lesson;
 pub mod live;
@@ -58,12 +58,13 @@ mod test_course;
 #[cfg(test)]
 mod test_events;
 
+pub use crate::findings::format_us;
 pub use code::{render_code, render_code_titled};
 pub use columns::{SIDE_BY_SIDE_MIN, beside_or_stacked, side_by_side, split_columns};
 pub use compare::{render_compare, render_compare_summary};
 pub use course_list::render_course_list;
 pub use demo::render_demo_info;
-pub use duration::format_us;
+pub use findings::render_findings;
 pub use lesson::{render_lesson, render_step};
 pub use live::{WorkerLabels, render_event, worker_tag};
 pub use live_columns::LiveColumns;

@@ -7,10 +7,10 @@ use crate::python::PythonOutcome;
 
 use super::RenderOptions;
 use super::ansi::finish;
-use super::duration::format_us;
 use super::markdown::{hang, markdown_lines, render_markdown};
 use super::style::Styles;
 use super::table::render_table;
+use crate::findings::format_us;
 
 /// One check block and how a run fared against it.
 #[derive(Debug, Clone)]

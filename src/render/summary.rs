@@ -9,12 +9,12 @@ use comfy_table::CellAlignment;
 
 use super::RenderOptions;
 use super::ansi::{finish, sanitize, width};
-use super::duration::format_us;
 use super::markdown::wrap;
 use super::runs::{Run, collect_runs};
 use super::style::Styles;
 use super::table::table_lines;
 use crate::engine::{Event, WorkerKind};
+use crate::findings::format_us;
 
 /// Most rows shown. The catalogue's demos run at most 64 workers at once,
 /// so every worker of one phase fits; beyond that the rows stop being read.

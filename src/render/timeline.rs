@@ -18,11 +18,11 @@ use crate::engine::WorkerIndex;
 
 use super::RenderOptions;
 use super::ansi::{finish, pad, sanitize, width as display_width};
-use super::duration::format_us;
 use super::markdown::wrap;
 use super::runs::{Run, collect_runs, end_us};
 use super::style::Styles;
 use crate::engine::Event;
+use crate::findings::format_us;
 
 /// Most lanes drawn; past this a lane is a few pixels on a projector and
 /// the picture says no more than the worker table does.

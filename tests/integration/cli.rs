@@ -121,7 +121,7 @@ fn run_shows_real_processes_printing_each_number_once() {
         );
     }
     assert!(
-        text.contains("Every number appeared exactly once in every run"),
+        text.contains("Every number appeared exactly once in every one of the 2 runs"),
         "{text}"
     );
     assert!(!text.contains('\x1b'), "escape codes in piped output");

@@ -27,7 +27,7 @@ struct Run {
 
 impl Run {
     fn data(&self) -> &Value {
-        &self.result["data"]
+        &self.result["result"]["data"]
     }
 
     fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
@@ -106,8 +106,8 @@ fn run_json(lesson: &str, params: &[&str]) -> Run {
         .map(|line| serde_json::from_str(line).expect("a JSON line"))
         .collect();
     let result = events.pop().expect("a result line");
-    assert_eq!(result["event"], "result", "{result}");
-    assert_eq!(result["ok"], true, "{result}");
+    assert_eq!(result["schema"], "mptutor/2", "{result}");
+    assert_eq!(result["type"], "demo", "{result}");
     Run { events, result }
 }
 

@@ -328,6 +328,51 @@ fn micros(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e6
 }
 
+/// The demo, as the catalogue lists it.
+pub struct CompareDemo;
+
+impl crate::demos::Demo for CompareDemo {
+    type Result = crate::demos::report::DemoReport;
+
+    const INFO: crate::demos::DemoInfo = crate::demos::DemoInfo {
+        name: "compare",
+        lesson: "q2",
+        summary: "run the processes-vs-threads experiments and fill in the table",
+        params: &[crate::demos::ParamSpec {
+            name: "row",
+            kind: crate::demos::ParamKind::Choice(&[
+                "all",
+                "memory",
+                "failure",
+                "overhead",
+                "cpu",
+                "io",
+                "communication",
+                "start_methods",
+            ]),
+            default: crate::demos::ParamValue::Choice("all"),
+            help: "which row of the comparison table to measure",
+        }],
+    };
+
+    fn run(
+        ctx: &mut RunContext<'_>,
+        params: &crate::demos::ResolvedParams,
+    ) -> Result<Self::Result, EngineError> {
+        match rows_named(Some(params.word("row"))) {
+            Some(rows) => run(ctx, &rows).map(|found| found.report()),
+            None => Err(EngineError::Refused(format!(
+                "the comparison has no row `{}`",
+                params.word("row")
+            ))),
+        }
+    }
+
+    fn report(result: &Self::Result) -> crate::findings::Report {
+        result.report()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{Measured, Run, Worker};
-use crate::demos::DemoReport;
+use crate::demos::report::DemoReport;
 use crate::render::format_us;
 
 /// CPU time per process below which starting and reaping it (about a

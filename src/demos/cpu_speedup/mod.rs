@@ -264,6 +264,46 @@ fn worker_counts(most: usize) -> Vec<usize> {
     counts
 }
 
+/// The demo, as the catalogue lists it.
+pub struct CpuSpeedup;
+
+impl crate::demos::Demo for CpuSpeedup {
+    type Result = crate::demos::report::DemoReport;
+
+    const INFO: crate::demos::DemoInfo = crate::demos::DemoInfo {
+        name: "cpu-speedup",
+        lesson: "q1",
+        summary: "count primes serially, then split over more and more processes, and time each",
+        params: &[
+            crate::demos::workers(0, 0, "most processes to try; 0 means one per core"),
+            crate::demos::ParamSpec {
+                name: "limit",
+                kind: crate::demos::ParamKind::Int {
+                    min: 10_000,
+                    max: 50_000_000,
+                    unit: "",
+                },
+                default: crate::demos::ParamValue::Int(2_000_000),
+                help: "count the primes below this number",
+            },
+            crate::demos::START,
+            crate::demos::TIMEOUT,
+        ],
+    };
+
+    fn run(
+        ctx: &mut RunContext<'_>,
+        params: &crate::demos::ResolvedParams,
+    ) -> Result<Self::Result, EngineError> {
+        let limit = u64::try_from(params.int("limit")).unwrap_or(0);
+        run(ctx, params.count("workers"), limit)
+    }
+
+    fn report(result: &Self::Result) -> crate::findings::Report {
+        result.report()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,233 @@
+//! mptutor's JSON: one envelope for everything `--json` prints.
+//!
+//! `run`, `compare`, `bench` and Python runs print JSON objects, one per
+//! line, each an [`Envelope`]: a `schema` field (`"mptutor/2"`), a `kind`
+//! saying what it is, and the thing itself. Events stream as they happen
+//! (`"type":"event"`, then the engine's [`Event`] fields); a run ends with
+//! its typed result (`"type":"demo"`, `"compare"`, `"bench"`, `"python"`)
+//! and the findings that result supports, or with `"type":"error"`. Every
+//! object deserializes back into the engine's types, so a script (or a
+//! test) can read a run the way mptutor wrote it.
+
+use std::io::Write;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::demos::DemoResult;
+use crate::engine::{EngineError, Event, EventSink};
+use crate::findings::Finding;
+
+/// The version of mptutor's JSON: changes when a field changes meaning.
+pub const SCHEMA: &str = "mptutor/2";
+
+/// The `schema` field: always [`SCHEMA`]; anything else is refused when
+/// reading, so a script never misreads another version's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Schema;
+
+impl Serialize for Schema {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(SCHEMA)
+    }
+}
+
+impl<'de> Deserialize<'de> for Schema {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text == SCHEMA {
+            Ok(Schema)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "schema `{text}`, where this mptutor reads `{SCHEMA}`"
+            )))
+        }
+    }
+}
+
+/// One JSON object mptutor prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub schema: Schema,
+    #[serde(flatten)]
+    pub body: T,
+}
+
+impl<T> Envelope<T> {
+    pub fn new(body: T) -> Self {
+        Envelope {
+            schema: Schema,
+            body,
+        }
+    }
+}
+
+/// What a line of `--json` output is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Message {
+    /// Something that happened while a run went on.
+    Event(Event),
+    /// How a demo ended: its typed result and the findings it supports.
+    Demo(DemoOutcome),
+    /// A run that stopped before finishing.
+    Error(Failure),
+}
+
+/// A demo's result and findings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemoOutcome {
+    #[serde(flatten)]
+    pub result: DemoResult,
+    pub findings: Vec<Finding>,
+}
+
+impl DemoOutcome {
+    pub fn new(result: DemoResult) -> Self {
+        let findings = result.report().findings;
+        DemoOutcome { result, findings }
+    }
+}
+
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub error: String,
+    /// Stopped by Ctrl-C, rather than failed.
+    pub interrupted: bool,
+}
+
+impl Failure {
+    pub fn of(error: &EngineError) -> Self {
+        Failure {
+            error: error.to_string(),
+            interrupted: matches!(error, EngineError::Interrupted),
+        }
+    }
+}
+
+/// Writes `value` in its envelope as one line.
+pub fn write_line<T: Serialize>(out: &mut dyn Write, value: T) -> std::io::Result<()> {
+    let text = serde_json::to_string(&Envelope::new(value)).map_err(std::io::Error::other)?;
+    writeln!(out, "{text}")?;
+    out.flush()
+}
+
+/// A sink that prints every event as one enveloped JSON line.
+pub struct JsonLines<'w> {
+    pub out: &'w mut dyn Write,
+    /// A write failed (closed pipe): keep running, stop printing.
+    pub broken: bool,
+}
+
+impl<'w> JsonLines<'w> {
+    pub fn new(out: &'w mut dyn Write) -> Self {
+        JsonLines { out, broken: false }
+    }
+
+    /// The closing line of a demo: its outcome, or why it stopped.
+    pub fn finish(&mut self, outcome: &Result<DemoResult, EngineError>) -> std::io::Result<()> {
+        match outcome {
+            Ok(result) => write_line(self.out, Message::Demo(DemoOutcome::new(result.clone()))),
+            Err(error) => write_line(self.out, Message::Error(Failure::of(error))),
+        }
+    }
+}
+
+impl EventSink for JsonLines<'_> {
+    fn event(&mut self, event: &Event) {
+        if self.broken {
+            return;
+        }
+        self.broken = write_line(self.out, Message::Event(event.clone())).is_err();
+    }
+}
+
+/// Reads one line of mptutor's JSON back.
+pub fn read_line<T: serde::de::DeserializeOwned>(line: &str) -> serde_json::Result<T> {
+    serde_json::from_str::<Envelope<T>>(line).map(|envelope| envelope.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{ExitStatus, Stream, WorkerKind};
+
+    fn events() -> Vec<Event> {
+        vec![
+            Event::Started {
+                worker: 0,
+                label: "P1".into(),
+                name: "Process-1".into(),
+                kind: WorkerKind::Process,
+                pid: 10,
+                ppid: 9,
+                t_us: 1,
+            },
+            Event::Line {
+                worker: 0,
+                pid: 10,
+                stream: Stream::Stderr,
+                text: "a \"quoted\" line".into(),
+                t_us: 2,
+            },
+            Event::Exited {
+                worker: 0,
+                pid: 10,
+                status: ExitStatus::Signal("SIGSEGV".into()),
+                cpu_us: 3,
+                max_rss_kb: 4,
+                t_us: 5,
+            },
+            Event::Exited {
+                worker: 1,
+                pid: 11,
+                status: ExitStatus::Code(0),
+                cpu_us: 3,
+                max_rss_kb: 4,
+                t_us: 5,
+            },
+            Event::Note {
+                text: "a note".into(),
+                t_us: 6,
+            },
+            Event::Progress {
+                done: 1,
+                total: 2,
+                t_us: 7,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_event_carries_the_schema_and_reads_back() {
+        for event in events() {
+            let mut out = Vec::new();
+            write_line(&mut out, Message::Event(event.clone())).expect("written");
+            let line = String::from_utf8(out).unwrap_or_default();
+            assert!(
+                line.starts_with(r#"{"schema":"mptutor/2","type":"event","event":"#),
+                "{line}"
+            );
+            let back: Message = read_line(line.trim()).expect("parses back");
+            assert_eq!(back, Message::Event(event));
+        }
+    }
+
+    #[test]
+    fn another_schema_is_refused() {
+        let line = r#"{"schema":"mptutor/1","type":"event","event":"note","text":"x","t_us":0}"#;
+        let error = read_line::<Message>(line).expect_err("refused");
+        assert!(error.to_string().contains("mptutor/1"), "{error}");
+    }
+
+    #[test]
+    fn a_failure_reads_back() {
+        let failure = Message::Error(Failure::of(&EngineError::Interrupted));
+        let text = serde_json::to_string(&Envelope::new(failure.clone())).unwrap_or_default();
+        assert_eq!(
+            text,
+            r#"{"schema":"mptutor/2","type":"error","error":"stopped: Ctrl-C","interrupted":true}"#
+        );
+        assert_eq!(read_line::<Message>(&text).ok(), Some(failure));
+    }
+}
