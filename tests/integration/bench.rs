@@ -33,6 +33,7 @@ fn bench_command(home: &std::path::Path) -> Command {
         return plain;
     }
     let mut nice = Command::new("/usr/bin/nice");
+    nice.env_clear();
     nice.args(["-n", "19"]).arg(plain.get_program());
     for (key, value) in plain.get_envs() {
         match value {

@@ -67,13 +67,14 @@ pub fn lesson(id: &str) -> String {
 }
 
 /// The built binary, with an environment that does not depend on who runs
-/// the tests: no colour variables, history in a private data directory.
+/// the tests: everything cleared but `PATH` (to find `python3`), a private
+/// home and data directory, and a known terminal. No colour variables, no
+/// `EDITOR`, no `PYTHONPATH` of the caller's reach mptutor.
 pub fn mptutor(data_home: &Path) -> Command {
     let mut command = Command::new(binary());
     command
-        .env_remove("NO_COLOR")
-        .env_remove("FORCE_COLOR")
-        .env_remove("CLICOLOR_FORCE")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("XDG_DATA_HOME", data_home)
         .env("HOME", data_home)
         .env("TERM", "xterm-256color");
