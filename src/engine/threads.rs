@@ -176,9 +176,7 @@ pub fn run_threads(ctx: &mut RunContext<'_>, jobs: Vec<Job<'_>>) -> Result<Ran, 
             ctx.emit(event);
         }
         match failed_to_start {
-            Some(error) => Err(EngineError::Refused(format!(
-                "cannot start a thread: {error}"
-            ))),
+            Some(error) => Err(EngineError::cannot("start a thread")(error)),
             None => Ok(()),
         }
     })?;

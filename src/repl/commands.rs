@@ -45,6 +45,36 @@ pub enum Command {
     Quit,
 }
 
+impl Command {
+    /// The name of the command in the table: what `help` lists it as.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Help(_) => "help",
+            Command::List => "list",
+            Command::Open(_) => "open",
+            Command::Next => "next",
+            Command::Back => "back",
+            Command::Show { .. } => "show",
+            Command::Step(_) => "step",
+            Command::Run(_) => "run",
+            Command::Code => "code",
+            Command::Quiz => "quiz",
+            Command::Review => "review",
+            Command::Hint => "hint",
+            Command::Python(_) => "python",
+            Command::Try(_) => "try",
+            Command::Compare(_) => "compare",
+            Command::Progress => "progress",
+            Command::Reset(_) => "reset",
+            Command::Present(_) => "present",
+            Command::Goto { .. } => "goto",
+            Command::Pace(_) => "pace",
+            Command::Record(_) => "record",
+            Command::Quit => "quit",
+        }
+    }
+}
+
 /// One entry of the command table.
 pub struct CommandInfo {
     pub name: &'static str,
@@ -54,7 +84,13 @@ pub struct CommandInfo {
     pub summary: &'static str,
     /// Longer help for `help <command>`.
     pub details: &'static str,
+    /// Reads the words after the command's name. Each command carries its
+    /// own, so a command in the table is never read as another.
+    pub parse: Parse,
 }
+
+/// How a command reads its arguments.
+pub type Parse = fn(&CommandInfo, &[String]) -> Result<Command, ParseError>;
 
 pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
@@ -63,6 +99,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         args: "[command]",
         summary: "list the commands, or explain one",
         details: "`help` lists every command; `help run` explains one in detail.",
+        parse: |info, rest| optional(info, rest).map(Command::Help),
     },
     CommandInfo {
         name: "list",
@@ -70,6 +107,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         args: "",
         summary: "list the lessons of the course",
         details: "Shows every lesson with its id, title, number of steps and summary. The open lesson is marked.",
+        parse: |info, rest| none(info, rest).map(|()| Command::List),
     },
     CommandInfo {
         name: "open",
@@ -78,6 +116,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "open a lesson at its first step (`q3` alone works too)",
         details: "`open q3` opens lesson q3 at step 1. Typing a lesson id on its own does the same, \
                   and so does its number: `open 3`.",
+        parse: |info, rest| one(info, rest).map(Command::Open),
     },
     CommandInfo {
         name: "next",
@@ -86,6 +125,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "go to the next step (or just press Enter)",
         details: "Moves to the next step. At the last step of a lesson, `next` opens the next lesson. \
                   An empty line does the same as `next`.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Next),
     },
     CommandInfo {
         name: "back",
@@ -93,6 +133,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         args: "",
         summary: "go back one step",
         details: "Moves to the previous step of the open lesson.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Back),
     },
     CommandInfo {
         name: "show",
@@ -101,6 +142,11 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "show the current step again (`show notes` adds the instructor's notes)",
         details: "Redraws the current step at the terminal's width. `show notes` also shows the notes \
                   the lesson keeps for whoever teaches it.",
+        parse: |_, rest| match rest {
+            [] => Ok(Command::Show { notes: false }),
+            [word] if word.eq_ignore_ascii_case("notes") => Ok(Command::Show { notes: true }),
+            _ => Err(ParseError::Usage("usage: show [notes]".to_string())),
+        },
     },
     CommandInfo {
         name: "step",
@@ -108,6 +154,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         args: "<n>",
         summary: "jump to step n of the open lesson",
         details: "`step 3` shows the third step of the open lesson.",
+        parse: |info, rest| one(info, rest).map(Command::Step),
     },
     CommandInfo {
         name: "run",
@@ -117,6 +164,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         details: "Runs the demo of the current step (or the lesson's first demo), with the lesson's \
                   parameters; `run workers=8 start=spawn` changes some for this run. Tab completes \
                   parameter names.",
+        parse: |_, rest| Ok(Command::Run(rest.to_vec())),
     },
     CommandInfo {
         name: "code",
@@ -124,6 +172,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         args: "",
         summary: "show the step's Python example on its own",
         details: "Shows the Python example of the current step, or the nearest one before it.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Code),
     },
     CommandInfo {
         name: "quiz",
@@ -132,6 +181,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "answer the lesson's questions",
         details: "Asks the open lesson's questions one at a time. Answer with the number or letter of \
                   a choice; `stop` leaves the quiz.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Quiz),
     },
     CommandInfo {
         name: "review",
@@ -140,6 +190,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "ask again every question you answered wrong",
         details: "Asks again, one at a time, every quiz question whose last answer was wrong, in \
                   every lesson. A right answer takes it off the list; `stop` leaves.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Review),
     },
     CommandInfo {
         name: "hint",
@@ -148,6 +199,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "a hint for this step, one more each time",
         details: "Shows the step's first hint; each `hint` after that shows the next one, gentlest \
                   first, until there are no more.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Hint),
     },
     CommandInfo {
         name: "python",
@@ -159,6 +211,7 @@ pub const COMMANDS: &[CommandInfo] = &[
                   process that printed it. Then its output is checked against what the lesson says \
                   a correct run prints, in any order. It is stopped after 30 s \
                   (`python timeout=5` changes that); Ctrl-C stops it sooner.",
+        parse: |_, rest| Ok(Command::Python(rest.to_vec())),
     },
     CommandInfo {
         name: "try",
@@ -169,6 +222,7 @@ pub const COMMANDS: &[CommandInfo] = &[
                   you close the editor, your version runs and is checked like `python`. Without \
                   `$EDITOR`, `try` prints the file's path: edit it in any editor and type `try` \
                   again to run it. `try reset` starts again from the lesson's example.",
+        parse: |_, rest| Ok(Command::Try(rest.to_vec())),
     },
     CommandInfo {
         name: "compare",
@@ -179,6 +233,7 @@ pub const COMMANDS: &[CommandInfo] = &[
                   real processes and threads, and fills in the table's \"measured here\" column as \
                   they finish: about ten seconds for the whole table. `compare memory` runs one row \
                   (memory, failure, overhead, cpu, io, communication, start_methods); Ctrl-C stops.",
+        parse: |info, rest| optional(info, rest).map(Command::Compare),
     },
     CommandInfo {
         name: "progress",
@@ -188,6 +243,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         details: "A table of lessons with the steps you have seen, your quiz score and when you \
                   were last there. Progress is saved after every step and answer, in \
                   `progress.toml` in your data folder (`--progress FILE` picks another file).",
+        parse: |info, rest| none(info, rest).map(|()| Command::Progress),
     },
     CommandInfo {
         name: "reset",
@@ -196,6 +252,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "forget your progress, in one lesson or all (asks first)",
         details: "`reset q3` forgets the steps seen and the answers in lesson q3; `reset` alone \
                   forgets the whole course. You are asked to confirm with `y`.",
+        parse: |info, rest| optional(info, rest).map(Command::Reset),
     },
     CommandInfo {
         name: "present",
@@ -205,6 +262,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         details: "For teaching a room: the instructor's notes are shown with every step, nothing is \
                   saved to your progress, and `goto`, `pace` and `record` help the class follow. \
                   `present off` goes back to student mode. `mptutor --instructor` starts this way.",
+        parse: |info, rest| optional(info, rest).map(Command::Present),
     },
     CommandInfo {
         name: "goto",
@@ -212,6 +270,19 @@ pub const COMMANDS: &[CommandInfo] = &[
         args: "<lesson> [step]",
         summary: "jump to any lesson and step: `goto q6 3`",
         details: "`goto q6 3` shows step 3 of lesson q6; `goto q6` its first step.",
+        parse: |_, rest| match rest {
+            [lesson] => Ok(Command::Goto {
+                lesson: lesson.clone(),
+                step: None,
+            }),
+            [lesson, step] => Ok(Command::Goto {
+                lesson: lesson.clone(),
+                step: Some(step.clone()),
+            }),
+            _ => Err(ParseError::Usage(
+                "usage: goto <lesson> [step], e.g. `goto q6 3`".to_string(),
+            )),
+        },
     },
     CommandInfo {
         name: "pace",
@@ -222,6 +293,7 @@ pub const COMMANDS: &[CommandInfo] = &[
                   demos that have a `pace` parameter that pace; `pace off` goes back to full speed. \
                   For one run only: `run pace=300`. The cpu-speedup demo is never slowed, since it \
                   measures time.",
+        parse: |info, rest| optional(info, rest).map(Command::Pace),
     },
     CommandInfo {
         name: "record",
@@ -230,6 +302,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "keep a plain-text transcript of everything shown",
         details: "`record class.txt` appends everything shown from now on (commands included) to \
                   class.txt, as plain text without colours; `record off` stops.",
+        parse: |info, rest| one(info, rest).map(Command::Record),
     },
     CommandInfo {
         name: "quit",
@@ -237,6 +310,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         args: "",
         summary: "leave mptutor (Ctrl-D does too)",
         details: "Leaves mptutor. Ctrl-D at an empty prompt does the same; Ctrl-C only clears the line.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Quit),
     },
 ];
 
@@ -280,71 +354,40 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             suggestion: did_you_mean(first, command_words()),
         });
     };
-    let no_args = |command: Command| {
-        if rest.is_empty() {
-            Ok(command)
-        } else {
-            Err(ParseError::Usage(format!(
-                "`{}` takes no arguments",
-                info.name
-            )))
-        }
-    };
-    let one_arg = |make: fn(String) -> Command| match rest.as_slice() {
-        [arg] => Ok(make(arg.clone())),
-        _ => Err(ParseError::Usage(format!(
-            "usage: {} {}",
-            info.name, info.args
-        ))),
-    };
-    let optional_arg = |make: fn(Option<String>) -> Command| match rest.as_slice() {
-        [] => Ok(make(None)),
-        [arg] => Ok(make(Some(arg.clone()))),
-        _ => Err(ParseError::Usage(format!(
-            "usage: {} {}",
-            info.name, info.args
-        ))),
-    };
-    match info.name {
-        "help" => optional_arg(Command::Help),
-        "list" => no_args(Command::List),
-        "open" => one_arg(Command::Open),
-        "next" => no_args(Command::Next),
-        "back" => no_args(Command::Back),
-        "show" => match rest.as_slice() {
-            [] => Ok(Command::Show { notes: false }),
-            [word] if word.eq_ignore_ascii_case("notes") => Ok(Command::Show { notes: true }),
-            _ => Err(ParseError::Usage("usage: show [notes]".to_string())),
-        },
-        "step" => one_arg(Command::Step),
-        "run" => Ok(Command::Run(rest)),
-        "code" => no_args(Command::Code),
-        "quiz" => no_args(Command::Quiz),
-        "review" => no_args(Command::Review),
-        "hint" => no_args(Command::Hint),
-        "python" => Ok(Command::Python(rest)),
-        "try" => Ok(Command::Try(rest)),
-        "compare" => optional_arg(Command::Compare),
-        "progress" => no_args(Command::Progress),
-        "reset" => optional_arg(Command::Reset),
-        "present" => optional_arg(Command::Present),
-        "goto" => match rest.as_slice() {
-            [lesson] => Ok(Command::Goto {
-                lesson: lesson.clone(),
-                step: None,
-            }),
-            [lesson, step] => Ok(Command::Goto {
-                lesson: lesson.clone(),
-                step: Some(step.clone()),
-            }),
-            _ => Err(ParseError::Usage(
-                "usage: goto <lesson> [step], e.g. `goto q6 3`".to_string(),
-            )),
-        },
-        "pace" => optional_arg(Command::Pace),
-        "record" => one_arg(Command::Record),
-        _ => no_args(Command::Quit),
+    (info.parse)(info, &rest)
+}
+
+/// No arguments.
+fn none(info: &CommandInfo, rest: &[String]) -> Result<(), ParseError> {
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(ParseError::Usage(format!(
+            "`{}` takes no arguments",
+            info.name
+        )))
     }
+}
+
+/// Exactly one argument.
+fn one(info: &CommandInfo, rest: &[String]) -> Result<String, ParseError> {
+    match rest {
+        [arg] => Ok(arg.clone()),
+        _ => Err(usage(info)),
+    }
+}
+
+/// None or one argument.
+fn optional(info: &CommandInfo, rest: &[String]) -> Result<Option<String>, ParseError> {
+    match rest {
+        [] => Ok(None),
+        [arg] => Ok(Some(arg.clone())),
+        _ => Err(usage(info)),
+    }
+}
+
+fn usage(info: &CommandInfo) -> ParseError {
+    ParseError::Usage(format!("usage: {} {}", info.name, info.args))
 }
 
 #[cfg(test)]
@@ -387,13 +430,18 @@ mod tests {
     }
 
     #[test]
-    fn every_parsed_command_is_in_the_table() {
+    fn every_command_of_the_table_parses_as_itself() {
         for info in COMMANDS {
             let line = match info.name {
                 "open" | "step" | "goto" | "record" => format!("{} 1", info.name),
                 name => name.to_string(),
             };
-            assert!(parse(&line).is_ok(), "{line}");
+            let command = parse(&line).unwrap_or_else(|error| panic!("{line}: {error:?}"));
+            assert_eq!(command.name(), info.name, "{line}");
+            for alias in info.aliases {
+                let line = line.replacen(info.name, alias, 1);
+                assert_eq!(parse(&line).map(|c| c.name()), Ok(info.name), "{line}");
+            }
         }
     }
 }

@@ -141,7 +141,7 @@ impl ThreadPool {
                     drop(tids);
                     serve(thread, &inbox, &report_to, &stop)
                 })
-                .map_err(|error| EngineError::Refused(format!("cannot start a thread: {error}")))?;
+                .map_err(EngineError::cannot("start a thread"))?;
             pool.threads.push(Thread {
                 info: WorkerInfo {
                     index: thread,

@@ -354,8 +354,7 @@ impl ProcessGroup {
 
 /// `mptutor worker <task…>`, by the path of the running binary.
 fn spawn_command(task: &Task) -> Result<(CString, Vec<CString>), EngineError> {
-    let exe = std::env::current_exe()
-        .map_err(|error| EngineError::Refused(format!("cannot find mptutor's binary: {error}")))?;
+    let exe = std::env::current_exe().map_err(EngineError::cannot("find mptutor's binary"))?;
     let program = CString::new(exe.as_os_str().as_encoded_bytes())
         .map_err(|_| EngineError::Refused("mptutor's path contains a NUL byte".to_string()))?;
     let mut argv = vec![program.clone(), c"worker".to_owned()];
