@@ -174,7 +174,7 @@ mod tests {
         let count = names.len();
         names.dedup();
         assert_eq!(names.len(), count, "{names:?}");
-        for body in task::ENGINE_BODIES {
+        for body in crate::engine::ENGINE_BODIES {
             assert!(
                 BODIES.iter().any(|known| known.name == body.name),
                 "{}",

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::event::{Event, EventSink, ExitStatus, WorkerIndex};
 use super::interrupt;
-use super::task::{Bodies, ENGINE_BODIES, monotonic_ns};
+use super::task::{Bodies, monotonic_ns};
 
 /// How process workers start, as in Python's `multiprocessing`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -165,7 +165,7 @@ pub struct RunContext<'s> {
     pub timed_out: bool,
     /// Lines kept for the run itself to read (see `start_recording`).
     recorded: Option<Vec<RecordedLine>>,
-    /// The bodies a worker that did not inherit them finds by name.
+    /// The bodies the fork server finds by name.
     bodies: Bodies,
     next_worker: WorkerIndex,
     shown: Shown,
@@ -184,7 +184,7 @@ impl<'s> RunContext<'s> {
             start_method,
             timed_out: false,
             recorded: None,
-            bodies: ENGINE_BODIES,
+            bodies: &[],
             next_worker: 0,
             shown: Shown::default(),
             starts: BTreeMap::new(),
@@ -192,7 +192,9 @@ impl<'s> RunContext<'s> {
         }
     }
 
-    /// The bodies the fork server may be asked to run, found by name.
+    /// The bodies the fork server may be asked to run, found by name
+    /// (none until given: a forked worker runs its body directly, and a
+    /// spawned one looks it up in the binary's own list).
     pub fn with_bodies(mut self, bodies: Bodies) -> Self {
         self.bodies = bodies;
         self

@@ -30,3 +30,13 @@ pub use event::{Event, EventSink, ExitStatus, Recorder, Stream, WorkerIndex, Wor
 pub use load::{Load, LoadMeter};
 pub use process_group::ProcessGroup;
 pub use task::{Arg, Args, Bodies, Task, WorkerBody, worker_main};
+
+/// The engine's own bodies: enough for the bench, the self-tests and a
+/// process pool. A build's full list adds the demos' bodies.
+pub static ENGINE_BODIES: Bodies = &[
+    &task::CRASH,
+    &task::SLEEP,
+    &task::FLOOD,
+    &task::STAMPS,
+    &pool::POOL_WORKER,
+];
