@@ -1,8 +1,10 @@
-//! A demo's process workers: started in one process group, read with
-//! `poll` on the calling thread, reaped with their resource usage, and
-//! killed together with `killpg` when the demo ends, times out or is
-//! interrupted. Dropping a [`ProcessGroup`] kills and reaps whatever is
-//! left, so no path out of a demo leaves a zombie or a stray process.
+//! A demo's process workers: started in one process group (by fork, by
+//! spawn, or by the run's fork server), read with `poll` on the calling
+//! thread, reaped with their resource usage (or, for the fork server's,
+//! told of it by the server that reaped them), and killed together with
+//! `killpg` when the demo ends, times out or is interrupted. Dropping a
+//! [`ProcessGroup`] kills and reaps whatever is left, so no path out of a
+//! demo leaves a zombie or a stray process.
 
 mod read;
 mod reap;
@@ -20,6 +22,7 @@ use smallvec::SmallVec;
 
 use crate::engine::context::{EngineError, RunContext};
 use crate::engine::event::{ExitStatus, Stream, WorkerIndex};
+use crate::engine::forkserver::StatusPipe;
 use crate::engine::lines::LineSplitter;
 use crate::engine::sys::Reaped;
 
@@ -67,6 +70,20 @@ struct ExitWatch {
     _results: Option<OwnedFd>,
 }
 
+/// How mptutor learns that a worker the fork server forked has exited.
+///
+/// It is not mptutor's child, so mptutor cannot `wait4` it: the server
+/// reaps it and reports its exit on the worker's status pipe. As with
+/// [`ExitWatch`], mptutor keeps copies of the ends the worker writes to
+/// until then, so its exit shows once, as a record, and its pipes end
+/// only after it.
+struct ServerWatch {
+    status: StatusPipe,
+    /// The ends the worker writes its stdout and stderr to.
+    _output: [OwnedFd; 2],
+    _results: Option<OwnedFd>,
+}
+
 /// `P1`, `P2`, …: the labels of the first workers, made once.
 static LABELS: LazyLock<Vec<String>> =
     LazyLock::new(|| (1..=64).map(|number| format!("P{number}")).collect());
@@ -93,7 +110,15 @@ struct Worker {
     channel: Option<Channel>,
     /// `None` once it has exited, or where the kernel has no pidfd.
     exit_watch: Option<ExitWatch>,
+    /// For a worker the fork server forked: `None` once its exit has been
+    /// reported.
+    server: Option<ServerWatch>,
+    /// The fork server forked it: the server, not mptutor, reaps it.
+    by_server: bool,
     reaped: Option<Reaped>,
+    /// When the fork server reported it reaped: its `Exited` event's time,
+    /// however much later mptutor joins it.
+    reaped_t_us: Option<u64>,
     /// Its `Exited` event has been sent.
     finished: bool,
     /// Its output pipes may serve another worker once it has exited.
@@ -117,6 +142,11 @@ pub type ChannelLines = Vec<(WorkerIndex, String)>;
 pub struct ProcessGroup {
     /// The group's id: the first worker's pid.
     pgid: Option<Pid>,
+    /// Groups the workers were in before: the fork server reaps a worker
+    /// the moment it exits, and a group whose last member is reaped is
+    /// gone, so a worker forked after that leads a new one (see
+    /// `forkserver::server`).
+    earlier_groups: Vec<Pid>,
     /// Inline for a group of one: a demo of one process, or mptutor bench's
     /// start + join, then touches no heap page for it (see
     /// [`ProcessGroup::spawn_all`]).
@@ -138,6 +168,7 @@ impl ProcessGroup {
     pub fn new() -> Self {
         ProcessGroup {
             pgid: None,
+            earlier_groups: Vec::new(),
             workers: SmallVec::new(),
             reaping: true,
             last_sweep: Instant::now(),

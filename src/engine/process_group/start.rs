@@ -1,16 +1,18 @@
-//! Starting workers: by fork, by spawn, or an arbitrary program.
+//! Starting workers: by fork, by spawn, by the run's fork server, or an
+//! arbitrary program.
 
 use std::borrow::Cow;
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::unistd::Pid;
 use smallvec::SmallVec;
 
-use super::{Channel, ExitWatch, Pipe, ProcessGroup, Worker, label};
+use super::{Channel, ExitWatch, Pipe, ProcessGroup, ServerWatch, Worker, label};
 
 use crate::engine::context::{EngineError, RunContext, StartMethod};
 use crate::engine::event::{Event, Stream, WorkerIndex, WorkerKind};
+use crate::engine::forkserver::{Launched, StatusPipe, wire};
 use crate::engine::lines::LineSplitter;
 use crate::engine::sys::{self, ChildBody};
 use crate::engine::task::Task;
@@ -56,12 +58,7 @@ impl Ready {
         let (output, exec) = match start {
             StartMethod::Fork => (output_pipes(std::process::id())?, None),
             StartMethod::Spawn => (sys::OutputPipes::new()?, Some(spawn_command(worker.task)?)),
-            StartMethod::ForkServer => {
-                return Err(EngineError::Refused(
-                    "the forkserver start method is not built yet; use start=fork or start=spawn"
-                        .into(),
-                ));
-            }
+            StartMethod::ForkServer => (sys::OutputPipes::new()?, None),
         };
         Ok(Ready {
             output,
@@ -91,6 +88,10 @@ struct Fresh {
     result_write: Option<OwnedFd>,
     /// Whether its output pipes may go to the next worker.
     recycle: bool,
+    /// Who forked it: mptutor, or the fork server.
+    parent: Pid,
+    /// Where the fork server reports its exit, for the server's workers.
+    status: Option<StatusPipe>,
 }
 
 /// Output pipes kept for the next worker, with the process they belong
@@ -198,6 +199,10 @@ impl ProcessGroup {
             let made = Ready::new(&worker, channel, ctx.start_method)?;
             ready.push((worker, made));
         }
+        if ctx.start_method == StartMethod::ForkServer {
+            return self.launch_all(ctx, ready);
+        }
+        let parent = nix::unistd::getpid();
         let mut forked: SmallVec<[_; INLINE_BATCH]> = SmallVec::new();
         let mut failed = None;
         match sys::ForkGate::open() {
@@ -241,6 +246,8 @@ impl ProcessGroup {
                 channel,
                 result_write,
                 recycle,
+                parent,
+                status: None,
             };
             pids.push(self.adopt(ctx, worker.index, worker.name, fresh));
         }
@@ -279,8 +286,79 @@ impl ProcessGroup {
             channel: None,
             result_write: None,
             recycle: false,
+            parent: nix::unistd::getpid(),
+            status: None,
         };
         Ok(self.adopt(ctx, index, Cow::Owned(name.to_string()), fresh))
+    }
+
+    /// [`spawn_all`](Self::spawn_all) by the fork server: each worker is
+    /// asked for in turn and taken into the group as soon as the server
+    /// has forked it, so that whatever fails next, the workers already
+    /// running are stopped with the rest.
+    fn launch_all<'t>(
+        &mut self,
+        ctx: &mut RunContext<'_>,
+        ready: SmallVec<[(Spawn<'t>, Ready); INLINE_BATCH]>,
+    ) -> Result<SmallVec<[Pid; INLINE_BATCH]>, EngineError> {
+        let mut pids = SmallVec::new();
+        for (worker, ready) in ready {
+            if ctx.interrupted() {
+                self.kill_all_reporting(ctx);
+                return Err(EngineError::Interrupted);
+            }
+            let words = worker.task.to_words();
+            let request = wire::Request {
+                body: worker.task.body.name.to_string(),
+                args: words[1..].to_vec(),
+                group: self.pgid.map(Pid::as_raw),
+                extra_fds: 0,
+            };
+            let extra: SmallVec<[BorrowedFd<'_>; 2]> =
+                ready.child_ends.iter().flatten().map(AsFd::as_fd).collect();
+            let server = ctx.fork_server()?;
+            let parent = server.pid();
+            let Launched { pid, pgid, status } = server.launch(
+                &request,
+                ready.output.stdout.1.as_fd(),
+                ready.output.stderr.1.as_fd(),
+                &extra,
+            )?;
+            drop(extra);
+            self.follow_group(pgid);
+            // As for a forked worker: the server's copy of the request
+            // pipe's read end is the worker's now, and mptutor's goes.
+            let result_write = ready.child_ends.map(|[request_read, result_write]| {
+                drop(request_read);
+                result_write
+            });
+            let fresh = Fresh {
+                forked: sys::Forked {
+                    pid,
+                    output: ready.output,
+                },
+                channel: ready.channel,
+                result_write,
+                recycle: false,
+                parent,
+                status: Some(status),
+            };
+            pids.push(self.adopt(ctx, worker.index, worker.name, fresh));
+        }
+        Ok(pids)
+    }
+
+    /// The fork server put a worker in group `pgid`: the group's, or a new
+    /// one when the group had nobody left. Later workers join the newest.
+    fn follow_group(&mut self, pgid: Pid) {
+        match self.pgid {
+            Some(current) if current == pgid => {}
+            Some(current) => {
+                self.earlier_groups.push(current);
+                self.pgid = Some(pgid);
+            }
+            None => self.pgid = Some(pgid),
+        }
     }
 
     /// Puts a just-forked worker in the group, which it leads if it is the
@@ -305,6 +383,8 @@ impl ProcessGroup {
             channel: parent_channel,
             result_write,
             recycle,
+            parent,
+            status,
         } = fresh;
         let label = label(index);
         ctx.emit(Event::Started {
@@ -313,18 +393,32 @@ impl ProcessGroup {
             name,
             kind: WorkerKind::Process,
             pid: forked.pid.as_raw(),
-            ppid: nix::unistd::getpid().as_raw(),
+            ppid: parent.as_raw(),
             t_us: ctx.t_us(),
         });
         let sys::OutputPipes {
             stdout: (stdout, stdout_write),
             stderr: (stderr, stderr_write),
         } = forked.output;
-        let exit_watch = sys::pidfd_open(forked.pid).map(|pidfd| ExitWatch {
-            pidfd,
-            output: [stdout_write, stderr_write],
-            _results: result_write,
-        });
+        let by_server = status.is_some();
+        let (exit_watch, server) = match status {
+            Some(status) => (
+                None,
+                Some(ServerWatch {
+                    status,
+                    _output: [stdout_write, stderr_write],
+                    _results: result_write,
+                }),
+            ),
+            None => (
+                sys::pidfd_open(forked.pid).map(|pidfd| ExitWatch {
+                    pidfd,
+                    output: [stdout_write, stderr_write],
+                    _results: result_write,
+                }),
+                None,
+            ),
+        };
         self.workers.push(Worker {
             index,
             label,
@@ -345,7 +439,10 @@ impl ProcessGroup {
             // Without a pidfd the pipes must close to show the exit.
             recycle: recycle && exit_watch.is_some(),
             exit_watch,
+            server,
+            by_server,
             reaped: None,
+            reaped_t_us: None,
             finished: false,
         });
         forked.pid

@@ -10,6 +10,10 @@
 //! on the calling thread. With one thread, no lock can be held by anyone
 //! else, and the child may run ordinary Rust code: allocate, format, write.
 //!
+//! The fork server ([`ForkGate::fork_service`]) is such a child: forked
+//! from the single-threaded mptutor, it starts no thread of its own, so it
+//! may fork workers in turn through a gate of its own.
+//!
 //! Everything the child does before running its task is a plain system
 //! call on file descriptors and process attributes, done in an order that
 //! leaves no window where the child could outlive its parent or read the
@@ -228,6 +232,90 @@ impl ForkGate {
         extra: &[RawFd],
         body: ChildBody<'_>,
     ) -> std::io::Result<Forked> {
+        let (stdout, stderr) = (output.stdout.1.as_raw_fd(), output.stderr.1.as_raw_fd());
+        let pid = self.fork_child(group, stdout, stderr, extra, body)?;
+        Ok(Forked { pid, output })
+    }
+
+    /// Forks a worker running `task` that writes into `stdout` and
+    /// `stderr`, the write ends alone: how the fork server starts a worker
+    /// with pipes mptutor made and reads. Set up as in
+    /// [`ForkGate::fork_worker`], dying with this process.
+    pub fn fork_task(
+        &self,
+        group: Option<Pid>,
+        stdout: RawFd,
+        stderr: RawFd,
+        extra: &[RawFd],
+        task: &Task,
+    ) -> std::io::Result<Pid> {
+        self.fork_child(group, stdout, stderr, extra, ChildBody::Task(task))
+    }
+
+    /// Forks a long-lived helper of this process (the fork server).
+    ///
+    /// The child leads a process group of its own, so the terminal's
+    /// Ctrl-C never reaches it; it is killed when this process dies, dumps
+    /// no core, has `/dev/null` on descriptors 0, 1 and 2 (nothing it does
+    /// can reach the terminal, and descriptors it is given later never take
+    /// those numbers), gets `keep` as descriptor 3 and has every other one
+    /// closed. Then it runs `serve` with that descriptor and a gate of its
+    /// own, for forking workers in turn, and exits with its result.
+    pub fn fork_service(
+        &self,
+        keep: RawFd,
+        serve: impl FnOnce(&ForkGate, OwnedFd) -> i32,
+    ) -> std::io::Result<Pid> {
+        let (parent, dev_null) = (self.parent, self.dev_null);
+        // SAFETY: as in `fork_child`: the process is single-threaded while
+        // the gate is held.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if pid == 0 {
+            let set_up = child_setup(
+                None,
+                parent,
+                dev_null,
+                dev_null,
+                dev_null,
+                &[keep],
+                &RESET_FOR_TASK,
+            );
+            let code = match set_up {
+                Ok(()) => {
+                    // It was forked from a single-threaded process and is
+                    // single-threaded itself: it may fork in turn. Its
+                    // stdin is /dev/null, so workers can share it.
+                    let gate = ForkGate {
+                        parent: std::process::id(),
+                        dev_null: 0,
+                        _not_send: std::marker::PhantomData,
+                    };
+                    // SAFETY: `child_setup` has just put `keep` on
+                    // descriptor 3, and nothing else in this process knows
+                    // that descriptor.
+                    let control = unsafe { super::fds::take_fd(3) };
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve(&gate, control)))
+                        .unwrap_or(101)
+                }
+                Err(()) => 127,
+            };
+            // SAFETY: as in `fork_child`, `_exit` ends the child at once.
+            unsafe { libc::_exit(code) }
+        }
+        Ok(Pid::from_raw(pid))
+    }
+
+    fn fork_child(
+        &self,
+        group: Option<Pid>,
+        stdout: RawFd,
+        stderr: RawFd,
+        extra: &[RawFd],
+        body: ChildBody<'_>,
+    ) -> std::io::Result<Pid> {
         if extra.len() > MAX_EXTRA_FDS {
             return Err(std::io::Error::other(format!(
                 "a worker takes at most {MAX_EXTRA_FDS} extra descriptors"
@@ -236,7 +324,8 @@ impl ForkGate {
         let (parent, dev_null) = (self.parent, self.dev_null);
 
         // SAFETY: the process is single-threaded (checked when the gate
-        // opened; no thread can start while it is held), so the child starts
+        // opened, or known of the fork server, which starts no thread; no
+        // thread can start while the gate is held), so the child starts
         // with no lock held by a vanished thread.
         let pid = unsafe { libc::fork() };
         if pid < 0 {
@@ -247,8 +336,8 @@ impl ForkGate {
                 group,
                 parent,
                 dev_null,
-                output.stdout.1.as_raw_fd(),
-                output.stderr.1.as_raw_fd(),
+                stdout,
+                stderr,
                 extra,
                 match body {
                     ChildBody::Task(_) => &RESET_FOR_TASK,
@@ -263,10 +352,7 @@ impl ForkGate {
             // parent's atexit handlers or flushing its inherited buffers twice.
             unsafe { libc::_exit(code) }
         }
-        Ok(Forked {
-            pid: Pid::from_raw(pid),
-            output,
-        })
+        Ok(Pid::from_raw(pid))
     }
 }
 
