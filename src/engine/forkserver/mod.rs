@@ -58,6 +58,8 @@ pub struct Launched {
     pub pid: Pid,
     /// The process group it is in.
     pub pgid: Pid,
+    /// CLOCK_MONOTONIC just before it was forked.
+    pub forked_ns: u64,
     /// Where its exit will be reported.
     pub status: StatusPipe,
 }
@@ -118,9 +120,14 @@ impl ForkServer {
         drop(status_write);
         let mut status = StatusPipe::new(status_read);
         match status.hear_within(Instant::now() + LAUNCH_PATIENCE) {
-            Heard::Record(Record::Started { pid, pgid }) => Ok(Launched {
+            Heard::Record(Record::Started {
+                pid,
+                pgid,
+                forked_ns,
+            }) => Ok(Launched {
                 pid: Pid::from_raw(pid),
                 pgid: Pid::from_raw(pgid),
+                forked_ns,
                 status,
             }),
             Heard::Record(Record::Refused { why }) => Err(EngineError::Refused(format!(

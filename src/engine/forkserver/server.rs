@@ -27,7 +27,7 @@ use nix::unistd::Pid;
 
 use super::wire::{MAX_REQUEST, Record, Request};
 use crate::engine::sys::{self, ForkGate, Reaped};
-use crate::engine::task::{Bodies, task_from_words};
+use crate::engine::task::{Bodies, monotonic_ns, task_from_words};
 
 /// How often children are looked at where the kernel has no pidfd.
 const SWEEP: Duration = Duration::from_millis(5);
@@ -138,6 +138,7 @@ fn start(
     };
     let extra: Vec<OwnedFd> = fds.collect();
     let extra_raw: Vec<i32> = extra.iter().map(AsRawFd::as_raw_fd).collect();
+    let forked_ns = monotonic_ns();
     let pid = match gate.fork_task(
         group,
         stdout.as_raw_fd(),
@@ -165,6 +166,7 @@ fn start(
         &Record::Started {
             pid: pid.as_raw(),
             pgid: pgid.as_raw(),
+            forked_ns,
         },
     );
     Some(Child {
@@ -191,6 +193,7 @@ fn report_exit(child: &Child, reaped: Reaped) {
             status: reaped.status,
             cpu_us: reaped.cpu_us,
             max_rss_kb: reaped.max_rss_kb,
+            reaped_ns: monotonic_ns(),
         },
     );
 }

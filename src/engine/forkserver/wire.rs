@@ -41,13 +41,16 @@ pub struct Request {
 #[serde(tag = "record", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Record {
     /// Forked, and in process group `pgid` (a new one when the group asked
-    /// for had no process left in it).
-    Started { pid: i32, pgid: i32 },
-    /// Reaped by the server, with what `wait4` said.
+    /// for had no process left in it). `forked_ns`: CLOCK_MONOTONIC just
+    /// before the fork, so no line the worker prints comes earlier.
+    Started { pid: i32, pgid: i32, forked_ns: u64 },
+    /// Reaped by the server at `reaped_ns` (CLOCK_MONOTONIC), with what
+    /// `wait4` said.
     Exited {
         status: ExitStatus,
         cpu_us: u64,
         max_rss_kb: u64,
+        reaped_ns: u64,
     },
     /// Not started, and why.
     Refused { why: String },
@@ -152,16 +155,22 @@ mod tests {
     #[test]
     fn every_record_survives_the_trip_on_one_line() {
         for record in [
-            Record::Started { pid: 12, pgid: 12 },
+            Record::Started {
+                pid: 12,
+                pgid: 12,
+                forked_ns: u64::MAX,
+            },
             Record::Exited {
                 status: ExitStatus::Signal("SIGSEGV".into()),
                 cpu_us: 1500,
                 max_rss_kb: 2048,
+                reaped_ns: 123_456_789_012,
             },
             Record::Exited {
                 status: ExitStatus::Code(0),
                 cpu_us: 0,
                 max_rss_kb: 0,
+                reaped_ns: 0,
             },
             Record::Refused {
                 why: "no worker body is called \"x\"".into(),

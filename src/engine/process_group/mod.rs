@@ -116,8 +116,8 @@ struct Worker {
     /// The fork server forked it: the server, not mptutor, reaps it.
     by_server: bool,
     reaped: Option<Reaped>,
-    /// When the fork server reported it reaped: its `Exited` event's time,
-    /// however much later mptutor joins it.
+    /// When the fork server reaped it: its `Exited` event's time, however
+    /// much later mptutor reads of it or joins it.
     reaped_t_us: Option<u64>,
     /// Its `Exited` event has been sent.
     finished: bool,

@@ -288,13 +288,14 @@ fn take_status(ctx: &mut RunContext<'_>, worker: &mut Worker) {
                 status,
                 cpu_us,
                 max_rss_kb,
+                reaped_ns,
             }) => {
                 worker.reaped = Some(Reaped {
                     status,
                     cpu_us,
                     max_rss_kb,
                 });
-                worker.reaped_t_us = Some(ctx.t_us());
+                worker.reaped_t_us = Some(ctx.t_us_of_monotonic(reaped_ns));
                 worker.server = None;
                 return;
             }

@@ -93,6 +93,7 @@ impl ProcessGroup {
                             status,
                             cpu_us,
                             max_rss_kb,
+                            ..
                         }) => {
                             worker.reaped = Some(Reaped {
                                 status,

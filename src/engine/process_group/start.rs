@@ -92,6 +92,9 @@ struct Fresh {
     parent: Pid,
     /// Where the fork server reports its exit, for the server's workers.
     status: Option<StatusPipe>,
+    /// When the server forked it (CLOCK_MONOTONIC), for the server's
+    /// workers; a forked one starts now.
+    forked_ns: Option<u64>,
 }
 
 /// Output pipes kept for the next worker, with the process they belong
@@ -248,6 +251,7 @@ impl ProcessGroup {
                 recycle,
                 parent,
                 status: None,
+                forked_ns: None,
             };
             pids.push(self.adopt(ctx, worker.index, worker.name, fresh));
         }
@@ -288,6 +292,7 @@ impl ProcessGroup {
             recycle: false,
             parent: nix::unistd::getpid(),
             status: None,
+            forked_ns: None,
         };
         Ok(self.adopt(ctx, index, Cow::Owned(name.to_string()), fresh))
     }
@@ -318,7 +323,12 @@ impl ProcessGroup {
                 ready.child_ends.iter().flatten().map(AsFd::as_fd).collect();
             let server = ctx.fork_server()?;
             let parent = server.pid();
-            let Launched { pid, pgid, status } = server.launch(
+            let Launched {
+                pid,
+                pgid,
+                forked_ns,
+                status,
+            } = server.launch(
                 &request,
                 ready.output.stdout.1.as_fd(),
                 ready.output.stderr.1.as_fd(),
@@ -342,6 +352,7 @@ impl ProcessGroup {
                 recycle: false,
                 parent,
                 status: Some(status),
+                forked_ns: Some(forked_ns),
             };
             pids.push(self.adopt(ctx, worker.index, worker.name, fresh));
         }
@@ -385,6 +396,7 @@ impl ProcessGroup {
             recycle,
             parent,
             status,
+            forked_ns,
         } = fresh;
         let label = label(index);
         ctx.emit(Event::Started {
@@ -394,7 +406,7 @@ impl ProcessGroup {
             kind: WorkerKind::Process,
             pid: forked.pid.as_raw(),
             ppid: parent.as_raw(),
-            t_us: ctx.t_us(),
+            t_us: forked_ns.map_or_else(|| ctx.t_us(), |ns| ctx.t_us_of_monotonic(ns)),
         });
         let sys::OutputPipes {
             stdout: (stdout, stdout_write),
