@@ -352,3 +352,32 @@ fn the_server_and_its_workers_live_in_groups_of_their_own_and_die_with_mptutor()
         .collect();
     assert!(all_dead, "outlived mptutor: {alive:?}");
 }
+
+#[test]
+fn a_fork_server_killed_mid_run_takes_its_workers_along_and_cannot_hang_mptutor() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let args = ["selftest", "hold", "120000", "2", "forkserver"];
+    let mut mptutor = Mptutor::start(home.path(), &args);
+    let started = started_workers(&mut mptutor, 2);
+    let server = one_parent(&started);
+    let pids: Vec<i32> = started.iter().map(|(pid, _)| *pid).collect();
+    let _stragglers = Stragglers(pids.clone());
+
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(server), Signal::SIGKILL)
+        .expect("kill the server");
+    // mptutor hears the server's end on each worker's status pipe, says
+    // so, and finishes long before the workers' two minutes.
+    let said = mptutor.read_until("\"case\":\"hold\"");
+    assert_eq!(
+        said.matches("the fork server ended before it reported how")
+            .count(),
+        2,
+        "{said}"
+    );
+    assert_eq!(mptutor.wait(), Some(0), "{}", mptutor.output);
+    let dead = |pid: &i32| proc_table::stat(*pid).is_none_or(|process| process.state == 'Z');
+    assert!(
+        eventually(PATIENCE, || pids.iter().all(dead)),
+        "workers outlived their server"
+    );
+}
