@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::findings::{Finding, Verdict};
 
 const MPTUTOR: i32 = 999;
 const SERVER: i32 = 500;

@@ -6,6 +6,7 @@
 //! [`ProcessGroup`] kills and reaps whatever is left, so no path out of a
 //! demo leaves a zombie or a stray process.
 
+mod launch;
 mod read;
 mod reap;
 mod start;

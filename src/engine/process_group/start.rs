@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::ffi::CString;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use nix::unistd::Pid;
 use smallvec::SmallVec;
@@ -12,7 +12,7 @@ use super::{Channel, ExitWatch, Pipe, ProcessGroup, ServerWatch, Worker, label};
 
 use crate::engine::context::{EngineError, RunContext, StartMethod};
 use crate::engine::event::{Event, Stream, WorkerIndex, WorkerKind};
-use crate::engine::forkserver::{Launched, StatusPipe, wire};
+use crate::engine::forkserver::StatusPipe;
 use crate::engine::lines::LineSplitter;
 use crate::engine::sys::{self, ChildBody};
 use crate::engine::task::Task;
@@ -26,15 +26,15 @@ pub struct Spawn<'a> {
 }
 
 /// Workers started in one batch without a heap allocation.
-const INLINE_BATCH: usize = 4;
+pub(super) const INLINE_BATCH: usize = 4;
 
 /// What one worker needs made before it is forked.
-struct Ready {
-    output: sys::OutputPipes,
+pub(super) struct Ready {
+    pub(super) output: sys::OutputPipes,
     /// The request pipe's read end and the result pipe's write end, for
     /// the child (a pool worker's).
-    child_ends: Option<[OwnedFd; 2]>,
-    channel: Option<Channel>,
+    pub(super) child_ends: Option<[OwnedFd; 2]>,
+    pub(super) channel: Option<Channel>,
     /// The program and arguments to run, for the spawn start method.
     exec: Option<(CString, Vec<CString>)>,
 }
@@ -80,21 +80,21 @@ impl Ready {
 }
 
 /// A worker just forked, with what the parent keeps of its pipes.
-struct Fresh {
-    forked: sys::Forked,
+pub(super) struct Fresh {
+    pub(super) forked: sys::Forked,
     /// Requests to it and results from it, for a pool worker.
-    channel: Option<Channel>,
+    pub(super) channel: Option<Channel>,
     /// The end it writes results to (kept, see [`ExitWatch`]).
-    result_write: Option<OwnedFd>,
+    pub(super) result_write: Option<OwnedFd>,
     /// Whether its output pipes may go to the next worker.
-    recycle: bool,
+    pub(super) recycle: bool,
     /// Who forked it: mptutor, or the fork server.
-    parent: Pid,
+    pub(super) parent: Pid,
     /// Where the fork server reports its exit, for the server's workers.
-    status: Option<StatusPipe>,
+    pub(super) status: Option<StatusPipe>,
     /// When the server forked it (CLOCK_MONOTONIC), for the server's
     /// workers; a forked one starts now.
-    forked_ns: Option<u64>,
+    pub(super) forked_ns: Option<u64>,
 }
 
 /// Output pipes kept for the next worker, with the process they belong
@@ -297,81 +297,6 @@ impl ProcessGroup {
         Ok(self.adopt(ctx, index, Cow::Owned(name.to_string()), fresh))
     }
 
-    /// [`spawn_all`](Self::spawn_all) by the fork server: each worker is
-    /// asked for in turn and taken into the group as soon as the server
-    /// has forked it, so that whatever fails next, the workers already
-    /// running are stopped with the rest.
-    fn launch_all<'t>(
-        &mut self,
-        ctx: &mut RunContext<'_>,
-        ready: SmallVec<[(Spawn<'t>, Ready); INLINE_BATCH]>,
-    ) -> Result<SmallVec<[Pid; INLINE_BATCH]>, EngineError> {
-        let mut pids = SmallVec::new();
-        for (worker, ready) in ready {
-            if ctx.interrupted() {
-                self.kill_all_reporting(ctx);
-                return Err(EngineError::Interrupted);
-            }
-            let words = worker.task.to_words();
-            let request = wire::Request {
-                body: worker.task.body.name.to_string(),
-                args: words[1..].to_vec(),
-                group: self.pgid.map(Pid::as_raw),
-                extra_fds: 0,
-            };
-            let extra: SmallVec<[BorrowedFd<'_>; 2]> =
-                ready.child_ends.iter().flatten().map(AsFd::as_fd).collect();
-            let server = ctx.fork_server()?;
-            let parent = server.pid();
-            let Launched {
-                pid,
-                pgid,
-                forked_ns,
-                status,
-            } = server.launch(
-                &request,
-                ready.output.stdout.1.as_fd(),
-                ready.output.stderr.1.as_fd(),
-                &extra,
-            )?;
-            drop(extra);
-            self.follow_group(pgid);
-            // As for a forked worker: the server's copy of the request
-            // pipe's read end is the worker's now, and mptutor's goes.
-            let result_write = ready.child_ends.map(|[request_read, result_write]| {
-                drop(request_read);
-                result_write
-            });
-            let fresh = Fresh {
-                forked: sys::Forked {
-                    pid,
-                    output: ready.output,
-                },
-                channel: ready.channel,
-                result_write,
-                recycle: false,
-                parent,
-                status: Some(status),
-                forked_ns: Some(forked_ns),
-            };
-            pids.push(self.adopt(ctx, worker.index, worker.name, fresh));
-        }
-        Ok(pids)
-    }
-
-    /// The fork server put a worker in group `pgid`: the group's, or a new
-    /// one when the group had nobody left. Later workers join the newest.
-    fn follow_group(&mut self, pgid: Pid) {
-        match self.pgid {
-            Some(current) if current == pgid => {}
-            Some(current) => {
-                self.earlier_groups.push(current);
-                self.pgid = Some(pgid);
-            }
-            None => self.pgid = Some(pgid),
-        }
-    }
-
     /// Puts a just-forked worker in the group, which it leads if it is the
     /// first. The child does the same; doing it from this side too means
     /// the group exists before mptutor might signal it (the child may not
@@ -382,7 +307,7 @@ impl ProcessGroup {
     }
 
     /// Takes a just-forked worker into the group and announces it.
-    fn adopt(
+    pub(super) fn adopt(
         &mut self,
         ctx: &mut RunContext<'_>,
         index: WorkerIndex,

@@ -8,6 +8,7 @@
 #![allow(unsafe_code)]
 
 pub mod bare;
+mod child_setup;
 pub mod fds;
 pub mod fork;
 pub mod machine;
