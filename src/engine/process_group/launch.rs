@@ -77,15 +77,12 @@ impl ProcessGroup {
     }
 
     /// The fork server put a worker in group `pgid`: the group's, or a new
-    /// one when the group had nobody left. Later workers join the newest.
-    fn follow_group(&mut self, pgid: Pid) {
-        match self.pgid {
-            Some(current) if current == pgid => {}
-            Some(current) => {
-                self.earlier_groups.push(current);
-                self.pgid = Some(pgid);
-            }
-            None => self.pgid = Some(pgid),
-        }
+    /// one that it leads. The server reaps a worker the moment it exits,
+    /// and a group whose last member is reaped is gone, so a worker asked
+    /// for after that cannot join it (see `forkserver::server`). The old
+    /// group has nobody left and never will, so only the new one is
+    /// signalled from now on, and later workers join it.
+    pub(super) fn follow_group(&mut self, pgid: Pid) {
+        self.pgid = Some(pgid);
     }
 }

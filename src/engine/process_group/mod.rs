@@ -141,13 +141,10 @@ pub type ChannelLines = Vec<(WorkerIndex, String)>;
 
 /// The process workers of one demo.
 pub struct ProcessGroup {
-    /// The group's id: the first worker's pid.
+    /// The group's id: the first worker's pid (under forkserver, the pid
+    /// of the worker that leads the group now, see
+    /// [`ProcessGroup::follow_group`]).
     pgid: Option<Pid>,
-    /// Groups the workers were in before: the fork server reaps a worker
-    /// the moment it exits, and a group whose last member is reaped is
-    /// gone, so a worker forked after that leads a new one (see
-    /// `forkserver::server`).
-    earlier_groups: Vec<Pid>,
     /// Inline for a group of one: a demo of one process, or mptutor bench's
     /// start + join, then touches no heap page for it (see
     /// [`ProcessGroup::spawn_all`]).
@@ -169,7 +166,6 @@ impl ProcessGroup {
     pub fn new() -> Self {
         ProcessGroup {
             pgid: None,
-            earlier_groups: Vec::new(),
             workers: SmallVec::new(),
             reaping: true,
             last_sweep: Instant::now(),

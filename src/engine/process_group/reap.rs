@@ -65,8 +65,8 @@ impl ProcessGroup {
 
     /// Sends `signal` to every process in the group.
     pub fn signal_all(&self, signal: Signal) {
-        for pgid in self.earlier_groups.iter().chain(&self.pgid) {
-            let _ = killpg(*pgid, signal);
+        if let Some(pgid) = self.pgid {
+            let _ = killpg(pgid, signal);
         }
     }
 
