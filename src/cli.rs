@@ -85,7 +85,7 @@ pub enum Command {
         args: Vec<String>,
     },
     /// Exercises the demo engine's safety promises (see `demo::selftest`):
-    /// `flood BYTES` or `hold MS WORKERS [fork|spawn]`; prints JSON.
+    /// `flood BYTES` or `hold MS WORKERS [fork|spawn|forkserver]`; prints JSON.
     #[command(hide = true)]
     Selftest {
         case: String,

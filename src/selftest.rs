@@ -9,10 +9,10 @@
 //!   a sink that only counts, and the result reports mptutor's own peak
 //!   memory. It shows that the line bounds (see `lines`) keep mptutor small
 //!   however much a worker prints.
-//! - `hold MS WORKERS [fork|spawn]`: WORKERS workers sleep for MS, with each
-//!   event printed as a JSON line as it happens, so their process group,
-//!   stdin, limits and death with mptutor can be inspected in `/proc`.
-//!   Ctrl-C stops them like any demo.
+//! - `hold MS WORKERS [fork|spawn|forkserver]`: WORKERS workers sleep for
+//!   MS, with each event printed as a JSON line as it happens, so their
+//!   process group, stdin, limits and death with mptutor (or with the fork
+//!   server) can be inspected in `/proc`. Ctrl-C stops them like any demo.
 
 use std::io::Write;
 use std::time::Duration;
@@ -26,7 +26,7 @@ use crate::engine::{
 };
 
 /// What `selftest` accepts, for the error message.
-const USAGE: &str = "flood BYTES | hold MS WORKERS [fork|spawn]";
+const USAGE: &str = "flood BYTES | hold MS WORKERS [fork|spawn|forkserver]";
 
 /// A self-test to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,10 +63,9 @@ impl Selftest {
                     .and_then(|count| usize::try_from(count).ok())
                     .filter(|count| (1..=64).contains(count))
                     .ok_or_else(bad)?,
-                start: match args.get(2).map(String::as_str) {
-                    None | Some("fork") => StartMethod::Fork,
-                    Some("spawn") => StartMethod::Spawn,
-                    Some(_) => return Err(bad()),
+                start: match args.get(2) {
+                    None => StartMethod::Fork,
+                    Some(word) => StartMethod::from_name(word).ok_or_else(bad)?,
                 },
             }),
             _ => Err(bad()),
@@ -125,7 +124,8 @@ fn run_workers(
     task: &Task,
 ) -> Result<(), EngineError> {
     // Long enough for any case; the deadline only guards a stuck worker.
-    let mut ctx = RunContext::new(sink, start, Duration::from_secs(600));
+    let mut ctx =
+        RunContext::new(sink, start, Duration::from_secs(600)).with_bodies(crate::demos::BODIES);
     let mut group = ProcessGroup::new();
     for index in 0..workers {
         group.spawn(
@@ -198,6 +198,14 @@ mod tests {
                 ms: 50,
                 workers: 2,
                 start: StartMethod::Spawn
+            })
+        );
+        assert_eq!(
+            Selftest::parse("hold", &words("50 3 forkserver")),
+            Ok(Selftest::Hold {
+                ms: 50,
+                workers: 3,
+                start: StartMethod::ForkServer
             })
         );
     }

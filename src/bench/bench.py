@@ -5,7 +5,8 @@ on PATH, passing the iteration counts and the operations to measure as JSON. It 
 microseconds (`samples <operation> <us> <us> ...`); mptutor takes the
 medians itself, with the same code as for its own figures. Every process
 start uses an explicit context: fork, as mptutor's fork figures do (and
-Python's fastest), and spawn for the spawn row.
+Python's fastest), spawn for the spawn row and forkserver for the
+forkserver row (its server starts during the warm-up, as mptutor's does).
 """
 
 import json
@@ -140,6 +141,12 @@ def main():
         emit("process_fork", timed(config["process_fork"], lambda warm: start_join(fork)))
     if "process_spawn" in wanted:
         emit("process_spawn", timed(config["process_spawn"], lambda warm: start_join(spawn)))
+    if "process_forkserver" in wanted:
+        forkserver = multiprocessing.get_context("forkserver")
+        emit(
+            "process_forkserver",
+            timed(config["process_forkserver"], lambda warm: start_join(forkserver)),
+        )
     if "thread" in wanted:
         emit("thread", timed(config["thread"], lambda warm: thread_start_join()))
     if "pool_create_map5_shutdown" in wanted:

@@ -110,6 +110,9 @@ pub enum Op {
     /// Process start + join, by the spawn start method.
     #[value(name = "spawn")]
     ProcessSpawn,
+    /// Process start + join, forked by the run's fork server.
+    #[value(name = "forkserver")]
+    ProcessForkServer,
     /// Thread start + join.
     #[value(name = "thread")]
     Thread,
@@ -131,9 +134,10 @@ pub enum Op {
 }
 
 /// Every operation, in order.
-pub const OPERATIONS: [Op; 8] = [
+pub const OPERATIONS: [Op; 9] = [
     Op::ProcessFork,
     Op::ProcessSpawn,
+    Op::ProcessForkServer,
     Op::Thread,
     Op::PoolLifecycle,
     Op::PoolRoundTrip,
@@ -148,6 +152,7 @@ impl Op {
         match self {
             Op::ProcessFork => "process_fork",
             Op::ProcessSpawn => "process_spawn",
+            Op::ProcessForkServer => "process_forkserver",
             Op::Thread => "thread",
             Op::PoolLifecycle => "pool_create_map5_shutdown",
             Op::PoolRoundTrip => "pool_round_trip_per_item",
@@ -162,6 +167,7 @@ impl Op {
         match self {
             Op::ProcessFork => "process start+join (fork)",
             Op::ProcessSpawn => "process start+join (spawn)",
+            Op::ProcessForkServer => "process start+join (forkserver)",
             Op::Thread => "thread start+join",
             Op::PoolLifecycle => "pool of 4: create, map 5, close",
             Op::PoolRoundTrip => "pool round trip per item",
@@ -179,7 +185,7 @@ impl Op {
             Op::PoolRoundTrip => Some(Target::FasterThanPython(5.0)),
             Op::CpuAllCores => Some(Target::Efficiency(0.9)),
             Op::OutputLatency => Some(Target::MedianBelowUs(1000.0)),
-            Op::ProcessSpawn | Op::Startup => None,
+            Op::ProcessSpawn | Op::ProcessForkServer | Op::Startup => None,
         }
     }
 }
@@ -335,6 +341,10 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
             Op::ProcessSpawn => {
                 say("process start + join (spawn)…");
                 process::spawn(plans.spawn)?
+            }
+            Op::ProcessForkServer => {
+                say("process start + join (forkserver)…");
+                process::forkserver(plans.forkserver)?
             }
             Op::Thread => {
                 say("thread start + join…");

@@ -25,6 +25,7 @@ pub struct LatencyPlan {
 pub struct Plans {
     pub fork: Plan,
     pub spawn: Plan,
+    pub forkserver: Plan,
     pub thread: Plan,
     pub pool_lifecycle: Plan,
     pub round_trip: Plan,
@@ -52,6 +53,7 @@ impl Plans {
         Plans {
             fork: plan((10, 100), (50, 500)),
             spawn: plan((2, 8), (3, 30)),
+            forkserver: plan((10, 100), (50, 500)),
             thread: plan((50, 500), (200, 3000)),
             pool_lifecycle: plan((3, 20), (5, 60)),
             round_trip: plan((1, 1), (1, 3)),

@@ -1,6 +1,6 @@
-//! Process start + join, by fork and by spawn: one worker that does
-//! nothing, started and reaped by the engine, against the bare system
-//! calls that do the same.
+//! Process start + join, by fork, by spawn and by the fork server: one
+//! worker that does nothing, started and reaped by the engine, against the
+//! bare system calls that do the same.
 
 use std::ffi::CString;
 
@@ -8,9 +8,9 @@ use super::{
     BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, ensure_single_threaded,
     floor, paired_ratio, stats, timed,
 };
-use crate::engine::StartMethod;
 use crate::engine::process_group::ProcessGroup;
 use crate::engine::task::{SLEEP, Task};
+use crate::engine::{RunContext, StartMethod};
 
 /// A worker that exits at once: `sleep` with no time makes no system call.
 const NOTHING: Task = Task::new(&SLEEP);
@@ -19,9 +19,14 @@ const NOTHING: Task = Task::new(&SLEEP);
 fn engine_start_join(start: StartMethod) -> Result<usize, BenchError> {
     let mut sink = Discard;
     let mut ctx = context(&mut sink, start);
+    start_join_in(&mut ctx)
+}
+
+/// The same in a context that lives on: the fork server's run.
+fn start_join_in(ctx: &mut RunContext<'_>) -> Result<usize, BenchError> {
     let mut group = ProcessGroup::new();
-    group.spawn(&mut ctx, 0, "Process-1", &NOTHING, false)?;
-    group.wait_all(&mut ctx)?;
+    group.spawn(ctx, 0, "Process-1", &NOTHING, false)?;
+    group.wait_all(ctx)?;
     match group.status(0) {
         Some(status) if status.success() => Ok(1),
         other => Err(BenchError::Failed(format!(
@@ -89,6 +94,39 @@ pub fn spawn(plan: Plan) -> Result<Measured, BenchError> {
         notes: vec![
             "floor: fork, execv of `mptutor worker sleep 0`, waitpid; Python: the spawn \
              context, which starts a fresh interpreter"
+                .into(),
+        ],
+    })
+}
+
+/// Forkserver: the engine asking the run's fork server for each worker,
+/// against the bare `fork` + `_exit` + `waitpid` that no server can beat.
+/// One context serves every round, as one run does: its server is started
+/// once, in the warm-up, and is not part of any figure.
+pub fn forkserver(plan: Plan) -> Result<Measured, BenchError> {
+    ensure_single_threaded()?;
+    let mut sink = Discard;
+    let mut ctx = context(&mut sink, StartMethod::ForkServer).with_bodies(crate::demos::BODIES);
+    let (engine, bare) = alternate(
+        plan,
+        timed(|| start_join_in(&mut ctx)),
+        timed(|| {
+            floor::fork_exit_wait().map_err(BenchError::io("fork a floor child"))?;
+            Ok(1)
+        }),
+    )?;
+    Ok(Measured {
+        op: Op::ProcessForkServer,
+        mptutor: stats(&engine, "forkserver")?,
+        floor: stats(&bare, "bare fork")?,
+        python: None,
+        paired_ratio: paired_ratio(&engine, &bare),
+        runs: plan.runs,
+        extra: Extra::default(),
+        notes: vec![
+            "forkserver: each start is a request to the run's fork server, which forks the \
+             worker, reaps it and reports its exit back; floor: fork, _exit(0), waitpid, with no \
+             server between; Python: the forkserver context"
                 .into(),
         ],
     })

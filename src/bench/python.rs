@@ -82,6 +82,7 @@ fn config(plans: &Plans, ops: &[&str], cores: usize, cpu_seconds: f64) -> String
     serde_json::json!({
         "process_fork": pair(plans.fork),
         "process_spawn": pair(plans.spawn),
+        "process_forkserver": pair(plans.forkserver),
         "thread": pair(plans.thread),
         "pool_create_map5_shutdown": pair(plans.pool_lifecycle),
         "pool_round_trip_per_item": pair(plans.round_trip),

@@ -1,105 +1,30 @@
 //! `spawn-process` (lesson q3): one child prints its pid and its parent's;
 //! the parent waits and reports how it ended. With `join=false` the parent
-//! waits before reaping, so the child can be seen as a zombie in /proc.
+//! waits before reaping, so the child can be seen as a zombie in /proc —
+//! unless the fork server forked it: the server is its parent, reaps it
+//! the moment it exits and passes the status on, so mptutor never sees a
+//! zombie at all.
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::report::DemoReport;
-use crate::engine::context::{EngineError, RunContext};
-use crate::engine::event::ExitStatus;
-use crate::engine::process_group::ProcessGroup;
-use crate::engine::task::{Args, Task, WorkerBody, bad_args, write_line};
-
-/// How long an unreaped child is left as a zombie, so it can be seen.
-const ZOMBIE_SHOWN_FOR: Duration = Duration::from_millis(300);
-
-pub fn run(ctx: &mut RunContext<'_>, join: bool) -> Result<DemoReport, EngineError> {
-    let me = std::process::id();
-    ctx.note(format!(
-        "the main process (mptutor, pid {me}) starts one child by {}",
-        ctx.start_method.name()
-    ));
-    let mut group = ProcessGroup::new();
-    group.set_reaping(join);
-    let task = Task::new(&SHOW_IDS).text("child");
-    let pid = group.spawn(ctx, 0, "Process-1", &task, false)?;
-    let mut report = DemoReport::new("spawn-process");
-    let mut zombie_state = None;
-    let mut gone_after_reap = None;
-
-    if join {
-        ctx.note("the parent calls join(): it waits for the child");
-    } else {
-        ctx.note("join=false: the parent does not wait yet");
-        // Let the child run to its end, without reaping it.
-        while !group.output_closed(0) {
-            group.pump(ctx, Duration::from_millis(20))?;
-        }
-        let since = Instant::now();
-        while since.elapsed() < ZOMBIE_SHOWN_FOR {
-            let state = process_state(pid.as_raw());
-            if state == Some('Z') {
-                zombie_state = state;
-                break;
-            }
-            group.pump(ctx, Duration::from_millis(10))?;
-        }
-        match zombie_state {
-            Some(state) => ctx.note(format!(
-                "the child has exited, but nobody has waited for it: /proc/{pid}/stat says state {state} (zombie)"
-            )),
-            None => ctx.note(format!("the child's state could not be read from /proc/{pid}/stat")),
-        }
-        // Pumped rather than slept (the child is not reaped meanwhile), so
-        // Ctrl-C still stops the demo at once.
-        while since.elapsed() < ZOMBIE_SHOWN_FOR {
-            group.pump(ctx, ZOMBIE_SHOWN_FOR.saturating_sub(since.elapsed()))?;
-        }
-        ctx.note("now the parent calls join(), which reaps the child with waitpid()");
-        group.set_reaping(true);
-    }
-    group.wait_all(ctx)?;
-    if !join {
-        let gone = process_state(pid.as_raw()).is_none();
-        gone_after_reap = Some(gone);
-        ctx.note(if gone {
-            format!("after waitpid(), /proc/{pid} is gone: the zombie has been reaped")
-        } else {
-            format!("/proc/{pid} still exists after waitpid()")
-        });
-    }
-    let status = group.status(0).cloned().unwrap_or(ExitStatus::Code(-1));
-    ctx.note(format!(
-        "the child ended with {status}; the main process is finished"
-    ));
-
-    report.findings.push(format!(
-        "The child got its own pid, {pid}, and its parent pid is mptutor's, {me}."
-    ));
-    report.findings.push(format!(
-        "The parent collected the child's exit status ({status}) with waitpid(), which is what `join()` does."
-    ));
-    if !join {
-        report.findings.push(
-            "Until it was waited for, the finished child stayed in the process table as a zombie: \
-             a pid and an exit status, nothing more. A program that never joins leaks them."
-                .to_string(),
-        );
-    }
-    report.data = json!({
-        "parent_pid": me,
-        "child_pid": pid.as_raw(),
-        "status": status,
-        "join": join,
-        "zombie_seen": zombie_state == Some('Z'),
-        "gone_after_reap": gone_after_reap,
-    });
-    Ok(report)
-}
-
+use crate::demos::{Demo, DemoInfo, ResolvedParams};
 use crate::engine::sys::process_state;
+use crate::engine::task::{Args, Task, WorkerBody, bad_args, write_line};
+use crate::engine::{EngineError, ExitStatus, ProcessGroup, RunContext, StartMethod};
+use crate::findings::Report;
+
+mod findings;
+use findings::{findings, table};
+
+/// How long an exited, unjoined child is watched in /proc.
+const ZOMBIE_SHOWN_FOR: Duration = Duration::from_millis(300);
+/// How often /proc is looked at meanwhile.
+const LOOK_EVERY: Duration = Duration::from_millis(10);
+
+/// The demo, as the catalogue lists it.
+pub struct SpawnProcess;
 
 /// `show-ids NAME`: prints this process's pid and its parent's.
 pub static SHOW_IDS: WorkerBody = WorkerBody {
@@ -117,13 +42,55 @@ pub static SHOW_IDS: WorkerBody = WorkerBody {
     },
 };
 
-/// The demo, as the catalogue lists it.
-pub struct SpawnProcess;
+/// What the demo found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpawnProcessResult {
+    pub start: StartMethod,
+    /// The parent waited for the child at once.
+    pub join: bool,
+    /// mptutor's pid: the main process.
+    pub parent_pid: i32,
+    /// The run's fork server, under `forkserver`.
+    pub fork_server_pid: Option<i32>,
+    /// The child as the engine started it; `None` if it did not start.
+    pub child: Option<Ids>,
+    /// The pids the child printed about itself; `None` if it printed none.
+    pub printed: Option<Ids>,
+    /// How it ended, as the wait collected it.
+    pub status: Option<ExitStatus>,
+    /// The process whose wait collected that status: the child's parent,
+    /// mptutor or the fork server.
+    pub reaped_by: Option<i32>,
+    /// With `join=false`: what /proc showed before the parent waited.
+    pub unjoined: Option<Unjoined>,
+    /// The timeout stopped the child.
+    pub timed_out: bool,
+}
 
-impl crate::demos::Demo for SpawnProcess {
-    type Result = crate::demos::report::DemoReport;
+/// A process's pid and its parent's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ids {
+    pub pid: i32,
+    pub ppid: i32,
+}
 
-    const INFO: crate::demos::DemoInfo = crate::demos::DemoInfo {
+/// The child between its exit and the parent's wait.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unjoined {
+    /// /proc showed it in state Z, a zombie, at least once.
+    pub zombie_seen: bool,
+    /// The state /proc showed last; `None`: no entry, it was reaped.
+    pub last_state: Option<char>,
+    /// How long it was watched, in microseconds.
+    pub watched_us: u64,
+    /// /proc had no entry for it once the parent had waited.
+    pub gone_after_wait: bool,
+}
+
+impl Demo for SpawnProcess {
+    type Result = SpawnProcessResult;
+
+    const INFO: DemoInfo = DemoInfo {
         name: "spawn-process",
         lesson: "q3",
         summary: "start one child process, print its pid and its parent's, and wait for it",
@@ -139,14 +106,149 @@ impl crate::demos::Demo for SpawnProcess {
         ],
     };
 
-    fn run(
-        ctx: &mut RunContext<'_>,
-        params: &crate::demos::ResolvedParams,
-    ) -> Result<Self::Result, EngineError> {
+    fn run(ctx: &mut RunContext<'_>, params: &ResolvedParams) -> Result<Self::Result, EngineError> {
         run(ctx, params.flag("join"))
     }
 
-    fn report(result: &Self::Result) -> crate::findings::Report {
-        result.report()
+    fn report(result: &Self::Result) -> Report {
+        Report {
+            tables: vec![table(result)],
+            findings: findings(result),
+        }
     }
 }
+
+fn run(ctx: &mut RunContext<'_>, join: bool) -> Result<SpawnProcessResult, EngineError> {
+    let start = ctx.start_method;
+    let me = i32::try_from(std::process::id()).unwrap_or(0);
+    ctx.note(format!(
+        "the main process (mptutor, pid {me}) starts one child by {}",
+        start.name()
+    ));
+    let index = ctx.workers(1).start;
+    ctx.start_recording();
+    let mut group = ProcessGroup::new();
+    group.set_reaping(join);
+    let task = Task::new(&SHOW_IDS).text("child");
+    let pid = group.spawn(ctx, index, "Process-1", &task, false)?.as_raw();
+    let by_server = start == StartMethod::ForkServer;
+    let mut unjoined = None;
+    if join {
+        ctx.note(if by_server {
+            "the parent calls join(): it waits until the fork server reports the child's end"
+        } else {
+            "the parent calls join(): it waits for the child"
+        });
+    } else {
+        ctx.note("join=false: the parent does not wait yet");
+        unjoined = Some(watch_unjoined(ctx, &mut group, index, pid)?);
+        ctx.note(if by_server {
+            "now the parent calls join(), which takes the exit status the fork server passed on"
+        } else {
+            "now the parent calls join(), which reaps the child with waitpid()"
+        });
+        group.set_reaping(true);
+    }
+    group.wait_all(ctx)?;
+    if let Some(unjoined) = &mut unjoined {
+        unjoined.gone_after_wait = process_state(pid).is_none();
+        if !by_server {
+            ctx.note(if unjoined.gone_after_wait {
+                format!("after waitpid(), /proc/{pid} is gone: the zombie has been reaped")
+            } else {
+                format!("/proc/{pid} still exists after waitpid()")
+            });
+        }
+    }
+    let status = group.status(index).cloned();
+    if let Some(status) = &status {
+        ctx.note(format!(
+            "the child ended with {status}; the main process is finished"
+        ));
+    }
+    let child = ctx.start_of(index).map(|start| Ids {
+        pid: start.pid,
+        ppid: start.ppid,
+    });
+    let printed = ctx
+        .take_recorded()
+        .into_iter()
+        .find_map(|(_, line)| read_ids(&line));
+    Ok(SpawnProcessResult {
+        start,
+        join,
+        parent_pid: me,
+        fork_server_pid: ctx.fork_server_pid(),
+        child,
+        printed,
+        reaped_by: status.as_ref().and(child.map(|child| child.ppid)),
+        status,
+        unjoined,
+        timed_out: ctx.timed_out,
+    })
+}
+
+/// Lets the child run to its end without waiting for it, then watches
+/// its entry in /proc for [`ZOMBIE_SHOWN_FOR`].
+fn watch_unjoined(
+    ctx: &mut RunContext<'_>,
+    group: &mut ProcessGroup,
+    index: usize,
+    pid: i32,
+) -> Result<Unjoined, EngineError> {
+    // Its pipes end as it exits (under forkserver: once the server has
+    // reported its end).
+    while !group.output_closed(index) && !ctx.remaining().is_zero() {
+        group.pump(ctx, Duration::from_millis(20))?;
+    }
+    let since = Instant::now();
+    let mut unjoined = Unjoined {
+        zombie_seen: false,
+        last_state: process_state(pid),
+        watched_us: 0,
+        gone_after_wait: false,
+    };
+    loop {
+        let state = process_state(pid);
+        unjoined.last_state = state;
+        if state == Some('Z') && !unjoined.zombie_seen {
+            unjoined.zombie_seen = true;
+            ctx.note(format!(
+                "the child has exited, but nobody has waited for it: /proc/{pid}/stat says state \
+                 Z (zombie)"
+            ));
+        }
+        if since.elapsed() >= ZOMBIE_SHOWN_FOR {
+            break;
+        }
+        // Pumped rather than slept (the child is not reaped meanwhile), so
+        // Ctrl-C still stops the demo at once.
+        group.pump(ctx, LOOK_EVERY)?;
+    }
+    unjoined.watched_us = u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if !unjoined.zombie_seen {
+        ctx.note(match (unjoined.last_state, ctx.fork_server_pid()) {
+            (None, Some(server)) => format!(
+                "the child has exited, and /proc/{pid} is already gone: the fork server (pid \
+                 {server}), its parent, reaped it the moment it exited"
+            ),
+            (None, None) => format!("/proc/{pid} is gone before anyone waited for it"),
+            (Some(state), _) => format!("/proc/{pid}/stat says state {state}, not Z"),
+        });
+    }
+    Ok(unjoined)
+}
+
+/// The pids in `child: my pid is P, my parent's pid is Q`.
+fn read_ids(line: &str) -> Option<Ids> {
+    let rest = line.split_once("my pid is ")?.1;
+    let (pid, rest) = rest.split_once(',')?;
+    let ppid = rest.split_once("my parent's pid is ")?.1;
+    Some(Ids {
+        pid: pid.trim().parse().ok()?,
+        ppid: ppid.trim().parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests;

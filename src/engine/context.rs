@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::event::{Event, EventSink, ExitStatus, WorkerIndex};
+use super::forkserver::ForkServer;
 use super::interrupt;
 use super::task::{Bodies, monotonic_ns};
 
@@ -171,6 +172,9 @@ pub struct RunContext<'s> {
     shown: Shown,
     starts: BTreeMap<WorkerIndex, WorkerStart>,
     exits: BTreeMap<WorkerIndex, WorkerExit>,
+    /// The run's fork server, once a `forkserver` worker was asked for;
+    /// stopped when the run ends.
+    fork_server: Option<ForkServer>,
 }
 
 impl<'s> RunContext<'s> {
@@ -189,6 +193,7 @@ impl<'s> RunContext<'s> {
             shown: Shown::default(),
             starts: BTreeMap::new(),
             exits: BTreeMap::new(),
+            fork_server: None,
         }
     }
 
@@ -202,6 +207,30 @@ impl<'s> RunContext<'s> {
 
     pub fn bodies(&self) -> Bodies {
         self.bodies
+    }
+
+    /// The run's fork server: started on the first call, from this
+    /// single-threaded process, and announced once.
+    pub fn fork_server(&mut self) -> Result<&ForkServer, EngineError> {
+        if self.fork_server.is_none() {
+            let server = ForkServer::start(self.bodies)?;
+            let (server_pid, own) = (server.pid(), std::process::id());
+            self.fork_server = Some(server);
+            self.note(format!(
+                "the fork server (pid {server_pid}, parent mptutor, pid {own}) started: it forks \
+                 every worker of this run, and reaps each one"
+            ));
+        }
+        self.fork_server
+            .as_ref()
+            .ok_or_else(|| EngineError::Refused("the fork server did not start".into()))
+    }
+
+    /// The fork server's pid, once it has started.
+    pub fn fork_server_pid(&self) -> Option<i32> {
+        self.fork_server
+            .as_ref()
+            .map(|server| server.pid().as_raw())
     }
 
     /// Microseconds since the run started.

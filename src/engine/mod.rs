@@ -7,8 +7,10 @@
 //!
 //! - [`context`]: one run's clock, deadline, start method, worker numbers
 //!   and sink ([`RunContext`]);
-//! - [`process_group`]: process workers, started by fork or spawn in one
-//!   process group, read with `poll`, reaped with their resource usage;
+//! - [`process_group`]: process workers, started by fork, spawn or the
+//!   fork server in one process group, read with `poll`, reaped with their
+//!   resource usage;
+//! - [`forkserver`]: the server process that forks `forkserver` workers;
 //! - [`threads`]: thread workers reported like processes;
 //! - [`pool`]: a process pool and a thread pool that map over inputs;
 //! - [`lines`], [`interrupt`], [`event`], [`task`]: what they share;
@@ -16,6 +18,7 @@
 
 pub mod context;
 pub mod event;
+pub mod forkserver;
 pub mod interrupt;
 pub mod lines;
 pub mod load;

@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use crate::support::mptutor;
 
-const OPERATIONS: [&str; 8] = [
+const OPERATIONS: [&str; 9] = [
     "process_fork",
     "process_spawn",
+    "process_forkserver",
     "thread",
     "pool_create_map5_shutdown",
     "pool_round_trip_per_item",
@@ -103,9 +104,15 @@ fn quick_json_bench_reports_every_operation_with_every_field() {
             }
         }
     }
-    let cpu = &operations[5];
+    let operation = |name: &str| {
+        operations
+            .iter()
+            .find(|operation| operation["op"] == name)
+            .expect("every operation")
+    };
+    let cpu = operation("cpu_all_cores");
     assert!(is_number(&cpu["efficiency"]["mptutor"]), "{cpu}");
-    let startup = &operations[7];
+    let startup = operation("startup_to_prompt");
     assert!(
         startup["peak_rss_kb"]["mptutor"].as_u64().is_some(),
         "{startup}"

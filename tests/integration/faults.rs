@@ -179,7 +179,7 @@ fn a_dead_worker_is_reported_by_its_signal_while_the_others_finish() {
         ("abort", serde_json::json!({"signal": "SIGABRT"})),
         ("panic", serde_json::json!({"code": 101})),
     ];
-    for start in ["fork", "spawn"] {
+    for start in ["fork", "spawn", "forkserver"] {
         for (crash, expected) in &cases {
             let events = crash_events(crash, start);
             let case = format!("crash={crash} start={start}");

@@ -6,6 +6,7 @@ mod compare;
 mod course_errors;
 mod cpu_demo;
 mod faults;
+mod forkserver;
 mod pool_demos;
 mod proc_table;
 mod progress;

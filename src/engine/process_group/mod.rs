@@ -1,9 +1,12 @@
-//! A demo's process workers: started in one process group, read with
-//! `poll` on the calling thread, reaped with their resource usage, and
-//! killed together with `killpg` when the demo ends, times out or is
-//! interrupted. Dropping a [`ProcessGroup`] kills and reaps whatever is
-//! left, so no path out of a demo leaves a zombie or a stray process.
+//! A demo's process workers: started in one process group (by fork, by
+//! spawn, or by the run's fork server), read with `poll` on the calling
+//! thread, reaped with their resource usage (or, for the fork server's,
+//! told of it by the server that reaped them), and killed together with
+//! `killpg` when the demo ends, times out or is interrupted. Dropping a
+//! [`ProcessGroup`] kills and reaps whatever is left, so no path out of a
+//! demo leaves a zombie or a stray process.
 
+mod launch;
 mod read;
 mod reap;
 mod start;
@@ -20,6 +23,7 @@ use smallvec::SmallVec;
 
 use crate::engine::context::{EngineError, RunContext};
 use crate::engine::event::{ExitStatus, Stream, WorkerIndex};
+use crate::engine::forkserver::StatusPipe;
 use crate::engine::lines::LineSplitter;
 use crate::engine::sys::Reaped;
 
@@ -67,6 +71,20 @@ struct ExitWatch {
     _results: Option<OwnedFd>,
 }
 
+/// How mptutor learns that a worker the fork server forked has exited.
+///
+/// It is not mptutor's child, so mptutor cannot `wait4` it: the server
+/// reaps it and reports its exit on the worker's status pipe. As with
+/// [`ExitWatch`], mptutor keeps copies of the ends the worker writes to
+/// until then, so its exit shows once, as a record, and its pipes end
+/// only after it.
+struct ServerWatch {
+    status: StatusPipe,
+    /// The ends the worker writes its stdout and stderr to.
+    _output: [OwnedFd; 2],
+    _results: Option<OwnedFd>,
+}
+
 /// `P1`, `P2`, …: the labels of the first workers, made once.
 static LABELS: LazyLock<Vec<String>> =
     LazyLock::new(|| (1..=64).map(|number| format!("P{number}")).collect());
@@ -93,7 +111,15 @@ struct Worker {
     channel: Option<Channel>,
     /// `None` once it has exited, or where the kernel has no pidfd.
     exit_watch: Option<ExitWatch>,
+    /// For a worker the fork server forked: `None` once its exit has been
+    /// reported.
+    server: Option<ServerWatch>,
+    /// The fork server forked it: the server, not mptutor, reaps it.
+    by_server: bool,
     reaped: Option<Reaped>,
+    /// When the fork server reaped it: its `Exited` event's time, however
+    /// much later mptutor reads of it or joins it.
+    reaped_t_us: Option<u64>,
     /// Its `Exited` event has been sent.
     finished: bool,
     /// Its output pipes may serve another worker once it has exited.
@@ -115,7 +141,9 @@ pub type ChannelLines = Vec<(WorkerIndex, String)>;
 
 /// The process workers of one demo.
 pub struct ProcessGroup {
-    /// The group's id: the first worker's pid.
+    /// The group's id: the first worker's pid (under forkserver, the pid
+    /// of the worker that leads the group now, see
+    /// [`ProcessGroup::follow_group`]).
     pgid: Option<Pid>,
     /// Inline for a group of one: a demo of one process, or mptutor bench's
     /// start + join, then touches no heap page for it (see

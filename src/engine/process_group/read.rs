@@ -9,8 +9,10 @@ use smallvec::SmallVec;
 use super::start::keep_pipes;
 use super::{Channel, ChannelLines, INLINE_FDS, ProcessGroup, Worker};
 use crate::engine::context::{EngineError, RunContext};
-use crate::engine::event::{Event, Stream};
-use crate::engine::sys;
+use crate::engine::event::{Event, ExitStatus, Stream};
+use crate::engine::forkserver::Heard;
+use crate::engine::forkserver::wire::Record;
+use crate::engine::sys::{self, Reaped};
 use crate::engine::task::{STAMP_END, STAMP_START};
 
 /// Which of a worker's descriptors is ready.
@@ -22,6 +24,8 @@ pub(super) enum Source {
     Channel,
     /// Its pidfd: it has exited.
     ExitWatch,
+    /// Its status pipe from the fork server: the server has reaped it.
+    Status,
 }
 
 /// The read buffer starts at one page and doubles, up to [`MAX_READ`],
@@ -51,6 +55,10 @@ impl ProcessGroup {
             if let Some(watch) = &worker.exit_watch {
                 owners.push((position, Source::ExitWatch));
                 fds.push(PollFd::new(watch.pidfd.as_fd(), PollFlags::POLLIN));
+            }
+            if let Some(watch) = &worker.server {
+                owners.push((position, Source::Status));
+                fds.push(PollFd::new(watch.status.as_fd(), PollFlags::POLLIN));
             }
             for (number, pipe) in worker.pipes.iter().enumerate() {
                 owners.push((position, Source::Pipe(number)));
@@ -104,6 +112,10 @@ impl ProcessGroup {
                 }
                 continue;
             }
+            if source == Source::Status {
+                take_status(ctx, worker);
+                continue;
+            }
             let (fd, splitter) = match source {
                 Source::Channel => match worker.channel.as_mut() {
                     Some(Channel {
@@ -117,7 +129,7 @@ impl ProcessGroup {
                     let pipe = &mut worker.pipes[number];
                     (&pipe.fd, &mut pipe.lines)
                 }
-                Source::ExitWatch => continue,
+                Source::ExitWatch | Source::Status => continue,
             };
             match nix::unistd::read(fd, &mut buffer) {
                 Ok(0) => closed.push((position, source)),
@@ -201,7 +213,7 @@ impl ProcessGroup {
         let pidfds: Vec<OwnedFd> = if self.reaping {
             self.workers
                 .iter()
-                .filter(|worker| worker.reaped.is_none())
+                .filter(|worker| worker.reaped.is_none() && !worker.by_server)
                 .filter_map(|worker| sys::pidfd_open(worker.pid))
                 .collect()
         } else {
@@ -231,7 +243,7 @@ impl ProcessGroup {
         let worker = &mut self.workers[position];
         let number = match source {
             Source::Pipe(number) => number,
-            Source::ExitWatch => return None,
+            Source::ExitWatch | Source::Status => return None,
             Source::Channel => {
                 if let Some(channel) = worker.channel.as_mut() {
                     channel.results = None;
@@ -259,6 +271,51 @@ impl ProcessGroup {
             ));
         }
         Some((pipe.stream, pipe.fd))
+    }
+}
+
+/// Reads what the fork server reported about `worker`: once it says the
+/// worker was reaped, that is how it ended, and mptutor's copies of its
+/// pipes' write ends go, so the pipes end once drained.
+fn take_status(ctx: &mut RunContext<'_>, worker: &mut Worker) {
+    let Some(watch) = worker.server.as_mut() else {
+        return;
+    };
+    loop {
+        match watch.status.hear() {
+            Heard::Nothing => return,
+            Heard::Record(Record::Exited {
+                status,
+                cpu_us,
+                max_rss_kb,
+                reaped_ns,
+            }) => {
+                worker.reaped = Some(Reaped {
+                    status,
+                    cpu_us,
+                    max_rss_kb,
+                });
+                worker.reaped_t_us = Some(ctx.t_us_of_monotonic(reaped_ns));
+                worker.server = None;
+                return;
+            }
+            // Its start was read when it was launched; nothing else comes.
+            Heard::Record(Record::Started { .. } | Record::Refused { .. }) => {}
+            Heard::Ended => {
+                ctx.note(format!(
+                    "the fork server ended before it reported how {} (pid {}) ended",
+                    worker.label, worker.pid
+                ));
+                worker.reaped = Some(Reaped {
+                    status: ExitStatus::Code(-1),
+                    cpu_us: 0,
+                    max_rss_kb: 0,
+                });
+                worker.reaped_t_us = Some(ctx.t_us());
+                worker.server = None;
+                return;
+            }
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Starting workers: by fork, by spawn, or an arbitrary program.
+//! Starting workers: by fork, by spawn, by the run's fork server, or an
+//! arbitrary program.
 
 use std::borrow::Cow;
 use std::ffi::CString;
@@ -7,10 +8,11 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use nix::unistd::Pid;
 use smallvec::SmallVec;
 
-use super::{Channel, ExitWatch, Pipe, ProcessGroup, Worker, label};
+use super::{Channel, ExitWatch, Pipe, ProcessGroup, ServerWatch, Worker, label};
 
 use crate::engine::context::{EngineError, RunContext, StartMethod};
 use crate::engine::event::{Event, Stream, WorkerIndex, WorkerKind};
+use crate::engine::forkserver::StatusPipe;
 use crate::engine::lines::LineSplitter;
 use crate::engine::sys::{self, ChildBody};
 use crate::engine::task::Task;
@@ -24,15 +26,15 @@ pub struct Spawn<'a> {
 }
 
 /// Workers started in one batch without a heap allocation.
-const INLINE_BATCH: usize = 4;
+pub(super) const INLINE_BATCH: usize = 4;
 
 /// What one worker needs made before it is forked.
-struct Ready {
-    output: sys::OutputPipes,
+pub(super) struct Ready {
+    pub(super) output: sys::OutputPipes,
     /// The request pipe's read end and the result pipe's write end, for
     /// the child (a pool worker's).
-    child_ends: Option<[OwnedFd; 2]>,
-    channel: Option<Channel>,
+    pub(super) child_ends: Option<[OwnedFd; 2]>,
+    pub(super) channel: Option<Channel>,
     /// The program and arguments to run, for the spawn start method.
     exec: Option<(CString, Vec<CString>)>,
 }
@@ -56,12 +58,7 @@ impl Ready {
         let (output, exec) = match start {
             StartMethod::Fork => (output_pipes(std::process::id())?, None),
             StartMethod::Spawn => (sys::OutputPipes::new()?, Some(spawn_command(worker.task)?)),
-            StartMethod::ForkServer => {
-                return Err(EngineError::Refused(
-                    "the forkserver start method is not built yet; use start=fork or start=spawn"
-                        .into(),
-                ));
-            }
+            StartMethod::ForkServer => (sys::OutputPipes::new()?, None),
         };
         Ok(Ready {
             output,
@@ -83,14 +80,21 @@ impl Ready {
 }
 
 /// A worker just forked, with what the parent keeps of its pipes.
-struct Fresh {
-    forked: sys::Forked,
+pub(super) struct Fresh {
+    pub(super) forked: sys::Forked,
     /// Requests to it and results from it, for a pool worker.
-    channel: Option<Channel>,
+    pub(super) channel: Option<Channel>,
     /// The end it writes results to (kept, see [`ExitWatch`]).
-    result_write: Option<OwnedFd>,
+    pub(super) result_write: Option<OwnedFd>,
     /// Whether its output pipes may go to the next worker.
-    recycle: bool,
+    pub(super) recycle: bool,
+    /// Who forked it: mptutor, or the fork server.
+    pub(super) parent: Pid,
+    /// Where the fork server reports its exit, for the server's workers.
+    pub(super) status: Option<StatusPipe>,
+    /// When the server forked it (CLOCK_MONOTONIC), for the server's
+    /// workers; a forked one starts now.
+    pub(super) forked_ns: Option<u64>,
 }
 
 /// Output pipes kept for the next worker, with the process they belong
@@ -198,6 +202,10 @@ impl ProcessGroup {
             let made = Ready::new(&worker, channel, ctx.start_method)?;
             ready.push((worker, made));
         }
+        if ctx.start_method == StartMethod::ForkServer {
+            return self.launch_all(ctx, ready);
+        }
+        let parent = nix::unistd::getpid();
         let mut forked: SmallVec<[_; INLINE_BATCH]> = SmallVec::new();
         let mut failed = None;
         match sys::ForkGate::open() {
@@ -241,6 +249,9 @@ impl ProcessGroup {
                 channel,
                 result_write,
                 recycle,
+                parent,
+                status: None,
+                forked_ns: None,
             };
             pids.push(self.adopt(ctx, worker.index, worker.name, fresh));
         }
@@ -279,6 +290,9 @@ impl ProcessGroup {
             channel: None,
             result_write: None,
             recycle: false,
+            parent: nix::unistd::getpid(),
+            status: None,
+            forked_ns: None,
         };
         Ok(self.adopt(ctx, index, Cow::Owned(name.to_string()), fresh))
     }
@@ -293,7 +307,7 @@ impl ProcessGroup {
     }
 
     /// Takes a just-forked worker into the group and announces it.
-    fn adopt(
+    pub(super) fn adopt(
         &mut self,
         ctx: &mut RunContext<'_>,
         index: WorkerIndex,
@@ -305,6 +319,9 @@ impl ProcessGroup {
             channel: parent_channel,
             result_write,
             recycle,
+            parent,
+            status,
+            forked_ns,
         } = fresh;
         let label = label(index);
         ctx.emit(Event::Started {
@@ -313,18 +330,32 @@ impl ProcessGroup {
             name,
             kind: WorkerKind::Process,
             pid: forked.pid.as_raw(),
-            ppid: nix::unistd::getpid().as_raw(),
-            t_us: ctx.t_us(),
+            ppid: parent.as_raw(),
+            t_us: forked_ns.map_or_else(|| ctx.t_us(), |ns| ctx.t_us_of_monotonic(ns)),
         });
         let sys::OutputPipes {
             stdout: (stdout, stdout_write),
             stderr: (stderr, stderr_write),
         } = forked.output;
-        let exit_watch = sys::pidfd_open(forked.pid).map(|pidfd| ExitWatch {
-            pidfd,
-            output: [stdout_write, stderr_write],
-            _results: result_write,
-        });
+        let by_server = status.is_some();
+        let (exit_watch, server) = match status {
+            Some(status) => (
+                None,
+                Some(ServerWatch {
+                    status,
+                    _output: [stdout_write, stderr_write],
+                    _results: result_write,
+                }),
+            ),
+            None => (
+                sys::pidfd_open(forked.pid).map(|pidfd| ExitWatch {
+                    pidfd,
+                    output: [stdout_write, stderr_write],
+                    _results: result_write,
+                }),
+                None,
+            ),
+        };
         self.workers.push(Worker {
             index,
             label,
@@ -345,7 +376,10 @@ impl ProcessGroup {
             // Without a pidfd the pipes must close to show the exit.
             recycle: recycle && exit_watch.is_some(),
             exit_watch,
+            server,
+            by_server,
             reaped: None,
+            reaped_t_us: None,
             finished: false,
         });
         forked.pid

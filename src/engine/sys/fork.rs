@@ -10,6 +10,10 @@
 //! on the calling thread. With one thread, no lock can be held by anyone
 //! else, and the child may run ordinary Rust code: allocate, format, write.
 //!
+//! The fork server ([`ForkGate::fork_service`]) is such a child: forked
+//! from the single-threaded mptutor, it starts no thread of its own, so it
+//! may fork workers in turn through a gate of its own.
+//!
 //! Everything the child does before running its task is a plain system
 //! call on file descriptors and process attributes, done in an order that
 //! leaves no window where the child could outlive its parent or read the
@@ -22,6 +26,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use nix::fcntl::OFlag;
 use nix::unistd::Pid;
 
+use super::child_setup::{RESET_FOR_EXEC, RESET_FOR_TASK, child_setup};
 use super::fds::pipe;
 use crate::engine::task::Task;
 
@@ -76,7 +81,9 @@ pub struct Forked {
     pub pid: Pid,
     pub output: OutputPipes,
 }
-/// opens its own): `/proc/self/task` and `/proc/self/stat` to count
+
+/// The files every fork needs, opened once by the process that forks (a
+/// forked child that forks in turn opens its own): `/proc/self/task` and `/proc/self/stat` to count
 /// threads, and `/dev/null` for workers' stdin. Opening them for each fork
 /// cost more than the rest of the parent's preparation (see `mptutor
 /// bench`).
@@ -228,6 +235,90 @@ impl ForkGate {
         extra: &[RawFd],
         body: ChildBody<'_>,
     ) -> std::io::Result<Forked> {
+        let (stdout, stderr) = (output.stdout.1.as_raw_fd(), output.stderr.1.as_raw_fd());
+        let pid = self.fork_child(group, stdout, stderr, extra, body)?;
+        Ok(Forked { pid, output })
+    }
+
+    /// Forks a worker running `task` that writes into `stdout` and
+    /// `stderr`, the write ends alone: how the fork server starts a worker
+    /// with pipes mptutor made and reads. Set up as in
+    /// [`ForkGate::fork_worker`], dying with this process.
+    pub fn fork_task(
+        &self,
+        group: Option<Pid>,
+        stdout: RawFd,
+        stderr: RawFd,
+        extra: &[RawFd],
+        task: &Task,
+    ) -> std::io::Result<Pid> {
+        self.fork_child(group, stdout, stderr, extra, ChildBody::Task(task))
+    }
+
+    /// Forks a long-lived helper of this process (the fork server).
+    ///
+    /// The child leads a process group of its own, so the terminal's
+    /// Ctrl-C never reaches it; it is killed when this process dies, dumps
+    /// no core, has `/dev/null` on descriptors 0, 1 and 2 (nothing it does
+    /// can reach the terminal, and descriptors it is given later never take
+    /// those numbers), gets `keep` as descriptor 3 and has every other one
+    /// closed. Then it runs `serve` with that descriptor and a gate of its
+    /// own, for forking workers in turn, and exits with its result.
+    pub fn fork_service(
+        &self,
+        keep: RawFd,
+        serve: impl FnOnce(&ForkGate, OwnedFd) -> i32,
+    ) -> std::io::Result<Pid> {
+        let (parent, dev_null) = (self.parent, self.dev_null);
+        // SAFETY: as in `fork_child`: the process is single-threaded while
+        // the gate is held.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if pid == 0 {
+            let set_up = child_setup(
+                None,
+                parent,
+                dev_null,
+                dev_null,
+                dev_null,
+                &[keep],
+                &RESET_FOR_TASK,
+            );
+            let code = match set_up {
+                Ok(()) => {
+                    // It was forked from a single-threaded process and is
+                    // single-threaded itself: it may fork in turn. Its
+                    // stdin is /dev/null, so workers can share it.
+                    let gate = ForkGate {
+                        parent: std::process::id(),
+                        dev_null: 0,
+                        _not_send: std::marker::PhantomData,
+                    };
+                    // SAFETY: `child_setup` has just put `keep` on
+                    // descriptor 3, and nothing else in this process knows
+                    // that descriptor.
+                    let control = unsafe { super::fds::take_fd(3) };
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve(&gate, control)))
+                        .unwrap_or(101)
+                }
+                Err(()) => 127,
+            };
+            // SAFETY: as in `fork_child`, `_exit` ends the child at once.
+            unsafe { libc::_exit(code) }
+        }
+        Ok(Pid::from_raw(pid))
+    }
+
+    fn fork_child(
+        &self,
+        group: Option<Pid>,
+        stdout: RawFd,
+        stderr: RawFd,
+        extra: &[RawFd],
+        body: ChildBody<'_>,
+    ) -> std::io::Result<Pid> {
         if extra.len() > MAX_EXTRA_FDS {
             return Err(std::io::Error::other(format!(
                 "a worker takes at most {MAX_EXTRA_FDS} extra descriptors"
@@ -236,7 +327,8 @@ impl ForkGate {
         let (parent, dev_null) = (self.parent, self.dev_null);
 
         // SAFETY: the process is single-threaded (checked when the gate
-        // opened; no thread can start while it is held), so the child starts
+        // opened, or known of the fork server, which starts no thread; no
+        // thread can start while the gate is held), so the child starts
         // with no lock held by a vanished thread.
         let pid = unsafe { libc::fork() };
         if pid < 0 {
@@ -247,8 +339,8 @@ impl ForkGate {
                 group,
                 parent,
                 dev_null,
-                output.stdout.1.as_raw_fd(),
-                output.stderr.1.as_raw_fd(),
+                stdout,
+                stderr,
                 extra,
                 match body {
                     ChildBody::Task(_) => &RESET_FOR_TASK,
@@ -263,119 +355,8 @@ impl ForkGate {
             // parent's atexit handlers or flushing its inherited buffers twice.
             unsafe { libc::_exit(code) }
         }
-        Ok(Forked {
-            pid: Pid::from_raw(pid),
-            output,
-        })
+        Ok(Pid::from_raw(pid))
     }
-}
-
-/// Signals a program mptutor executes gets back with their default
-/// action: `exec` resets caught ones but keeps ignored ones, and mptutor
-/// ignores SIGPIPE (Rust does) and may have inherited other ignores.
-const RESET_FOR_EXEC: [libc::c_int; 4] =
-    [libc::SIGINT, libc::SIGTERM, libc::SIGPIPE, libc::SIGQUIT];
-/// Signals a forked copy of mptutor gets back with their default action:
-/// only the one mptutor catches while a demo runs. The rest stay as they
-/// are in mptutor, as they would in a fresh `mptutor worker` (the spawn
-/// start method).
-const RESET_FOR_TASK: [libc::c_int; 1] = [libc::SIGINT];
-
-fn child_setup(
-    group: Option<Pid>,
-    parent: u32,
-    stdin: RawFd,
-    stdout: RawFd,
-    stderr: RawFd,
-    extra: &[RawFd],
-    signals: &[libc::c_int],
-) -> Result<(), ()> {
-    // Every call goes through `libc::syscall` rather than its own libc
-    // wrapper: a forked child has no page-table entries for code yet, so
-    // each distinct page of code it runs costs a page fault, and one
-    // wrapper for all is one page (see `mptutor bench`).
-    //
-    // SAFETY: each call in this block is a plain system call on integers
-    // and file descriptors this child owns, or on pointers to live locals;
-    // none touches Rust-managed memory.
-    unsafe {
-        let check = |result: libc::c_long| if result < 0 { Err(()) } else { Ok(()) };
-        check(libc::syscall(
-            libc::SYS_setpgid,
-            0,
-            group.map_or(0, Pid::as_raw),
-        ))?;
-        check(libc::syscall(
-            libc::SYS_prctl,
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0,
-            0,
-            0,
-        ))?;
-        // mptutor may have died between fork and prctl: then nobody would
-        // send the signal, so leave now.
-        if libc::syscall(libc::SYS_getppid) != libc::c_long::from(parent) {
-            return Err(());
-        }
-        let no_core = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        check(libc::syscall(
-            libc::SYS_prlimit64,
-            0,
-            libc::RLIMIT_CORE,
-            &no_core as *const libc::rlimit,
-            std::ptr::null_mut::<libc::rlimit>(),
-        ))?;
-        // The kernel's `struct sigaction`: SIG_DFL needs no restorer, and
-        // its signal mask is 8 bytes.
-        #[repr(C)]
-        struct KernelSigaction {
-            handler: libc::sighandler_t,
-            flags: libc::c_ulong,
-            restorer: usize,
-            mask: u64,
-        }
-        let default = KernelSigaction {
-            handler: libc::SIG_DFL,
-            flags: 0,
-            restorer: 0,
-            mask: 0,
-        };
-        for &signal in signals {
-            check(libc::syscall(
-                libc::SYS_rt_sigaction,
-                signal,
-                &default as *const KernelSigaction,
-                std::ptr::null_mut::<KernelSigaction>(),
-                8usize,
-            ))?;
-        }
-        // Move the extra descriptors above every target first, so that
-        // placing one at 3 cannot clobber another that happens to be 4.
-        // (An array, not a Vec: the allocator's code and data would be
-        // more pages this child touches.)
-        let mut lifted: [libc::c_long; MAX_EXTRA_FDS] = [0; MAX_EXTRA_FDS];
-        for (slot, fd) in lifted.iter_mut().zip(extra) {
-            *slot = libc::syscall(libc::SYS_fcntl, *fd, libc::F_DUPFD_CLOEXEC, 100);
-            check(*slot)?;
-        }
-        for (fd, target) in [stdin, stdout, stderr].into_iter().zip(0..) {
-            check(libc::syscall(libc::SYS_dup2, fd, target))?;
-        }
-        for (target, fd) in (3..).zip(&lifted[..extra.len()]) {
-            check(libc::syscall(libc::SYS_dup2, *fd, target))?;
-        }
-        let first_unused = 3 + extra.len() as libc::c_uint;
-        if libc::syscall(libc::SYS_close_range, first_unused, libc::c_uint::MAX, 0) < 0 {
-            for fd in first_unused..1024 {
-                libc::close(fd as libc::c_int);
-            }
-        }
-    }
-    Ok(())
 }
 
 fn run_body(body: ChildBody<'_>) -> i32 {

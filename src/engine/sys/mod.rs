@@ -1,17 +1,20 @@
 //! The one home of `unsafe` and of every Linux-only call mptutor makes:
 //! forking and setting up workers ([`fork`]), pidfds, `wait4` and
 //! `/proc/<pid>` ([`process`]), descriptors ([`fds`]), the calling thread's
-//! clocks ([`thread`]), SIGINT ([`signal`]) and the machine's CPU times
-//! ([`machine`]). Everything above this module is portable Rust over these
-//! functions, so a port to another kernel is a new `sys`.
+//! clocks ([`thread`]), SIGINT ([`signal`]), the machine's CPU times
+//! ([`machine`]) and the fork server's socket ([`socket`]). Everything
+//! above this module is portable Rust over these functions, so a port to
+//! another kernel is a new `sys`.
 #![allow(unsafe_code)]
 
 pub mod bare;
+mod child_setup;
 pub mod fds;
 pub mod fork;
 pub mod machine;
 pub mod process;
 pub mod signal;
+pub mod socket;
 pub mod thread;
 
 pub use fds::{pipe, take_fd};
