@@ -194,6 +194,7 @@ impl ProcessGroup {
             self.kill_all_reporting(ctx);
             return Err(EngineError::Interrupted);
         }
+        self.forget_empty_group();
         // Only a forked copy running mptutor's own task leaves its pipes
         // to nobody else (see `SparePipes`).
         let recycle = ctx.start_method == StartMethod::Fork;
@@ -295,6 +296,15 @@ impl ProcessGroup {
             forked_ns: None,
         };
         Ok(self.adopt(ctx, index, Cow::Owned(name.to_string()), fresh))
+    }
+
+    /// A group whose every member has been reaped is gone, and no process
+    /// can join it again: the next worker (a pool replacing its last one)
+    /// leads a new group, which is the one signalled from then on.
+    fn forget_empty_group(&mut self) {
+        if !self.workers.is_empty() && self.workers.iter().all(|worker| worker.reaped.is_some()) {
+            self.pgid = None;
+        }
     }
 
     /// Puts a just-forked worker in the group, which it leads if it is the
