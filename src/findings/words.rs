@@ -74,6 +74,14 @@ pub fn and_list(items: &[String]) -> String {
     }
 }
 
+/// `close it and run it again` as a sentence: `Close it and run it again.`
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or(String::new(), |first| {
+        format!("{}{}.", first.to_uppercase(), chars.as_str())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

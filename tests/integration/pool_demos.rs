@@ -285,12 +285,19 @@ fn a_long_map_of_single_input_tasks_keeps_every_result_on_the_same_workers() {
 #[test]
 fn pool_queue_does_every_task_exactly_once() {
     let run = run_json("q4", &["tasks=20", "workers=3"]);
-    let data = run.data();
-    assert_eq!(data["all_done_once"], true);
+    assert_eq!(run.result["demo"], "pool-queue", "{}", run.result);
+    let result = &run.result["result"];
+    let done_once = &run.result["findings"][0];
+    assert_eq!(
+        done_once["claim"],
+        "a pool does every task in the queue exactly once"
+    );
+    assert_eq!(done_once["verdict"], "holds", "{done_once}");
+    assert_eq!(result["lost"], serde_json::json!([]), "{result}");
     let me = run.mptutor_pid();
     let workers = run.started_pids();
     let mut done = Vec::new();
-    for worker in data["per_worker"].as_array().expect("per_worker") {
+    for worker in result["pool"].as_array().expect("the pool's workers") {
         let pid = worker["pid"].as_i64().expect("pid");
         assert!(workers.contains(&pid) && pid != me, "{worker}");
         done.extend(
@@ -313,6 +320,16 @@ fn pool_queue_does_every_task_exactly_once() {
         })
         .count();
     assert_eq!(taken, 20);
+    let mut announced: Vec<u64> = result["announced"]
+        .as_array()
+        .expect("announced tasks")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    announced.sort_unstable();
+    assert_eq!(announced, (1..=20).collect::<Vec<u64>>());
+    // The machine's load was measured around the pool.
+    assert!(result["load"]["wall_us"].as_u64() > Some(0), "{result}");
     assert_every_worker_ended(&run);
 }
 

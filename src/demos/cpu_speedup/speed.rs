@@ -7,6 +7,7 @@
 
 use super::result::{CpuSpeedupResult, PrimeRun, expected_speedup};
 use crate::findings::speed::{ABOVE_IDEAL, judge_no_gain_past_cores, judge_speedup};
+use crate::findings::words::sentence;
 use crate::findings::{Finding, SpeedRun, Unclear, Verdict, format_us, words};
 
 /// How a run with room on the cores fared: its speed-up against the one
@@ -98,14 +99,6 @@ fn others(speed: &SpeedRun) -> String {
         Some(others) => format!("other programs used {}", words::cores_worth(others)),
         None => "the machine's own counters could not be read".to_string(),
     }
-}
-
-/// `Close what keeps … again.`
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or(String::new(), |first| {
-        format!("{}{}.", first.to_uppercase(), chars.as_str())
-    })
 }
 
 /// The claim "while there are free cores, adding processes cuts the time"
