@@ -8,7 +8,8 @@
 //! show a pool that survives it where Python's `multiprocessing.Pool` would
 //! hang. Every finding (input order, the squares, how many results
 //! overtook earlier ones, who did the work, what chunking did, what a
-//! crash cost) is a pure function of [`PoolMapResult`], in `findings`.
+//! crash cost) is a pure function of [`PoolMapResult`], in `findings`,
+//! `crash` and `table`.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +19,9 @@ use crate::engine::pool::{ThreadPool, span};
 use crate::engine::{EngineError, RunContext, StartMethod, WorkerIndex};
 use crate::findings::{Report, words};
 
+mod crash;
 mod findings;
+mod table;
 #[cfg(test)]
 mod tests;
 
