@@ -18,28 +18,31 @@ pub(super) fn effective_workers(result: &PoolQueueResult) -> usize {
     result.workers.min(result.tasks).max(1)
 }
 
-/// The pool against one worker doing every task back to back, with what
-/// the speed judge needs to know whether the machine could show it.
-pub(super) fn speed_run(result: &PoolQueueResult) -> SpeedRun {
-    let work = result.work_us(&result.done().collect::<Vec<_>>());
-    let wall = result.wall_us.max(1) as f64;
-    let cpu: u64 = result.pool.iter().map(|worker| worker.cpu_us).sum();
-    SpeedRun {
-        workers: effective_workers(result),
-        cores: result.cores,
-        speedup: work as f64 / wall,
-        parallel_cores: Some(cpu as f64 / wall),
-        // One worker back to back is worked out from the tasks' own costs,
-        // not run: nothing could disturb it.
-        baseline_cores: None,
-        others_cores: result.load.others_cores(),
-        per_worker_us: result.pool.iter().map(|worker| worker.cpu_us).max(),
+impl PoolQueueResult {
+    /// The pool against one worker doing every task back to back, with
+    /// what the speed judge needs to know whether the machine could show
+    /// it.
+    pub fn speed_run(&self) -> SpeedRun {
+        let work = self.work_us(&self.done().collect::<Vec<_>>());
+        let wall = self.wall_us.max(1) as f64;
+        let cpu: u64 = self.pool.iter().map(|worker| worker.cpu_us).sum();
+        SpeedRun {
+            workers: effective_workers(self),
+            cores: self.cores,
+            speedup: work as f64 / wall,
+            parallel_cores: Some(cpu as f64 / wall),
+            // One worker back to back is worked out from the tasks' own
+            // costs, not run: nothing could disturb it.
+            baseline_cores: None,
+            others_cores: self.load.others_cores(),
+            per_worker_us: self.pool.iter().map(|worker| worker.cpu_us).max(),
+        }
     }
 }
 
 /// Why the machine could not show the pool's speed, when it could not.
 pub(super) fn machine_busy(result: &PoolQueueResult) -> Option<Unclear> {
-    let run = speed_run(result);
+    let run = result.speed_run();
     // Paused tasks leave the workers short of CPU by design: only other
     // programs' load says the machine was busy then.
     let busy = if result.pace_ms > 0 {
@@ -60,7 +63,7 @@ pub(super) fn speed(result: &PoolQueueResult) -> Option<Finding> {
     if done.is_empty() {
         return None;
     }
-    let run = speed_run(result);
+    let run = result.speed_run();
     let work = format_us(result.work_us(&done));
     let cpu_work: u64 = done.iter().map(|&k| cost_ms(k) * 1_000).sum();
     let wall = format_us(result.wall_us);

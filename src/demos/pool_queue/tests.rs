@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 
 use super::findings::report;
-use super::speed::speed_run;
 use super::{LostTask, PoolQueueResult, QueueWorker, cost_ms};
 use crate::demos::cpu_speedup::result::expected_speedup;
 use crate::engine::{ExitStatus, Load, StartMethod};
@@ -101,7 +100,7 @@ fn a_busy_machine_cannot_make_the_pool_look_slow() {
         panic!("{speed:?}");
     };
     assert_eq!(*others, busy.load.others_cores());
-    assert_eq!(Some(*got), speed_run(&busy).parallel_cores);
+    assert_eq!(Some(*got), busy.speed_run().parallel_cores);
     assert!(speed.text.contains("1.1×"), "{}", speed.text);
     assert!(
         speed.text.contains("other programs used 0.9 of a core"),
@@ -254,7 +253,7 @@ proptest! {
         }
 
         // The speed claim follows from the speed-up and the machine.
-        let run = speed_run(&result);
+        let run = result.speed_run();
         let at_least = expected_speedup(run.ideal() as usize);
         let allowed = BTreeSet::from([words::times(run.speedup), words::times(at_least)]);
         for ratio in ratios(&all) {
