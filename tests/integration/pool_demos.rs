@@ -210,8 +210,8 @@ fn thread_pool_map_runs_every_worker_inside_mptutor() {
         let tid = worker["tid"].as_i64().expect("a thread id");
         assert!(tids.contains(&tid), "{entry} names no pool thread");
     }
-    let who = run.result["findings"].to_string();
-    assert!(who.contains("all inside one process"), "{who}");
+    let inside = run.finding("one process");
+    assert_eq!(inside["verdict"], "holds", "{inside}");
     assert_every_worker_ended(&run);
 }
 

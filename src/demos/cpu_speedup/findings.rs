@@ -5,7 +5,7 @@
 
 use super::result::{CpuSpeedupResult, PrimeRun, PrimeWorker};
 use super::speed;
-use crate::findings::speed::SMALL_WORK_US;
+use crate::findings::speed::{DISTURBED_BASELINE, SMALL_WORK_US};
 use crate::findings::{Finding, Report, Table, Unclear, Verdict, format_us, words};
 
 pub(super) fn report(result: &CpuSpeedupResult) -> Report {
@@ -283,16 +283,34 @@ fn own_loop(result: &CpuSpeedupResult) -> Option<Finding> {
     let own = result.own_loop.as_ref()?;
     let first = result.baseline()?;
     let extra = first.wall_us.saturating_sub(own.wall_us);
-    let cost = if extra as f64 <= 0.05 * own.wall_us as f64 {
-        "next to this much work, starting and reaping a process is lost in the noise".to_string()
-    } else {
-        let share = 100.0 * extra as f64 / first.wall_us.max(1) as f64;
+    let share = 100.0 * extra as f64 / first.wall_us.max(1) as f64;
+    let cost = if own.load.own_cores() < DISTURBED_BASELINE {
         format!(
-            "the {} more, {share:.0}% of the one-process run, is the cost of starting and \
-             reaping a process, plus any time it waited for a core (it got {} while it ran); \
-             it matters when each process gets little work",
+            "mptutor's own loop got only {} while it counted, so the difference says nothing \
+             about what a process costs",
+            words::cores_worth(own.load.own_cores())
+        )
+    } else if extra as f64 <= 0.05 * own.wall_us as f64 {
+        "next to this much work, starting and reaping a process is lost in the noise".to_string()
+    } else if first.cores_used() < DISTURBED_BASELINE {
+        format!(
+            "the {} more is mostly time it waited for a core (it got {} while it ran), so this \
+             run cannot show what starting a process costs",
             format_us(extra),
             words::cores_worth(first.cores_used())
+        )
+    } else if share >= 20.0 {
+        format!(
+            "the {} more, {share:.0}% of the one-process run, is the cost of starting and \
+             reaping a process: with this little work per process, start-up cost shows",
+            format_us(extra)
+        )
+    } else {
+        format!(
+            "the {} more, {share:.0}% of the one-process run, is the cost of starting and \
+             reaping a process; it grows as each process's work shrinks (try `run \
+             limit=100000`)",
+            format_us(extra)
         )
     };
     Some(Finding::fact(format!(

@@ -15,6 +15,9 @@ const NAMED_WORKERS: usize = 8;
 
 pub(super) fn report(result: &PoolMapResult) -> Report {
     let mut findings = vec![order_and_squares(result), arrivals(result), who(result)];
+    if result.threads {
+        findings.push(one_process(result));
+    }
     if result.timed_out {
         findings.push(Finding::fact(format!(
             "The timeout stopped the pool: {} of {} were not computed.",
@@ -197,26 +200,41 @@ fn who(result: &PoolMapResult) -> Finding {
         "Each took a single input; with more inputs than workers (`run items=20`) the same ids \
          come back, as the pool reuses its workers"
     };
-    let text = if result.threads {
-        let inside = if result
-            .pool
-            .iter()
-            .all(|worker| worker.pid == result.process_pid)
-        {
+    Finding::fact(format!("{who} ({counts}). {reuse}."))
+}
+
+/// The lesson's claim for a thread pool: every row carries one pid.
+fn one_process(result: &PoolMapResult) -> Finding {
+    const CLAIM: &str = "a thread pool's workers all live in one process";
+    let elsewhere: Vec<String> = result
+        .pool
+        .iter()
+        .filter(|worker| worker.pid != result.process_pid)
+        .map(|worker| format!("{} (pid {})", worker.label, worker.pid))
+        .collect();
+    if elsewhere.is_empty() {
+        Finding::judged(
+            CLAIM,
+            Verdict::Holds,
             format!(
-                ", all inside one process: mptutor, pid {}. Each thread has its own id, but \
-                 they share the process and its memory, so nothing was pickled or sent through \
-                 a pipe",
+                "Every thread of the pool ran inside one process, mptutor (pid {}): the pid \
+                 column is the same on every row. Each thread has its own id, but they share \
+                 the process and its memory, so nothing was pickled or sent through a pipe.",
                 result.process_pid
-            )
-        } else {
-            String::new()
-        };
-        format!("{who} ({counts}){inside}. {reuse}.")
+            ),
+        )
     } else {
-        format!("{who} ({counts}). {reuse}.")
-    };
-    Finding::fact(text)
+        Finding::judged(
+            CLAIM,
+            Verdict::Contradicted,
+            format!(
+                "Not every thread ran in mptutor's process (pid {}): {}. A thread cannot leave \
+                 its process, so this is a fault in mptutor: report it.",
+                result.process_pid,
+                words::and_list(&elsewhere)
+            ),
+        )
+    }
 }
 
 /// Chunking: what a task was, and that a chunk goes to one worker.

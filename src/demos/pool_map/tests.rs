@@ -177,7 +177,13 @@ fn a_chunk_goes_to_one_worker_and_the_threads_live_in_mptutor() {
     );
     let who = &found[2].text;
     assert!(who.starts_with("4 threads did the work"), "{who}");
-    assert!(who.contains("mptutor, pid 4000"), "{who}");
+    let inside = claimed(&found, "one process").expect("a claim about the process");
+    assert_eq!(inside.verdict, Some(Verdict::Holds), "{}", inside.text);
+    assert!(
+        inside.text.contains("mptutor (pid 4000)"),
+        "{}",
+        inside.text
+    );
 }
 
 #[test]
@@ -342,6 +348,9 @@ proptest! {
         }
         if result.threads {
             prop_assert!(claimed(&found, "crashes").is_none());
+            let inside = claimed(&found, "one process").map(|f| f.verdict.clone());
+            let all_mine = result.pool.iter().all(|worker| worker.pid == result.process_pid);
+            prop_assert_eq!(inside, Some(Some(Verdict::of(all_mine))));
         }
 
         // Counts agree with their nouns.
