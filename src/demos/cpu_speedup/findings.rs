@@ -64,7 +64,7 @@ fn table(result: &CpuSpeedupResult) -> Option<Table> {
                 format_us(run.cpu_us()),
                 format!("{:.1}", run.cores_used()),
                 run.load
-                    .others_cores()
+                    .others_cores_measured()
                     .map_or("–".to_string(), |others| format!("{others:.1}")),
                 format!("{primes} {mark}"),
             ]

@@ -148,7 +148,7 @@ impl CpuSpeedupResult {
             speedup: speedup(baseline.wall_us, run.wall_us),
             parallel_cores: Some(run.cores_used()),
             baseline_cores: Some(baseline.cores_used()),
-            others_cores: run.load.others_cores(),
+            others_cores: run.load.others_cores_measured(),
             per_worker_us: Some(run.max_worker_cpu_us()),
         })
     }

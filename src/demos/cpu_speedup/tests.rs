@@ -330,7 +330,7 @@ proptest! {
                     // The figures said are the result's own.
                     prop_assert!(speed.busy());
                     prop_assert_eq!(got, run.cores_used());
-                    prop_assert_eq!(others, run.load.others_cores());
+                    prop_assert_eq!(others, run.load.others_cores_measured());
                 }
                 Some(Verdict::CouldntTell(Unclear::BaselineDisturbed { speedup, .. })) => {
                     prop_assert!(speed.baseline_disturbed());

@@ -34,7 +34,7 @@ impl PoolQueueResult {
             // One worker back to back is worked out from the tasks' own
             // costs, not run: nothing could disturb it.
             baseline_cores: None,
-            others_cores: self.load.others_cores(),
+            others_cores: self.load.others_cores_measured(),
             per_worker_us: self.pool.iter().map(|worker| worker.cpu_us).max(),
         }
     }
@@ -183,7 +183,7 @@ pub(super) fn waiting(result: &PoolQueueResult) -> Option<Finding> {
         return Some(if waited {
             let others = result
                 .load
-                .others_cores()
+                .others_cores_measured()
                 .filter(|others| *others >= 0.2)
                 .map_or(String::new(), |others| {
                     format!(
@@ -244,7 +244,7 @@ pub(super) fn waiting(result: &PoolQueueResult) -> Option<Finding> {
                  That can happen when other programs run in bursts too short for the machine's \
                  counters (they tick every 10 ms), or when mptutor itself needs a core at the \
                  same moment; run it again.",
-                result.load.others_cores().map_or(
+                result.load.others_cores_measured().map_or(
                     "could not be measured".to_string(),
                     |others| format!("used only {}", words::cores_worth(others))
                 )
