@@ -215,8 +215,20 @@ fn past_cores(result: &CpuSpeedupResult) -> Option<Finding> {
             } else {
                 String::new()
             };
+            let busy = if at_speed.busy() {
+                format!(
+                    " The machine was busy meanwhile (with {}, the workers got {} and {}), and \
+                     the extra processes did not win more of it either.",
+                    words::processes(at.processes()),
+                    words::cores_worth(at.cores_used()),
+                    others(&at_speed)
+                )
+            } else {
+                String::new()
+            };
             format!(
-                "{intro} Past the cores, extra processes only take turns on the same cores{slower}."
+                "{intro} Past the cores, extra processes only take turns on the same \
+                 cores{slower}.{busy}"
             )
         }
         Verdict::Contradicted => {
