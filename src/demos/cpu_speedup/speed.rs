@@ -267,12 +267,16 @@ fn past_cores(result: &CpuSpeedupResult) -> Option<Finding> {
             sentence(why.what_to_try())
         ),
     };
-    let above: Vec<String> = past
+    let above: Vec<&(&PrimeRun, SpeedRun, Verdict)> = past
         .iter()
         .filter(|(_, speed, _)| above_the_cores(speed))
-        .map(|(run, speed, _)| {
+        .collect();
+    let baseline = at_speed.baseline_cores.unwrap_or(1.0);
+    let above = match above.as_slice() {
+        [] => String::new(),
+        [(run, speed, _)] => {
             let disturbed = Unclear::BaselineDisturbed {
-                baseline: at_speed.baseline_cores.unwrap_or(1.0),
+                baseline,
                 speedup: speed.speedup,
                 cores,
             };
@@ -283,11 +287,22 @@ fn past_cores(result: &CpuSpeedupResult) -> Option<Finding> {
                 words::cores(cores),
                 disturbed.words()
             )
-        })
-        .collect();
-    Some(Finding::judged(
-        CLAIM,
-        verdict,
-        format!("{text}{}", above.concat()),
-    ))
+        }
+        several => {
+            let figures: Vec<String> = several
+                .iter()
+                .map(|(run, speed, _)| {
+                    format!("{} with {}", words::times(speed.speedup), run.processes())
+                })
+                .collect();
+            format!(
+                " {} are more than {} can give: the one-worker run was slowed down (it had {} \
+                 to itself), so every speed-up against it is too high to trust.",
+                words::and_list(&figures),
+                words::cores(cores),
+                words::cores_worth(baseline)
+            )
+        }
+    };
+    Some(Finding::judged(CLAIM, verdict, format!("{text}{above}")))
 }
