@@ -84,29 +84,45 @@ fn assert_held_or_measured_why_not(finding: &Finding, run: &SpeedRun, at_least: 
     }
 }
 
+/// Runs of q1 before a contradicted speed-up fails the test. A virtual
+/// machine's host can slow both cores at once without any counter of the
+/// guest showing it (the workers then need more CPU time for the same
+/// count); an engine that never ran two workers at once would be
+/// contradicted every time.
+const Q1_TRIES: usize = 3;
+
 #[test]
 fn two_processes_on_two_free_cores_cut_the_count_s_time_or_say_why_not() {
     let _machine = one_at_a_time();
-    let outcome = run_demo("q1", &["workers=2", "limit=4000000"]);
-    let DemoResult::CpuSpeedup(result) = &outcome.result else {
-        panic!("not cpu-speedup: {:?}", outcome.result);
-    };
-    let two = result
-        .runs
-        .iter()
-        .find(|run| run.processes() == 2)
-        .expect("a run with 2 processes");
-    // The load was measured around the run, and the CPU its workers got.
-    assert!(two.load.wall_us > 0 && two.cpu_us() > 0, "{two:?}");
-    let speed = result
-        .speed_run(two)
-        .expect("a correct run against a baseline");
-    if result.cores < 2 {
-        // One core: no split can be faster, and no run fits "free cores".
+    let mut contradicted = Vec::new();
+    for _ in 0..Q1_TRIES {
+        let outcome = run_demo("q1", &["workers=2", "limit=4000000"]);
+        let DemoResult::CpuSpeedup(result) = &outcome.result else {
+            panic!("not cpu-speedup: {:?}", outcome.result);
+        };
+        let two = result
+            .runs
+            .iter()
+            .find(|run| run.processes() == 2)
+            .expect("a run with 2 processes");
+        // The load was measured around the run, and the CPU its workers got.
+        assert!(two.load.wall_us > 0 && two.cpu_us() > 0, "{two:?}");
+        let speed = result
+            .speed_run(two)
+            .expect("a correct run against a baseline");
+        if result.cores < 2 {
+            // One core: no split can be faster, and no run fits "free cores".
+            return;
+        }
+        let claim = claimed(&outcome.findings, "with 2 processes on free cores");
+        if claim.verdict == Some(Verdict::Contradicted) {
+            contradicted.push(claim.text.clone());
+            continue;
+        }
+        assert_held_or_measured_why_not(claim, &speed, expected_speedup(2));
         return;
     }
-    let claim = claimed(&outcome.findings, "with 2 processes on free cores");
-    assert_held_or_measured_why_not(claim, &speed, expected_speedup(2));
+    panic!("contradicted in every one of {Q1_TRIES} runs: {contradicted:#?}");
 }
 
 #[test]

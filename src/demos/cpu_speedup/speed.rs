@@ -115,17 +115,33 @@ fn fitting(result: &CpuSpeedupResult, baseline: &PrimeRun, run: &PrimeRun) -> Op
             "{took}. Its workers got {got} of CPU between them: while there are free cores, \
              adding processes cuts the time."
         ),
-        Verdict::Contradicted => format!(
-            "{took}, where a quiet machine with {cores} gives at least {}. This run did not \
-             show adding processes cutting the time, though its workers got {got} of CPU, {}, \
-             and each had {} of counting. That can happen when two of the machine's logical \
-             CPUs are hyper-threads of one physical core and share its arithmetic, or when the \
-             CPU slows its clock as more cores get busy. Run it again; `lscpu` shows how many \
-             threads each core has.",
-            words::times(at_least),
-            others(&speed),
-            format_us(run.max_worker_cpu_us())
-        ),
+        Verdict::Contradicted => {
+            // The same counting needing more CPU time split than whole
+            // means each core did less per second of CPU: the cores were
+            // not as free as they looked.
+            let slower_cores = if run.cpu_us() as f64 > 1.25 * baseline.cpu_us() as f64 {
+                format!(
+                    " Their CPU time came to {} where one process needed {}: each core did less \
+                     counting per second of CPU.",
+                    format_us(run.cpu_us()),
+                    format_us(baseline.cpu_us())
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{took}, where a quiet machine with {cores} gives at least {}. This run did not \
+                 show adding processes cutting the time, though its workers got {got} of CPU, \
+                 {}, and each had {} of counting.{slower_cores} That can happen when two of the \
+                 machine's logical CPUs are hyper-threads of one physical core and share its \
+                 arithmetic, when the CPU slows its clock as more cores get busy, or on a \
+                 virtual machine whose host is busy with other machines. Run it again; `lscpu` \
+                 shows how many threads each core has, and whether there is a hypervisor.",
+                words::times(at_least),
+                others(&speed),
+                format_us(run.max_worker_cpu_us())
+            )
+        }
         Verdict::CouldntTell(why) => {
             let beyond = if above_the_cores(&speed) {
                 format!(
