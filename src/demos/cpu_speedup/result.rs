@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{ExitStatus, Load, StartMethod};
-use crate::findings::SpeedRun;
+use crate::findings::{SpeedRun, words};
 
 /// What the demo found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,7 +145,8 @@ impl CpuSpeedupResult {
         Some(SpeedRun {
             workers: run.processes(),
             cores: self.cores,
-            speedup: speedup(baseline.wall_us, run.wall_us),
+            // Judged as the table shows it.
+            speedup: words::as_shown(speedup(baseline.wall_us, run.wall_us)),
             parallel_cores: Some(run.cores_used()),
             baseline_cores: Some(baseline.cores_used()),
             others_cores: run.load.others_cores_measured(),

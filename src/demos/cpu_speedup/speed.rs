@@ -6,7 +6,7 @@
 //! which, with the figures.
 
 use super::result::{CpuSpeedupResult, PrimeRun, expected_speedup};
-use crate::findings::speed::{ABOVE_IDEAL, judge_no_gain_past_cores, judge_speedup};
+use crate::findings::speed::{ABOVE_IDEAL, SMALL_WORK_US, judge_no_gain_past_cores, judge_speedup};
 use crate::findings::words::sentence;
 use crate::findings::{Finding, SpeedRun, Unclear, Verdict, format_us, words};
 
@@ -151,17 +151,31 @@ fn fitting(result: &CpuSpeedupResult, baseline: &PrimeRun, run: &PrimeRun) -> Op
             } else {
                 String::new()
             };
-            let try_this = match why {
-                Unclear::TooLittleWork { .. } => {
-                    "Give each process more work, with a larger `limit=`, and splitting pays off."
-                        .to_string()
-                }
-                other => sentence(other.what_to_try()),
+            let more_work =
+                "Give each process more work, with a larger `limit=`, and splitting pays off.";
+            let (why_words, try_this) = match why {
+                Unclear::TooLittleWork { .. } => (why.words(), more_work.to_string()),
+                // A baseline this short is mostly starting and reaping its
+                // process, which its CPU share shows as much as a busy
+                // machine would.
+                Unclear::BaselineDisturbed {
+                    baseline: share, ..
+                } if baseline.cpu_us() < SMALL_WORK_US => (
+                    format!(
+                        "the one-process run had only {} of counting in all, and got {} \
+                             while it ran: starting and reaping its process is a large part of \
+                             its time, so the {} against it is rough",
+                        format_us(baseline.cpu_us()),
+                        words::cores_worth(*share),
+                        words::times(speed.speedup)
+                    ),
+                    more_work.to_string(),
+                ),
+                other => (other.words(), sentence(other.what_to_try())),
             };
             format!(
                 "{took}{beyond}. Whether adding processes cuts the time couldn't be told from \
-                 this run: {}. {try_this}",
-                why.words()
+                 this run: {why_words}. {try_this}"
             )
         }
     };

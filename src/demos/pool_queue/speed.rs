@@ -29,7 +29,8 @@ impl PoolQueueResult {
         SpeedRun {
             workers: effective_workers(self),
             cores: self.cores,
-            speedup: work as f64 / wall,
+            // Judged as the findings show it.
+            speedup: words::as_shown(work as f64 / wall),
             parallel_cores: Some(cpu as f64 / wall),
             // One worker back to back is worked out from the tasks' own
             // costs, not run: nothing could disturb it.
