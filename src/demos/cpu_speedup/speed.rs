@@ -6,7 +6,9 @@
 //! which, with the figures.
 
 use super::result::{CpuSpeedupResult, PrimeRun, expected_speedup};
-use crate::findings::speed::{ABOVE_IDEAL, SMALL_WORK_US, judge_no_gain_past_cores, judge_speedup};
+use crate::findings::speed::{
+    ABOVE_IDEAL, OTHERS_SOME, SMALL_WORK_US, judge_no_gain_past_cores, judge_speedup,
+};
 use crate::findings::words::sentence;
 use crate::findings::{Finding, SpeedRun, Unclear, Verdict, format_us, words};
 
@@ -274,14 +276,33 @@ fn past_cores(result: &CpuSpeedupResult) -> Option<Finding> {
                     )
                 })
                 .collect();
+            // Which explanation the figures point to: other programs'
+            // share of the CPU, or the noise of runs this short.
+            let others_took = past
+                .iter()
+                .filter(|(_, _, verdict)| *verdict == Verdict::Contradicted)
+                .filter_map(|(_, speed, _)| speed.others_cores)
+                .chain(at_speed.others_cores)
+                .fold(0.0, f64::max);
+            let why = if others_took >= OTHERS_SOME {
+                "That happens on a busy machine: the scheduler shares CPU time between \
+                 processes, not programs, so more processes win a bigger share from the other \
+                 programs. Run it again when the machine is quieter (look with `top`), or with \
+                 a larger `limit=` so each run lasts longer."
+                    .to_string()
+            } else {
+                format!(
+                    "Other programs used little of the machine, so it is most likely noise: \
+                     runs this short ({} with {}) vary by more than the difference. Run it \
+                     again, or with a larger `limit=` so each run lasts longer.",
+                    format_us(at.wall_us),
+                    words::processes(at.processes())
+                )
+            };
             format!(
                 "{intro} Going past the cores still gained time here: {}, where the run with {} \
                  got {} and {}. So this run did not show that more processes stop helping once \
-                 every core is busy. That can happen on a busy machine: the scheduler shares CPU \
-                 time between processes, not programs, so more processes win a bigger share from \
-                 the other programs; or it is noise in a short run. Run it again when the \
-                 machine is quieter (look with `top`), or with a larger `limit=` so each run \
-                 lasts longer.",
+                 every core is busy. {why}",
                 words::and_list(&gained),
                 words::processes(at.processes()),
                 words::cores_worth(at.cores_used()),
