@@ -238,9 +238,15 @@ fn spread(result: &PoolQueueResult) -> Finding {
 }
 
 /// Average CPU cost of a worker's tasks, in microseconds.
-fn average_cost_us(worker: &QueueWorker) -> u64 {
+pub(super) fn average_cost_us(worker: &QueueWorker) -> u64 {
     let total: u64 = worker.tasks.iter().map(|&k| cost_ms(k) * 1_000).sum();
     total / (worker.tasks.len() as u64).max(1)
+}
+
+/// How long a worker's tasks waited beyond their own work: for a core, or
+/// for the pipe.
+pub(super) fn wait_us(result: &PoolQueueResult, worker: &QueueWorker) -> u64 {
+    worker.busy_us.saturating_sub(result.work_us(&worker.tasks))
 }
 
 /// The lesson's load balancing: a worker that draws quick tasks comes
@@ -267,6 +273,13 @@ fn balance(result: &PoolQueueResult) -> Option<Finding> {
         format_us(average_cost_us(fewest)),
         fewest.tasks.len()
     );
+    let waits = format!(
+        "{} waited {} for a core in all, {} {}",
+        most.label,
+        format_us(wait_us(result, most)),
+        fewest.label,
+        format_us(wait_us(result, fewest))
+    );
     let finding = if most.tasks.len() == fewest.tasks.len() {
         Finding::judged(
             CLAIM,
@@ -289,6 +302,38 @@ fn balance(result: &PoolQueueResult) -> Option<Finding> {
                  worker that draws short tasks comes back sooner and does more. {figures}."
             ),
         )
+    } else if (average_cost_us(most) as f64) <= 1.1 * average_cost_us(fewest) as f64 {
+        // About the same tasks: who did more came down to who got a core.
+        Finding::judged(
+            CLAIM,
+            Verdict::CouldntTell(Unclear::NotMeasured {
+                why: format!(
+                    "{}'s and {}'s tasks averaged about the same",
+                    most.label, fewest.label
+                ),
+            }),
+            format!(
+                "{figures}: about the same task lengths, so length does not explain who did \
+                 more; {waits}. Nobody divided the tasks up in advance all the same; try `run \
+                 tasks=40` to see longer and shorter draws."
+            ),
+        )
+    } else if wait_us(result, most) < wait_us(result, fewest) {
+        // The worker with the longer tasks did more because it waited less.
+        Finding::judged(
+            CLAIM,
+            Verdict::CouldntTell(Unclear::NotMeasured {
+                why: format!(
+                    "{} waited less for a core than {}",
+                    most.label, fewest.label
+                ),
+            }),
+            format!(
+                "{figures}: the worker that did more did not draw the quicker tasks, but it \
+                 waited less for a core ({waits}), and that decided the counts here. Try `run \
+                 workers=2`, a core for each worker, to see task length alone at work."
+            ),
+        )
     } else if let Some(busy) = machine_busy(result) {
         Finding::judged(
             CLAIM,
@@ -305,11 +350,11 @@ fn balance(result: &PoolQueueResult) -> Option<Finding> {
             CLAIM,
             Verdict::Contradicted,
             format!(
-                "{figures}: the worker that did more did not draw the quicker tasks, so this run \
-                 did not show it. That can happen when one worker waits for a core longer than \
-                 the others (with more workers than cores the scheduler need not take turns \
-                 evenly) or starts later. Run it again, or with `tasks=40`, and the counts follow \
-                 the task lengths more closely."
+                "{figures}: the worker that did more drew the longer tasks, though it did not \
+                 wait less for a core ({waits}), so this run did not show it. That can happen \
+                 when a worker starts later than the others, or is slowed by something the \
+                 busy column does not see. Run it again, or with `tasks=40`, and the counts \
+                 follow the task lengths more closely."
             ),
         )
     };

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 
-use super::findings::report;
+use super::findings::{average_cost_us, report, wait_us};
 use super::{LostTask, PoolQueueResult, QueueWorker, cost_ms};
 use crate::demos::cpu_speedup::result::expected_speedup;
 use crate::engine::{ExitStatus, Load, StartMethod};
@@ -146,6 +146,34 @@ fn one_worker_does_the_tasks_back_to_back_without_a_speed_claim() {
     assert!(
         all.contains("One worker did the 12 tasks back to back"),
         "{all}"
+    );
+}
+
+#[test]
+fn more_tasks_of_about_the_same_length_are_laid_at_the_wait_for_a_core() {
+    // A quiet run: P1 did 5 tasks of 20 ms on average and hardly waited,
+    // P3 did 3 of 19 ms and waited 53 ms for a core.
+    let mut run = default_run(126_000, 1.0, Some(0.05));
+    let split: [&[usize]; 3] = [&[1, 4, 6, 9, 10], &[2, 5, 11, 12], &[3, 7, 8]];
+    let busy = [1.02, 1.7, 1.93];
+    run.pool = (0..3)
+        .map(|slot| worker(slot, split[slot], busy[slot], 1.0))
+        .collect();
+    let found = report(&run).findings;
+    let balance = claimed(&found, "quicker tasks").expect("a balance claim");
+    assert!(
+        matches!(
+            balance.verdict,
+            Some(Verdict::CouldntTell(Unclear::NotMeasured { .. }))
+        ),
+        "{balance:?}"
+    );
+    assert!(
+        balance
+            .text
+            .contains("P1 waited 2.0ms for a core in all, P3 53ms"),
+        "{}",
+        balance.text
     );
 }
 
@@ -295,13 +323,26 @@ proptest! {
         }
 
         // The balance claim holds only when the busiest worker's tasks
-        // were the quicker ones.
+        // were the quicker ones, and is contradicted only when they were
+        // the longer ones though it waited no less for a core.
         if let Some(balance) = claimed(&found, "quicker tasks") {
-            if balance.verdict == Some(Verdict::Holds) {
-                let busy: Vec<&QueueWorker> = result.pool.iter().filter(|w| !w.tasks.is_empty()).collect();
-                let most = busy.iter().map(|w| w.tasks.len()).max().unwrap_or(0);
-                let fewest = busy.iter().map(|w| w.tasks.len()).min().unwrap_or(0);
-                prop_assert!(most > fewest, "{}", balance.text);
+            let busy: Vec<&QueueWorker> = result.pool.iter().filter(|w| !w.tasks.is_empty()).collect();
+            let most = busy.iter().max_by_key(|w| w.tasks.len()).copied();
+            let fewest = busy.iter().min_by_key(|w| w.tasks.len()).copied();
+            let (Some(most), Some(fewest)) = (most, fewest) else {
+                prop_assert!(false, "a balance claim with fewer than two busy workers");
+                return Ok(());
+            };
+            let (a, b) = (average_cost_us(most) as f64, average_cost_us(fewest) as f64);
+            match balance.verdict {
+                Some(Verdict::Holds) => {
+                    prop_assert!(most.tasks.len() > fewest.tasks.len() && a < 0.9 * b, "{}", balance.text);
+                }
+                Some(Verdict::Contradicted) => {
+                    prop_assert!(a > 1.1 * b, "{}", balance.text);
+                    prop_assert!(wait_us(&result, most) >= wait_us(&result, fewest), "{}", balance.text);
+                }
+                _ => {}
             }
         }
 
