@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::sys;
 
+/// The shortest window in which other programs' load means something.
+pub const SHORTEST_WINDOW_US: u64 = 100_000;
+
 /// What a window of time saw of the machine.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Load {
@@ -34,6 +37,15 @@ impl Load {
             return None;
         }
         Some(busy.saturating_sub(self.own_us) as f64 / self.wall_us as f64)
+    }
+
+    /// [`Load::others_cores`] when the window was long enough for the
+    /// machine's counters, which tick every 10 ms, to tell: `None` for a
+    /// window shorter than [`SHORTEST_WINDOW_US`], whose figure is noise
+    /// (a 5 ms window can show three busy cores on a two-core machine).
+    pub fn others_cores_measured(&self) -> Option<f64> {
+        self.others_cores()
+            .filter(|_| self.wall_us >= SHORTEST_WINDOW_US)
     }
 
     /// Cores' worth of CPU mptutor's side used.
@@ -117,6 +129,15 @@ mod tests {
             ..load
         };
         assert_eq!(unknown.others_cores(), None);
+        let short = Load {
+            wall_us: 5_000,
+            machine_busy_us: Some(16_000),
+            own_us: 1_000,
+            ..load
+        };
+        assert_eq!(short.others_cores(), Some(3.0));
+        assert_eq!(short.others_cores_measured(), None);
+        assert_eq!(load.others_cores_measured(), Some(0.8));
     }
 
     #[test]

@@ -16,6 +16,15 @@ pub fn times(ratio: f64) -> String {
     }
 }
 
+/// The ratio [`times`] shows, as a number: a verdict on a speed-up is
+/// made on this, so it never turns on a digit the student cannot see
+/// (`1.2×` failing a bar of `1.2×`).
+pub fn as_shown(ratio: f64) -> f64 {
+    // Read back from the digits `times` prints, so the two cannot round
+    // a tie differently.
+    times(ratio).trim_end_matches('×').parse().unwrap_or(ratio)
+}
+
 /// `1 order`, `2 orders`: a count and its noun in the right number.
 pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     let n = n.into();
@@ -74,6 +83,14 @@ pub fn and_list(items: &[String]) -> String {
     }
 }
 
+/// `close it and run it again` as a sentence: `Close it and run it again.`
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or(String::new(), |first| {
+        format!("{}{}.", first.to_uppercase(), chars.as_str())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +103,11 @@ mod tests {
         assert_eq!(times(9.96), "10×");
         assert_eq!(times(123.4), "123×");
         assert_eq!(times(f64::NAN), "–");
+        for ratio in [0.04, 1.149, 1.15, 1.96, 9.94, 9.96, 123.4] {
+            assert_eq!(times(as_shown(ratio)), times(ratio), "{ratio}");
+        }
+        assert_eq!(as_shown(1.25), 1.2);
+        assert_eq!(as_shown(1.26), 1.3);
     }
 
     #[test]

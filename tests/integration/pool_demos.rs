@@ -26,8 +26,34 @@ struct Run {
 }
 
 impl Run {
-    fn data(&self) -> &Value {
-        &self.result["result"]["data"]
+    /// The demo's typed result.
+    fn typed(&self) -> &Value {
+        &self.result["result"]
+    }
+
+    /// The finding whose claim mentions `part`.
+    fn finding(&self, part: &str) -> &Value {
+        self.result["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|finding| {
+                finding["claim"]
+                    .as_str()
+                    .is_some_and(|claim| claim.contains(part))
+            })
+            .unwrap_or_else(|| panic!("no finding claims {part:?}: {}", self.result))
+    }
+
+    /// The pool worker that computed (or held) an item.
+    fn worker_of(&self, item: &Value) -> &Value {
+        let index = &item["worker"];
+        self.typed()["pool"]
+            .as_array()
+            .expect("the pool's workers")
+            .iter()
+            .find(|worker| worker["index"] == *index)
+            .unwrap_or_else(|| panic!("{item} names no pool worker"))
     }
 
     fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
@@ -53,7 +79,7 @@ impl Run {
     }
 
     fn results(&self) -> &Vec<Value> {
-        self.data()["results"].as_array().expect("results array")
+        self.typed()["items"].as_array().expect("items array")
     }
 
     fn notes(&self) -> Vec<&str> {
@@ -129,8 +155,8 @@ fn assert_squares_in_order(run: &Run, items: i64) {
         assert_eq!(entry["result"], k * k, "{entry}");
         assert_eq!(entry["error"], Value::Null, "{entry}");
     }
-    assert_eq!(run.data()["in_input_order"], true);
-    assert_eq!(run.data()["all_correct"], true);
+    let order = run.finding("input's slot");
+    assert_eq!(order["verdict"], "holds", "{order}");
 }
 
 #[test]
@@ -148,11 +174,10 @@ fn process_pool_map_returns_squares_in_input_order_from_real_workers() {
             );
             assert!(!workers.contains(&me), "a worker has mptutor's pid {me}");
             for entry in run.results() {
-                let pid = entry["worker_pid"].as_i64().expect("a worker pid");
+                let pid = run.worker_of(entry)["pid"].as_i64().expect("a worker pid");
                 assert!(workers.contains(&pid), "{entry} names no pool worker");
             }
-            assert!(run.data()["distinct_workers"].as_u64() >= Some(1));
-            assert_eq!(run.data()["replacements"], 0);
+            assert_eq!(run.typed()["replacements"], 0);
             assert_every_worker_ended(&run);
         }
     }
@@ -165,7 +190,7 @@ fn thread_pool_map_runs_every_worker_inside_mptutor() {
         &["items=50", "workers=4", "chunksize=3", "threads=true"],
     );
     assert_squares_in_order(&run, 50);
-    assert_eq!(run.data()["threads"], true);
+    assert_eq!(run.typed()["threads"], true);
     let me = run.mptutor_pid();
     assert!(
         run.of_kind("started")
@@ -178,11 +203,15 @@ fn thread_pool_map_runs_every_worker_inside_mptutor() {
         !tids.contains(&me),
         "a worker thread is mptutor's main thread"
     );
+    assert_eq!(run.typed()["process_pid"], me);
     for entry in run.results() {
-        assert_eq!(entry["worker_pid"], me, "{entry}: threads live in mptutor");
-        let tid = entry["worker_tid"].as_i64().expect("a thread id");
+        let worker = run.worker_of(entry);
+        assert_eq!(worker["pid"], me, "{entry}: threads live in mptutor");
+        let tid = worker["tid"].as_i64().expect("a thread id");
         assert!(tids.contains(&tid), "{entry} names no pool thread");
     }
+    let inside = run.finding("one process");
+    assert_eq!(inside["verdict"], "holds", "{inside}");
     assert_every_worker_ended(&run);
 }
 
@@ -218,8 +247,10 @@ fn pool_reports_dead_worker_instead_of_hanging() {
                 assert_eq!(entry["error"], Value::Null);
             }
         }
-        assert_eq!(run.data()["replacements"], 1);
-        assert_eq!(run.data()["timed_out"], false);
+        assert_eq!(run.typed()["replacements"], 1);
+        assert_eq!(run.typed()["timed_out"], false);
+        let crash = run.finding("crashes");
+        assert_eq!(crash["verdict"], "holds", "{start}: {crash}");
         assert_eq!(
             run.started_pids().len(),
             5,
@@ -258,6 +289,8 @@ fn a_crash_late_in_a_long_map_fails_only_the_chunk_it_hit() {
             }
         }
         assert_eq!(run.results().len(), 3000);
+        let crash = run.finding("crashes");
+        assert_eq!(crash["verdict"], "holds", "{chunks}: {crash}");
         assert_every_worker_ended(&run);
     }
 }
@@ -277,7 +310,7 @@ fn a_long_map_of_single_input_tasks_keeps_every_result_on_the_same_workers() {
     // needs replacing.
     let run = run_json("q5", &["items=20000", "workers=2", "chunksize=1"]);
     assert_squares_in_order(&run, 20_000);
-    assert_eq!(run.data()["replacements"], 0, "{}", run.data());
+    assert_eq!(run.typed()["replacements"], 0, "{}", run.typed());
     assert_eq!(run.started_pids().len(), 2);
     assert_every_worker_ended(&run);
 }
@@ -285,12 +318,19 @@ fn a_long_map_of_single_input_tasks_keeps_every_result_on_the_same_workers() {
 #[test]
 fn pool_queue_does_every_task_exactly_once() {
     let run = run_json("q4", &["tasks=20", "workers=3"]);
-    let data = run.data();
-    assert_eq!(data["all_done_once"], true);
+    assert_eq!(run.result["demo"], "pool-queue", "{}", run.result);
+    let result = &run.result["result"];
+    let done_once = &run.result["findings"][0];
+    assert_eq!(
+        done_once["claim"],
+        "a pool does every task in the queue exactly once"
+    );
+    assert_eq!(done_once["verdict"], "holds", "{done_once}");
+    assert_eq!(result["lost"], serde_json::json!([]), "{result}");
     let me = run.mptutor_pid();
     let workers = run.started_pids();
     let mut done = Vec::new();
-    for worker in data["per_worker"].as_array().expect("per_worker") {
+    for worker in result["pool"].as_array().expect("the pool's workers") {
         let pid = worker["pid"].as_i64().expect("pid");
         assert!(workers.contains(&pid) && pid != me, "{worker}");
         done.extend(
@@ -313,6 +353,16 @@ fn pool_queue_does_every_task_exactly_once() {
         })
         .count();
     assert_eq!(taken, 20);
+    let mut announced: Vec<u64> = result["announced"]
+        .as_array()
+        .expect("announced tasks")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    announced.sort_unstable();
+    assert_eq!(announced, (1..=20).collect::<Vec<u64>>());
+    // The machine's load was measured around the pool.
+    assert!(result["load"]["wall_us"].as_u64() > Some(0), "{result}");
     assert_every_worker_ended(&run);
 }
 
@@ -325,7 +375,7 @@ fn a_short_map_spreads_over_every_worker() {
     let pids: BTreeSet<i64> = run
         .results()
         .iter()
-        .filter_map(|entry| entry["worker_pid"].as_i64())
+        .filter_map(|entry| run.worker_of(entry)["pid"].as_i64())
         .collect();
     assert_eq!(pids.len(), 4, "{:?}", run.results());
     assert_every_worker_ended(&run);

@@ -3,7 +3,7 @@
 //! run, to show that a CPU-bound job gets faster with processes only while
 //! there are idle cores.
 //!
-//! Three decisions shape the measurement:
+//! Four decisions shape the measurement:
 //! - The baseline is the count in *one worker process*, not in mptutor
 //!   itself, so every row pays the same cost of starting and reaping
 //!   processes and the speed-up compares like with like. mptutor's own plain
@@ -16,98 +16,74 @@
 //!   the balance can be checked.
 //! - CPU times come from the engine's `Exited` events (the kernel's rusage
 //!   at reaping), so the table agrees with what the live view showed.
+//! - Every run is watched by a [`LoadMeter`]: a speed-up is judged only
+//!   together with the CPU its workers really got and what other programs
+//!   took meanwhile, so a busy laptop gives "couldn't tell", not a false ✗.
 //!
-//! The slicing is in [`slices`]; the table, the findings and `--json` data
-//! in [`findings`].
+//! The typed result is in [`result`]; the table and the findings in
+//! `findings` and `speed`, pure functions of it.
 
 use std::num::NonZeroUsize;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::report::DemoReport;
 use crate::demos::primes::{self, count_primes};
-use crate::engine::context::{EngineError, RunContext};
-use crate::engine::event::{ExitStatus, WorkerIndex};
-use crate::engine::process_group::ProcessGroup;
-use crate::render::format_us;
+use crate::demos::{Demo, DemoInfo, ParamKind, ParamSpec, ParamValue, ResolvedParams};
+use crate::engine::process_group::label;
+use crate::engine::{EngineError, LoadMeter, ProcessGroup, RunContext, WorkerIndex};
+use crate::findings::{Report, format_us, words};
 
 mod findings;
+pub mod result;
 mod slices;
+mod speed;
+#[cfg(test)]
+mod tests;
 
-use findings::{grouped, micros, processes_word, ratio, report, what_went_wrong};
+pub use result::{CpuSpeedupResult, OwnLoop, PrimeRun, PrimeWorker};
 use slices::slices;
 
 /// Numbers mptutor's own loop tests between two looks at Ctrl-C and the
 /// timeout: a few milliseconds of work even at the largest limit.
 const REFERENCE_SLICE: u64 = 20_000;
 
-/// One worker process of one run.
-#[derive(Debug)]
-struct Worker {
-    index: WorkerIndex,
-    pid: i32,
-    /// The numbers it tested: `first..end`.
-    range: (u64, u64),
-    /// The count it printed; `None` when it printed none.
-    primes: Option<u64>,
-    status: Option<ExitStatus>,
-    cpu_us: u64,
-}
+/// The demo, as the catalogue lists it.
+pub struct CpuSpeedup;
 
-/// One row of the table: the count split over `workers.len()` processes.
-#[derive(Debug)]
-struct Run {
-    workers: Vec<Worker>,
-    wall: Duration,
-}
+impl Demo for CpuSpeedup {
+    type Result = CpuSpeedupResult;
 
-impl Run {
-    fn processes(&self) -> usize {
-        self.workers.len()
+    const INFO: DemoInfo = DemoInfo {
+        name: "cpu-speedup",
+        lesson: "q1",
+        summary: "count primes serially, then split over more and more processes, and time each",
+        params: &[
+            crate::demos::workers(0, 0, "most processes to try; 0 means one per core"),
+            ParamSpec {
+                name: "limit",
+                kind: ParamKind::Int {
+                    min: 10_000,
+                    max: 50_000_000,
+                    unit: "",
+                },
+                default: ParamValue::Int(2_000_000),
+                help: "count the primes below this number",
+            },
+            crate::demos::START,
+            crate::demos::TIMEOUT,
+        ],
+    };
+
+    fn run(ctx: &mut RunContext<'_>, params: &ResolvedParams) -> Result<Self::Result, EngineError> {
+        let limit = u64::try_from(params.int("limit")).unwrap_or(0);
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let workers = params.count("workers");
+        let most = if workers == 0 { cores } else { workers };
+        measure(ctx, limit, most, cores)
     }
 
-    /// The workers' counts added up; `None` when one printed no count.
-    fn primes(&self) -> Option<u64> {
-        self.workers.iter().map(|worker| worker.primes).sum()
+    fn report(result: &Self::Result) -> Report {
+        findings::report(result)
     }
-
-    fn cpu_us(&self) -> u64 {
-        self.workers.iter().map(|worker| worker.cpu_us).sum()
-    }
-
-    /// The CPU time of the busiest worker.
-    fn max_worker_cpu_us(&self) -> u64 {
-        self.workers
-            .iter()
-            .map(|worker| worker.cpu_us)
-            .max()
-            .unwrap_or(0)
-    }
-}
-
-/// Everything measured, for the report.
-#[derive(Debug)]
-struct Measured {
-    limit: u64,
-    cores: usize,
-    start: &'static str,
-    /// mptutor's own loop: the count every run must match, and its time.
-    /// `None` when the timeout came first.
-    reference: Option<(u64, Duration)>,
-    runs: Vec<Run>,
-    /// How many processes the run had that the timeout stopped.
-    stopped_at: Option<usize>,
-}
-
-/// Runs the demo: `workers` is the most processes to try (0: one per core).
-pub fn run(
-    ctx: &mut RunContext<'_>,
-    workers: usize,
-    limit: u64,
-) -> Result<DemoReport, EngineError> {
-    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    let most = if workers == 0 { cores } else { workers };
-    let measured = measure(ctx, limit, most, cores)?;
-    Ok(report(&measured))
 }
 
 fn measure(
@@ -115,79 +91,76 @@ fn measure(
     limit: u64,
     most: usize,
     cores: usize,
-) -> Result<Measured, EngineError> {
-    let mut measured = Measured {
+) -> Result<CpuSpeedupResult, EngineError> {
+    let mut result = CpuSpeedupResult {
         limit,
         cores,
-        start: ctx.start_method.name(),
-        reference: None,
+        start: ctx.start_method,
+        own_loop: None,
         runs: Vec::new(),
         stopped_at: None,
     };
     ctx.note(format!(
         "mptutor counts the primes below {} itself, in a plain loop (no new process)…",
-        grouped(limit)
+        words::grouped(limit)
     ));
-    measured.reference = count_here(ctx, limit)?;
-    let Some((expected, took)) = measured.reference else {
-        measured.stopped_at = Some(0);
-        return Ok(measured);
+    result.own_loop = count_here(ctx, limit)?;
+    let Some(own) = &result.own_loop else {
+        result.stopped_at = Some(0);
+        return Ok(result);
     };
+    let expected = own.primes;
     ctx.note(format!(
         "mptutor's own loop: {} primes in {}",
-        grouped(expected),
-        format_us(micros(took))
+        words::grouped(expected),
+        format_us(own.wall_us)
     ));
-    let mut next_index = 0;
-    let counts = worker_counts(most);
+    let counts = worker_counts(most, cores);
     // Progress in units of work: a run with n processes counts the range once.
     let total = u64::try_from(counts.len()).unwrap_or(1);
     for (done, processes) in (0u64..).zip(counts) {
         ctx.progress(done, total);
         ctx.note(format!(
             "{}: counting the primes below {} ({})…",
-            processes_word(processes),
-            grouped(limit),
+            words::processes(processes),
+            words::grouped(limit),
             ctx.start_method.name()
         ));
-        let run = run_split(ctx, limit, processes, next_index)?;
-        next_index += processes;
+        let run = run_split(ctx, limit, processes)?;
         ctx.progress(done + 1, total);
         if ctx.timed_out {
-            measured.stopped_at = Some(processes);
+            result.stopped_at = Some(processes);
             break;
         }
-        let baseline = measured.runs.first().map(|first| first.wall);
-        ctx.note(match (run.primes(), baseline) {
+        let note = match (run.primes(), result.runs.first()) {
             (Some(primes), None) if primes == expected => format!(
                 "1 process: {} primes in {}, the time the others are compared with",
-                grouped(primes),
-                format_us(micros(run.wall))
+                words::grouped(primes),
+                format_us(run.wall_us)
             ),
             (Some(primes), Some(baseline)) if primes == expected => format!(
-                "{}: {} primes in {}, {:.2}× the speed of one process",
-                processes_word(processes),
-                grouped(primes),
-                format_us(micros(run.wall)),
-                ratio(baseline, run.wall)
+                "{}: {} primes in {}, {} the speed of one process",
+                words::processes(processes),
+                words::grouped(primes),
+                format_us(run.wall_us),
+                words::times(result::speedup(baseline.wall_us, run.wall_us))
             ),
             _ => format!(
                 "✗ WRONG COUNT with {}: {}",
-                processes_word(processes),
-                what_went_wrong(&run, expected)
+                words::processes(processes),
+                findings::what_went_wrong(&run, expected)
             ),
-        });
-        measured.runs.push(run);
+        };
+        ctx.note(note);
+        result.runs.push(run);
     }
-    Ok(measured)
+    Ok(result)
 }
 
 /// The count in mptutor itself, a slice at a time so that Ctrl-C and the
 /// timeout are noticed. `None` when the timeout came first.
-fn count_here(
-    ctx: &mut RunContext<'_>,
-    limit: u64,
-) -> Result<Option<(u64, Duration)>, EngineError> {
+fn count_here(ctx: &mut RunContext<'_>, limit: u64) -> Result<Option<OwnLoop>, EngineError> {
+    let meter = LoadMeter::start();
     let started = Instant::now();
     let mut primes = 0;
     let mut first = 0;
@@ -204,116 +177,83 @@ fn count_here(
         primes += count_primes(first, end, 1);
         first = end;
     }
-    Ok(Some((primes, started.elapsed())))
+    let wall_us = micros_since(started);
+    Ok(Some(OwnLoop {
+        primes,
+        wall_us,
+        load: meter.finish_with_workers(0),
+    }))
 }
 
 /// One run: `processes` workers, one slice each, timed from the first
-/// start to the last reaping. Their indices begin at `first_index`.
+/// start to the last reaping, with the machine's load measured around it.
 fn run_split(
     ctx: &mut RunContext<'_>,
     limit: u64,
     processes: usize,
-    first_index: WorkerIndex,
-) -> Result<Run, EngineError> {
+) -> Result<PrimeRun, EngineError> {
     let ranges = slices(limit, processes);
+    let indices = ctx.workers(processes);
     ctx.start_recording();
     let mut group = ProcessGroup::new();
+    let meter = LoadMeter::start();
     let started = Instant::now();
     let mut workers = Vec::new();
-    for (slot, &(first, end)) in ranges.iter().enumerate() {
-        let index = first_index + slot;
+    for (slot, (index, &(first, end))) in indices.clone().zip(&ranges).enumerate() {
         let task = primes::task(first, end, 1);
-        let name = format!("Process-{}", slot + 1);
-        let pid = group.spawn(ctx, index, name.clone(), &task, false)?;
-        workers.push(Worker {
-            index,
+        let pid = group.spawn(ctx, index, format!("Process-{}", slot + 1), &task, false)?;
+        workers.push(PrimeWorker {
+            label: label(index).into_owned(),
             pid: pid.as_raw(),
-            range: (first, end),
+            first,
+            end,
             primes: None,
             status: None,
             cpu_us: 0,
         });
     }
     group.wait_all(ctx)?;
-    let wall = started.elapsed();
+    let wall_us = micros_since(started);
+    let slot_of = |index: WorkerIndex| index.checked_sub(indices.start);
     for (index, line) in ctx.take_recorded() {
-        let count = primes::count_in(&line);
-        let worker = index
-            .checked_sub(first_index)
-            .and_then(|slot| workers.get_mut(slot));
-        if let (Some(worker), Some(count)) = (worker, count) {
+        let worker = slot_of(index).and_then(|slot| workers.get_mut(slot));
+        if let (Some(worker), Some(count)) = (worker, primes::count_in(&line)) {
             worker.primes = Some(count);
         }
     }
-    for worker in &mut workers {
-        if let Some(exit) = ctx.exit(worker.index) {
+    for (index, worker) in indices.clone().zip(&mut workers) {
+        if let Some(exit) = ctx.exit(index) {
             worker.status = Some(exit.status.clone());
             worker.cpu_us = exit.cpu_us;
         }
     }
-    Ok(Run { workers, wall })
+    // The workers' CPU time as their exits gave it, so the load is right
+    // whoever reaped them.
+    let load = meter.finish_with_workers(ctx.cpu_us(indices));
+    Ok(PrimeRun {
+        wall_us,
+        workers,
+        load,
+    })
 }
 
-/// The process counts tried: 1, 2, 4, 8, … below `most`, then `most`.
-fn worker_counts(most: usize) -> Vec<usize> {
+fn micros_since(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The process counts tried: 1, 2, 4, 8, … below `most`, the core count
+/// when `most` goes past it (so "past the cores" is judged against a run
+/// with one process per core), then `most`.
+fn worker_counts(most: usize, cores: usize) -> Vec<usize> {
     let most = most.max(1);
     let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |n| n.checked_mul(2))
         .take_while(|n| *n < most)
         .collect();
+    if cores < most {
+        counts.push(cores.max(1));
+    }
     counts.push(most);
+    counts.sort_unstable();
+    counts.dedup();
     counts
-}
-
-/// The demo, as the catalogue lists it.
-pub struct CpuSpeedup;
-
-impl crate::demos::Demo for CpuSpeedup {
-    type Result = crate::demos::report::DemoReport;
-
-    const INFO: crate::demos::DemoInfo = crate::demos::DemoInfo {
-        name: "cpu-speedup",
-        lesson: "q1",
-        summary: "count primes serially, then split over more and more processes, and time each",
-        params: &[
-            crate::demos::workers(0, 0, "most processes to try; 0 means one per core"),
-            crate::demos::ParamSpec {
-                name: "limit",
-                kind: crate::demos::ParamKind::Int {
-                    min: 10_000,
-                    max: 50_000_000,
-                    unit: "",
-                },
-                default: crate::demos::ParamValue::Int(2_000_000),
-                help: "count the primes below this number",
-            },
-            crate::demos::START,
-            crate::demos::TIMEOUT,
-        ],
-    };
-
-    fn run(
-        ctx: &mut RunContext<'_>,
-        params: &crate::demos::ResolvedParams,
-    ) -> Result<Self::Result, EngineError> {
-        let limit = u64::try_from(params.int("limit")).unwrap_or(0);
-        run(ctx, params.count("workers"), limit)
-    }
-
-    fn report(result: &Self::Result) -> crate::findings::Report {
-        result.report()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn worker_counts_double_up_to_the_most_then_take_it() {
-        assert_eq!(worker_counts(0), [1]);
-        assert_eq!(worker_counts(1), [1]);
-        assert_eq!(worker_counts(2), [1, 2]);
-        assert_eq!(worker_counts(6), [1, 2, 4, 6]);
-        assert_eq!(worker_counts(64), [1, 2, 4, 8, 16, 32, 64]);
-    }
 }
