@@ -273,6 +273,32 @@ fn a_crash_with_chunksize_one_fails_that_input_alone() {
 }
 
 #[test]
+fn a_pool_that_loses_its_only_worker_replaces_it_and_finishes_the_map() {
+    // The group dies with its last member, so the replacement must lead a
+    // group of its own: it starts, and computes everything after input 3.
+    for start in ["start=fork", "start=spawn", "start=forkserver"] {
+        let run = run_json(
+            "q5",
+            &["workers=1", "items=6", "crash=3", "timeout=20", start],
+        );
+        for (k, entry) in (1..).zip(run.results()) {
+            assert_eq!(entry["error"].is_string(), k == 3, "{start}: {entry}");
+        }
+        assert_eq!(run.typed()["replacements"], 1, "{start}");
+        let exits: Vec<&Value> = run.of_kind("exited").collect();
+        assert_eq!(
+            exits.len(),
+            2,
+            "{start}: the worker and its one replacement"
+        );
+        assert!(
+            exits.iter().all(|exit| exit["status"]["code"] != 127),
+            "{start}: a replacement could not start: {exits:?}"
+        );
+    }
+}
+
+#[test]
 fn a_crash_late_in_a_long_map_fails_only_the_chunk_it_hit() {
     // Workers hold several queued chunks and send finished results in
     // batches: none finished before the crash may be lost, none queued
