@@ -1,9 +1,10 @@
 //! The one home of `unsafe` and of every Linux-only call mptutor makes:
 //! forking and setting up workers ([`fork`]), pidfds, `wait4` and
 //! `/proc/<pid>` ([`process`]), descriptors ([`fds`]), the calling thread's
-//! clocks ([`thread`]), SIGINT ([`signal`]) and the machine's CPU times
-//! ([`machine`]). Everything above this module is portable Rust over these
-//! functions, so a port to another kernel is a new `sys`.
+//! clocks ([`thread`]), SIGINT ([`signal`]), the machine's CPU times
+//! ([`machine`]) and memory shared between processes ([`shared`]).
+//! Everything above this module is portable Rust over these functions, so
+//! a port to another kernel is a new `sys`.
 #![allow(unsafe_code)]
 
 pub mod bare;
@@ -11,6 +12,7 @@ pub mod fds;
 pub mod fork;
 pub mod machine;
 pub mod process;
+pub mod shared;
 pub mod signal;
 pub mod thread;
 
@@ -23,6 +25,7 @@ pub use process::{
     Reaped, pidfd_open, process_state, reap_blocking, reap_group, set_child_subreaper, signal_name,
     try_reap, try_reap_any,
 };
+pub use shared::{SharedCell, SharedCounter};
 pub use signal::segfault;
 pub use thread::{
     own_max_rss_kb, process_cpu_us, reaped_children_cpu_us, thread_cpu_us, thread_id,
