@@ -120,6 +120,8 @@ pub static BODIES: Bodies = &[
     &compare::ADD_TO_COUNTER,
     &compare::CRASHING_THREADS,
     &compare::RECEIVE_BYTES,
+    &compare::RACE_OWN_COPY,
+    &compare::RACE_SHARED,
 ];
 
 /// Finds a demo by its exact name.

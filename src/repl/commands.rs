@@ -177,8 +177,13 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "the processes-vs-threads table, measured on this machine",
         details: "Runs the experiments behind the course's comparison of processes and threads on \
                   real processes and threads, and fills in the table's \"measured here\" column as \
-                  they finish: about ten seconds for the whole table. `compare memory` runs one row \
-                  (memory, failure, overhead, cpu, io, communication, start_methods); Ctrl-C stops.",
+                  they finish: about ten seconds for the whole table. Each cell says whether the \
+                  row's claim holds here (✓), is contradicted (✗) or could not be told (?, with \
+                  why: a busy machine, one core). `compare memory` runs one experiment (memory, \
+                  failure, overhead, cpu, io, communication, synchronization, start_methods); a \
+                  label of the table runs the experiments that test it (mechanism, gil, best_for, \
+                  failure_impact, portability, performance; `compare \"best for\"` works too). \
+                  Ctrl-C stops.",
     },
     CommandInfo {
         name: "progress",
@@ -324,7 +329,13 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "hint" => no_args(Command::Hint),
         "python" => Ok(Command::Python(rest)),
         "try" => Ok(Command::Try(rest)),
-        "compare" => optional_arg(Command::Compare),
+        // A label of the table may be more than one word: `compare best
+        // for`, `compare "failure impact"`.
+        "compare" => {
+            Ok(Command::Compare((!rest.is_empty()).then(|| {
+                rest.join(" ").trim_matches(['"', '\'']).to_string()
+            })))
+        }
         "progress" => no_args(Command::Progress),
         "reset" => optional_arg(Command::Reset),
         "present" => optional_arg(Command::Present),
@@ -361,6 +372,19 @@ mod tests {
         assert_eq!(parse("EXIT"), Ok(Command::Quit));
         assert_eq!(parse("n"), Ok(Command::Next));
         assert_eq!(parse("open q3"), Ok(Command::Open("q3".to_string())));
+    }
+
+    #[test]
+    fn a_row_of_the_comparison_may_be_several_words_in_quotes() {
+        assert_eq!(parse("compare"), Ok(Command::Compare(None)));
+        assert_eq!(
+            parse("compare \"best for\""),
+            Ok(Command::Compare(Some("best for".to_string())))
+        );
+        assert_eq!(
+            parse("compare failure impact"),
+            Ok(Command::Compare(Some("failure impact".to_string())))
+        );
     }
 
     #[test]
