@@ -159,6 +159,12 @@ pub fn comparison(cores: usize) -> Comparison {
                 threads_us: 30_500,
                 processes_intact: true,
                 threads_intact: true,
+                load: Load {
+                    wall_us: 120_000,
+                    cores,
+                    machine_busy_us: Some(125_000),
+                    own_us: 120_000,
+                },
             }),
             RowOutcome::Synchronization(synchronization()),
             RowOutcome::StartMethods(start_methods(None)),

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 
 use super::*;
-use crate::engine::ExitStatus;
+use crate::engine::{ExitStatus, Load};
 
 /// The figures a text shows: every word that starts with a digit
 /// (`4,000`, `1.9×`, `109ms`, `3.11.7`), without the punctuation around it.
@@ -120,19 +120,28 @@ fn any_io() -> impl Strategy<Value = IoResult> {
 
 fn any_communication() -> impl Strategy<Value = CommunicationResult> {
     (
-        1_000u64..400_000,
-        1_000u64..400_000,
+        (1_000u64..400_000, 1_000u64..400_000),
         proptest::bool::weighted(0.9),
         proptest::bool::weighted(0.9),
+        proptest::option::of(0u64..1_000_000),
     )
         .prop_map(
-            |(processes_us, threads_us, processes_intact, threads_intact)| CommunicationResult {
-                bytes: 64 << 20,
-                chunks: 64,
-                processes_us,
-                threads_us,
-                processes_intact,
-                threads_intact,
+            |((processes_us, threads_us), processes_intact, threads_intact, others_us)| {
+                let wall_us = processes_us + threads_us;
+                CommunicationResult {
+                    bytes: 64 << 20,
+                    chunks: 64,
+                    processes_us,
+                    threads_us,
+                    processes_intact,
+                    threads_intact,
+                    load: Load {
+                        wall_us,
+                        cores: 2,
+                        machine_busy_us: others_us.map(|others| wall_us + others),
+                        own_us: wall_us,
+                    },
+                }
             },
         )
 }
@@ -278,6 +287,9 @@ proptest! {
         } else {
             let faster = result.processes_us as f64 / result.threads_us as f64;
             prop_assert_eq!(verdict.holds(), faster >= 1.1, "{}", faster);
+            if verdict == Verdict::Contradicted {
+                prop_assert!(result.load.others_cores().is_some_and(|others| others < 0.5));
+            }
         }
     }
 
