@@ -10,11 +10,12 @@
 //! numbers and the split is even.
 //!
 //! The job is sized on the machine first, so one worker takes about
-//! [`TARGET`], whatever the CPU. Each count runs [`ROUNDS`] times and the
-//! fastest run counts, the usual way to time on a shared machine: a
-//! neighbour's burst of work can only slow a run down, never speed it up.
-//! Each run keeps its workers' CPU time and what the machine did meanwhile,
-//! so the verdicts can tell a busy machine from a claim that fails.
+//! [`TARGET`] of CPU, whatever the CPU and however busy it is. Each count
+//! runs [`ROUNDS`] times and the fastest run counts, the usual way to time
+//! on a shared machine: a neighbour's burst of work can only slow a run
+//! down, never speed it up. Each run keeps its workers' CPU time and what
+//! the machine did meanwhile, so the verdicts can tell a busy machine from
+//! a claim that fails.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -140,18 +141,21 @@ pub(in crate::demos::compare) fn run(ctx: &mut RunContext<'_>) -> Result<CpuResu
     })
 }
 
-/// Finds a limit for which one worker counts for about [`TARGET`]:
-/// doubles a trial count until it takes a measurable time, then scales
-/// (trial division grows a little faster than linearly, hence the 2/3).
+/// Finds a limit for which one worker counts for about [`TARGET`] of CPU
+/// time: doubles a trial count until it takes a measurable time, then
+/// scales (trial division grows a little faster than linearly, hence the
+/// 2/3). CPU time, not wall time: on a busy machine the trial waits for
+/// the CPU too, and a job sized by the clock would leave each worker too
+/// little work to judge anything by.
 fn calibrate(ctx: &mut RunContext<'_>) -> Result<u64, EngineError> {
     let mut limit = 100_000u64;
     loop {
         if ctx.interrupted() {
             return Err(EngineError::Interrupted);
         }
-        let began = Instant::now();
+        let began = crate::engine::sys::thread_cpu_us();
         count_primes(1, limit, 2);
-        let took = began.elapsed().as_secs_f64();
+        let took = crate::engine::sys::thread_cpu_us().saturating_sub(began) as f64 / 1e6;
         if took >= 0.03 || limit >= 10_000_000 {
             let scale = (TARGET.as_secs_f64() / took.max(1e-6)).powf(2.0 / 3.0);
             return Ok(((limit as f64 * scale) as u64).clamp(100_000, 50_000_000));
