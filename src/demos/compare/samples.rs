@@ -86,6 +86,7 @@ pub fn synchronization() -> SynchronizationResult {
     SynchronizationResult {
         workers: 4,
         adds: 5_000,
+        switch_every: 100,
         threads_unlocked: 5_001,
         threads_locked: 20_000,
         own_copies: vec![Some(5_000); 4],

@@ -2,11 +2,11 @@
 //! processes rarely do.
 //!
 //! `counter += 1` is a read, an add and a write; a thread switch between
-//! the read and the write lets another thread write in between, and one of
-//! the two updates is lost. The experiment makes that switch happen where
-//! it hurts (`std::thread::yield_now()` between the read and the write,
-//! as CPython may switch threads there), so updates are lost on one core
-//! as on many, run after run:
+//! the read and the write lets another thread write in between, and the
+//! updates it made are lost. The experiment makes that switch happen where
+//! it hurts (`std::thread::yield_now()` between the read and the write of
+//! every hundredth update, as CPython may switch threads there), so
+//! updates are lost on one core as on many, run after run:
 //!
 //! - N threads add to one shared counter without a lock: updates are lost;
 //! - the same with a lock around read-switch-write: none are;
@@ -35,6 +35,9 @@ pub struct SynchronizationResult {
     pub workers: usize,
     /// What each worker added, one at a time (M).
     pub adds: u64,
+    /// One update in this many switched threads between its read and its
+    /// write.
+    pub switch_every: u64,
     /// The threads' shared counter, added to without a lock…
     pub threads_unlocked: u64,
     /// …and with one.
@@ -189,17 +192,20 @@ impl Judged for SynchronizationResult {
             match threads_lose {
                 Verdict::Holds => format!(
                     "{} each added 1 to one shared counter {adds} times without a lock, reading \
-                     it, switching threads (as Python may between the read and the write of \
-                     `counter += 1`) and writing it back: {unlocked}, each a write of a value \
-                     another thread had already moved past.",
-                    words::threads(n)
+                     it and writing it back, with a thread switch in between every {} times (as \
+                     Python may switch between the read and the write of `counter += 1`): \
+                     {unlocked}, each one overwritten by a thread writing back a value it had \
+                     read before.",
+                    words::threads(n),
+                    self.switch_every
                 ),
                 _ => format!(
                     "{} each added 1 to one shared counter {adds} times without a lock, with a \
-                     thread switch between the read and the write: {unlocked}. A switch loses an \
-                     update only when another thread writes in between, and this time none did; \
-                     type `compare synchronization` to run it again.",
-                    words::threads(n)
+                     thread switch between the read and the write every {} times: {unlocked}. \
+                     A switch loses updates only when another thread writes in between, and \
+                     this time none did; type `compare synchronization` to run it again.",
+                    words::threads(n),
+                    self.switch_every
                 ),
             },
         )];
@@ -209,14 +215,15 @@ impl Judged for SynchronizationResult {
             threads_locked.clone(),
             match threads_locked {
                 Verdict::Holds => format!(
-                    "With a lock around the read, the switch and the write, the same {}: \
-                     {locked}. Only the thread holding the lock could touch the counter.",
+                    "With a lock held around each read and write (and the switch between them), \
+                     the same {}: {locked}. Only the thread holding the lock could touch the \
+                     counter.",
                     words::threads(n)
                 ),
                 _ => format!(
-                    "With a lock around the read, the switch and the write, the same {}: \
-                     {locked}, which a lock should make impossible. Type `compare \
-                     synchronization` to run it again.",
+                    "With a lock held around each read and write, the same {}: {locked}, which \
+                     a lock should make impossible. Type `compare synchronization` to run it \
+                     again.",
                     words::threads(n)
                 ),
             },
@@ -287,9 +294,8 @@ impl Judged for SynchronizationResult {
             shared_locked.clone(),
             match shared_locked {
                 Verdict::Holds => format!(
-                    "With a lock in that shared memory, held around the read, the switch and \
-                     the write, the same {}: {locked}. Processes need a lock only for what they \
-                     really share.",
+                    "With a lock in that shared memory, held around each read and write, the \
+                     same {}: {locked}. Processes need a lock only for what they really share.",
                     words::processes(n)
                 ),
                 Verdict::Contradicted => format!(

@@ -1,13 +1,17 @@
 //! The lost-update experiment itself: the counters, the worker bodies and
 //! the four phases.
 //!
-//! Each update is `read; yield_now(); write(read + 1)`. The yield is the
-//! thread switch CPython may make between the read and the write of
-//! `counter += 1`: with other workers ready to run, the kernel runs one of
-//! them there, on one core as on many, so without a lock updates are lost
-//! every run. The counters are atomics read and written separately (a
-//! load, then a store): a race Rust allows, which loses updates exactly as
-//! a Python `int` does, with no undefined behaviour.
+//! Each update is `read; write(read + 1)`, and every [`SWITCH_EVERY`]th
+//! has a thread switch between the two (`yield_now()`), as CPython may
+//! switch threads between the read and the write of `counter += 1`: with
+//! other workers ready to run, the kernel runs one of them there, on one
+//! core as on many, so without a lock updates are lost every run (on
+//! several cores the workers also race at the same moment). Not every
+//! update switches: on a busy machine each switch waits for other
+//! programs' turns, and thousands of them would make the row crawl. The
+//! counters are atomics read and written separately (a load, then a
+//! store): a race Rust allows, which loses updates exactly as a Python
+//! `int` does, with no undefined behaviour.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -20,7 +24,10 @@ use crate::engine::task::{Args, Task, WorkerBody, bad_args, write_line};
 use crate::engine::threads::{Job, Voice, run_threads};
 
 const WORKERS: usize = 4;
-const ADDS: u64 = 5_000;
+const ADDS: u64 = 10_000;
+/// Every this many updates, one switches threads between its read and its
+/// write.
+pub(super) const SWITCH_EVERY: u64 = 100;
 /// How often a thread looks whether the demo is stopping.
 const CHECK_EVERY: u64 = 500;
 
@@ -32,19 +39,31 @@ static OWN_COPY: AtomicU64 = AtomicU64::new(0);
 /// the first fork that needs it, and kept for later runs of the row.
 static SHARED: OnceLock<SharedCounter> = OnceLock::new();
 
-/// `read; switch; write`, `times` times, with no lock.
-fn add_unlocked(counter: &AtomicU64, times: u64) {
-    for _ in 0..times {
-        let value = counter.load(Ordering::Relaxed);
+/// One update: read, switch threads when `switch`, write.
+fn update(counter: &AtomicU64, switch: bool) {
+    let value = counter.load(Ordering::Relaxed);
+    if switch {
         std::thread::yield_now();
-        counter.store(value + 1, Ordering::Relaxed);
+    }
+    counter.store(value + 1, Ordering::Relaxed);
+}
+
+/// Whether update number `n` (from 0) switches threads in the middle.
+fn switches(n: u64) -> bool {
+    n % SWITCH_EVERY == SWITCH_EVERY - 1
+}
+
+/// `times` updates with no lock.
+fn add_unlocked(counter: &AtomicU64, times: u64) {
+    for n in 0..times {
+        update(counter, switches(n));
     }
 }
 
-/// The same with a lock in the shared page held around all three: spin
+/// The same with a lock in the shared page held around each update: spin
 /// (yielding) until the lock word goes from 0 to 1, then put it back.
 fn add_locked_shared(cell: &SharedCell, times: u64) {
-    for _ in 0..times {
+    for n in 0..times {
         while cell
             .lock
             .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
@@ -52,9 +71,7 @@ fn add_locked_shared(cell: &SharedCell, times: u64) {
         {
             std::thread::yield_now();
         }
-        let value = cell.count.load(Ordering::Relaxed);
-        std::thread::yield_now();
-        cell.count.store(value + 1, Ordering::Relaxed);
+        update(&cell.count, switches(n));
         cell.lock.store(0, Ordering::Release);
     }
 }
@@ -110,8 +127,8 @@ pub(in crate::demos::compare) fn run(
     ctx: &mut RunContext<'_>,
 ) -> Result<SynchronizationResult, EngineError> {
     ctx.note(format!(
-        "{WORKERS} threads each add 1 to one shared counter {ADDS} times: read it, switch \
-         threads, write it back, without a lock"
+        "{WORKERS} threads each add 1 to one shared counter {ADDS} times without a lock: read \
+         it, write it back, switching threads in between every {SWITCH_EVERY} times"
     ));
     let threads_unlocked = threads_race(ctx, false)?;
     ctx.note(format!(
@@ -162,6 +179,7 @@ pub(in crate::demos::compare) fn run(
     Ok(SynchronizationResult {
         workers: WORKERS,
         adds: ADDS,
+        switch_every: SWITCH_EVERY,
         threads_unlocked,
         threads_locked,
         own_copies,
@@ -197,13 +215,9 @@ fn threads_race(ctx: &mut RunContext<'_>, locked: bool) -> Result<u64, EngineErr
                 let mut done = 0;
                 while done < ADDS && !voice.stopped() {
                     let batch = CHECK_EVERY.min(ADDS - done);
-                    if locked {
-                        for _ in 0..batch {
-                            let _held = lock.lock();
-                            add_unlocked(counter, 1);
-                        }
-                    } else {
-                        add_unlocked(counter, batch);
+                    for n in done..done + batch {
+                        let _held = locked.then(|| lock.lock());
+                        update(counter, switches(n));
                     }
                     done += batch;
                 }

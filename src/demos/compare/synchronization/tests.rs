@@ -30,6 +30,7 @@ pub fn any_synchronization() -> impl Strategy<Value = SynchronizationResult> {
                     SynchronizationResult {
                         workers,
                         adds,
+                        switch_every: 100,
                         threads_unlocked,
                         threads_locked,
                         own_copies,
