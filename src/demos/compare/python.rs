@@ -27,7 +27,7 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 
-use super::cpu::{SPEEDUP_AT_LEAST, no_gain};
+use super::cpu::{SPEEDUP_AT_LEAST, baseline_cores, no_gain};
 use super::ratio;
 use crate::engine::context::{EngineError, RunContext};
 use crate::engine::{Load, LoadMeter};
@@ -114,7 +114,11 @@ impl PythonRun {
             cores,
             speedup: self.speedup(phase),
             parallel_cores: Some(phase.cores()),
-            baseline_cores: Some(self.one.cores()),
+            baseline_cores: Some(baseline_cores(
+                self.one.cpu_us,
+                phase.cpu_us / WORKERS as u64,
+                self.one.wall_us,
+            )),
             others_cores: self.load.others_cores(),
             per_worker_us: Some(phase.cpu_us / WORKERS as u64),
         }

@@ -5,7 +5,8 @@
 //!
 //! Every speed-up is judged by `findings::speed::judge_speedup`, with what
 //! shows whether the cores were there: the CPU time the workers got over
-//! their wall time, the same for the one-worker baseline, and what other
+//! their wall time, the same for the one-worker baseline (a core slowed by
+//! its neighbours counting as less, see [`baseline_cores`]), and what other
 //! programs used meanwhile (`engine::LoadMeter`). Claims that something is
 //! *not* faster ("threads under a GIL do not speed up") ask the same judge
 //! whether it was at least [`NO_GAIN_BELOW`] as fast and turn its answer
@@ -106,11 +107,28 @@ impl Split {
             cores,
             speedup: self.speedup(),
             parallel_cores: Some(self.many.cores()),
-            baseline_cores: Some(self.one.cores()),
+            baseline_cores: Some(baseline_cores(
+                self.one.cpu_us,
+                self.many.cpu_us,
+                self.one.wall_us,
+            )),
             others_cores: self.many.load.others_cores(),
             per_worker_us: Some(self.many.busiest_us),
         }
     }
+}
+
+/// Cores' worth of CPU a one-worker baseline had: its CPU time over its
+/// wall time, where the CPU time counts only what the work needed. When the
+/// same work took less CPU in the parallel run (`work_cpu_us`), the
+/// baseline's core was slowed (a busy neighbour on the same physical core,
+/// a lower clock) and it had less than its CPU time says; that is what
+/// tells a disturbed baseline that still had a core to itself.
+pub fn baseline_cores(baseline_cpu_us: u64, work_cpu_us: u64, baseline_wall_us: u64) -> f64 {
+    ratio(
+        baseline_cpu_us.min(work_cpu_us) as f64,
+        baseline_wall_us as f64,
+    )
 }
 
 /// The claim "no faster than one": the judge asked whether it was at

@@ -302,3 +302,42 @@ fn the_quiet_sample_says_like_the_simulation_with_the_same_figures_as_its_cell()
         "1.9× vs 1.0× under a GIL (2.0× without); Python 3.11.7: 1.9× vs 1.1× ✓"
     );
 }
+
+#[test]
+fn python_threads_on_one_core_are_not_called_faster_than_a_slowed_baseline() {
+    // Measured on a 2-core machine whose other programs used 0.9 of a core:
+    // the one run had a core to itself by its CPU time, yet the two runs on
+    // threads needed less CPU per run than it did; they took turns (1.0 core
+    // at once), and the 1.2× came from a slowed baseline.
+    let mut result = samples::cpu(2);
+    let mut run = samples::python(1.5, 1.2, 0.9);
+    run.one = PythonPhase {
+        wall_us: 143_704,
+        cpu_us: 142_960,
+    };
+    run.threads = PythonPhase {
+        wall_us: 234_127,
+        cpu_us: 227_136,
+    };
+    run.processes = PythonPhase {
+        wall_us: 189_042,
+        cpu_us: 236_435,
+    };
+    run.load = Load {
+        wall_us: 1_441_794,
+        cores: 2,
+        machine_busy_us: Some(2_810_000),
+        own_us: 1_506_410,
+    };
+    result.python = PythonOutcome::Measured(run);
+    let found = result.findings();
+    let threads = finding(&found, PYTHON_THREADS_GIL).expect("judged");
+    assert!(
+        matches!(
+            threads.verdict,
+            Some(Verdict::CouldntTell(Unclear::BaselineDisturbed { .. }))
+        ),
+        "{threads:?}"
+    );
+    assert!(!said(&found).contains(LIKE_THE_SIMULATION));
+}
