@@ -142,7 +142,7 @@ impl PythonRun {
     pub fn threads_verdict(&self, cores: usize) -> Verdict {
         let run = self.threads_run(cores);
         if self.info.gil_enabled {
-            no_gain(&run)
+            no_gain(&run, self.threads.cores())
         } else {
             judge_speedup(&run, SPEEDUP_AT_LEAST)
         }

@@ -11,9 +11,9 @@
 //! *not* faster ("threads under a GIL do not speed up") ask the same judge
 //! whether it was at least [`NO_GAIN_BELOW`] as fast and turn its answer
 //! over: a busy machine or a disturbed baseline still couldn't tell. Threads
-//! under a GIL get one core's worth of CPU by design, so for them the judge
-//! calls the machine busy only when other programs were seen using the
-//! cores: a GIL claim needs the second core free to mean anything.
+//! under a GIL get one core's worth of CPU by design, so for them the
+//! machine is busy only when other programs were seen using the cores (see
+//! [`no_gain`]).
 //!
 //! Python's threads and processes are two claims of their own, judged the
 //! same way from what the Python program measured of its own CPU time;
@@ -30,7 +30,7 @@ use super::python::PythonRun;
 use super::{Aspect, Cell, Judged, ratio};
 use crate::engine::Load;
 use crate::findings::speed::{SpeedRun, judge_speedup};
-use crate::findings::{Finding, Verdict, words};
+use crate::findings::{Finding, Unclear, Verdict, words};
 
 /// Processes (and threads without a GIL) speed up when they are at least
 /// this much faster than one worker.
@@ -131,12 +131,27 @@ pub fn baseline_cores(baseline_cpu_us: u64, work_cpu_us: u64, baseline_wall_us: 
     )
 }
 
-/// The claim "no faster than one": the judge asked whether it was at
-/// least [`NO_GAIN_BELOW`] as fast, its answer turned over.
-pub fn no_gain(run: &SpeedRun) -> Verdict {
-    match judge_speedup(run, NO_GAIN_BELOW) {
+/// The claim "no faster than one" of threads under a GIL: the judge asked
+/// whether they were at least [`NO_GAIN_BELOW`] as fast, its answer turned
+/// over. The GIL holds them to one core by design, so the CPU they got says
+/// nothing of the machine: the judge reads the run without it, and only
+/// other programs seen using the cores make the machine busy; a busy
+/// verdict then gives the CPU they did get, `cores_got`.
+pub fn no_gain(run: &SpeedRun, cores_got: f64) -> Verdict {
+    let without_cpu = SpeedRun {
+        parallel_cores: None,
+        ..*run
+    };
+    match judge_speedup(&without_cpu, NO_GAIN_BELOW) {
         Verdict::Holds => Verdict::Contradicted,
         Verdict::Contradicted => Verdict::Holds,
+        Verdict::CouldntTell(Unclear::MachineBusy { needed, others, .. }) => {
+            Verdict::CouldntTell(Unclear::MachineBusy {
+                got: cores_got,
+                needed,
+                others,
+            })
+        }
         unclear => unclear,
     }
 }
@@ -163,7 +178,7 @@ impl CpuResult {
     }
 
     pub fn gil_verdict(&self) -> Verdict {
-        no_gain(&self.gil_run())
+        no_gain(&self.gil_run(), self.gil_threads.many.cores())
     }
 
     pub fn counts_verdict(&self) -> Verdict {
