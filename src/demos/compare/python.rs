@@ -27,7 +27,7 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 
-use super::cpu::{SPEEDUP_AT_LEAST, baseline_cores, no_gain};
+use super::cpu::{SPEEDUP_AT_LEAST, as_printed, baseline_cores, no_gain};
 use super::ratio;
 use crate::engine::context::{EngineError, RunContext};
 use crate::engine::{Load, LoadMeter};
@@ -112,7 +112,7 @@ impl PythonRun {
         SpeedRun {
             workers: WORKERS,
             cores,
-            speedup: self.speedup(phase),
+            speedup: as_printed(self.speedup(phase)),
             parallel_cores: Some(phase.cores()),
             baseline_cores: Some(baseline_cores(
                 self.one.cpu_us,

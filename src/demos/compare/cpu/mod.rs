@@ -105,7 +105,7 @@ impl Split {
         SpeedRun {
             workers,
             cores,
-            speedup: self.speedup(),
+            speedup: as_printed(self.speedup()),
             parallel_cores: Some(self.many.cores()),
             baseline_cores: Some(baseline_cores(
                 self.one.cpu_us,
@@ -116,6 +116,16 @@ impl Split {
             per_worker_us: Some(self.many.busiest_us),
         }
     }
+}
+
+/// `ratio` as `words::times` prints it (1.475 is `1.5×`, so 1.5): a
+/// speed-up is judged by the figure the student reads, so a cell never
+/// shows `1.5× ✗` against a claim of "at least 1.5×".
+pub fn as_printed(ratio: f64) -> f64 {
+    words::times(ratio)
+        .trim_end_matches('×')
+        .parse()
+        .unwrap_or(ratio)
 }
 
 /// Cores' worth of CPU a one-worker baseline had: its CPU time over its
