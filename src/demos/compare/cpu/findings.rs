@@ -120,8 +120,9 @@ fn gil(result: &CpuResult, workers: usize) -> Finding {
     let verdict = result.gil_verdict();
     let text = match &verdict {
         Verdict::Holds => format!(
-            "{base}: only the thread holding the lock computes, so they take turns, as \
-             CPython's threads do."
+            "{base}: only the thread holding the lock computes, so they take turns (the {many} \
+             used {} at once), as CPython's threads do.",
+            words::cores_worth(result.gil_threads.many.cores())
         ),
         Verdict::Contradicted => format!(
             "{base}, with a one-thread run that had {} to itself: the lock should have kept \
@@ -225,7 +226,10 @@ fn python(result: &CpuResult, run: &PythonRun) -> Vec<Finding> {
     let (claim, text) = match (&threads_verdict, run.info.gil_enabled) {
         (Verdict::Holds, true) => (
             PYTHON_THREADS_GIL,
-            format!("{base}, no faster: its threads take turns on the GIL."),
+            format!(
+                "{base}, no faster: its threads take turns on the GIL (the 2 used {} at once).",
+                words::cores_worth(run.threads.cores())
+            ),
         ),
         (Verdict::Contradicted, true) => (
             PYTHON_THREADS_GIL,

@@ -333,12 +333,10 @@ fn python_threads_on_one_core_are_not_called_faster_than_a_slowed_baseline() {
     let found = result.findings();
     let threads = finding(&found, PYTHON_THREADS_GIL).expect("judged");
     assert!(
-        matches!(
-            threads.verdict,
-            Some(Verdict::CouldntTell(Unclear::BaselineDisturbed { .. }))
-        ),
+        matches!(threads.verdict, Some(Verdict::CouldntTell(_))),
         "{threads:?}"
     );
+    assert!(threads.text.contains("1.2×"), "{}", threads.text);
     assert!(!said(&found).contains(LIKE_THE_SIMULATION));
 }
 
