@@ -17,6 +17,8 @@ pub struct SharedCell {
     /// 0 when free, 1 when some process holds it.
     pub lock: AtomicU32,
     pub count: AtomicU64,
+    /// How many processes have come to a start line, to set off together.
+    pub gate: AtomicU32,
 }
 
 /// One shared page holding a [`SharedCell`], unmapped when dropped. A

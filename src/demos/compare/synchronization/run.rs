@@ -12,9 +12,14 @@
 //! counters are atomics read and written separately (a load, then a
 //! store): a race Rust allows, which loses updates exactly as a Python
 //! `int` does, with no undefined behaviour.
+//!
+//! The workers of a race meet at a start line first ([`start_together`]):
+//! started one after another, each could finish its adds before the next
+//! began, on a quiet machine, and nothing would race at all.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use super::{SharedCounts, SynchronizationResult};
 use crate::engine::context::{EngineError, RunContext, StartMethod};
@@ -30,6 +35,9 @@ const ADDS: u64 = 10_000;
 pub(super) const SWITCH_EVERY: u64 = 100;
 /// How often a thread looks whether the demo is stopping.
 const CHECK_EVERY: u64 = 500;
+/// The longest a worker waits at the start line for the others: one that
+/// never came (it could not start) must not hold up the rest for good.
+const START_WAIT: Duration = Duration::from_secs(2);
 
 /// The counter a worker process races on in its own memory: a copy of
 /// mptutor's, which stays 0.
@@ -38,6 +46,16 @@ static OWN_COPY: AtomicU64 = AtomicU64::new(0);
 /// The counter in memory shared with the children, mapped once, before
 /// the first fork that needs it, and kept for later runs of the row.
 static SHARED: OnceLock<SharedCounter> = OnceLock::new();
+
+/// Comes to the start line and waits (yielding) until all `workers` have,
+/// or [`START_WAIT`] has passed.
+fn start_together(gate: &AtomicU32, workers: u64) {
+    gate.fetch_add(1, Ordering::AcqRel);
+    let began = Instant::now();
+    while u64::from(gate.load(Ordering::Acquire)) < workers && began.elapsed() < START_WAIT {
+        std::thread::yield_now();
+    }
+}
 
 /// One update: read, switch threads when `switch`, write.
 fn update(counter: &AtomicU64, switch: bool) {
@@ -94,19 +112,21 @@ pub static RACE_OWN_COPY: WorkerBody = WorkerBody {
     },
 };
 
-/// `race-shared NAME TIMES LOCKED`: the adds on the counter in shared
-/// memory, with the lock when LOCKED is 1. Only a child forked from
-/// mptutor after the page was mapped has it.
+/// `race-shared NAME TIMES LOCKED WORKERS`: the adds on the counter in
+/// shared memory, with the lock when LOCKED is 1, once all WORKERS are at
+/// the start line. Only a child forked from mptutor after the page was
+/// mapped has it.
 pub static RACE_SHARED: WorkerBody = WorkerBody {
     name: "race-shared",
-    run: |args: &Args<'_>| match (args.text(0), args.uint(1), args.uint(2)) {
-        (Some(name), Some(times), Some(locked)) => {
+    run: |args: &Args<'_>| match (args.text(0), args.uint(1), args.uint(2), args.uint(3)) {
+        (Some(name), Some(times), Some(locked), Some(workers)) => {
             let Some(shared) = SHARED.get() else {
                 eprintln!(
                     "{name}: no shared memory here: this worker was not forked after it was made"
                 );
                 return 2;
             };
+            start_together(&shared.cell().gate, workers);
             if locked == 1 {
                 add_locked_shared(shared.cell(), times);
             } else {
@@ -157,6 +177,7 @@ pub(in crate::demos::compare) fn run(
             for (locked, count) in [false, true].into_iter().zip(&mut counts) {
                 shared.cell().count.store(0, Ordering::Relaxed);
                 shared.cell().lock.store(0, Ordering::Relaxed);
+                shared.cell().gate.store(0, Ordering::Relaxed);
                 failed_processes += shared_race(ctx, locked)?;
                 *count = shared.cell().count.load(Ordering::Relaxed);
                 ctx.note(format!(
@@ -208,10 +229,12 @@ fn shared_counter() -> Result<&'static SharedCounter, String> {
 fn threads_race(ctx: &mut RunContext<'_>, locked: bool) -> Result<u64, EngineError> {
     let counter = AtomicU64::new(0);
     let lock = Mutex::new(());
+    let gate = AtomicU32::new(0);
     let jobs: Vec<Job<'_>> = (0..WORKERS)
         .map(|_| {
-            let (counter, lock) = (&counter, &lock);
+            let (counter, lock, gate) = (&counter, &lock, &gate);
             Box::new(move |voice: &Voice<'_>| {
+                start_together(gate, WORKERS as u64);
                 let mut done = 0;
                 while done < ADDS && !voice.stopped() {
                     let batch = CHECK_EVERY.min(ADDS - done);
@@ -269,7 +292,8 @@ fn shared_race(ctx: &mut RunContext<'_>, locked: bool) -> Result<usize, EngineEr
         let task = Task::new(&RACE_SHARED)
             .text(format!("Process-{}", slot + 1))
             .uint(ADDS)
-            .uint(u64::from(locked));
+            .uint(u64::from(locked))
+            .uint(WORKERS as u64);
         outcome = group
             .spawn(ctx, index, format!("Process-{}", slot + 1), &task, false)
             .map(drop);
