@@ -8,14 +8,15 @@
 //! saying what runs instead, since the table would not fit beside anything.
 //! When the experiments end, the table is printed again with every cell
 //! filled in, then where it ran and what each row found. `--json` prints
-//! the results as one object instead, so an instructor can collect a whole
-//! class's machines.
+//! the results as one line of mptutor's JSON instead (`"type":"compare"`),
+//! so an instructor can collect a whole class's machines.
 
 use std::io::Write;
 
 use crate::course::Course;
 use crate::demos::compare::{self, Comparison, Row};
 use crate::engine::{EngineError, Event, EventSink};
+use crate::json::{self, CompareOutcome, Failure, Message};
 use crate::live_view::LiveView;
 use crate::render::{self, LiveColumns, RenderOptions};
 
@@ -104,17 +105,17 @@ pub fn run_live(
 }
 
 /// Runs the comparison without showing it, then prints the results as one
-/// JSON object on `out`.
+/// line of mptutor's JSON: the comparison, or why it stopped.
 pub fn run_json(
     request: &CompareRequest,
     out: &mut dyn Write,
 ) -> std::io::Result<Result<Comparison, EngineError>> {
     let outcome = compare::run_rows(&request.rows, &mut Unseen);
-    if let Ok(comparison) = &outcome {
-        let text = serde_json::to_string(comparison).map_err(std::io::Error::other)?;
-        writeln!(out, "{text}")?;
-        out.flush()?;
-    }
+    let message = match &outcome {
+        Ok(comparison) => Message::Compare(CompareOutcome::new(comparison.clone())),
+        Err(error) => Message::Error(Failure::of(error)),
+    };
+    json::write_line(out, message)?;
     Ok(outcome)
 }
 

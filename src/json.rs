@@ -14,6 +14,7 @@ use std::io::Write;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::demos::DemoResult;
+use crate::demos::compare::{Comparison, RowReport};
 use crate::engine::{EngineError, Event, EventSink};
 use crate::findings::Finding;
 
@@ -69,6 +70,8 @@ pub enum Message {
     Event(Event),
     /// How a demo ended: its typed result and the findings it supports.
     Demo(DemoOutcome),
+    /// What `compare` measured, and each row's verdict and findings.
+    Compare(CompareOutcome),
     /// A run that stopped before finishing.
     Error(Failure),
 }
@@ -85,6 +88,22 @@ impl DemoOutcome {
     pub fn new(result: DemoResult) -> Self {
         let findings = result.report().findings;
         DemoOutcome { result, findings }
+    }
+}
+
+/// A comparison's results, and what each row's result supports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareOutcome {
+    #[serde(flatten)]
+    pub comparison: Comparison,
+    /// Each row's verdict, cell and findings, made from `rows`.
+    pub judged: Vec<RowReport>,
+}
+
+impl CompareOutcome {
+    pub fn new(comparison: Comparison) -> Self {
+        let judged = comparison.judged();
+        CompareOutcome { comparison, judged }
     }
 }
 
@@ -211,6 +230,29 @@ mod tests {
             let back: Message = read_line(line.trim()).expect("parses back");
             assert_eq!(back, Message::Event(event));
         }
+    }
+
+    #[test]
+    fn a_comparison_carries_the_schema_and_reads_back_whole() {
+        let comparison = crate::demos::compare::samples::comparison(2);
+        let mut out = Vec::new();
+        write_line(
+            &mut out,
+            Message::Compare(CompareOutcome::new(comparison.clone())),
+        )
+        .expect("written");
+        let line = String::from_utf8(out).unwrap_or_default();
+        assert!(
+            line.starts_with(r#"{"schema":"mptutor/2","type":"compare","rows":[{"row":"memory""#),
+            "{line}"
+        );
+        let back: Message = read_line(line.trim()).expect("parses back");
+        let Message::Compare(outcome) = back else {
+            panic!("a comparison: {line}");
+        };
+        assert_eq!(outcome.comparison, comparison);
+        assert_eq!(outcome.judged, comparison.judged());
+        assert_eq!(outcome.judged[0].summary, "0 vs 4,000; 4 pids vs 1 pid ✓");
     }
 
     #[test]

@@ -20,7 +20,6 @@ pub mod pool_map;
 pub mod pool_queue;
 pub mod primes;
 pub mod print_numbers;
-pub(crate) mod report;
 pub mod spawn_process;
 
 use std::fmt::Debug;
@@ -120,6 +119,8 @@ pub static BODIES: Bodies = &[
     &compare::ADD_TO_COUNTER,
     &compare::CRASHING_THREADS,
     &compare::RECEIVE_BYTES,
+    &compare::RACE_OWN_COPY,
+    &compare::RACE_SHARED,
 ];
 
 /// Finds a demo by its exact name.

@@ -99,7 +99,7 @@ impl ParamSpec {
             },
             ParamKind::Choice(words) => words
                 .iter()
-                .find(|word| word.eq_ignore_ascii_case(text))
+                .find(|word| same_word(word, text))
                 .map(|word| ParamValue::Choice(word))
                 .ok_or_else(|| self.refuse(&format!("`{text}`"))),
         }
@@ -121,6 +121,16 @@ impl ParamSpec {
             _ => Err(self.refuse(&n.to_string())),
         }
     }
+}
+
+/// Whether `typed` is `word`, ignoring case and with spaces, hyphens and
+/// underscores alike: `best-for` is the choice `best_for`.
+fn same_word(word: &str, typed: &str) -> bool {
+    let simple = |c: char| match c {
+        ' ' | '-' => '_',
+        c => c.to_ascii_lowercase(),
+    };
+    word.chars().map(simple).eq(typed.chars().map(simple))
 }
 
 /// Parameter values set explicitly (by a lesson or on the command line),

@@ -3,26 +3,28 @@
 //!
 //! The table is the lesson's own: the first Markdown table of the text
 //! given, parsed like any lesson prose, so a teacher who rewords a claim
-//! or adds a row sees it here too. Each row is matched to what was
-//! measured by its label (the first cell): "Memory" to the memory
-//! experiment, "GIL" and "Performance" to the CPU and I/O ones, and so on
-//! (see [`Aspect`]); a row no experiment tests keeps a short fact about
-//! the machine or a dash. A text without a table gets a plain table of the
-//! experiments and their claims instead.
+//! or adds a row sees it here too. Each row is matched to the experiments
+//! that test it by its label (`demos::compare::names`, the table
+//! `compare <name>` reads too); a row no experiment tests gets a dash. A
+//! text without a table gets a plain table of the experiments and their
+//! claims instead.
 //!
-//! Cells read processes first, threads second, like the table's columns:
-//! `0 vs 4000 ✓`. `✓` means the machine agrees with the row's claim, `✗`
-//! that it does not; a claim the machine cannot show (a speed-up on one
-//! core) gets neither, and says so.
+//! What a cell says comes whole from the experiment's result
+//! (`RowOutcome::aspect_cell`), figures and verdicts; here it is only laid
+//! out and its marks coloured: `✓` the claim holds, `✗` it is
+//! contradicted, `?` this run couldn't tell (the cell says why first, the
+//! findings under the table say it with the figures). Cells read processes
+//! first, threads second, like the table's columns: `0 vs 4,000 ✓`.
 
 use super::RenderOptions;
 use super::ansi::finish;
+use super::findings::render_findings;
 use super::markdown::render_markdown;
 use super::markdown_tree::{Node, parse};
 use super::style::Styles;
 use super::table::table_lines;
-use crate::demos::compare::{Comparison, Row, RowResult};
-use crate::findings::format_us;
+use crate::demos::compare::{Aspect, Cell, Comparison, Row};
+use crate::findings::{Verdict, format_us, words};
 
 /// The title of the added column.
 pub const MEASURED_HERE: &str = "measured here";
@@ -31,61 +33,6 @@ pub const MEASURED_HERE: &str = "measured here";
 const PENDING: &str = "…";
 /// Shown where nothing was measured.
 const NOTHING: &str = "—";
-
-/// What a row of the lesson's table is about, read from its label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Aspect {
-    Mechanism,
-    Memory,
-    Gil,
-    BestFor,
-    Overhead,
-    Failure,
-    Communication,
-    Synchronization,
-    StartMethods,
-    Portability,
-    Performance,
-}
-
-impl Aspect {
-    /// The aspect a label names, ignoring case and markup: "Failure
-    /// impact" is `Failure`.
-    fn of_label(label: &str) -> Option<Aspect> {
-        let label = label.to_lowercase();
-        let table = [
-            ("mechanism", Aspect::Mechanism),
-            ("memory", Aspect::Memory),
-            ("gil", Aspect::Gil),
-            ("best for", Aspect::BestFor),
-            ("overhead", Aspect::Overhead),
-            ("failure", Aspect::Failure),
-            ("communication", Aspect::Communication),
-            ("synchroni", Aspect::Synchronization),
-            ("start method", Aspect::StartMethods),
-            ("portability", Aspect::Portability),
-            ("performance", Aspect::Performance),
-        ];
-        table
-            .into_iter()
-            .find(|(word, _)| label.contains(word))
-            .map(|(_, aspect)| aspect)
-    }
-
-    /// The experiments whose figures the cell shows.
-    fn rows(self) -> &'static [Row] {
-        match self {
-            Aspect::Mechanism | Aspect::Memory => &[Row::Memory],
-            Aspect::Gil => &[Row::Cpu],
-            Aspect::BestFor | Aspect::Performance => &[Row::Cpu, Row::Io],
-            Aspect::Overhead => &[Row::Overhead],
-            Aspect::Failure => &[Row::Failure],
-            Aspect::Communication | Aspect::Synchronization => &[Row::Communication],
-            Aspect::StartMethods => &[Row::StartMethods],
-            Aspect::Portability => &[],
-        }
-    }
-}
 
 /// The lesson's table in `markdown` (its first) with a "measured here"
 /// column. `planned` are the rows being measured; `measured` what has been
@@ -134,7 +81,8 @@ pub fn render_compare(
     finish(&lines.join("\n"), opts.columns(), opts.color)
 }
 
-/// Where and how long the comparison ran, then what each row found.
+/// Where and how long the comparison ran, then what each experiment
+/// found, claim by claim.
 pub fn render_compare_summary(comparison: &Comparison, opts: &RenderOptions) -> String {
     let machine = &comparison.machine;
     let python = match &machine.python {
@@ -149,21 +97,23 @@ pub fn render_compare_summary(comparison: &Comparison, opts: &RenderOptions) -> 
         ),
         None => "no `python3` on PATH".to_string(),
     };
-    let mut markdown = format!(
-        "Measured on {}, {} {}, {python}, in {}. ✓: this machine agrees with the claim; ✗: it does not.\n",
+    let intro = format!(
+        "Measured on {}, {}, {python}, in {}. ✓: the claim holds here; ✗: this machine \
+         contradicts it; ?: this run couldn't tell, and says why.",
         machine.os,
-        machine.cores,
-        if machine.cores == 1 { "core" } else { "cores" },
+        words::cores(machine.cores),
         format_us(comparison.elapsed_ms.saturating_mul(1000)),
     );
+    let mut parts = vec![render_markdown(&intro, opts)];
     for result in &comparison.rows {
-        markdown.push_str(&format!(
-            "\n- **{}**: {}",
-            result.row.name(),
-            result.finding
+        let row = result.row();
+        parts.push(render_markdown(
+            &format!("**{}**: {}", row.name(), row.claim()),
+            opts,
         ));
+        parts.push(render_findings(&result.findings(), opts));
     }
-    render_markdown(&markdown, opts)
+    parts.join("\n\n")
 }
 
 /// A table's header, and each row's plain label with its styled cells.
@@ -193,100 +143,54 @@ struct Cells<'a> {
     styles: &'a Styles,
 }
 
-/// What a cell shows of one experiment.
-enum Part<'a> {
-    /// Not part of this run.
-    NotPlanned,
-    /// Planned, and not finished (or not reached before the time limit).
-    Waiting,
-    Done(&'a RowResult),
-}
-
 impl Cells<'_> {
-    fn part(&self, row: Row) -> Part<'_> {
-        if !self.planned.contains(&row) {
-            return Part::NotPlanned;
-        }
-        match self.measured.and_then(|measured| measured.row(row)) {
-            Some(result) => Part::Done(result),
-            None => Part::Waiting,
-        }
-    }
-
-    /// `✓` or `✗`, coloured; nothing when the claim cannot be judged.
-    fn mark(&self, agrees: Option<bool>) -> String {
-        match agrees {
-            Some(true) => format!(" {}", self.styles.ok("✓")),
-            Some(false) => format!(" {}", self.styles.error("✗")),
-            None => String::new(),
+    /// `✓`, `✗` or `?`, coloured.
+    fn mark(&self, verdict: &Verdict) -> String {
+        match verdict {
+            Verdict::Holds => self.styles.ok("✓"),
+            Verdict::Contradicted => self.styles.error("✗"),
+            Verdict::CouldntTell(_) => self.styles.accent("?"),
         }
     }
 
-    /// The cell for a table row about `aspect`.
+    fn render(&self, cell: &Cell) -> String {
+        cell.render(|verdict| self.mark(verdict))
+    }
+
+    /// Planned but not in the results: still running, or, once the
+    /// comparison is over, never reached.
+    fn missing(&self) -> String {
+        if self.measured.is_some() {
+            "not measured".to_string()
+        } else {
+            PENDING.to_string()
+        }
+    }
+
+    /// The cell for a table row about `aspect`: the parts of its planned
+    /// experiments.
     fn aspect(&self, aspect: Aspect) -> String {
-        if aspect == Aspect::Portability {
-            return match self.measured {
-                Some(measured) => format!("ran here on {}", short_os(&measured.machine.os)),
-                None => NOTHING.to_string(),
-            };
-        }
-        let parts: Vec<(Row, Part<'_>)> = aspect
+        let planned: Vec<Row> = aspect
             .rows()
             .iter()
-            .map(|row| (*row, self.part(*row)))
+            .copied()
+            .filter(|row| self.planned.contains(row))
             .collect();
-        if parts.iter().any(|(_, part)| matches!(part, Part::Waiting)) {
-            return if self.measured.is_some() {
-                // The comparison ended without this experiment.
-                "not measured".to_string()
-            } else {
-                PENDING.to_string()
-            };
-        }
-        let done: Vec<(Row, &RowResult)> = parts
-            .iter()
-            .filter_map(|(row, part)| match part {
-                Part::Done(result) => Some((*row, *result)),
-                _ => None,
-            })
-            .collect();
-        if done.is_empty() {
+        if planned.is_empty() {
             return NOTHING.to_string();
         }
-        let verdicts: Vec<Option<bool>> = done.iter().map(|(_, result)| result.agrees).collect();
-        // Parts with different verdicts are marked one by one.
-        let each = verdicts.windows(2).any(|pair| pair[0] != pair[1]);
-        let text = match aspect {
-            Aspect::Mechanism => mechanism(done[0].1),
-            Aspect::Gil => gil(done[0].1),
-            Aspect::BestFor | Aspect::Performance => {
-                let pieces: Vec<String> = done
-                    .iter()
-                    .map(|(row, result)| {
-                        let figures = match row {
-                            Row::Cpu => format!("CPU {}", cpu_speedups(result)),
-                            _ if aspect == Aspect::Performance => {
-                                format!("I/O {}", io_speedups(result))
-                            }
-                            _ => format!("I/O {}", io_totals(result)),
-                        };
-                        let mark = if each {
-                            self.mark(result.agrees)
-                        } else {
-                            String::new()
-                        };
-                        format!("{figures}{mark}")
-                    })
-                    .collect();
-                pieces.join("; ")
-            }
-            Aspect::Synchronization => synchronization(done[0].1),
-            _ => done[0].1.summary.clone(),
+        let Some(measured) = self.measured else {
+            return self.missing();
         };
-        if each {
-            return text;
+        if planned.iter().any(|row| measured.row(*row).is_none()) {
+            return self.missing();
         }
-        format!("{text}{}", self.mark(combined(verdicts.into_iter())))
+        let cell = Cell::join(planned.iter().filter_map(|row| {
+            measured
+                .row(*row)
+                .map(|result| result.aspect_cell(aspect, &measured.machine))
+        }));
+        self.render(&cell)
     }
 
     /// Without the lesson's table: one row per experiment, with its claim.
@@ -296,137 +200,14 @@ impl Cells<'_> {
             .iter()
             .filter(|row| self.planned.contains(row))
             .map(|row| {
-                let cell = match self.part(*row) {
-                    Part::Done(result) => format!("{}{}", result.summary, self.mark(result.agrees)),
-                    Part::Waiting if self.measured.is_some() => "not measured".to_string(),
-                    Part::Waiting => PENDING.to_string(),
-                    Part::NotPlanned => NOTHING.to_string(),
+                let cell = match self.measured.and_then(|measured| measured.row(*row)) {
+                    Some(result) => self.render(&result.cell()),
+                    None => self.missing(),
                 };
                 vec![row.name().to_string(), row.claim().to_string(), cell]
             })
             .collect();
         (header, rows)
-    }
-}
-
-/// All agree: `Some(true)`; any disagrees: `Some(false)`; else `None`.
-fn combined(verdicts: impl Iterator<Item = Option<bool>>) -> Option<bool> {
-    let verdicts: Vec<Option<bool>> = verdicts.collect();
-    if verdicts.contains(&Some(false)) {
-        Some(false)
-    } else if verdicts.iter().all(|verdict| *verdict == Some(true)) {
-        Some(true)
-    } else {
-        None
-    }
-}
-
-fn value(result: &RowResult, name: &str) -> f64 {
-    result.value(name).unwrap_or(0.0)
-}
-
-/// `4 pids vs 1 pid`: the processes' own pids against the threads' one.
-fn mechanism(memory: &RowResult) -> String {
-    let count = |name: &str| {
-        let n = value(memory, name) as u64;
-        format!("{n} {}", if n == 1 { "pid" } else { "pids" })
-    };
-    format!(
-        "{} vs {}",
-        count("processes_distinct_pids"),
-        count("threads_distinct_pids")
-    )
-}
-
-/// `1.9× vs 1.0× (GIL)`, or on one core that nothing can be shown.
-fn cpu_speedups(cpu: &RowResult) -> String {
-    if value(cpu, "cores") < 2.0 {
-        return "— (1 core: no speed-up can be shown)".to_string();
-    }
-    if cpu.agrees.is_none() {
-        // Two cores, but other programs kept the workers from using both.
-        return "— (machine busy: no speed-up could be shown)".to_string();
-    }
-    format!(
-        "{} vs {} (GIL)",
-        times(value(cpu, "processes_speedup")),
-        times(value(cpu, "gil_threads_speedup"))
-    )
-}
-
-/// The simulated GIL's speed-ups, then real Python's when it ran.
-fn gil(cpu: &RowResult) -> String {
-    let mut text = if value(cpu, "cores") < 2.0 || cpu.agrees.is_none() {
-        cpu_speedups(cpu)
-    } else {
-        format!(
-            "simulated GIL {} vs {} (no GIL {})",
-            times(value(cpu, "processes_speedup")),
-            times(value(cpu, "gil_threads_speedup")),
-            times(value(cpu, "threads_speedup"))
-        )
-    };
-    match (
-        cpu.value("python_processes_speedup"),
-        cpu.value("python_threads_speedup"),
-    ) {
-        (Some(processes), Some(threads)) => {
-            text.push_str(&format!(
-                "; Python {} vs {}",
-                times(processes),
-                times(threads)
-            ));
-        }
-        _ => text.push_str("; no python3 here"),
-    }
-    text
-}
-
-/// `109ms vs 102ms`: the whole batch of waits on each.
-fn io_totals(io: &RowResult) -> String {
-    let ms = |name: &str| format_us((value(io, name) * 1000.0) as u64);
-    format!("{} vs {}", ms("processes_ms"), ms("threads_ms"))
-}
-
-/// `16× vs 16× faster than one at a time`.
-fn io_speedups(io: &RowResult) -> String {
-    let serial = value(io, "serial_ms");
-    let speedup = |name: &str| {
-        let ms = value(io, name);
-        if ms > 0.0 { serial / ms } else { 0.0 }
-    };
-    format!(
-        "{} vs {} (vs one at a time)",
-        times(speedup("processes_ms")),
-        times(speedup("threads_ms"))
-    )
-}
-
-/// `64 MB copied vs 64 buffers handed over`.
-fn synchronization(communication: &RowResult) -> String {
-    format!(
-        "{} MB copied vs {} buffers handed over",
-        (value(communication, "bytes") as u64) >> 20,
-        value(communication, "chunks") as u64
-    )
-}
-
-/// `6×`, `1.4×`.
-fn times(ratio: f64) -> String {
-    if ratio >= 10.0 {
-        format!("{ratio:.0}×")
-    } else {
-        format!("{ratio:.1}×")
-    }
-}
-
-/// `Linux x86_64` from `Linux 6.8.0-45-generic x86_64`: the kernel's
-/// release is noise in a table cell.
-fn short_os(os: &str) -> String {
-    let words: Vec<&str> = os.split_whitespace().collect();
-    match words.as_slice() {
-        [kind, _release, arch] => format!("{kind} {arch}"),
-        _ => os.to_string(),
     }
 }
 

@@ -1,107 +1,34 @@
 //! Snapshots of lesson q2's table with its "measured here" column, from
-//! fixed results: what a 2-core machine with Python 3.11 shows at 80 and
-//! 160 columns, the waiting table beside the live output, and the cases a
-//! verdict must not be claimed falsely (one core, a busy machine).
+//! fixed results: what a quiet 2-core machine with Python 3.11 shows at 80
+//! and 160 columns, the waiting table beside the live output, and the
+//! cases a verdict must not be claimed falsely (one core, a busy machine).
 
 use super::RenderOptions;
 use super::ansi::width as display_width;
-use super::compare::render_compare;
-use crate::demos::compare::{Comparison, Machine, Measurement, PythonInfo, Row, RowResult};
+use super::compare::{render_compare, render_compare_summary};
+use crate::demos::compare::{Comparison, Row, RowOutcome, samples};
 
 const LESSON: &str = include_str!("../../lessons/q2.md");
 
-fn result(
-    row: Row,
-    measurements: &[(&'static str, f64)],
-    agrees: Option<bool>,
-    summary: &str,
-) -> RowResult {
-    RowResult {
-        row,
-        measurements: measurements
-            .iter()
-            .map(|(name, value)| Measurement::new(name, *value, ""))
-            .collect(),
-        agrees,
-        summary: summary.to_string(),
-        finding: format!("what the {} experiment found.", row.name()),
+/// The sample with the CPU row measured on a machine whose other programs
+/// used 1.6 cores while the workers got 1.1.
+fn busy() -> Comparison {
+    let mut measured = samples::comparison(2);
+    for row in &mut measured.rows {
+        if let RowOutcome::Cpu(cpu) = row {
+            cpu.processes = samples::split(300_000, 1.1, 1.1, 1.6, 2);
+            cpu.threads = samples::split(300_000, 1.05, 1.08, 1.6, 2);
+            cpu.gil_threads = samples::split(300_000, 0.97, 1.0, 1.6, 2);
+            cpu.python =
+                crate::demos::compare::PythonOutcome::Measured(samples::python(1.0, 0.9, 1.6));
+        }
     }
-}
-
-/// Fixed results, as a 2-core machine with Python 3.11 gives them.
-fn sample(cores: f64) -> Comparison {
-    let cpu_agrees = (cores >= 2.0).then_some(true);
-    Comparison {
-        rows: vec![
-            result(
-                Row::Memory,
-                &[
-                    ("processes_counter", 0.0),
-                    ("threads_counter", 4000.0),
-                    ("processes_distinct_pids", 4.0),
-                    ("threads_distinct_pids", 1.0),
-                ],
-                Some(true),
-                "0 vs 4000",
-            ),
-            result(Row::Failure, &[], Some(true), "3 of 4 survive vs 0 of 4"),
-            result(
-                Row::Overhead,
-                &[],
-                Some(true),
-                "471µs vs 31µs per worker (15×)",
-            ),
-            result(
-                Row::Cpu,
-                &[
-                    ("cores", cores),
-                    ("processes_speedup", 1.92),
-                    ("threads_speedup", 1.95),
-                    ("gil_threads_speedup", 0.98),
-                    ("python_processes_speedup", 1.9),
-                    ("python_threads_speedup", 1.05),
-                ],
-                cpu_agrees,
-                "1.9× vs 1.0× under a GIL (2.0× without)",
-            ),
-            result(
-                Row::Io,
-                &[
-                    ("serial_ms", 1604.0),
-                    ("threads_ms", 102.0),
-                    ("processes_ms", 109.0),
-                ],
-                Some(true),
-                "109ms vs 102ms (one after another: 1.60s)",
-            ),
-            result(
-                Row::Communication,
-                &[("bytes", 67_108_864.0), ("chunks", 64.0)],
-                Some(true),
-                "756 MB/s vs 2.2 GB/s",
-            ),
-            result(
-                Row::StartMethods,
-                &[],
-                Some(false),
-                "fork 3.1ms, spawn 1.3ms (0.4×)",
-            ),
-        ],
-        machine: Machine {
-            cores: cores as usize,
-            os: "Linux 6.1.0 x86_64".to_string(),
-            python: Some(PythonInfo {
-                version: "3.11.7".to_string(),
-                gil_enabled: true,
-            }),
-        },
-        elapsed_ms: 6_240,
-    }
+    measured
 }
 
 #[test]
 fn measured_table_at_80_and_160_columns() {
-    let measured = sample(2.0);
+    let measured = samples::comparison(2);
     for width in [80, 160] {
         let shown = render_compare(
             LESSON,
@@ -123,8 +50,17 @@ fn waiting_table_beside_the_live_output() {
 }
 
 #[test]
+fn the_findings_follow_the_table_claim_by_claim() {
+    let shown = render_compare_summary(&busy(), &RenderOptions::plain(100));
+    for line in shown.lines() {
+        assert!(display_width(line) <= 100, "{line}");
+    }
+    insta::assert_snapshot!("summary_busy_100", shown);
+}
+
+#[test]
 fn one_row_shows_only_the_table_rows_it_tests() {
-    let measured = sample(2.0);
+    let measured = samples::comparison(2);
     let shown = render_compare(
         LESSON,
         &[Row::Cpu],
@@ -140,8 +76,28 @@ fn one_row_shows_only_the_table_rows_it_tests() {
 }
 
 #[test]
+fn synchronization_and_portability_have_experiments_of_their_own() {
+    let measured = samples::comparison(2);
+    let shown = render_compare(
+        LESSON,
+        &[Row::Synchronization, Row::StartMethods],
+        Some(&measured),
+        &RenderOptions::plain(200),
+    );
+    assert!(
+        shown.contains("copies 5,000 each; shared 14,997 lost, 0 with a lock vs 14,999 lost"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Linux x86_64: fork and spawn started workers here"),
+        "{shown}"
+    );
+    assert!(!shown.contains("64 MB copied"), "{shown}");
+}
+
+#[test]
 fn one_core_says_the_speed_up_cannot_be_shown_instead_of_failing() {
-    let measured = sample(1.0);
+    let measured = samples::comparison(1);
     let shown = render_compare(
         LESSON,
         &[Row::Cpu],
@@ -149,26 +105,25 @@ fn one_core_says_the_speed_up_cannot_be_shown_instead_of_failing() {
         &RenderOptions::plain(200),
     );
     assert!(
-        shown.contains("1 core: no speed-up can be shown"),
+        shown.contains("one core: simulated GIL 1.0× vs 1.0×"),
         "{shown}"
     );
     assert!(!shown.contains('✗'), "{shown}");
+    assert!(!shown.contains('✓'), "{shown}");
 }
 
 #[test]
 fn a_busy_machine_leaves_the_cpu_part_unjudged_and_the_io_part_marked() {
-    let mut measured = sample(2.0);
-    if let Some(cpu) = measured.rows.iter_mut().find(|row| row.row == Row::Cpu) {
-        cpu.agrees = None;
-    }
     let shown = render_compare(
         LESSON,
         &[Row::Cpu, Row::Io],
-        Some(&measured),
+        Some(&busy()),
         &RenderOptions::plain(200),
     );
-    assert!(shown.contains("CPU — (machine busy"), "{shown}");
-    assert!(shown.contains("I/O 109ms vs 102ms ✓"), "{shown}");
+    assert!(
+        shown.contains("machine busy: CPU 1.1× vs 1.0× (GIL) ?; I/O 109ms vs 102ms ✓"),
+        "{shown}"
+    );
     assert!(!shown.contains('✗'), "{shown}");
 }
 
@@ -187,7 +142,7 @@ fn without_a_table_the_experiments_are_listed() {
 
 #[test]
 fn colour_marks_the_verdicts() {
-    let measured = sample(2.0);
+    let measured = samples::comparison(2);
     let opts = RenderOptions {
         width: 120,
         color: true,
@@ -195,5 +150,5 @@ fn colour_marks_the_verdicts() {
     };
     let shown = render_compare(LESSON, &[Row::Memory], Some(&measured), &opts);
     assert!(shown.contains("\x1b["), "{shown}");
-    assert!(console::strip_ansi_codes(&shown).contains("0 vs 4000 ✓"));
+    assert!(console::strip_ansi_codes(&shown).contains("0 vs 4,000 ✓"));
 }

@@ -231,9 +231,20 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "the processes-vs-threads table, measured on this machine",
         details: "Runs the experiments behind the course's comparison of processes and threads on \
                   real processes and threads, and fills in the table's \"measured here\" column as \
-                  they finish: about ten seconds for the whole table. `compare memory` runs one row \
-                  (memory, failure, overhead, cpu, io, communication, start_methods); Ctrl-C stops.",
-        parse: |info, rest| optional(info, rest).map(Command::Compare),
+                  they finish: about ten seconds for the whole table. Each cell says whether the \
+                  row's claim holds here (✓), is contradicted (✗) or could not be told (?, with \
+                  why: a busy machine, one core). `compare memory` runs one experiment (memory, \
+                  failure, overhead, cpu, io, communication, synchronization, start_methods); a \
+                  label of the table runs the experiments that test it (mechanism, gil, best_for, \
+                  failure_impact, portability, performance; `compare \"best for\"` works too). \
+                  Ctrl-C stops.",
+        // A label of the table may be more than one word: `compare best
+        // for`, `compare "failure impact"`.
+        parse: |_, rest| {
+            Ok(Command::Compare((!rest.is_empty()).then(|| {
+                rest.join(" ").trim_matches(['"', '\'']).to_string()
+            })))
+        },
     },
     CommandInfo {
         name: "progress",
@@ -404,6 +415,19 @@ mod tests {
         assert_eq!(parse("EXIT"), Ok(Command::Quit));
         assert_eq!(parse("n"), Ok(Command::Next));
         assert_eq!(parse("open q3"), Ok(Command::Open("q3".to_string())));
+    }
+
+    #[test]
+    fn a_row_of_the_comparison_may_be_several_words_in_quotes() {
+        assert_eq!(parse("compare"), Ok(Command::Compare(None)));
+        assert_eq!(
+            parse("compare \"best for\""),
+            Ok(Command::Compare(Some("best for".to_string())))
+        );
+        assert_eq!(
+            parse("compare failure impact"),
+            Ok(Command::Compare(Some("failure impact".to_string())))
+        );
     }
 
     #[test]

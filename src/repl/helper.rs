@@ -56,9 +56,9 @@ impl ReplHelper {
                     matching(COMMANDS.iter().map(|info| info.name.to_string()).collect())
                 }
                 "compare" if before.len() == 1 => matching(
-                    crate::demos::compare::Row::ALL
+                    crate::demos::compare::names::WORDS
                         .iter()
-                        .map(|row| row.name().to_string())
+                        .map(|word| word.to_string())
                         .collect(),
                 ),
                 "run" | "r" if !word.contains('=') => {
@@ -174,6 +174,11 @@ mod tests {
             helper().candidates(&["compare"], "c"),
             vec!["cpu", "communication"]
         );
+        assert_eq!(
+            helper().candidates(&["compare"], "s"),
+            vec!["synchronization", "start_methods"]
+        );
+        assert_eq!(helper().candidates(&["compare"], "G"), vec!["gil"]);
     }
 
     #[test]

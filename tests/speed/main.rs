@@ -8,6 +8,7 @@
 //! that show the machine was busy, so a loaded machine can never fail it,
 //! and never make it pass by saying nothing.
 
+mod compare;
 #[path = "../integration/support.rs"]
 #[allow(dead_code)]
 mod support;

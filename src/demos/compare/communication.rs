@@ -3,22 +3,31 @@
 //! through a channel.
 //!
 //! Both sides do the same work: the sender fills each megabyte with a
-//! letter, the receiver adds up every byte (so the data is really read)
-//! and checks the total. Between processes every byte is copied into the
+//! letter, the receiver checks every byte against what was sent (so the
+//! data is really read). Between processes every byte is copied into the
 //! kernel's pipe buffer and out again; between threads the receiver reads
 //! the sender's buffer where it is, and only the buffer's address travels
 //! through the channel. The claim: the threads' route is the cheaper one.
+//! The claim is judged only when every byte arrived intact each way, and
+//! contradicted only on a machine whose other programs were seen to leave
+//! the cores free (`engine::LoadMeter`): each route needs its two sides
+//! running at once, and a busy machine can slow either.
 
 use std::io::Read;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{Measurement, Row, RowResult, ratio, times_word};
+use serde::{Deserialize, Serialize};
+
+use super::{Cell, Judged, capitalized, micros, ratio};
 use crate::engine::context::EngineError;
 use crate::engine::context::RunContext;
 use crate::engine::process_group::ProcessGroup;
 use crate::engine::task::{Args, REQUEST_FD, RESULT_FD, Task, WorkerBody};
 use crate::engine::threads::{Job, Voice, run_threads};
+use crate::engine::{Load, LoadMeter};
+use crate::findings::speed::OTHERS_BUSY;
+use crate::findings::{Finding, Unclear, Verdict, words};
 
 const CHUNK: usize = 1 << 20;
 const CHUNKS: usize = 64;
@@ -29,16 +38,69 @@ fn letter(number: usize) -> u8 {
     b'a' + (number % 26) as u8
 }
 
-/// The sum of every byte sent: each chunk is `CHUNK - 1` letters and a
-/// newline, since the pipe is written a line at a time.
-fn expected_sum() -> u64 {
-    (0..CHUNKS)
-        .map(|number| (CHUNK as u64 - 1) * u64::from(letter(number)) + u64::from(b'\n'))
-        .sum()
+/// Checks the stream as it arrives, every byte against what was sent:
+/// chunk `n` is `CHUNK - 1` copies of `letter(n)` and a newline (the pipe
+/// is written a line at a time). The comparison is the standard library's
+/// (`memcmp`), so checking costs little beside the copying being timed.
+struct Checker {
+    /// Bytes checked so far.
+    offset: usize,
+    /// What the chunk being checked holds…
+    expected: Vec<u8>,
+    /// …and which chunk that is.
+    expected_of: Option<usize>,
+    as_sent: bool,
+}
+
+impl Checker {
+    fn new() -> Self {
+        Checker {
+            offset: 0,
+            expected: vec![0; CHUNK],
+            expected_of: None,
+            as_sent: true,
+        }
+    }
+
+    fn check(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let (number, at) = (self.offset / CHUNK, self.offset % CHUNK);
+            if number >= CHUNKS {
+                self.as_sent = false;
+                return;
+            }
+            if self.expected_of != Some(number) {
+                self.expected.fill(letter(number));
+                if let Some(last) = self.expected.last_mut() {
+                    *last = b'\n';
+                }
+                self.expected_of = Some(number);
+            }
+            let take = (CHUNK - at).min(bytes.len());
+            self.as_sent &= bytes[..take] == self.expected[at..at + take];
+            self.offset += take;
+            bytes = &bytes[take..];
+        }
+    }
+
+    /// `received 67108864 bytes, all as sent`.
+    fn verdict(&self) -> String {
+        let how = if self.as_sent && self.offset == BYTES {
+            "all as sent"
+        } else {
+            "not as sent"
+        };
+        format!("received {} bytes, {how}", self.offset)
+    }
+}
+
+/// The line a receiver prints when every byte arrived as sent.
+fn all_as_sent() -> String {
+    format!("received {BYTES} bytes, all as sent")
 }
 
 /// `receive-bytes`, in the receiving process: reads its request pipe to
-/// the end, adding up the bytes, and prints how many and their sum.
+/// the end, checking every byte, and says what arrived.
 pub static RECEIVE_BYTES: WorkerBody = WorkerBody {
     name: "receive-bytes",
     run: |_: &Args<'_>| receive_bytes(),
@@ -54,17 +116,11 @@ fn receive_bytes() -> i32 {
         return 1;
     };
     let mut buffer = vec![0u8; CHUNK];
-    let (mut bytes, mut sum) = (0u64, 0u64);
+    let mut checker = Checker::new();
     loop {
         match pipe.read(&mut buffer) {
             Ok(0) => break,
-            Ok(count) => {
-                bytes += count as u64;
-                sum += buffer[..count]
-                    .iter()
-                    .map(|byte| u64::from(*byte))
-                    .sum::<u64>();
-            }
+            Ok(count) => checker.check(&buffer[..count]),
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
             Err(error) => {
                 eprintln!("reading the pipe failed: {error}");
@@ -72,62 +128,165 @@ fn receive_bytes() -> i32 {
             }
         }
     }
-    let said = crate::engine::task::write_line(format_args!("received {bytes} bytes, sum {sum}"));
+    let said = crate::engine::task::write_line(format_args!("{}", checker.verdict()));
     i32::from(said.is_err())
 }
 
-pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<RowResult, EngineError> {
-    let megabytes = BYTES >> 20;
-    ctx.note(format!(
-        "mptutor sends {megabytes} MB through a pipe to a child process, 1 MB at a time"
-    ));
-    let (processes, processes_ok) = through_pipe(ctx)?;
-    ctx.note(format!(
-        "now one thread hands {megabytes} MB to another through a channel"
-    ));
-    let (threads, threads_ok) = through_channel(ctx)?;
-
-    let per_second = |time: Duration| ratio(BYTES as f64 / 1e6, time.as_secs_f64());
-    let (processes_rate, threads_rate) = (per_second(processes), per_second(threads));
-    let agrees = processes_ok && threads_ok && threads_rate > processes_rate;
-    let mut finding = format!(
-        "{megabytes} MB went through the pipe at {} and through the channel at {}: {} the speed. \
-         Through the pipe the kernel copied every byte in and out again; the threads read the \
-         same memory the sender wrote, and only each buffer's address went through the channel. \
-         The price of sharing: a buffer both threads can reach must be handed over (here by the \
-         channel) or locked, or the threads would trample each other's data.",
-        rate_words(processes_rate),
-        rate_words(threads_rate),
-        times_word(ratio(threads_rate, processes_rate))
-    );
-    if !(processes_ok && threads_ok) {
-        finding.push_str(" Some data did not arrive intact; see the live output.");
-    }
-    Ok(RowResult {
-        row: Row::Communication,
-        measurements: vec![
-            Measurement::new("bytes", BYTES as f64, "count"),
-            Measurement::new("chunks", CHUNKS as f64, "count"),
-            Measurement::new("processes_mb_per_s", processes_rate.round(), "MB/s"),
-            Measurement::new("threads_mb_per_s", threads_rate.round(), "MB/s"),
-        ],
-        agrees: Some(agrees),
-        summary: format!(
-            "{} vs {}",
-            rate_words(processes_rate),
-            rate_words(threads_rate)
-        ),
-        finding,
-    })
+/// How fast the data went each way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommunicationResult {
+    pub bytes: u64,
+    /// Pieces it was sent in.
+    pub chunks: usize,
+    /// From the first byte sent to the receiving process's exit.
+    pub processes_us: u64,
+    /// From the first buffer filled to the receiving thread's end.
+    pub threads_us: u64,
+    /// Every byte arrived, and added up right, through the pipe…
+    pub processes_intact: bool,
+    /// …and through the channel.
+    pub threads_intact: bool,
+    /// The machine while both ran.
+    pub load: Load,
 }
 
-/// `850 MB/s`, `6.2 GB/s`.
+const CLAIM: &str = "processes copy data through the kernel; threads share memory directly";
+/// The threads' route is the cheaper one when it is at least this much
+/// faster: a ratio that prints as `1.0×` is no difference.
+const FASTER_BY: f64 = 1.1;
+
+impl CommunicationResult {
+    fn rate(&self, us: u64) -> f64 {
+        ratio(self.bytes as f64, us as f64)
+    }
+
+    fn processes_rate(&self) -> f64 {
+        self.rate(self.processes_us)
+    }
+
+    fn threads_rate(&self) -> f64 {
+        self.rate(self.threads_us)
+    }
+
+    fn verdict(&self) -> Verdict {
+        if !(self.processes_intact && self.threads_intact) {
+            return Verdict::CouldntTell(Unclear::NotMeasured {
+                why: format!("the data did not arrive intact through {}", self.broken()),
+            });
+        }
+        if self.threads_rate() >= FASTER_BY * self.processes_rate() {
+            return Verdict::Holds;
+        }
+        // Both routes need their two sides running at once; other programs
+        // holding the cores can slow either, so only a machine seen to be
+        // quiet contradicts the claim.
+        match self.load.others_cores() {
+            Some(others) if others < OTHERS_BUSY => Verdict::Contradicted,
+            others => Verdict::CouldntTell(Unclear::MachineBusy {
+                got: self.load.own_cores(),
+                needed: 2.0,
+                others,
+            }),
+        }
+    }
+
+    fn broken(&self) -> String {
+        let mut routes = Vec::new();
+        if !self.processes_intact {
+            routes.push("the pipe".to_string());
+        }
+        if !self.threads_intact {
+            routes.push("the channel".to_string());
+        }
+        words::and_list(&routes)
+    }
+
+    fn times(&self) -> String {
+        words::times(ratio(self.threads_rate(), self.processes_rate()))
+    }
+}
+
+impl Judged for CommunicationResult {
+    fn findings(&self) -> Vec<Finding> {
+        let megabytes = self.bytes >> 20;
+        let measured = format!(
+            "{megabytes} MB went through the pipe at {} and through the channel at {}",
+            rate_words(self.processes_rate()),
+            rate_words(self.threads_rate())
+        );
+        let verdict = self.verdict();
+        let text = match &verdict {
+            Verdict::Holds => format!(
+                "{measured}: {} the speed. Through the pipe the kernel copied every byte in and \
+                 out again; the threads read the same memory the sender wrote, and only each \
+                 buffer's address went through the channel. The price of sharing: a buffer both \
+                 threads can reach must be handed over (here by the channel) or locked, or the \
+                 threads would trample each other's data.",
+                self.times()
+            ),
+            Verdict::Contradicted => format!(
+                "{measured} ({} the speed): here handing buffers between threads was not \
+                 clearly faster than copying through the pipe. A machine that kept the receiving \
+                 thread waiting for a core does this; type `compare communication` to measure \
+                 again.",
+                self.times()
+            ),
+            Verdict::CouldntTell(why) => format!(
+                "{measured} ({} the speed), but {}, so the speeds say nothing about the claim. \
+                 {} (`compare communication`).",
+                self.times(),
+                why.words(),
+                capitalized(why.what_to_try())
+            ),
+        };
+        vec![Finding::judged(CLAIM, verdict, text)]
+    }
+
+    fn cell(&self) -> Cell {
+        Cell::judged(
+            format!(
+                "{} vs {}",
+                rate_words(self.processes_rate()),
+                rate_words(self.threads_rate())
+            ),
+            self.verdict(),
+        )
+    }
+}
+
+/// `850 MB/s`, `6.2 GB/s`, from bytes per microsecond (= MB/s).
 pub fn rate_words(megabytes_per_second: f64) -> String {
-    if megabytes_per_second >= 1000.0 {
+    if !megabytes_per_second.is_finite() {
+        "–".to_string()
+    } else if megabytes_per_second >= 1000.0 {
         format!("{:.1} GB/s", megabytes_per_second / 1000.0)
     } else {
         format!("{megabytes_per_second:.0} MB/s")
     }
+}
+
+pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<CommunicationResult, EngineError> {
+    let megabytes = BYTES >> 20;
+    ctx.note(format!(
+        "mptutor sends {megabytes} MB through a pipe to a child process, 1 MB at a time"
+    ));
+    let meter = LoadMeter::start();
+    let (processes, processes_intact) = through_pipe(ctx)?;
+    ctx.note(format!(
+        "now one thread hands {megabytes} MB to another through a channel"
+    ));
+    let (threads, threads_intact) = through_channel(ctx)?;
+    // The receiving process was reaped, and the threads are mptutor's own.
+    let load = meter.finish();
+    Ok(CommunicationResult {
+        bytes: BYTES as u64,
+        chunks: CHUNKS,
+        processes_us: micros(processes),
+        threads_us: micros(threads),
+        processes_intact,
+        threads_intact,
+        load,
+    })
 }
 
 /// mptutor writes the data into a child's request pipe; the child reads it.
@@ -155,7 +314,7 @@ fn through_pipe(ctx: &mut RunContext<'_>) -> Result<(Duration, bool), EngineErro
     group.close_requests(index);
     group.wait_all(ctx)?;
     let took = began.elapsed();
-    let expected = format!("received {BYTES} bytes, sum {}", expected_sum());
+    let expected = all_as_sent();
     let intact = ctx
         .take_recorded()
         .iter()
@@ -164,7 +323,7 @@ fn through_pipe(ctx: &mut RunContext<'_>) -> Result<(Duration, bool), EngineErro
 }
 
 /// One thread fills buffers and sends them through a channel; the other
-/// adds them up and sends each back to be filled again.
+/// checks them and sends each back to be filled again.
 fn through_channel(ctx: &mut RunContext<'_>) -> Result<(Duration, bool), EngineError> {
     let (full_out, full_in) = mpsc::sync_channel::<Vec<u8>>(2);
     let (empty_out, empty_in) = mpsc::channel::<Vec<u8>>();
@@ -187,19 +346,19 @@ fn through_channel(ctx: &mut RunContext<'_>) -> Result<(Duration, bool), EngineE
     });
     let received_ref = &received;
     let receiver: Job<'_> = Box::new(move |voice: &Voice<'_>| {
-        let (mut bytes, mut sum) = (0u64, 0u64);
+        let mut checker = Checker::new();
         while let Ok(buffer) = full_in.recv() {
-            bytes += buffer.len() as u64;
-            sum += buffer.iter().map(|byte| u64::from(*byte)).sum::<u64>();
+            checker.check(&buffer);
             // The sender may have finished: then nobody needs it back.
             let _ = empty_out.send(buffer);
         }
-        voice.say(format!("received {bytes} bytes, sum {sum}"));
+        let said = checker.verdict();
+        voice.say(said.clone());
         if let Ok(mut received) = received_ref.lock() {
-            *received = Some((bytes, sum));
+            *received = Some(said);
         }
     });
     let took = run_threads(ctx, vec![sender, receiver])?.wall;
-    let intact = received.into_inner().ok().flatten() == Some((BYTES as u64, expected_sum()));
+    let intact = received.into_inner().ok().flatten() == Some(all_as_sent());
     Ok((took, intact))
 }

@@ -9,13 +9,16 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Measurement, Row, RowResult};
+use serde::{Deserialize, Serialize};
+
+use super::{Cell, Judged};
 use crate::demos::primes::{self, count_primes};
 use crate::engine::context::EngineError;
 use crate::engine::context::RunContext;
 use crate::engine::event::ExitStatus;
 use crate::engine::process_group::ProcessGroup;
 use crate::engine::task::{Args, Crash, Task, WorkerBody, bad_args};
+use crate::findings::{Finding, Verdict, words};
 
 const WORKERS: usize = 4;
 /// The worker that crashes, from 1.
@@ -28,6 +31,124 @@ const CRASH_AFTER: Duration = Duration::from_millis(30);
 /// How long the other threads keep working before they would finish. The
 /// crash ends them long before; this only bounds the worst case.
 const THREADS_WORK_FOR: Duration = Duration::from_secs(2);
+
+/// What the failure experiment saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureResult {
+    /// Workers of each kind.
+    pub workers: usize,
+    /// The one that segfaults, from 1: `Process-3` and `Thread-3`.
+    pub crasher: usize,
+    /// How each process ended, in start order; `None` if no exit was seen.
+    pub processes: Vec<Option<ExitStatus>>,
+    /// Threads that finished their work.
+    pub threads_finished: usize,
+    /// How the child process holding the threads ended.
+    pub host: Option<ExitStatus>,
+}
+
+const ONE_PROCESS: &str = "a crash in one process ends only that process";
+const ALL_THREADS: &str = "a crash in one thread ends every thread of its process";
+
+impl FailureResult {
+    fn crash(&self) -> Option<&ExitStatus> {
+        self.processes
+            .get(self.crasher.wrapping_sub(1))
+            .and_then(Option::as_ref)
+    }
+
+    /// Processes other than the crashing one that exited normally.
+    fn survivors(&self) -> usize {
+        (1..)
+            .zip(&self.processes)
+            .filter(|(slot, status)| {
+                *slot != self.crasher && status.as_ref().is_some_and(ExitStatus::success)
+            })
+            .count()
+    }
+
+    fn others(&self) -> usize {
+        self.workers.saturating_sub(1)
+    }
+
+    fn process_verdict(&self) -> Verdict {
+        Verdict::of(
+            is_segfault(self.crash())
+                && self.processes.len() == self.workers
+                && self.survivors() == self.others(),
+        )
+    }
+
+    fn threads_verdict(&self) -> Verdict {
+        Verdict::of(is_segfault(self.host.as_ref()) && self.threads_finished == 0)
+    }
+}
+
+fn is_segfault(status: Option<&ExitStatus>) -> bool {
+    matches!(status, Some(ExitStatus::Signal(name)) if name == "SIGSEGV")
+}
+
+fn status_words(status: Option<&ExitStatus>) -> String {
+    status.map_or_else(|| "no exit seen".to_string(), ToString::to_string)
+}
+
+impl Judged for FailureResult {
+    fn findings(&self) -> Vec<Finding> {
+        let crasher = self.crasher;
+        let crash = status_words(self.crash());
+        let host = status_words(self.host.as_ref());
+        let lost = self.workers.saturating_sub(self.threads_finished);
+        let process = match self.process_verdict() {
+            Verdict::Holds => format!(
+                "Process-{crasher}'s segfault ended only that process ({crash}); the other {} \
+                 finished their work, and mptutor, their parent, read how each one ended.",
+                words::processes(self.others())
+            ),
+            _ => format!(
+                "Process-{crasher} should have died of SIGSEGV while the other {} finished: it \
+                 ended with {crash}, and {} of the other {} finished. A worker stopped by the \
+                 time limit, or a machine out of processes, does this; type `compare failure` to \
+                 measure again.",
+                words::processes(self.others()),
+                self.survivors(),
+                self.others()
+            ),
+        };
+        let threads = match self.threads_verdict() {
+            Verdict::Holds => format!(
+                "The same segfault in Thread-{crasher} ended the whole process holding the \
+                 threads ({host}): {} of {} finished, though only one crashed; all {lost} were \
+                 lost with it. mptutor survived because that process was a sacrificial child.",
+                self.threads_finished,
+                words::threads(self.workers)
+            ),
+            _ => format!(
+                "The process holding the threads should have died of SIGSEGV with none of its \
+                 {} finishing: it ended with {host}, and {} finished. Type `compare failure` \
+                 to measure again.",
+                words::threads(self.workers),
+                words::count(self.threads_finished as u64, "thread", "threads")
+            ),
+        };
+        vec![
+            Finding::judged(ONE_PROCESS, self.process_verdict(), process),
+            Finding::judged(ALL_THREADS, self.threads_verdict(), threads),
+        ]
+    }
+
+    fn cell(&self) -> Cell {
+        Cell::judged(
+            format!(
+                "{} of {} survive vs {} of {}",
+                self.survivors(),
+                self.workers,
+                self.threads_finished,
+                self.workers
+            ),
+            Verdict::all([self.process_verdict(), self.threads_verdict()]),
+        )
+    }
+}
 
 /// `crashing-threads THREADS CRASHER`, in the sacrificial child: THREADS
 /// threads work, and thread number CRASHER (from 1) segfaults.
@@ -77,7 +198,7 @@ fn say(line: &str) {
     let _ = crate::engine::task::write_line(format_args!("{line}"));
 }
 
-pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<RowResult, EngineError> {
+pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<FailureResult, EngineError> {
     ctx.note(format!(
         "{WORKERS} processes count primes; Process-{CRASHER} segfaults instead"
     ));
@@ -92,22 +213,13 @@ pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<RowResult, EngineError> {
         group.spawn(ctx, index, format!("Process-{}", slot + 1), &task, false)?;
     }
     group.wait_all(ctx)?;
-    let statuses: Vec<Option<ExitStatus>> = workers
+    let processes: Vec<Option<ExitStatus>> = workers
         .iter()
         .map(|&index| group.status(index).cloned())
         .collect();
-    let survivors = statuses
-        .iter()
-        .flatten()
-        .filter(|status| status.success())
-        .count();
-    let crash_status = statuses
-        .get(CRASHER - 1)
-        .cloned()
-        .flatten()
-        .map_or_else(|| "no status".to_string(), |status| status.to_string());
     ctx.note(format!(
-        "mptutor saw Process-{CRASHER} end with {crash_status}; {survivors} of {WORKERS} processes finished"
+        "mptutor saw Process-{CRASHER} end with {}",
+        status_words(processes.get(CRASHER - 1).and_then(Option::as_ref))
     ));
 
     ctx.note(format!(
@@ -122,57 +234,22 @@ pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<RowResult, EngineError> {
     ctx.start_recording();
     group.spawn(ctx, index, "threads-host", &task, false)?;
     group.wait_all(ctx)?;
-    let lines = ctx.take_recorded();
-    let finished_threads = lines
+    let threads_finished = ctx
+        .take_recorded()
         .iter()
-        .filter(|(_, line)| line.ends_with(" finished"))
+        .filter(|(_, line)| line.starts_with("Thread-") && line.ends_with(" finished"))
         .count();
-    let host_status = group.status(index).cloned();
-    let host_word = host_status
-        .as_ref()
-        .map_or_else(|| "no status".to_string(), ToString::to_string);
-    let me = std::process::id();
+    let host = group.status(index).cloned();
     ctx.note(format!(
-        "the child holding the threads ended with {host_word}: {finished_threads} of {WORKERS} threads \
-         finished; mptutor (pid {me}) is still running"
+        "the child holding the threads ended with {}; mptutor (pid {}) is still running",
+        status_words(host.as_ref()),
+        std::process::id()
     ));
-
-    let segfault = ExitStatus::Signal("SIGSEGV".to_string());
-    let agrees = survivors == WORKERS - 1
-        && crash_status == "SIGSEGV"
-        && finished_threads == 0
-        && host_status.as_ref() == Some(&segfault);
-    let lost_threads = WORKERS - finished_threads;
-    let signal_number = |status: Option<&ExitStatus>| match status {
-        Some(ExitStatus::Signal(name)) if name == "SIGSEGV" => f64::from(libc::SIGSEGV),
-        _ => 0.0,
-    };
-    Ok(RowResult {
-        row: Row::Failure,
-        measurements: vec![
-            Measurement::new("processes_survivors", survivors as f64, "count"),
-            Measurement::new("processes_lost", (WORKERS - survivors) as f64, "count"),
-            Measurement::new(
-                "processes_crash_signal",
-                signal_number(statuses.get(CRASHER - 1).and_then(Option::as_ref)),
-                "signal",
-            ),
-            Measurement::new("threads_survivors", finished_threads as f64, "count"),
-            Measurement::new("threads_lost", lost_threads as f64, "count"),
-            Measurement::new(
-                "threads_process_signal",
-                signal_number(host_status.as_ref()),
-                "signal",
-            ),
-        ],
-        agrees: Some(agrees),
-        summary: format!("{survivors} of {WORKERS} survive vs {finished_threads} of {WORKERS}"),
-        finding: format!(
-            "Process-{CRASHER}'s segfault ended only that process ({crash_status}); the other {} \
-             finished their work. The same segfault in Thread-{CRASHER} ended the whole process \
-             holding the threads ({host_word}), and {lost_threads} of {WORKERS} threads were lost \
-             with it. mptutor survived because that process was a sacrificial child.",
-            survivors
-        ),
+    Ok(FailureResult {
+        workers: WORKERS,
+        crasher: CRASHER,
+        processes,
+        threads_finished,
+        host,
     })
 }

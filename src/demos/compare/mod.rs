@@ -2,53 +2,71 @@
 //! table, one per row, each run on real processes and real threads.
 //!
 //! Every row of lesson q2's table is a claim ("a crash kills one process",
-//! "threads share one memory"), and each experiment here tests one of them
-//! on the student's machine and says whether the machine agrees. The
-//! verdicts are qualitative on purpose: a shared laptop gives noisy times,
-//! so each claim is judged by a margin wide enough that noise cannot flip
-//! it (see each experiment's module), and a claim the machine cannot show
-//! (a speed-up on one core) is reported as such, never as a failure.
+//! "threads need locks around shared data"), and each experiment here
+//! tests claims on the student's machine. Each returns a typed result (one
+//! file per experiment, [`RowOutcome`] holding any of them), and from that
+//! result alone come its findings, its [`Verdict`] and its table [`Cell`]
+//! ([`Judged`]): a claim holds, is contradicted, or couldn't be told, and
+//! the sentence and the cell say which, with the same figures. Speed
+//! claims go through `findings::speed` with the load measured, so a busy
+//! laptop gets "couldn't tell" with its figures rather than a false ✗.
 //!
-//! The experiments share a [`Lab`]: the demo's context, worker numbering
-//! across rows, and a filter that shows only the first few workers of a
-//! big batch (200 processes would drown the live view). Thread workers run
-//! through [`threads::run_threads`], which joins them all before it
-//! returns, so the next experiment may fork.
+//! Which experiment tests which row of the lesson's table, and the words
+//! `compare` takes, are one table in [`names`]. Worker numbers run on
+//! across experiments (`ctx.workers`), big batches show only their first
+//! few workers (`ctx.show_first`), and thread workers are all joined before
+//! the next experiment may fork.
 //!
 //! The results ([`Comparison`]) are plain data: the REPL's `compare`
 //! renders them into the lesson's own table (`render::render_compare`),
-//! `mptutor compare --json` prints them, and the `compare` demo turns them
-//! into an ordinary [`DemoReport`].
+//! `mptutor compare --json` prints them in mptutor's JSON envelope, and the
+//! `compare` demo returns them as its result.
 
+mod cell;
 mod communication;
+mod comparison;
 mod cpu;
 mod failure;
 mod io;
 mod memory;
+pub mod names;
 mod overhead;
 mod python;
+#[cfg(test)]
+pub(crate) mod samples;
 mod start_methods;
+mod synchronization;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-use super::report::DemoReport;
 use crate::engine::context::{EngineError, RunContext, StartMethod};
 use crate::engine::event::EventSink;
 use crate::engine::interrupt::InterruptGuard;
+use crate::findings::{Finding, Report, Unclear, Verdict};
 
-pub use communication::RECEIVE_BYTES;
-pub use failure::CRASHING_THREADS;
-pub use memory::ADD_TO_COUNTER;
-pub use python::PythonInfo;
+pub use cell::{Cell, CellPart};
+pub use communication::{CommunicationResult, RECEIVE_BYTES, rate_words};
+pub use comparison::{Comparison, Machine, RowReport};
+pub use cpu::{CpuResult, PythonOutcome, Split, Timed};
+pub use failure::{CRASHING_THREADS, FailureResult};
+pub use io::IoResult;
+pub use memory::{ADD_TO_COUNTER, MemoryResult};
+pub use names::{Aspect, rows_named};
+pub use overhead::OverheadResult;
+pub use python::{PythonInfo, PythonPhase, PythonRun};
+pub use start_methods::{MethodCost, StartMethodsResult};
+pub use synchronization::{RACE_OWN_COPY, RACE_SHARED, SharedCounts, SynchronizationResult};
 
 /// How long `compare` may run before every worker is stopped. The whole
-/// table takes a few seconds; this is for a machine that is badly stuck.
+/// table takes about ten seconds; this is for a machine that is badly stuck.
 pub const TIME_LIMIT: Duration = Duration::from_secs(60);
 
-/// A row of the comparison that has an experiment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// An experiment of the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Row {
     Memory,
@@ -57,18 +75,20 @@ pub enum Row {
     Cpu,
     Io,
     Communication,
+    Synchronization,
     StartMethods,
 }
 
 impl Row {
-    /// Every row, in the order they run.
-    pub const ALL: [Row; 7] = [
+    /// Every experiment, in the order they run.
+    pub const ALL: [Row; 8] = [
         Row::Memory,
         Row::Failure,
         Row::Overhead,
         Row::Cpu,
         Row::Io,
         Row::Communication,
+        Row::Synchronization,
         Row::StartMethods,
     ];
 
@@ -81,14 +101,9 @@ impl Row {
             Row::Cpu => "cpu",
             Row::Io => "io",
             Row::Communication => "communication",
+            Row::Synchronization => "synchronization",
             Row::StartMethods => "start_methods",
         }
-    }
-
-    pub fn from_name(name: &str) -> Option<Row> {
-        Row::ALL
-            .into_iter()
-            .find(|row| row.name().eq_ignore_ascii_case(name.trim()))
     }
 
     /// The claim the experiment tests, processes first.
@@ -102,157 +117,115 @@ impl Row {
             Row::Communication => {
                 "processes copy data through the kernel; threads share memory directly"
             }
-            Row::StartMethods => "spawn costs more than fork",
+            Row::Synchronization => {
+                "processes need locks only for shared memory; threads around all shared data"
+            }
+            Row::StartMethods => "spawn costs more than fork and forkserver",
         }
     }
 }
 
-/// The rows `compare <word>` runs: one, or all of them for `all` (or
-/// nothing); `None` for a word that names no row.
-pub fn rows_named(word: Option<&str>) -> Option<Vec<Row>> {
-    match word.map(str::trim) {
-        None | Some("") => Some(Row::ALL.to_vec()),
-        Some(word) if word.eq_ignore_ascii_case("all") => Some(Row::ALL.to_vec()),
-        Some(word) => Row::from_name(word).map(|row| vec![row]),
+/// What a result says of itself, as pure functions of it: the findings
+/// (each judged claim with its verdict), and the cell for the table.
+pub trait Judged {
+    fn findings(&self) -> Vec<Finding>;
+
+    /// The cell for the experiments' own row: every claim's figures.
+    fn cell(&self) -> Cell;
+
+    /// The cell for a row of the lesson's table about `aspect`.
+    fn aspect_cell(&self, _aspect: Aspect) -> Cell {
+        self.cell()
     }
 }
 
-/// One figure an experiment measured.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Measurement {
-    /// What it is: `processes_counter`, `threads_us_per_worker`.
-    pub name: &'static str,
-    /// Whole numbers are written as integers in JSON.
-    #[serde(serialize_with = "number")]
-    pub value: f64,
-    /// `count`, `us`, `ms`, `MB/s`, `x` (a ratio), `signal`.
-    pub unit: &'static str,
+/// What one experiment found, tagged with its row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "row", rename_all = "snake_case")]
+pub enum RowOutcome {
+    Memory(MemoryResult),
+    Failure(FailureResult),
+    Overhead(OverheadResult),
+    /// Boxed: it holds far more than the others.
+    Cpu(Box<CpuResult>),
+    Io(IoResult),
+    Communication(CommunicationResult),
+    Synchronization(SynchronizationResult),
+    StartMethods(StartMethodsResult),
 }
 
-impl Measurement {
-    pub fn new(name: &'static str, value: f64, unit: &'static str) -> Self {
-        Measurement { name, value, unit }
+impl RowOutcome {
+    pub fn row(&self) -> Row {
+        match self {
+            RowOutcome::Memory(_) => Row::Memory,
+            RowOutcome::Failure(_) => Row::Failure,
+            RowOutcome::Overhead(_) => Row::Overhead,
+            RowOutcome::Cpu(_) => Row::Cpu,
+            RowOutcome::Io(_) => Row::Io,
+            RowOutcome::Communication(_) => Row::Communication,
+            RowOutcome::Synchronization(_) => Row::Synchronization,
+            RowOutcome::StartMethods(_) => Row::StartMethods,
+        }
+    }
+
+    fn judged(&self) -> &dyn Judged {
+        match self {
+            RowOutcome::Memory(result) => result,
+            RowOutcome::Failure(result) => result,
+            RowOutcome::Overhead(result) => result,
+            RowOutcome::Cpu(result) => result.as_ref(),
+            RowOutcome::Io(result) => result,
+            RowOutcome::Communication(result) => result,
+            RowOutcome::Synchronization(result) => result,
+            RowOutcome::StartMethods(result) => result,
+        }
+    }
+
+    pub fn findings(&self) -> Vec<Finding> {
+        self.judged().findings()
+    }
+
+    /// Every judged claim of the row together.
+    pub fn verdict(&self) -> Verdict {
+        verdict_of(&self.findings())
+    }
+
+    pub fn cell(&self) -> Cell {
+        self.judged().cell()
+    }
+
+    /// The cell for a row of the lesson's table about `aspect`, on
+    /// `machine`.
+    pub fn aspect_cell(&self, aspect: Aspect, machine: &Machine) -> Cell {
+        match (self, aspect) {
+            (RowOutcome::StartMethods(result), Aspect::Portability) => {
+                result.portability_cell(&machine.short_os())
+            }
+            _ => self.judged().aspect_cell(aspect),
+        }
     }
 }
 
-fn number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-    // Below 2^53 every whole f64 is exact as an i64.
-    if value.fract() == 0.0 && value.abs() < 9.0e15 {
-        serializer.serialize_i64(*value as i64)
-    } else {
-        serializer.serialize_f64((value * 1000.0).round() / 1000.0)
+/// The verdicts of the judged findings together.
+pub fn verdict_of(findings: &[Finding]) -> Verdict {
+    let verdicts: Vec<Verdict> = findings
+        .iter()
+        .filter_map(|finding| finding.verdict.clone())
+        .collect();
+    if verdicts.is_empty() {
+        return Verdict::CouldntTell(Unclear::NotMeasured {
+            why: "no claim was judged".into(),
+        });
     }
-}
-
-/// What one row's experiment found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RowResult {
-    pub row: Row,
-    pub measurements: Vec<Measurement>,
-    /// Whether the machine agrees with the row's claim; `None` when it
-    /// cannot show it (a speed-up on one core).
-    pub agrees: Option<bool>,
-    /// The figures in a few words, processes first: `0 vs 4000`.
-    pub summary: String,
-    /// What was seen, in a sentence or two.
-    pub finding: String,
-}
-
-impl RowResult {
-    /// A measurement by name.
-    pub fn value(&self, name: &str) -> Option<f64> {
-        self.measurements
-            .iter()
-            .find(|measurement| measurement.name == name)
-            .map(|measurement| measurement.value)
-    }
-}
-
-/// The machine the comparison ran on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Machine {
-    pub cores: usize,
-    /// `Linux 6.8.0 x86_64`.
-    pub os: String,
-    /// The `python3` on PATH, if there is one.
-    pub python: Option<PythonInfo>,
-}
-
-/// Every row run, and where.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comparison {
-    pub rows: Vec<RowResult>,
-    pub machine: Machine,
-    /// Wall time of the whole comparison.
-    pub elapsed_ms: u64,
-}
-
-impl Comparison {
-    pub fn row(&self, row: Row) -> Option<&RowResult> {
-        self.rows.iter().find(|result| result.row == row)
-    }
-
-    /// The results as a demo report: a table of rows, a finding per row,
-    /// and everything as data.
-    pub fn report(&self) -> DemoReport {
-        let mut report = DemoReport::new("compare");
-        report.table = Some((
-            vec![
-                "row".to_string(),
-                "the claim".to_string(),
-                "measured here".to_string(),
-            ],
-            self.rows
-                .iter()
-                .map(|result| {
-                    vec![
-                        result.row.name().to_string(),
-                        result.row.claim().to_string(),
-                        format!("{} {}", result.summary, verdict_mark(result.agrees))
-                            .trim_end()
-                            .to_string(),
-                    ]
-                })
-                .collect(),
-        ));
-        report.findings = self
-            .rows
-            .iter()
-            .map(|result| format!("**{}**: {}", result.row.name(), result.finding))
-            .collect();
-        let command = match self.rows.as_slice() {
-            [only] => format!("compare {}", only.row.name()),
-            _ => "compare".to_string(),
-        };
-        report.findings.push(format!(
-            "Type `{command}` to measure again and see the figures in the lesson's own table."
-        ));
-        report.data = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
-        report
-    }
-}
-
-/// `✓` when the machine agrees, `✗` when it does not, nothing when it
-/// cannot tell (the summary then says why).
-pub fn verdict_mark(agrees: Option<bool>) -> &'static str {
-    match agrees {
-        Some(true) => "✓",
-        Some(false) => "✗",
-        None => "",
-    }
-}
-
-/// Cores this machine offers to a program.
-pub fn cores() -> usize {
-    crate::engine::sys::cores()
+    Verdict::all(verdicts)
 }
 
 /// Runs `rows` for `mptutor compare` and the REPL's `compare`: the same
-/// experiments as the `compare` demo, with Ctrl-C caught the same way, but
-/// returning the typed results.
+/// experiments as the `compare` demo, with Ctrl-C caught the same way.
 pub fn run_rows(rows: &[Row], sink: &mut dyn EventSink) -> Result<Comparison, EngineError> {
     let _guard = InterruptGuard::install();
-    let mut ctx = RunContext::new(sink, StartMethod::Fork, TIME_LIMIT);
+    let mut ctx =
+        RunContext::new(sink, StartMethod::Fork, TIME_LIMIT).with_bodies(crate::demos::BODIES);
     run(&mut ctx, rows)
 }
 
@@ -261,47 +234,42 @@ pub fn run(ctx: &mut RunContext<'_>, rows: &[Row]) -> Result<Comparison, EngineE
     let started = std::time::Instant::now();
     let total = u64::try_from(rows.len()).unwrap_or(u64::MAX);
     let mut results = Vec::new();
-    let mut python = None;
-    {
-        ctx.progress(0, total);
-        for (done, row) in rows.iter().enumerate() {
-            ctx.note(format!("{}: {}…", row.name(), row.claim()));
-            let result = match row {
-                Row::Memory => memory::run(ctx)?,
-                Row::Failure => failure::run(ctx)?,
-                Row::Overhead => overhead::run(ctx)?,
-                Row::Cpu => {
-                    let (result, found) = cpu::run(ctx)?;
-                    python = Some(found);
-                    result
-                }
-                Row::Io => io::run(ctx)?,
-                Row::Communication => communication::run(ctx)?,
-                Row::StartMethods => start_methods::run(ctx)?,
-            };
-            let note = format!(
-                "{}: {} {}",
-                row.name(),
-                result.summary,
-                verdict_mark(result.agrees)
-            );
-            ctx.note(note.trim_end());
-            results.push(result);
-            ctx.progress(u64::try_from(done + 1).unwrap_or(total), total);
-            if ctx.timed_out {
-                ctx.note("the time limit was reached: the remaining rows were not run");
-                break;
-            }
+    ctx.progress(0, total);
+    for (done, row) in rows.iter().enumerate() {
+        ctx.note(format!("{}: {}…", row.name(), row.claim()));
+        let result = match row {
+            Row::Memory => RowOutcome::Memory(memory::run(ctx)?),
+            Row::Failure => RowOutcome::Failure(failure::run(ctx)?),
+            Row::Overhead => RowOutcome::Overhead(overhead::run(ctx)?),
+            Row::Cpu => RowOutcome::Cpu(Box::new(cpu::run(ctx)?)),
+            Row::Io => RowOutcome::Io(io::run(ctx)?),
+            Row::Communication => RowOutcome::Communication(communication::run(ctx)?),
+            Row::Synchronization => RowOutcome::Synchronization(synchronization::run(ctx)?),
+            Row::StartMethods => RowOutcome::StartMethods(start_methods::run(ctx)?),
+        };
+        ctx.note(format!("{}: {}", row.name(), result.cell().plain()));
+        results.push(result);
+        ctx.progress(u64::try_from(done + 1).unwrap_or(total), total);
+        if ctx.timed_out {
+            ctx.note("the time limit was reached: the remaining rows were not run");
+            break;
         }
     }
+    let python = results.iter().find_map(|result| match result {
+        RowOutcome::Cpu(cpu) => match &cpu.python {
+            PythonOutcome::Measured(run) => Some(run.info.clone()),
+            PythonOutcome::Missing { .. } => None,
+        },
+        _ => None,
+    });
     let python = match python {
-        Some(found) => found,
+        Some(info) => Some(info),
         None => python::probe(ctx)?,
     };
     Ok(Comparison {
         rows: results,
         machine: Machine {
-            cores: cores(),
+            cores: crate::engine::sys::cores(),
             os: crate::engine::sys::os_name(),
             python,
         },
@@ -309,30 +277,29 @@ pub fn run(ctx: &mut RunContext<'_>, rows: &[Row]) -> Result<Comparison, EngineE
     })
 }
 
-/// `a / b`, or 0 when `b` is 0.
+/// `a / b`; not a number when `b` is 0 (printed as `–`).
 fn ratio(a: f64, b: f64) -> f64 {
-    if b > 0.0 { a / b } else { 0.0 }
+    if b > 0.0 { a / b } else { f64::NAN }
 }
 
-/// `6×`, `1.4×`: a ratio with the precision it deserves.
-fn times_word(times: f64) -> String {
-    if times >= 10.0 {
-        format!("{times:.0}×")
-    } else {
-        format!("{times:.1}×")
-    }
+/// Microseconds in `duration`.
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
-/// Microseconds in `duration`, as a float for measurements.
-fn micros(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1e6
+/// `Close what…`: a sentence from words written to follow a colon.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// The demo, as the catalogue lists it.
 pub struct CompareDemo;
 
 impl crate::demos::Demo for CompareDemo {
-    type Result = crate::demos::report::DemoReport;
+    type Result = Comparison;
 
     const INFO: crate::demos::DemoInfo = crate::demos::DemoInfo {
         name: "compare",
@@ -340,18 +307,10 @@ impl crate::demos::Demo for CompareDemo {
         summary: "run the processes-vs-threads experiments and fill in the table",
         params: &[crate::demos::ParamSpec {
             name: "row",
-            kind: crate::demos::ParamKind::Choice(&[
-                "all",
-                "memory",
-                "failure",
-                "overhead",
-                "cpu",
-                "io",
-                "communication",
-                "start_methods",
-            ]),
+            kind: crate::demos::ParamKind::Choice(&names::WORDS),
             default: crate::demos::ParamValue::Choice("all"),
-            help: "which row of the comparison table to measure",
+            help: "which row of the comparison table to measure: an experiment or a label of \
+                   the lesson's table",
         }],
     };
 
@@ -360,7 +319,7 @@ impl crate::demos::Demo for CompareDemo {
         params: &crate::demos::ResolvedParams,
     ) -> Result<Self::Result, EngineError> {
         match rows_named(Some(params.word("row"))) {
-            Some(rows) => run(ctx, &rows).map(|found| found.report()),
+            Some(rows) => run(ctx, &rows),
             None => Err(EngineError::Refused(format!(
                 "the comparison has no row `{}`",
                 params.word("row")
@@ -368,46 +327,7 @@ impl crate::demos::Demo for CompareDemo {
         }
     }
 
-    fn report(result: &Self::Result) -> crate::findings::Report {
+    fn report(result: &Self::Result) -> Report {
         result.report()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_are_named_as_the_catalogue_names_them() {
-        let catalogue = crate::demos::find_demo("compare")
-            .and_then(|demo| demo.param("row"))
-            .map(|spec| spec.kind);
-        let Some(crate::demos::ParamKind::Choice(words)) = catalogue else {
-            panic!("the compare demo has a `row` choice");
-        };
-        let mut names: Vec<&str> = Row::ALL.iter().map(|row| row.name()).collect();
-        names.insert(0, "all");
-        assert_eq!(words, names.as_slice());
-    }
-
-    #[test]
-    fn a_word_picks_one_row_or_all() {
-        assert_eq!(rows_named(None), Some(Row::ALL.to_vec()));
-        assert_eq!(rows_named(Some("ALL")), Some(Row::ALL.to_vec()));
-        assert_eq!(rows_named(Some("io")), Some(vec![Row::Io]));
-        assert_eq!(rows_named(Some("gil")), None);
-    }
-
-    #[test]
-    fn whole_measurements_are_integers_in_json() {
-        let text = serde_json::to_string(&[
-            Measurement::new("a", 4000.0, "count"),
-            Measurement::new("b", 1.23456, "x"),
-        ])
-        .unwrap_or_default();
-        assert_eq!(
-            text,
-            r#"[{"name":"a","value":4000,"unit":"count"},{"name":"b","value":1.235,"unit":"x"}]"#
-        );
     }
 }

@@ -11,18 +11,91 @@
 
 use std::time::Instant;
 
-use super::{Measurement, Row, RowResult, micros, ratio, times_word};
+use serde::{Deserialize, Serialize};
+
+use super::{Cell, Judged, micros, ratio};
 use crate::engine::context::EngineError;
 use crate::engine::context::RunContext;
 use crate::engine::process_group::ProcessGroup;
 use crate::engine::task::{SLEEP, Task};
-use crate::render::format_us;
+use crate::findings::{Finding, Verdict, format_us, words};
 
 const WORKERS: usize = 200;
 const BATCH: usize = 50;
 const SHOWN: usize = 2;
 
-pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<RowResult, EngineError> {
+/// What starting and joining cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverheadResult {
+    /// Workers of each kind.
+    pub workers: usize,
+    /// Starting and joining all the processes, in microseconds.
+    pub processes_us: u64,
+    /// The same for the threads.
+    pub threads_us: u64,
+}
+
+const CLAIM: &str = "a process costs more to start than a thread";
+
+impl OverheadResult {
+    fn per_worker(&self, total_us: u64) -> u64 {
+        (total_us as f64 / self.workers.max(1) as f64).round() as u64
+    }
+
+    fn process_us(&self) -> u64 {
+        self.per_worker(self.processes_us)
+    }
+
+    fn thread_us(&self) -> u64 {
+        self.per_worker(self.threads_us)
+    }
+
+    /// How many times a thread's cost a process's is, as it is printed.
+    fn times(&self) -> String {
+        words::times(ratio(self.processes_us as f64, self.threads_us as f64))
+    }
+
+    fn verdict(&self) -> Verdict {
+        Verdict::of(self.processes_us > self.threads_us)
+    }
+}
+
+impl Judged for OverheadResult {
+    fn findings(&self) -> Vec<Finding> {
+        let (process, thread) = (format_us(self.process_us()), format_us(self.thread_us()));
+        let text = match self.verdict() {
+            Verdict::Holds => format!(
+                "Starting and joining a process took {process} on average, a thread {thread}: a \
+                 process costs {} as much, because the kernel must give it an address space \
+                 and resources of its own, while a thread only needs a stack in the process it \
+                 joins.",
+                self.times()
+            ),
+            _ => format!(
+                "Starting and joining a process took {process} on average and a thread \
+                 {thread} ({} as much): here a thread cost no less than a process. A machine \
+                 that paused mptutor while its threads started does this; type `compare \
+                 overhead` to measure again.",
+                self.times()
+            ),
+        };
+        vec![Finding::judged(CLAIM, self.verdict(), text)]
+    }
+
+    fn cell(&self) -> Cell {
+        Cell::judged(
+            format!(
+                "{} vs {} per worker ({})",
+                format_us(self.process_us()),
+                format_us(self.thread_us()),
+                self.times()
+            ),
+            self.verdict(),
+        )
+    }
+}
+
+pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<OverheadResult, EngineError> {
     ctx.note(format!(
         "starting and joining {WORKERS} processes that do nothing, {BATCH} at a time"
     ));
@@ -38,7 +111,7 @@ pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<RowResult, EngineError> {
         }
         group.wait_all(ctx)?;
     }
-    let processes = micros(began.elapsed()) / WORKERS as f64;
+    let processes_us = micros(began.elapsed());
     ctx.show_all_counting("processes");
 
     ctx.note(format!(
@@ -68,37 +141,17 @@ pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<RowResult, EngineError> {
             return Err(EngineError::Interrupted);
         }
     }
-    let threads = micros(began.elapsed()) / WORKERS as f64;
-    let times = ratio(processes, threads);
+    let result = OverheadResult {
+        workers: WORKERS,
+        processes_us,
+        threads_us: micros(began.elapsed()),
+    };
     ctx.note(format!(
         "{} per process, {} per thread",
-        format_us(processes.round() as u64),
-        format_us(threads.round() as u64)
+        format_us(result.process_us()),
+        format_us(result.thread_us())
     ));
-    Ok(RowResult {
-        row: Row::Overhead,
-        measurements: vec![
-            Measurement::new("workers", WORKERS as f64, "count"),
-            Measurement::new("processes_us_per_worker", processes.round(), "us"),
-            Measurement::new("threads_us_per_worker", threads.round(), "us"),
-            Measurement::new("ratio", (times * 10.0).round() / 10.0, "x"),
-        ],
-        agrees: Some(processes > threads),
-        summary: format!(
-            "{} vs {} per worker ({})",
-            format_us(processes.round() as u64),
-            format_us(threads.round() as u64),
-            times_word(times)
-        ),
-        finding: format!(
-            "Starting and joining a process took {} on average, a thread {}: a process costs {} as \
-             much, because the kernel must copy the parent's address space for it and set up its \
-             own resources, while a thread only needs a stack in the process it joins.",
-            format_us(processes.round() as u64),
-            format_us(threads.round() as u64),
-            times_word(times)
-        ),
-    })
+    Ok(result)
 }
 
 fn join_all(handles: Vec<std::thread::JoinHandle<()>>) {

@@ -8,6 +8,12 @@
 //! processes can be killed with it on Ctrl-C or at the time limit. It
 //! prints `key value` lines, read here. Each timing is the faster of two
 //! runs, as in the CPU row.
+//!
+//! A speed-up is judged only with the CPU behind it, so each phase also
+//! reports how much CPU it got: the one run and the threads their process's
+//! `time.process_time()`, the processes the `RUSAGE_CHILDREN` time of the
+//! children joined meanwhile. mptutor meters the machine around the whole
+//! program, which tells what other programs took while it ran.
 
 use std::io::Read;
 use std::os::fd::AsFd;
@@ -19,76 +25,30 @@ use std::time::{Duration, Instant};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::cpu::{SPEEDUP_AT_LEAST, as_printed, baseline_cores, no_gain};
+use super::ratio;
 use crate::engine::context::{EngineError, RunContext};
+use crate::engine::{Load, LoadMeter};
+use crate::findings::Verdict;
+use crate::findings::speed::{SpeedRun, judge_speedup};
 
-/// The longest the timed Python run may take.
-const MEASURE_LIMIT: Duration = Duration::from_secs(12);
+/// The longest the timed Python run may take: about two seconds of CPU,
+/// on a machine that may give it a fraction of a core.
+const MEASURE_LIMIT: Duration = Duration::from_secs(20);
 /// The longest asking Python its version may take.
 const PROBE_LIMIT: Duration = Duration::from_secs(5);
-/// Seconds one run of the loop should take.
+/// Seconds of CPU one run of the loop should take.
 const TARGET_SECONDS: f64 = 0.15;
 /// Most output kept from the program.
 const MAX_OUTPUT: usize = 64 * 1024;
 
-const PROGRAM: &str = r#"
-import platform
-import sys
-import threading
-import time
-import multiprocessing
-
-
-def work(n):
-    total = 0
-    for i in range(n):
-        total += i % 7
-    return total
-
-
-def timed(function, *args):
-    start = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - start
-
-
-def fastest(function, *args):
-    return min(timed(function, *args) for _ in range(2))
-
-
-def together(kind, n):
-    workers = [kind(target=work, args=(n,)) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-
-
-if __name__ == "__main__":
-    gil = getattr(sys, "_is_gil_enabled", None)
-    print("version", platform.python_version())
-    print("gil_enabled", gil() if gil else True)
-    print("start_method", multiprocessing.get_start_method())
-    sys.stdout.flush()
-    if sys.argv[1] == "probe":
-        sys.exit(0)
-    target = float(sys.argv[1])
-    n = 50_000
-    while True:
-        took = timed(work, n)
-        if took >= 0.04 or n >= 1 << 30:
-            break
-        n *= 2
-    n = max(1, int(n * target / max(took, 1e-6)))
-    print("loop", n)
-    print("one", fastest(work, n))
-    print("threads", fastest(together, threading.Thread, n))
-    print("processes", fastest(together, multiprocessing.Process, n))
-"#;
+/// The program: `key value` lines on stdout, the timings in seconds.
+const PROGRAM: &str = include_str!("cpu_loop.py");
 
 /// The interpreter found on PATH.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PythonInfo {
     /// `3.11.7`.
     pub version: String,
@@ -97,47 +57,142 @@ pub struct PythonInfo {
 }
 
 /// What the timed run found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PythonRun {
     pub info: PythonInfo,
-    /// Twice the work of one run, on 2 threads: one run's time × 2 / time.
-    pub threads_speedup: f64,
-    /// The same on 2 processes.
-    pub processes_speedup: f64,
     /// multiprocessing's default start method there (`fork`, `forkserver`…).
     pub start_method: String,
+    /// Iterations of the loop in one run.
+    pub loop_count: u64,
+    /// One run of the loop.
+    pub one: PythonPhase,
+    /// Two runs at once, on 2 threads…
+    pub threads: PythonPhase,
+    /// …and on 2 processes.
+    pub processes: PythonPhase,
+    /// The machine while the whole program ran.
+    pub load: Load,
+}
+
+/// One phase of the Python program, the faster of its two runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PythonPhase {
+    pub wall_us: u64,
+    /// The CPU time it got, as Python measured it.
+    pub cpu_us: u64,
+}
+
+/// Two workers, as the Python program runs them.
+const WORKERS: usize = 2;
+
+impl PythonPhase {
+    /// Cores' worth of CPU it got.
+    pub fn cores(&self) -> f64 {
+        ratio(self.cpu_us as f64, self.wall_us as f64)
+    }
+}
+
+impl PythonRun {
+    /// Twice the work of one run on 2 threads: one run's time × 2 / time.
+    pub fn threads_speedup(&self) -> f64 {
+        self.speedup(&self.threads)
+    }
+
+    /// The same on 2 processes.
+    pub fn processes_speedup(&self) -> f64 {
+        self.speedup(&self.processes)
+    }
+
+    fn speedup(&self, phase: &PythonPhase) -> f64 {
+        ratio(2.0 * self.one.wall_us as f64, phase.wall_us as f64)
+    }
+
+    /// A phase as the speed judge reads it.
+    fn speed_run(&self, phase: &PythonPhase, cores: usize) -> SpeedRun {
+        SpeedRun {
+            workers: WORKERS,
+            cores,
+            speedup: as_printed(self.speedup(phase)),
+            parallel_cores: Some(phase.cores()),
+            baseline_cores: Some(baseline_cores(
+                self.one.cpu_us,
+                phase.cpu_us / WORKERS as u64,
+                self.one.wall_us,
+            )),
+            others_cores: self.load.others_cores(),
+            per_worker_us: Some(phase.cpu_us / WORKERS as u64),
+        }
+    }
+
+    pub fn processes_run(&self, cores: usize) -> SpeedRun {
+        self.speed_run(&self.processes, cores)
+    }
+
+    pub fn threads_run(&self, cores: usize) -> SpeedRun {
+        self.speed_run(&self.threads, cores)
+    }
+
+    /// "Processes speed CPU work up".
+    pub fn processes_verdict(&self, cores: usize) -> Verdict {
+        judge_speedup(&self.processes_run(cores), SPEEDUP_AT_LEAST)
+    }
+
+    /// With the GIL on, "threads take turns" (no faster than one run);
+    /// free-threaded, the opposite: they speed up.
+    pub fn threads_verdict(&self, cores: usize) -> Verdict {
+        let run = self.threads_run(cores);
+        if self.info.gil_enabled {
+            no_gain(&run, self.threads.cores())
+        } else {
+            judge_speedup(&run, SPEEDUP_AT_LEAST)
+        }
+    }
 }
 
 /// Runs the comparison in real Python. `Ok(Err(why))` when there is no
 /// usable `python3`; `Err` only when the student stopped the demo.
 pub(super) fn measure(ctx: &mut RunContext<'_>) -> Result<Result<PythonRun, String>, EngineError> {
+    let meter = LoadMeter::start();
     let output = match run_program(ctx, &TARGET_SECONDS.to_string(), MEASURE_LIMIT)? {
         Ok(output) => output,
         Err(why) => return Ok(Err(why)),
     };
+    // Python and its children were reaped: their CPU is mptutor's own.
+    let load = meter.finish();
+    Ok(read_run(&output, load).ok_or_else(|| {
+        format!(
+            "python3 printed something unexpected: {}",
+            output.lines().last().unwrap_or("nothing")
+        )
+    }))
+}
+
+/// The run from the program's `key value` lines.
+fn read_run(output: &str, load: Load) -> Option<PythonRun> {
     let value = |key: &str| -> Option<&str> {
         output
             .lines()
             .find_map(|line| line.strip_prefix(key)?.strip_prefix(' '))
     };
-    let seconds = |key: &str| value(key).and_then(|text| text.trim().parse::<f64>().ok());
-    let (Some(info), Some(one), Some(threads), Some(processes)) = (
-        info_from(&output),
-        seconds("one"),
-        seconds("threads"),
-        seconds("processes"),
-    ) else {
-        return Ok(Err(format!(
-            "python3 printed something unexpected: {}",
-            output.lines().last().unwrap_or("nothing")
-        )));
+    let micros = |key: &str| {
+        let seconds = value(key)?.trim().parse::<f64>().ok()?;
+        (seconds.is_finite() && seconds >= 0.0).then(|| (seconds * 1e6).round() as u64)
     };
-    Ok(Ok(PythonRun {
-        info,
-        threads_speedup: super::ratio(2.0 * one, threads),
-        processes_speedup: super::ratio(2.0 * one, processes),
-        start_method: value("start_method").unwrap_or("?").to_string(),
-    }))
+    let phase = |name: &str| {
+        Some(PythonPhase {
+            wall_us: micros(&format!("{name}_wall"))?,
+            cpu_us: micros(&format!("{name}_cpu"))?,
+        })
+    };
+    Some(PythonRun {
+        info: info_from(output)?,
+        start_method: value("start_method").unwrap_or("?").trim().to_string(),
+        loop_count: value("loop")?.trim().parse().ok()?,
+        one: phase("one")?,
+        threads: phase("threads")?,
+        processes: phase("processes")?,
+        load,
+    })
 }
 
 /// The `python3` on PATH, if any: its version and whether its GIL is on.
@@ -308,5 +363,24 @@ mod tests {
             })
         );
         assert_eq!(info_from("version 3.11.7\n"), None);
+    }
+
+    #[test]
+    fn each_phase_is_read_with_the_cpu_it_got() {
+        let output = "version 3.11.7\ngil_enabled True\nstart_method fork\nloop 900000\n\
+                      one_wall 0.15\none_cpu 0.149\nthreads_wall 0.31\nthreads_cpu 0.3\n\
+                      processes_wall 0.16\nprocesses_cpu 0.31\n";
+        let load = Load {
+            wall_us: 1_000_000,
+            cores: 2,
+            machine_busy_us: Some(1_000_000),
+            own_us: 1_000_000,
+        };
+        let run = read_run(output, load).expect("a run");
+        assert_eq!(run.one.cpu_us, 149_000);
+        assert_eq!(run.processes.wall_us, 160_000);
+        assert_eq!(run.loop_count, 900_000);
+        assert!((run.processes_speedup() - 1.875).abs() < 1e-9);
+        assert_eq!(read_run("version 3.11.7\ngil_enabled True\n", load), None);
     }
 }

@@ -1,10 +1,13 @@
-//! Start-methods row: what it costs to start a worker process by `fork`
-//! and by `spawn`.
+//! Start-methods row (and Portability): what it costs to start a worker
+//! process by `fork`, by `spawn` and by `forkserver`.
 //!
 //! `fork` makes the child a copy of mptutor, ready to run at once; `spawn`
 //! forks and then executes the mptutor binary afresh (`mptutor worker …`),
 //! which must load, start up and read its task from its arguments, as a
-//! spawned Python child boots an interpreter and imports the main module.
+//! spawned Python child boots an interpreter and imports the main module;
+//! `forkserver` asks a server process, forked once early, to fork the
+//! worker. A method the engine refuses (the fork server, where it is not
+//! built) is reported as not measured, never as a failure of the claim.
 //! Each worker is started and joined before the next, so the figure is the
 //! cost of one start, not of many overlapping, and the median of the
 //! starts is kept, so a moment when another program held the CPU does not
@@ -15,50 +18,222 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Measurement, Row, RowResult, micros, ratio, times_word};
+use serde::{Deserialize, Serialize};
+
+use super::{Cell, Judged, micros, ratio};
 use crate::engine::context::RunContext;
 use crate::engine::context::{EngineError, StartMethod};
 use crate::engine::process_group::ProcessGroup;
 use crate::engine::task::{SLEEP, Task};
-use crate::render::format_us;
+use crate::findings::{Finding, Unclear, Verdict, format_us, words};
 
 const STARTS: usize = 10;
 const SHOWN: usize = 1;
 
-pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<RowResult, EngineError> {
-    let fork = per_start(ctx, StartMethod::Fork)?;
-    let spawn = per_start(ctx, StartMethod::Spawn)?;
-    let times = ratio(spawn, fork);
-    let show = |us: f64| format_us(us.round() as u64);
-    Ok(RowResult {
-        row: Row::StartMethods,
-        measurements: vec![
-            Measurement::new("starts", STARTS as f64, "count"),
-            Measurement::new("fork_us_per_start", fork.round(), "us"),
-            Measurement::new("spawn_us_per_start", spawn.round(), "us"),
-            Measurement::new("ratio", (times * 10.0).round() / 10.0, "x"),
-        ],
-        agrees: Some(spawn > fork),
-        summary: format!(
+/// What one start method cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MethodCost {
+    pub method: StartMethod,
+    /// The median time from start to exit, in microseconds; `None` when
+    /// it was not measured.
+    pub median_us: Option<u64>,
+    /// Why it was not measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_measured: Option<String>,
+}
+
+/// What starting workers cost by each method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartMethodsResult {
+    /// Workers started by each method.
+    pub starts: usize,
+    /// Fork, spawn and forkserver, in that order.
+    pub methods: Vec<MethodCost>,
+}
+
+const SPAWN_OVER_FORK: &str = "spawn costs more than fork";
+const SPAWN_OVER_SERVER: &str = "spawn costs more than forkserver";
+
+impl StartMethodsResult {
+    fn cost(&self, method: StartMethod) -> Option<&MethodCost> {
+        self.methods.iter().find(|cost| cost.method == method)
+    }
+
+    fn median(&self, method: StartMethod) -> Option<u64> {
+        self.cost(method).and_then(|cost| cost.median_us)
+    }
+
+    fn why_not(&self, method: StartMethod) -> String {
+        self.cost(method)
+            .and_then(|cost| cost.not_measured.clone())
+            .unwrap_or_else(|| format!("{} was not run", method.name()))
+    }
+
+    /// Spawn against `other`: holds when spawn costs more.
+    fn spawn_over(&self, other: StartMethod) -> Verdict {
+        match (self.median(StartMethod::Spawn), self.median(other)) {
+            (Some(spawn), Some(other)) => Verdict::of(spawn > other),
+            (None, _) => Verdict::CouldntTell(Unclear::NotMeasured {
+                why: self.why_not(StartMethod::Spawn),
+            }),
+            (_, None) => Verdict::CouldntTell(Unclear::NotMeasured {
+                why: self.why_not(other),
+            }),
+        }
+    }
+
+    /// `3.1×`: spawn's cost over `other`'s.
+    fn times(&self, other: StartMethod) -> String {
+        match (self.median(StartMethod::Spawn), self.median(other)) {
+            (Some(spawn), Some(other)) => words::times(ratio(spawn as f64, other as f64)),
+            _ => words::times(f64::NAN),
+        }
+    }
+
+    fn shown(&self, method: StartMethod) -> String {
+        self.median(method)
+            .map_or_else(|| "not measured".to_string(), format_us)
+    }
+
+    fn server_measured(&self) -> bool {
+        self.median(StartMethod::ForkServer).is_some()
+    }
+
+    fn measured_methods(&self) -> Vec<String> {
+        self.methods
+            .iter()
+            .filter(|cost| cost.median_us.is_some())
+            .map(|cost| cost.method.name().to_string())
+            .collect()
+    }
+
+    /// The Portability cell: which methods started workers on `os`.
+    pub fn portability_cell(&self, os: &str) -> Cell {
+        let mut text = format!(
+            "{os}: {} started workers here",
+            words::and_list(&self.measured_methods())
+        );
+        if !self.server_measured() {
+            text.push_str(" (forkserver not measured)");
+        }
+        Cell::fact(text)
+    }
+}
+
+impl Judged for StartMethodsResult {
+    fn findings(&self) -> Vec<Finding> {
+        let (fork, spawn, server) = (
+            self.shown(StartMethod::Fork),
+            self.shown(StartMethod::Spawn),
+            self.shown(StartMethod::ForkServer),
+        );
+        let verdict = self.spawn_over(StartMethod::Fork);
+        let text = match &verdict {
+            Verdict::Holds => format!(
+                "Starting and joining a worker took {fork} by fork and {spawn} by spawn ({} as \
+                 long): a forked child is ready the moment it exists, while a spawned one must \
+                 start the program again and be told what to do.",
+                self.times(StartMethod::Fork)
+            ),
+            Verdict::Contradicted => format!(
+                "Starting and joining a worker took {fork} by fork and {spawn} by spawn ({} as \
+                 long): here spawn was no slower. Each figure is the median of {}, so a moment's \
+                 load cannot decide it alone, but a machine busy for the whole run can; type \
+                 `compare start_methods` to measure again.",
+                self.times(StartMethod::Fork),
+                words::count(self.starts as u64, "start", "starts")
+            ),
+            Verdict::CouldntTell(why) => format!(
+                "Fork and spawn could not both be timed ({}): fork {fork}, spawn {spawn}.",
+                why.words()
+            ),
+        };
+        let mut findings = vec![Finding::judged(SPAWN_OVER_FORK, verdict, text)];
+        if self.server_measured() {
+            let verdict = self.spawn_over(StartMethod::ForkServer);
+            let text = match &verdict {
+                Verdict::Holds => format!(
+                    "By forkserver a start took {server}, and spawn {} as long: the server \
+                     forks a copy of itself, already running, for each worker.",
+                    self.times(StartMethod::ForkServer)
+                ),
+                Verdict::Contradicted => format!(
+                    "By forkserver a start took {server} against spawn's {spawn} ({} as long): \
+                     here the server was no quicker than starting the program afresh. Type \
+                     `compare start_methods` to measure again.",
+                    self.times(StartMethod::ForkServer)
+                ),
+                Verdict::CouldntTell(why) => format!(
+                    "By forkserver a start took {server}, but {}, so it cannot be set against \
+                     spawn.",
+                    why.words()
+                ),
+            };
+            findings.push(Finding::judged(SPAWN_OVER_SERVER, verdict, text));
+        } else {
+            findings.push(Finding::fact(format!(
+                "forkserver was not measured: {}.",
+                self.why_not(StartMethod::ForkServer)
+            )));
+        }
+        findings
+    }
+
+    fn cell(&self) -> Cell {
+        let mut figures = format!(
             "fork {}, spawn {} ({})",
-            show(fork),
-            show(spawn),
-            times_word(times)
-        ),
-        finding: format!(
-            "Starting and joining a worker took {} by fork and {} by spawn ({} as long): a forked \
-             child is ready the moment it exists, while a spawned one must start the program \
-             again and be told what to do.",
-            show(fork),
-            show(spawn),
-            times_word(times)
-        ),
+            self.shown(StartMethod::Fork),
+            self.shown(StartMethod::Spawn),
+            self.times(StartMethod::Fork)
+        );
+        if self.server_measured() {
+            figures.push_str(&format!(
+                ", forkserver {}",
+                self.shown(StartMethod::ForkServer)
+            ));
+            let verdict = Verdict::all([
+                self.spawn_over(StartMethod::Fork),
+                self.spawn_over(StartMethod::ForkServer),
+            ]);
+            return Cell::judged(figures, verdict);
+        }
+        Cell::join([
+            Cell::judged(figures, self.spawn_over(StartMethod::Fork)),
+            Cell::fact("forkserver not measured"),
+        ])
+    }
+}
+
+pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<StartMethodsResult, EngineError> {
+    let mut methods = Vec::new();
+    for method in StartMethod::ALL {
+        let cost = match per_start(ctx, method) {
+            Ok(median_us) => MethodCost {
+                method,
+                median_us: Some(median_us),
+                not_measured: None,
+            },
+            Err(EngineError::Refused(why)) => {
+                ctx.note(format!("{} not measured: {why}", method.name()));
+                MethodCost {
+                    method,
+                    median_us: None,
+                    not_measured: Some(why),
+                }
+            }
+            Err(error) => return Err(error),
+        };
+        methods.push(cost);
+    }
+    Ok(StartMethodsResult {
+        starts: STARTS,
+        methods,
     })
 }
 
 /// Starts and joins [`STARTS`] workers one at a time by `method`; returns
 /// the median microseconds per worker.
-fn per_start(ctx: &mut RunContext<'_>, method: StartMethod) -> Result<f64, EngineError> {
+fn per_start(ctx: &mut RunContext<'_>, method: StartMethod) -> Result<u64, EngineError> {
     ctx.note(format!(
         "starting {STARTS} processes by {}, one at a time, each joined before the next",
         method.name()
@@ -85,9 +260,7 @@ fn per_start(ctx: &mut RunContext<'_>, method: StartMethod) -> Result<f64, Engin
     ctx.show_all_counting("processes");
     outcome?;
     took.sort_unstable();
-    Ok(took
-        .get(took.len() / 2)
-        .map_or(0.0, |median| micros(*median)))
+    Ok(took.get(took.len() / 2).map_or(0, |median| micros(*median)))
 }
 
 /// Starts one worker and pumps until it has exited (or the time limit).

@@ -2,9 +2,10 @@
 //! forking and setting up workers ([`fork`]), pidfds, `wait4` and
 //! `/proc/<pid>` ([`process`]), descriptors ([`fds`]), the calling thread's
 //! clocks ([`thread`]), SIGINT ([`signal`]), the machine's CPU times
-//! ([`machine`]) and the fork server's socket ([`socket`]). Everything
-//! above this module is portable Rust over these functions, so a port to
-//! another kernel is a new `sys`.
+//! ([`machine`]), the fork server's socket ([`socket`]) and memory shared
+//! between processes ([`shared`]). Everything above this module is
+//! portable Rust over these functions, so a port to another kernel is a
+//! new `sys`.
 #![allow(unsafe_code)]
 
 pub mod bare;
@@ -13,6 +14,7 @@ pub mod fds;
 pub mod fork;
 pub mod machine;
 pub mod process;
+pub mod shared;
 pub mod signal;
 pub mod socket;
 pub mod thread;
@@ -26,6 +28,7 @@ pub use process::{
     Reaped, pidfd_open, process_state, reap_blocking, reap_group, set_child_subreaper, signal_name,
     try_reap, try_reap_any,
 };
+pub use shared::{SharedCell, SharedCounter};
 pub use signal::segfault;
 pub use thread::{
     own_max_rss_kb, process_cpu_us, reaped_children_cpu_us, thread_cpu_us, thread_id,
