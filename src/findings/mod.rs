@@ -83,10 +83,11 @@ impl Verdict {
 #[serde(tag = "because", rename_all = "snake_case")]
 pub enum Unclear {
     /// The workers did not get the cores a speed-up needs: `got` cores'
-    /// worth of CPU where `needed` were asked for, while other programs
-    /// used `others` (when the machine's counters could be read).
+    /// worth of CPU (when their CPU time was measured) where `needed` were
+    /// asked for, while other programs used `others` (when the machine's
+    /// counters could be read).
     MachineBusy {
-        got: f64,
+        got: Option<f64>,
         needed: f64,
         others: Option<f64>,
     },
@@ -126,11 +127,17 @@ impl Unclear {
                     }
                     _ => String::new(),
                 };
-                format!(
-                    "the machine was busy: the workers got {} of the {:.0} they needed{others}",
-                    words::cores_worth(*got),
-                    needed
-                )
+                match got {
+                    Some(got) => format!(
+                        "the machine was busy: the workers got {} of the {:.0} they needed{others}",
+                        words::cores_worth(*got),
+                        needed
+                    ),
+                    None => format!(
+                        "the machine was busy: the workers needed {:.0} cores{others}",
+                        needed
+                    ),
+                }
             }
             Unclear::BaselineDisturbed {
                 baseline,
@@ -255,7 +262,7 @@ mod tests {
         let finding = Finding::judged(
             "processes speed CPU work up",
             Verdict::CouldntTell(Unclear::MachineBusy {
-                got: 1.1,
+                got: Some(1.1),
                 needed: 2.0,
                 others: Some(0.9),
             }),
@@ -272,7 +279,7 @@ mod tests {
     #[test]
     fn a_busy_machine_is_said_with_its_figures() {
         let words = Unclear::MachineBusy {
-            got: 1.1,
+            got: Some(1.1),
             needed: 2.0,
             others: Some(0.9),
         }

@@ -81,7 +81,7 @@ impl SpeedRun {
 
     fn unclear_busy(&self) -> Unclear {
         Unclear::MachineBusy {
-            got: self.parallel_cores.unwrap_or(self.speedup),
+            got: self.parallel_cores,
             needed: self.ideal(),
             others: self.others_cores,
         }

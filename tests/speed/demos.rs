@@ -66,7 +66,7 @@ fn assert_held_or_measured_why_not(finding: &Finding, run: &SpeedRun, at_least: 
                 run.busy(),
                 "busy without the figures to show it: {run:?}: {text}"
             );
-            assert!(same(Some(*got), run.parallel_cores), "{run:?}: {text}");
+            assert!(same(*got, run.parallel_cores), "{run:?}: {text}");
             assert!(same(*others, run.others_cores), "{run:?}: {text}");
         }
         Some(Verdict::CouldntTell(Unclear::BaselineDisturbed { speedup, .. })) => {

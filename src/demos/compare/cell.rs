@@ -136,7 +136,7 @@ mod tests {
         let busy = Cell::judged(
             "CPU 1.1× vs 1.0×",
             Verdict::CouldntTell(Unclear::MachineBusy {
-                got: 1.1,
+                got: Some(1.1),
                 needed: 2.0,
                 others: Some(0.9),
             }),

@@ -183,7 +183,7 @@ impl CommunicationResult {
         match self.load.others_cores() {
             Some(others) if others < OTHERS_BUSY => Verdict::Contradicted,
             others => Verdict::CouldntTell(Unclear::MachineBusy {
-                got: self.load.own_cores(),
+                got: Some(self.load.own_cores()),
                 needed: 2.0,
                 others,
             }),

@@ -52,7 +52,7 @@ pub(super) fn machine_busy(result: &PoolQueueResult) -> Option<Unclear> {
         run.busy()
     };
     busy.then(|| Unclear::MachineBusy {
-        got: run.parallel_cores.unwrap_or(0.0),
+        got: run.parallel_cores,
         needed: run.ideal(),
         others: run.others_cores,
     })

@@ -161,7 +161,7 @@ pub fn no_gain(run: &SpeedRun, cores_got: f64) -> Verdict {
         Verdict::Contradicted => Verdict::Holds,
         Verdict::CouldntTell(Unclear::MachineBusy { needed, others, .. }) => {
             Verdict::CouldntTell(Unclear::MachineBusy {
-                got: cores_got,
+                got: Some(cores_got),
                 needed,
                 others,
             })

@@ -123,7 +123,7 @@ proptest! {
                 Some(Verdict::CouldntTell(Unclear::MachineBusy { got, others, .. })) => {
                     // The figures said are the result's own.
                     prop_assert!(speed.busy());
-                    prop_assert_eq!(got, run.cores_used());
+                    prop_assert_eq!(got, Some(run.cores_used()));
                     prop_assert_eq!(others, run.load.others_cores_measured());
                 }
                 Some(Verdict::CouldntTell(Unclear::BaselineDisturbed { speedup, .. })) => {
