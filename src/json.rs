@@ -13,6 +13,7 @@ use std::io::Write;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::bench::BenchRun;
 use crate::demos::DemoResult;
 use crate::engine::{EngineError, Event, EventSink};
 use crate::findings::Finding;
@@ -71,6 +72,8 @@ pub enum Message {
     Demo(DemoOutcome),
     /// A run that stopped before finishing.
     Error(Failure),
+    /// What `mptutor bench` measured, and each target's verdict.
+    Bench(BenchRun),
 }
 
 /// A demo's result and findings.
@@ -229,5 +232,51 @@ mod tests {
             r#"{"schema":"mptutor/2","type":"error","error":"stopped: Ctrl-C","interrupted":true}"#
         );
         assert_eq!(read_line::<Message>(&text).ok(), Some(failure));
+    }
+
+    #[test]
+    fn a_bench_run_reads_back_with_its_verdicts_and_loads() {
+        use crate::bench::{BenchRun, Extra, Measured, Op, Operation, PythonSide, Stats};
+        use crate::engine::Load;
+        let stats = |median_us: f64| Stats {
+            median_us,
+            p99_us: median_us * 2.0,
+            samples: 100,
+        };
+        let busy = Load {
+            wall_us: 1_000_000,
+            cores: 2,
+            machine_busy_us: Some(1_900_000),
+            own_us: 1_000_000,
+        };
+        let run = BenchRun {
+            quick: true,
+            cores: 2,
+            unix_time: 1_700_000_000,
+            python: PythonSide::Version("3.12.3".into()),
+            operations: vec![Operation::new(
+                Measured {
+                    op: Op::ProcessFork,
+                    mptutor: stats(150.0),
+                    floor: stats(110.0),
+                    python: Some(stats(2200.0)),
+                    paired_ratio: Some(1.36),
+                    runs: 100,
+                    extra: Extra::default(),
+                    notes: vec!["floor: fork, _exit, waitpid".into()],
+                },
+                Some(busy),
+            )],
+        };
+        let mut out = Vec::new();
+        write_line(&mut out, Message::Bench(run.clone())).expect("written");
+        let line = String::from_utf8(out).unwrap_or_default();
+        assert!(
+            line.starts_with(r#"{"schema":"mptutor/2","type":"bench","quick":true"#),
+            "{line}"
+        );
+        assert!(line.contains(r#""because":"others_busy""#), "{line}");
+        let back: Message = read_line(line.trim()).expect("parses back");
+        assert_eq!(back, Message::Bench(run));
     }
 }

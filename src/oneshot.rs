@@ -129,13 +129,12 @@ pub fn bench(
     err: &mut dyn Write,
 ) -> io::Result<bool> {
     match crate::bench::run(settings, err) {
+        Ok(run) if json => {
+            crate::json::write_line(out, crate::json::Message::Bench(run))?;
+            Ok(true)
+        }
         Ok(run) => {
-            let text = if json {
-                crate::bench::render_json(&run)
-            } else {
-                crate::bench::render_table(&run, options)
-            };
-            writeln!(out, "{text}")?;
+            writeln!(out, "{}", crate::bench::render_table(&run, options))?;
             Ok(true)
         }
         Err(error) => {
