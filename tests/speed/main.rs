@@ -12,6 +12,8 @@
 #[allow(dead_code)]
 mod support;
 
+mod python_claim;
+
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Taken by every test here, for its whole run.
