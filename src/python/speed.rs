@@ -8,18 +8,24 @@
 //! of the interpreter with every process it waited for (C), over the run's
 //! wall time (W).
 //!
-//! The parallel part's share of C is not measured apart, but it has a
-//! floor: everything outside the parallel part runs in the one
-//! interpreter, which can use one core at most, so at least C − (W − Tₚ)
-//! of the CPU time was spent during the parallel part. Its cores are
-//! therefore *at least* that over Tₚ, and the sentences say "at least".
-//! A figure too low only ever makes the verdict "couldn't tell", never ✗.
-//! All of it goes to [`judge_speedup`], the one judge of speed-ups.
+//! Neither part's share of C is measured apart, but each has a bound.
+//! Everything outside the parallel part runs in the one interpreter, which
+//! can use one core at most, so at least C − (W − Tₚ) of the CPU time was
+//! spent during the parallel part: its cores are *at least* that over Tₚ.
+//! And the one-worker part cannot have had more than the whole run's CPU
+//! time: its cores are *at most* C ÷ T₁ (and one). On a machine so busy
+//! that the one worker got half a core, four workers can take a bigger
+//! share of it than one did, and a speed-up that looks like the cores'
+//! comes from the other programs instead; the second bound shows it. The
+//! sentences say "at least" and "at most", and a bound only ever makes the
+//! verdict "couldn't tell", never a false ✓ or ✗. All of it goes to
+//! [`judge_speedup`], the one judge of speed-ups.
 
 use serde::{Deserialize, Serialize};
 
 use super::PythonOutcome;
 use crate::course::SpeedClaim;
+use crate::findings::speed::ABOVE_IDEAL;
 use crate::findings::{Finding, SpeedRun, Unclear, Verdict, judge_speedup, words};
 
 /// The claim, what the run showed of it, and the verdict in words.
@@ -60,7 +66,7 @@ fn speed_run(claim: &SpeedClaim, outcome: &PythonOutcome, (one, parallel): (f64,
         cores,
         speedup: one / parallel,
         parallel_cores,
-        baseline_cores: None,
+        baseline_cores: (one > 0.0 && outcome.cpu_us > 0).then(|| (cpu / one).min(1.0)),
         others_cores: outcome.load.others_cores(),
         per_worker_us: Some((one * 1e6 / claim.workers as f64) as u64),
     }
@@ -251,6 +257,23 @@ impl Said {
                 }
                 format!("the machine was busy: {}", words::and_list(&figures))
             }
+            Unclear::BaselineDisturbed {
+                baseline, speedup, ..
+            } => match run {
+                Some(run) if run.speedup > run.ideal() * ABOVE_IDEAL => format!(
+                    "{} is more than {} can give, so the one-process part was slowed down, \
+                     and the ratio to it is too high to trust",
+                    words::times(*speedup),
+                    words::cores(run.ideal() as usize)
+                ),
+                _ => format!(
+                    "the one-process part was slowed down: it had at most {} to itself (the \
+                     whole run's CPU time over its time), so the {} against it is too high to \
+                     trust",
+                    words::cores_worth(*baseline),
+                    words::times(*speedup)
+                ),
+            },
             other => other.words(),
         };
         let try_this = capitalized(why.what_to_try());

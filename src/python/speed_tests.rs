@@ -102,6 +102,36 @@ fn a_slower_pool_on_a_busy_machine_is_couldnt_tell_with_the_load() {
 }
 
 #[test]
+fn a_speed_up_made_by_a_starved_one_process_part_is_not_a_success() {
+    // Seen under two CPU hogs: the whole run had 1.72 s of CPU, so the
+    // one-process part's 4.36 s had at most 0.4 of a core.
+    let judged = judge_claim(&claim(1.3), &outcome(4.36, 2.38, 1.72, Some(1.5), 2));
+    assert!(
+        matches!(
+            judged.verdict(),
+            Some(Verdict::CouldntTell(Unclear::BaselineDisturbed { .. }))
+        ),
+        "{judged:?}"
+    );
+    assert_eq!(
+        judged.finding.text,
+        "Couldn't tell whether 4 processes are at least 1.3× as fast as 1: 4 processes took \
+         2.38 s, 1 process 4.36 s (1.8×), but the one-process part was slowed down: it had at \
+         most 0.4 of a core to itself (the whole run's CPU time over its time), so the 1.8× \
+         against it is too high to trust. Close what keeps the machine busy (look with `top`) \
+         and run it again."
+    );
+    let above = judge_claim(&claim(1.3), &outcome(1.2, 0.4, 2.1, Some(0.0), 2));
+    assert!(
+        above
+            .finding
+            .text
+            .contains("3.0× is more than 2 cores can give"),
+        "{above:?}"
+    );
+}
+
+#[test]
 fn what_cannot_be_judged_says_why() {
     let mut missing = outcome(0.6, 0.4, 1.4, Some(0.0), 2);
     missing.stdout.pop();
