@@ -329,7 +329,7 @@ mod tests {
                     run: Some(SpeedRun {
                         workers: 4,
                         cores: 2,
-                        speedup: 1.46 / 1.64,
+                        speedup: 0.89,
                         parallel_cores: Some(0.4),
                         baseline_cores: None,
                         others_cores: Some(1.5),

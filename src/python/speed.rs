@@ -98,13 +98,23 @@ pub fn judge_claim(claim: &SpeedClaim, outcome: &PythonOutcome) -> SpeedFinding 
         Err(why) => return unread(why),
     };
     let (one, parallel) = times;
+    if one <= 0.0 || parallel <= 0.0 {
+        // The program printed 0.00 s: too short for its own clock, and
+        // no ratio to take.
+        let why = Unclear::TooLittleWork {
+            per_worker_us: (one * 1e6 / claim.workers as f64) as u64,
+        };
+        return SpeedFinding {
+            workers: claim.workers,
+            at_least: claim.at_least,
+            times: Some(times),
+            run: None,
+            run_cores,
+            finding: said.couldnt_tell(Some(times), None, &why),
+        };
+    }
     let run = speed_run(claim, outcome, times);
-    let verdict = if one <= 0.0 || parallel <= 0.0 {
-        // The program printed 0.00 s: too short for its own clock.
-        Verdict::CouldntTell(Unclear::TooLittleWork {
-            per_worker_us: run.per_worker_us.unwrap_or(0),
-        })
-    } else if run.cores >= 2 && claim.at_least > run.ideal() {
+    let verdict = if run.cores >= 2 && claim.at_least > run.ideal() {
         Verdict::CouldntTell(Unclear::NotMeasured {
             why: format!(
                 "this machine has {}, so {} can be at most {} as fast as 1, less than the {} \
@@ -224,6 +234,7 @@ impl Said {
             (Some(times), Some(run)) => {
                 format!("{} ({}), but ", self.took(times), words::times(run.speedup))
             }
+            (Some(times), None) => format!("{}, but ", self.took(times)),
             _ => String::new(),
         };
         let reason = match why {

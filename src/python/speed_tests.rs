@@ -176,10 +176,15 @@ fn what_cannot_be_judged_says_why() {
 
 #[test]
 fn a_speed_finding_round_trips_through_json() {
-    let judged = judge_claim(&claim(1.3), &outcome(0.6, 0.9, 1.5, Some(0.9), 2));
-    let text = serde_json::to_string(&judged).expect("serializes");
-    let back: SpeedFinding = serde_json::from_str(&text).expect("reads back");
-    assert_eq!(back, judged);
+    for run in [
+        outcome(0.6, 0.9, 1.5, Some(0.9), 2),
+        outcome(0.0, 0.0, 0.05, Some(0.0), 2),
+    ] {
+        let judged = judge_claim(&claim(1.3), &run);
+        let text = serde_json::to_string(&judged).expect("serializes");
+        let back: SpeedFinding = serde_json::from_str(&text).expect("reads back");
+        assert_eq!(back, judged);
+    }
 }
 
 fn any_run() -> impl Strategy<Value = (f64, PythonOutcome)> {
@@ -202,6 +207,10 @@ proptest! {
     #[test]
     fn no_verdict_states_what_its_figures_contradict((at_least, outcome) in any_run()) {
         let judged = judge_claim(&claim(at_least), &outcome);
+        // Every finding reads back (serde_json's default float parsing may
+        // differ from the written figure in its last bit).
+        let json = serde_json::to_string(&judged).expect("serializes");
+        prop_assert!(serde_json::from_str::<SpeedFinding>(&json).is_ok(), "{json}");
         let verdict = judged.verdict().cloned();
         let others_busy = outcome.load.others_cores().is_some_and(|others| others >= OTHERS_BUSY);
         let text = &judged.finding.text;
