@@ -3,7 +3,7 @@
 //! couldn't tell on a busy machine, with the load that made it so.
 
 use super::{BenchRun, Op, Operation, PythonSide, Stats, Target};
-use crate::findings::{Unclear, Verdict};
+use crate::findings::{Unclear, Verdict, words};
 use crate::render::{self, RenderOptions, format_us};
 
 /// Microseconds with the precision they deserve: `4.83µs`, `61.2µs`, `1.4ms`.
@@ -215,20 +215,24 @@ fn load_note(operation: &Operation) -> Option<String> {
         .filter(|_| operation.measured.op == Op::CpuAllCores);
     let machine = match (speed, &operation.load) {
         (Some(speed), _) => {
-            let got = speed
-                .parallel_cores
-                .map(|got| format!("its workers got {got:.2} of {} cores", speed.cores));
+            let got = speed.parallel_cores.map(|got| {
+                format!(
+                    "its workers got {} of the {} they could use",
+                    words::cores_worth(got),
+                    speed.cores
+                )
+            });
             let others = speed
                 .others_cores
-                .map(|others| format!("other programs used {others:.2}"));
+                .map(|others| format!("other programs used {}", words::cores_worth(others)));
             let parts: Vec<String> = got.into_iter().chain(others).collect();
             (!parts.is_empty())
                 .then(|| format!("during the all-cores runs {}", parts.join(" and ")))
         }
         (None, Some(load)) => load.others_cores().map(|others| {
             format!(
-                "other programs used {others:.2} of its {} cores while it was measured",
-                load.cores
+                "other programs used {others:.1} of its {} while it was measured",
+                words::cores(load.cores)
             )
         }),
         (None, None) => None,
@@ -405,7 +409,8 @@ mod tests {
         assert!(
             shown.contains(
                 "target ≥ 0.9 missed on a quiet machine: during the all-cores runs its \
-                 workers got 1.95 of 2 cores and other programs used 0.02"
+                 workers got 1.9 cores of the 2 they could use and other programs used 0.0 of a \
+                 core"
             ),
             "{shown}"
         );
