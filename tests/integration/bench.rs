@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use mptutor::bench::PythonSide;
+use mptutor::bench::{Op, PythonSide};
 use mptutor::findings::{Verdict, speed::OTHERS_BUSY};
 use mptutor::json::{Message, SCHEMA, read_line};
 use serde_json::Value;
@@ -129,7 +129,14 @@ fn quick_json_bench_reports_every_operation_with_every_field() {
             }
         }
     }
-    let cpu = &run.operations[5].measured.extra;
+    let extra = |op: Op| {
+        run.operations
+            .iter()
+            .find(|operation| operation.measured.op == op)
+            .map(|operation| operation.measured.extra)
+            .expect("the operation was measured")
+    };
+    let cpu = extra(Op::CpuAllCores);
     assert!(
         cpu.efficiency.and_then(|sides| sides.mptutor).is_some(),
         "{cpu:?}"
@@ -139,7 +146,7 @@ fn quick_json_bench_reports_every_operation_with_every_field() {
         speed.parallel_cores.is_some() && speed.baseline_cores.is_some(),
         "{speed:?}"
     );
-    let startup = &run.operations[7].measured.extra;
+    let startup = extra(Op::Startup);
     assert!(
         startup
             .peak_rss_kb
