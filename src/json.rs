@@ -270,6 +270,7 @@ mod tests {
                     notes: vec!["floor: fork, _exit, waitpid".into()],
                 },
                 Some(busy),
+                None,
             )],
         };
         let mut out = Vec::new();

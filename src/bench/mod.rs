@@ -320,8 +320,9 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
     let mut python: Option<Result<String, String>> = None;
     let mut executable = None;
     for op in OPERATIONS.into_iter().filter(|&op| settings.wants(op)) {
-        // Every turn at the operation, Python's too: a target missed while
-        // other programs were busy says nothing about mptutor.
+        // mptutor's and the floor's turn, then Python's, each with the
+        // machine's load: a target missed while other programs were busy
+        // says nothing about mptutor.
         let meter = LoadMeter::start();
         let mut one_process_seconds = plans.cpu_seconds;
         let mut measured = match op {
@@ -360,7 +361,10 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
                 startup::to_prompt(plans.startup)?
             }
         };
+        let turn = meter.finish();
+        let mut python_turn = None;
         if !matches!(python, Some(Err(_))) {
+            let meter = LoadMeter::start();
             // Python's start-up is timed here, in a pty; its script then
             // only has to say which python3 it is, and only if no other
             // operation has run it yet.
@@ -380,8 +384,9 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
             if let (true, Some(found)) = (startup, &executable) {
                 startup::python_to_prompt(plans.startup, found, &mut measured);
             }
+            python_turn = Some(meter.finish());
         }
-        operations.push(Operation::new(measured, Some(meter.finish())));
+        operations.push(Operation::new(measured, Some(turn), python_turn));
     }
     let python = match python {
         Some(Ok(version)) => PythonSide::Version(version),

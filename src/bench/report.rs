@@ -230,8 +230,14 @@ fn load_note(operation: &Operation) -> Option<String> {
                 .then(|| format!("during the all-cores runs {}", parts.join(" and ")))
         }
         (None, Some(load)) => load.others_cores().map(|others| {
+            let python = operation
+                .python_load
+                .and_then(|python| python.others_cores())
+                .filter(|_| matches!(operation.target, Some(Target::FasterThanPython(_))))
+                .map(|python| format!(" and {python:.1} during Python's"))
+                .unwrap_or_default();
             format!(
-                "other programs used {others:.1} of its {} while it was measured",
+                "other programs used {others:.1} of its {} during mptutor's turn{python}",
                 words::cores(load.cores)
             )
         }),
@@ -369,7 +375,7 @@ mod tests {
             },
             notes: Vec::new(),
         };
-        Operation::new(measured, Some(load(others)))
+        Operation::new(measured, Some(load(others)), None)
     }
 
     fn table(operations: Vec<Operation>) -> String {

@@ -9,12 +9,13 @@
 //! Python's turn comes after mptutor's, not interleaved with it, so a
 //! load that starts or stops between the two shifts that ratio either way;
 //! a latency bound is at the scheduler's mercy. A missed target therefore
-//! says something about mptutor only when the machine was quiet. Each
-//! operation's turns (mptutor's, the floor's and Python's) are measured
-//! with a [`LoadMeter`](crate::engine::LoadMeter): a target met is ✓, a
-//! target missed while other programs used [`OTHERS_BUSY`] cores or more
-//! is "couldn't tell" with the figures, a target missed on a quiet machine
-//! is ✗.
+//! says something about mptutor only when the machine was quiet. The
+//! load is measured with a [`LoadMeter`](crate::engine::LoadMeter) over
+//! mptutor's and the floor's turn, and apart from it over Python's (a long
+//! Python turn would hide a burst during a short turn of mptutor's): a
+//! target met is ✓, a target missed while other programs used
+//! [`OTHERS_BUSY`] cores or more in a turn it depends on is "couldn't
+//! tell" with the figures, a target missed on a quiet machine is ✗.
 //!
 //! The CPU-bound efficiency is a speed-up, and is judged by
 //! [`judge_speedup`] with the CPU its workers really got (their CPU time
@@ -43,16 +44,22 @@ pub struct Operation {
     pub target: Option<Target>,
     /// How the figures fared against the target; `None` without one.
     pub verdict: Option<Verdict>,
-    /// The machine while the operation was measured, every turn of it.
+    /// The machine during mptutor's and the floor's turn.
     pub load: Option<Load>,
+    /// The machine during Python's turn, when Python had one.
+    pub python_load: Option<Load>,
 }
 
 impl Operation {
-    /// Judges `measured` against its target, with the machine's `load`
-    /// during its turns.
-    pub fn new(measured: Measured, load: Option<Load>) -> Operation {
+    /// Judges `measured` against its target, with the machine's load
+    /// during mptutor's and the floor's turn and during Python's.
+    pub fn new(measured: Measured, load: Option<Load>, python_load: Option<Load>) -> Operation {
         let target = measured.op.target();
-        let verdict = target.map(|target| judge(&measured, target, load.as_ref()));
+        let loads: &[Option<Load>] = match target {
+            Some(Target::FasterThanPython(_)) => &[load, python_load],
+            _ => &[load],
+        };
+        let verdict = target.map(|target| judge(&measured, target, loads));
         Operation {
             label: measured.op.label().to_string(),
             ratio_floor: measured.ratio_floor(),
@@ -60,12 +67,14 @@ impl Operation {
             target,
             verdict,
             load,
+            python_load,
             measured,
         }
     }
 }
 
-fn judge(measured: &Measured, target: Target, load: Option<&Load>) -> Verdict {
+/// `loads`: the turns the target depends on.
+fn judge(measured: &Measured, target: Target, loads: &[Option<Load>]) -> Verdict {
     let met = match target {
         Target::WithinFloor(most) => measured.ratio_floor() <= most,
         Target::FasterThanPython(times) => match measured.ratio_python() {
@@ -82,12 +91,23 @@ fn judge(measured: &Measured, target: Target, load: Option<&Load>) -> Verdict {
     if met {
         return Verdict::Holds;
     }
-    match load.map(|load| (load.others_cores(), load.cores)) {
-        Some((Some(others), cores)) if others >= OTHERS_BUSY => {
+    let busiest = loads
+        .iter()
+        .map(|load| load.and_then(|load| Some((load.others_cores()?, load.cores))))
+        .try_fold(None::<(f64, usize)>, |most, turn| {
+            let turn = turn?;
+            Some(Some(match most {
+                Some(most) if most.0 >= turn.0 => most,
+                _ => turn,
+            }))
+        })
+        .flatten();
+    match busiest {
+        Some((others, cores)) if others >= OTHERS_BUSY => {
             Verdict::CouldntTell(Unclear::OthersBusy { others, cores })
         }
-        Some((Some(_), _)) => Verdict::Contradicted,
-        _ => Verdict::CouldntTell(Unclear::NotMeasured {
+        Some(_) => Verdict::Contradicted,
+        None => Verdict::CouldntTell(Unclear::NotMeasured {
             why: "the machine's CPU counters could not be read, so a busy machine cannot be \
                   ruled out"
                 .into(),
@@ -142,7 +162,7 @@ mod tests {
     }
 
     fn verdict(measured: Measured, others_us: Option<u64>) -> Option<Verdict> {
-        Operation::new(measured, Some(load(others_us))).verdict
+        Operation::new(measured, Some(load(others_us)), Some(load(Some(0)))).verdict
     }
 
     #[test]
@@ -182,6 +202,30 @@ mod tests {
             verdict(fork, None),
             Some(Verdict::CouldntTell(Unclear::NotMeasured { .. }))
         ));
+    }
+
+    #[test]
+    fn a_ratio_to_python_is_told_only_when_both_turns_were_quiet() {
+        let mut pool = measured(Op::PoolLifecycle);
+        pool.python = Some(stats(60.0));
+        let judged = |mptutor_us, python_us| {
+            Operation::new(pool.clone(), Some(load(mptutor_us)), Some(load(python_us))).verdict
+        };
+        assert_eq!(judged(Some(0), Some(0)), Some(Verdict::Contradicted));
+        assert_eq!(
+            judged(Some(0), Some(800_000)),
+            Some(Verdict::CouldntTell(Unclear::OthersBusy {
+                others: 0.8,
+                cores: 2
+            }))
+        );
+        // A busy Python turn says nothing about a paired ratio of mptutor's.
+        let mut fork = measured(Op::ProcessFork);
+        fork.floor = stats(5.0);
+        assert_eq!(
+            Operation::new(fork, Some(load(Some(0))), Some(load(Some(900_000)))).verdict,
+            Some(Verdict::Contradicted)
+        );
     }
 
     #[test]
@@ -228,7 +272,11 @@ mod tests {
 
     #[test]
     fn an_operation_reads_back_from_json() {
-        let operation = Operation::new(measured(Op::PoolLifecycle), Some(load(Some(1))));
+        let operation = Operation::new(
+            measured(Op::PoolLifecycle),
+            Some(load(Some(1))),
+            Some(load(Some(2))),
+        );
         let text = serde_json::to_string(&operation).expect("serializes");
         assert!(
             text.contains(r#""op":"pool_create_map5_shutdown""#),
