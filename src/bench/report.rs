@@ -69,7 +69,7 @@ fn unclear_cell(why: &Unclear, cores: usize) -> String {
         Unclear::TooLittleWork { .. } => "too little work".into(),
         Unclear::TooFewRuns { .. } => "too few runs".into(),
         Unclear::OneCore => "one core".into(),
-        Unclear::NotMeasured { .. } => "not measured".into(),
+        Unclear::NotMeasured { .. } => "load unknown, see the notes".into(),
     }
 }
 

@@ -15,7 +15,10 @@
 //! Python turn would hide a burst during a short turn of mptutor's): a
 //! target met is ✓, a target missed while other programs used
 //! [`OTHERS_BUSY`] cores or more in a turn it depends on is "couldn't
-//! tell" with the figures, a target missed on a quiet machine is ✗.
+//! tell" with the figures, a target missed on a quiet machine is ✗. The
+//! counters move in 10 ms ticks, so a turn of a few dozen milliseconds
+//! cannot show a quiet machine: a miss then is "couldn't tell" too, with
+//! the range the counters allow.
 //!
 //! The CPU-bound efficiency is a speed-up, and is judged by
 //! [`judge_speedup`] with the CPU its workers really got (their CPU time
@@ -27,7 +30,10 @@ use serde::{Deserialize, Serialize};
 use super::{Measured, Target};
 use crate::engine::Load;
 use crate::findings::speed::OTHERS_BUSY;
-use crate::findings::{Unclear, Verdict, judge_speedup};
+use crate::findings::{Unclear, Verdict, format_us, judge_speedup, words};
+
+/// How often the machine's counters move, per core (`engine::load`).
+const TICK_US: f64 = 10_000.0;
 
 /// One operation as a run reports it: its figures, the target it was held
 /// to, and how they fared.
@@ -91,27 +97,38 @@ fn judge(measured: &Measured, target: Target, loads: &[Option<Load>]) -> Verdict
     if met {
         return Verdict::Holds;
     }
-    let busiest = loads
-        .iter()
-        .map(|load| load.and_then(|load| Some((load.others_cores()?, load.cores))))
-        .try_fold(None::<(f64, usize)>, |most, turn| {
-            let turn = turn?;
-            Some(Some(match most {
-                Some(most) if most.0 >= turn.0 => most,
-                _ => turn,
-            }))
-        })
-        .flatten();
-    match busiest {
-        Some((others, cores)) if others >= OTHERS_BUSY => {
+    let mut busiest: Option<(f64, usize)> = None;
+    let mut unseen = None;
+    for load in loads {
+        let Some((load, others)) = load.and_then(|load| Some((load, load.others_cores()?))) else {
+            unseen = Some(
+                "the machine's CPU counters could not be read, so a busy machine cannot be \
+                 ruled out"
+                    .to_string(),
+            );
+            continue;
+        };
+        if busiest.is_none_or(|(most, _)| others > most) {
+            busiest = Some((others, load.cores));
+        }
+        let margin = load.cores as f64 * TICK_US / load.wall_us.max(1) as f64;
+        if others < OTHERS_BUSY && others + margin >= OTHERS_BUSY {
+            unseen.get_or_insert(format!(
+                "mptutor's turn took only {}, too short for the machine's CPU counters, which \
+                 move in 10 ms ticks, to tell a quiet machine from a busy one: other programs \
+                 used between {others:.1} and {:.1} of its {}",
+                format_us(load.wall_us),
+                (others + margin).min(load.cores as f64),
+                words::cores(load.cores)
+            ));
+        }
+    }
+    match (busiest, unseen) {
+        (Some((others, cores)), _) if others >= OTHERS_BUSY => {
             Verdict::CouldntTell(Unclear::OthersBusy { others, cores })
         }
-        Some(_) => Verdict::Contradicted,
-        None => Verdict::CouldntTell(Unclear::NotMeasured {
-            why: "the machine's CPU counters could not be read, so a busy machine cannot be \
-                  ruled out"
-                .into(),
-        }),
+        (_, Some(why)) => Verdict::CouldntTell(Unclear::NotMeasured { why }),
+        _ => Verdict::Contradicted,
     }
 }
 
@@ -202,6 +219,25 @@ mod tests {
             verdict(fork, None),
             Some(Verdict::CouldntTell(Unclear::NotMeasured { .. }))
         ));
+    }
+
+    #[test]
+    fn a_turn_too_short_for_the_counters_cannot_show_a_quiet_machine() {
+        let mut fork = measured(Op::ProcessFork);
+        fork.floor = stats(5.0);
+        let short = Load {
+            wall_us: 30_000,
+            ..load(Some(0))
+        };
+        let Some(Verdict::CouldntTell(Unclear::NotMeasured { why })) =
+            Operation::new(fork, Some(short), None).verdict
+        else {
+            panic!("a miss in 30 ms is not told");
+        };
+        assert!(
+            why.contains("took only 30ms") && why.contains("between 0.0 and 0.7 of its 2 cores"),
+            "{why}"
+        );
     }
 
     #[test]
