@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::PythonOutcome;
 use crate::course::SpeedClaim;
-use crate::findings::speed::ABOVE_IDEAL;
+use crate::findings::speed::{ABOVE_IDEAL, OTHERS_BUSY};
 use crate::findings::{Finding, SpeedRun, Unclear, Verdict, judge_speedup, words};
 
 /// The claim, what the run showed of it, and the verdict in words.
@@ -168,13 +168,24 @@ impl Said {
     }
 
     fn holds(&self, times: (f64, f64), run: &SpeedRun) -> Finding {
-        let text = format!(
+        let mut text = format!(
             "{}: {} as fast on {}, as the lesson says (at least {}).",
             self.took(times),
             words::times(run.speedup),
             words::cores(run.cores),
             words::times(self.at_least)
         );
+        // The claim held, but the figure is this busy machine's, not the
+        // cores': say so, with what was measured.
+        if let Some(others) = run.others_cores.filter(|others| *others >= OTHERS_BUSY) {
+            text.push_str(&format!(
+                " Other programs used {} meanwhile, so both parts took longer than on a quiet \
+                 machine, and not by the same amount: the {} is this busy machine's figure, \
+                 not the cores' alone.",
+                words::cores_worth(others),
+                words::times(run.speedup),
+            ));
+        }
         Finding::judged(self.claim(), Verdict::Holds, text)
     }
 

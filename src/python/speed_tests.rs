@@ -69,6 +69,21 @@ fn a_speed_up_on_a_quiet_machine_holds_with_its_times() {
 }
 
 #[test]
+fn a_speed_up_on_a_busy_machine_holds_and_says_whose_figure_it_is() {
+    // Seen under two CPU hogs: the claim held, with other programs on 1.3 cores.
+    let judged = judge_claim(&claim(1.3), &outcome(1.13, 0.66, 1.64, Some(1.3), 2));
+    assert_eq!(judged.verdict(), Some(&Verdict::Holds));
+    assert!(
+        judged.finding.text.ends_with(
+            "as the lesson says (at least 1.3×). Other programs used 1.3 cores meanwhile, so \
+             both parts took longer than on a quiet machine, and not by the same amount: the \
+             1.7× is this busy machine's figure, not the cores' alone."
+        ),
+        "{judged:?}"
+    );
+}
+
+#[test]
 fn a_slower_pool_on_a_quiet_machine_is_contradicted_and_says_what_to_try() {
     let judged = judge_claim(&claim(1.3), &outcome(0.6, 0.9, 0.65 + 1.7, Some(0.02), 2));
     assert_eq!(judged.verdict(), Some(&Verdict::Contradicted));
