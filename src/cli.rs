@@ -68,6 +68,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a lesson's Python example with your python3, as the REPL's
+    /// `python` does: live beside its code, then its checks and how the
+    /// lesson's speed claim fared on this machine.
+    Python {
+        /// Lesson id (`q1`) or number.
+        lesson: String,
+        /// The example of this step, counting from 1 (default: the lesson's first).
+        #[arg(long, value_name = "N")]
+        step: Option<usize>,
+        /// Stop it, and every process it started, after S seconds (default 30).
+        #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=600))]
+        timeout: Option<u64>,
+        /// Print the events as JSON lines, then the checked outcome, instead of the live view.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the processes-vs-threads experiments on this machine and show
     /// lesson q2's table with a "measured here" column.
     Compare {

@@ -13,10 +13,12 @@ use std::io::Write;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::bench::BenchRun;
 use crate::demos::DemoResult;
 use crate::demos::compare::{Comparison, RowReport};
 use crate::engine::{EngineError, Event, EventSink};
 use crate::findings::Finding;
+use crate::python::CheckedRun;
 
 /// The version of mptutor's JSON: changes when a field changes meaning.
 pub const SCHEMA: &str = "mptutor/2";
@@ -74,6 +76,11 @@ pub enum Message {
     Compare(CompareOutcome),
     /// A run that stopped before finishing.
     Error(Failure),
+    /// What `mptutor bench` measured, and each target's verdict.
+    Bench(BenchRun),
+    /// How a lesson's Python example ran, and how it fared against its
+    /// checks and its speed claim.
+    Python(CheckedRun),
 }
 
 /// A demo's result and findings.
@@ -271,5 +278,119 @@ mod tests {
             r#"{"schema":"mptutor/2","type":"error","error":"stopped: Ctrl-C","interrupted":true}"#
         );
         assert_eq!(read_line::<Message>(&text).ok(), Some(failure));
+    }
+
+    #[test]
+    fn a_bench_run_reads_back_with_its_verdicts_and_loads() {
+        use crate::bench::{BenchRun, Extra, Measured, Op, Operation, PythonSide, Stats};
+        use crate::engine::Load;
+        let stats = |median_us: f64| Stats {
+            median_us,
+            p99_us: median_us * 2.0,
+            samples: 100,
+        };
+        let busy = Load {
+            wall_us: 1_000_000,
+            cores: 2,
+            machine_busy_us: Some(1_900_000),
+            own_us: 1_000_000,
+        };
+        let run = BenchRun {
+            quick: true,
+            cores: 2,
+            unix_time: 1_700_000_000,
+            python: PythonSide::Version("3.12.3".into()),
+            operations: vec![Operation::new(
+                Measured {
+                    op: Op::ProcessFork,
+                    mptutor: stats(150.0),
+                    floor: stats(110.0),
+                    python: Some(stats(2200.0)),
+                    paired_ratio: Some(1.36),
+                    runs: 100,
+                    extra: Extra::default(),
+                    notes: vec!["floor: fork, _exit, waitpid".into()],
+                },
+                Some(busy),
+                None,
+            )],
+        };
+        let mut out = Vec::new();
+        write_line(&mut out, Message::Bench(run.clone())).expect("written");
+        let line = String::from_utf8(out).unwrap_or_default();
+        assert!(
+            line.starts_with(r#"{"schema":"mptutor/2","type":"bench","quick":true"#),
+            "{line}"
+        );
+        assert!(line.contains(r#""because":"others_busy""#), "{line}");
+        let back: Message = read_line(line.trim()).expect("parses back");
+        assert_eq!(back, Message::Bench(run));
+    }
+
+    #[test]
+    fn a_python_run_reads_back_with_its_checks_speed_finding_and_load() {
+        use crate::course::CheckVerdict;
+        use crate::findings::{Finding, SpeedRun, Unclear, Verdict};
+        use crate::python::speed::SpeedFinding;
+        use crate::python::{CheckReport, CheckedRun, ProcessSeen, PythonOutcome};
+        let busy = Unclear::MachineBusy {
+            got: Some(0.4),
+            needed: 2.0,
+            others: Some(1.5),
+        };
+        let run = CheckedRun {
+            outcome: PythonOutcome {
+                status: ExitStatus::Code(0),
+                exit_code: 0,
+                stdout: vec!["1 process:   17984 primes in 1.46 s".into()],
+                processes: vec![ProcessSeen {
+                    pid: 10,
+                    ppid: 9,
+                    lines: 2,
+                }],
+                timed_out: false,
+                elapsed_us: 3_570_000,
+                cpu_us: 1_700_000,
+                load: crate::engine::Load {
+                    wall_us: 3_571_000,
+                    cores: 2,
+                    machine_busy_us: Some(7_000_000),
+                    own_us: 1_750_000,
+                },
+                group: 10,
+            },
+            checks: vec![CheckReport {
+                file: "lessons/q1.md".into(),
+                line: 139,
+                verdict: CheckVerdict {
+                    problems: Vec::new(),
+                },
+                speed: Some(SpeedFinding {
+                    workers: 4,
+                    at_least: 1.3,
+                    times: Some((1.46, 1.64)),
+                    run: Some(SpeedRun {
+                        workers: 4,
+                        cores: 2,
+                        speedup: 0.89,
+                        parallel_cores: Some(0.4),
+                        baseline_cores: None,
+                        others_cores: Some(1.5),
+                        per_worker_us: Some(365_000),
+                    }),
+                    run_cores: Some(0.48),
+                    finding: Finding::judged("…", Verdict::CouldntTell(busy), "Couldn't tell …"),
+                }),
+            }],
+        };
+        let mut out = Vec::new();
+        write_line(&mut out, Message::Python(run.clone())).expect("written");
+        let line = String::from_utf8(out).unwrap_or_default();
+        assert!(
+            line.starts_with(r#"{"schema":"mptutor/2","type":"python","status":{"code":0}"#),
+            "{line}"
+        );
+        let back: Message = read_line(line.trim()).expect("parses back");
+        assert_eq!(back, Message::Python(run));
     }
 }

@@ -127,6 +127,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => oneshot::run(
             &course, &lesson, &params, json, &options, &mut out, &mut err,
         )?,
+        Some(Command::Python {
+            lesson,
+            step,
+            timeout,
+            json,
+        }) => {
+            let run = oneshot::PythonRun {
+                lesson: &lesson,
+                step,
+                timeout: timeout.map(std::time::Duration::from_secs),
+                json,
+            };
+            oneshot::python(&course, &run, &options, &mut out, &mut err)?
+        }
         Some(Command::Compare { row, json }) => {
             oneshot::compare(&course, row.as_deref(), json, &options, &mut out, &mut err)?
         }

@@ -1,5 +1,6 @@
-//! The one-shot commands: `list`, `show`, `run`, `check`. Each writes to the
-//! given output and returns whether it succeeded.
+//! The one-shot commands: `list`, `show`, `run`, `python`, `compare`,
+//! `bench`, `check`. Each writes to the given output and returns whether it
+//! succeeded.
 
 use std::io::{self, Write};
 
@@ -91,6 +92,76 @@ pub fn run(
     Ok(outcome.is_ok())
 }
 
+/// What `mptutor python` was asked to run.
+#[derive(Debug, Clone, Copy)]
+pub struct PythonRun<'a> {
+    pub lesson: &'a str,
+    /// 1-based; `None`: the lesson's first example.
+    pub step: Option<usize>,
+    pub timeout: Option<std::time::Duration>,
+    pub json: bool,
+}
+
+/// `mptutor python <lesson> [--step N] [--timeout S] [--json]`: a step's
+/// Python example, live (or as JSON lines), then its checks and speed
+/// claim. Fails when the example cannot run or fails a check block;
+/// a speed claim the machine could not show does not fail it.
+pub fn python(
+    course: &Course,
+    run: &PythonRun<'_>,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<bool> {
+    let Some(index) = find_lesson(course, run.lesson, err)? else {
+        return Ok(false);
+    };
+    let lesson = course.lesson(index);
+    let steps = lesson.steps.len();
+    let step = match run.step {
+        None => 0,
+        Some(n) if (1..=steps).contains(&n) => n - 1,
+        Some(n) => {
+            writeln!(
+                err,
+                "mptutor: lesson {} has steps 1 to {steps}, not {n}",
+                lesson.id
+            )?;
+            return Ok(false);
+        }
+    };
+    let Some(example) = lesson.example_for_step(step) else {
+        writeln!(err, "mptutor: lesson {} has no Python example", lesson.id)?;
+        return Ok(false);
+    };
+    let timeout = run.timeout.unwrap_or(crate::python_view::DEFAULT_TIMEOUT);
+    let request = crate::python_view::PythonRequest::for_example(lesson, &example, timeout);
+    let outcome = if run.json {
+        crate::python_view::run_python_json(&request, out)?
+    } else {
+        let outcome = crate::python_view::run_python_live(&request, out, *options, None);
+        writeln!(out)?;
+        outcome
+    };
+    match outcome {
+        Ok(checked) => {
+            let failed = checked.failed_checks();
+            if failed > 0 {
+                writeln!(
+                    err,
+                    "mptutor: the example's run failed {}",
+                    crate::findings::words::count(failed as u64, "check block", "check blocks")
+                )?;
+            }
+            Ok(failed == 0 && !checked.outcome.timed_out)
+        }
+        Err(error) => {
+            writeln!(err, "mptutor: {error}")?;
+            Ok(false)
+        }
+    }
+}
+
 /// `mptutor compare [ROW] [--json]`: the experiments behind lesson q2's
 /// table, live (or as one JSON object).
 pub fn compare(
@@ -129,13 +200,12 @@ pub fn bench(
     err: &mut dyn Write,
 ) -> io::Result<bool> {
     match crate::bench::run(settings, err) {
+        Ok(run) if json => {
+            crate::json::write_line(out, crate::json::Message::Bench(run))?;
+            Ok(true)
+        }
         Ok(run) => {
-            let text = if json {
-                crate::bench::render_json(&run)
-            } else {
-                crate::bench::render_table(&run, options)
-            };
-            writeln!(out, "{text}")?;
+            writeln!(out, "{}", crate::bench::render_table(&run, options))?;
             Ok(true)
         }
         Err(error) => {
@@ -181,11 +251,14 @@ fn check_examples(course: &Course, out: &mut dyn Write, err: &mut dyn Write) -> 
             } else {
                 "FAILS"
             };
-            let line = format!(
+            let mut line = format!(
                 "  {} {verdict} ({})",
                 report.place,
                 render::format_us(report.elapsed_us)
             );
+            for speed in &report.speed {
+                line.push_str(&format!("\n    {}", speed.finding.markdown()));
+            }
             if written.is_ok() {
                 written = writeln!(out, "{line}").and_then(|()| out.flush());
             }
@@ -200,10 +273,27 @@ fn check_examples(course: &Course, out: &mut dyn Write, err: &mut dyn Write) -> 
         .iter()
         .filter(|report| !report.problems.is_empty())
         .count();
+    let untold = reports
+        .iter()
+        .flat_map(|report| &report.speed)
+        .filter(|speed| {
+            matches!(
+                speed.verdict(),
+                Some(crate::findings::Verdict::CouldntTell(_))
+            )
+        })
+        .count();
     if failed == 0 {
+        let untold = match untold {
+            0 => String::new(),
+            n => format!(
+                "; {} could not be told on this machine (marked ?, above), which fails nothing",
+                crate::findings::words::count(n as u64, "speed claim", "speed claims")
+            ),
+        };
         writeln!(
             out,
-            "{} Python examples run with {}: every one passes its checks",
+            "{} Python examples run with {}: every one passes its checks{untold}",
             reports.len(),
             interpreter.display()
         )?;

@@ -9,15 +9,23 @@
 //! as fair to Python's interpreter as to compiled code. (The `cpu-speedup`
 //! demo shows contiguous slices instead, which a student can picture; their
 //! edges come from a cost model of compiled trial division.)
+//!
+//! The efficiency is judged as a speed-up (`findings::judge_speedup`): the
+//! machine's load is measured during the one-process and the all-cores
+//! runs, and mptutor's workers' CPU time over the wall time of their runs
+//! shows how much of the cores they really got.
 
 use std::time::Instant;
 
 use super::{
-    BenchError, Discard, Extra, Measured, Op, Plan, alternate, context, floor, stats, timed,
+    BenchError, CpuLoad, Discard, Extra, Measured, Op, Plan, Sides, alternate, context, floor,
+    stats, timed,
 };
 use crate::demos::primes::{self, count_primes};
-use crate::engine::StartMethod;
 use crate::engine::process_group::ProcessGroup;
+use crate::engine::{LoadMeter, StartMethod, sys};
+use crate::findings::SpeedRun;
+use crate::findings::speed::SMALL_WORK_US;
 
 /// What the CPU-bound measurement found.
 pub struct CpuResult {
@@ -27,14 +35,17 @@ pub struct CpuResult {
     pub one_process_seconds: f64,
 }
 
-/// The smallest limit (doubling from 100 000) whose count in this process
-/// takes about `seconds`.
+/// The smallest limit (doubling from 100 000) whose count takes about
+/// `seconds` of CPU time. Timed by this thread's CPU clock, not the wall
+/// clock: on a busy machine the count takes longer but not more work, and
+/// a limit picked by the wall clock would leave each worker too little
+/// work to tell anything.
 fn calibrate(seconds: f64) -> u64 {
     let mut limit: u64 = 100_000;
     loop {
-        let started = Instant::now();
+        let started = sys::thread_cpu_us();
         std::hint::black_box(count_primes(1, limit, 2));
-        let took = started.elapsed().as_secs_f64();
+        let took = sys::thread_cpu_us().saturating_sub(started) as f64 / 1e6;
         // Work grows as limit^1.5: one more step of ×2.5 is about ×4.
         if took * 4.0 >= seconds || limit >= 50_000_000 {
             return if took * 2.0 >= seconds {
@@ -54,9 +65,28 @@ fn shares(parts: usize) -> Vec<(u64, u64)> {
     (0..parts).map(|k| (2 * k + 1, 2 * parts)).collect()
 }
 
+/// What one engine run's workers got of the machine.
+#[derive(Debug, Clone, Copy)]
+struct Round {
+    /// The workers' CPU time, added up.
+    cpu_us: u64,
+    /// From the first start to the last reaping.
+    wall_us: u64,
+    /// The busiest worker's CPU time.
+    most_us: u64,
+}
+
+/// Cores' worth of CPU the workers of `rounds` got, over all of them.
+fn cores_got(rounds: &[Round]) -> Option<f64> {
+    let wall: u64 = rounds.iter().map(|round| round.wall_us).sum();
+    let cpu: u64 = rounds.iter().map(|round| round.cpu_us).sum();
+    (wall > 0).then(|| cpu as f64 / wall as f64)
+}
+
 /// The engine counts with `parts` workers; returns the total count the
-/// workers printed.
-fn engine_count(limit: u64, parts: usize) -> Result<u64, BenchError> {
+/// workers printed, and what they got of the machine.
+fn engine_count(limit: u64, parts: usize) -> Result<(u64, Round), BenchError> {
+    let started = Instant::now();
     let mut sink = Discard;
     let mut ctx = context(&mut sink, StartMethod::Fork);
     ctx.start_recording();
@@ -75,23 +105,40 @@ fn engine_count(limit: u64, parts: usize) -> Result<u64, BenchError> {
     if (0..parts).any(|index| !group.status(index).is_some_and(|s| s.success())) {
         return Err(BenchError::Failed("a counting worker failed".into()));
     }
-    Ok(ctx
+    let round = Round {
+        cpu_us: ctx.cpu_us(0..parts),
+        wall_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        most_us: (0..parts)
+            .filter_map(|index| ctx.exit(index).map(|exit| exit.cpu_us))
+            .max()
+            .unwrap_or(0),
+    };
+    let count = ctx
         .take_recorded()
         .iter()
         .filter_map(|(_, line)| primes::count_in(line))
-        .sum())
+        .sum();
+    Ok((count, round))
 }
 
-/// `seconds`: about how long one process should count.
+/// `seconds`: about how long one process should count; at least long
+/// enough that each worker's share is well above what the speed judge
+/// calls too little work, however many cores there are ([`calibrate`]
+/// picks a count of at least half the time asked).
 pub fn all_cores(plan: Plan, cores: usize, seconds: f64) -> Result<CpuResult, BenchError> {
     super::ensure_single_threaded()?;
-    let limit = calibrate(seconds);
+    let least = (3 * SMALL_WORK_US) as f64 / 1e6 * cores as f64;
+    let limit = calibrate(seconds.max(least));
     let mut counts = Vec::new();
     let mut time_with = |parts: usize| {
-        alternate(
+        let meter = LoadMeter::start();
+        let mut rounds = Vec::new();
+        let samples = alternate(
             plan,
             timed(|| {
-                counts.push(engine_count(limit, parts)?);
+                let (count, round) = engine_count(limit, parts)?;
+                counts.push(count);
+                rounds.push(round);
                 Ok(1)
             }),
             timed(|| {
@@ -99,10 +146,13 @@ pub fn all_cores(plan: Plan, cores: usize, seconds: f64) -> Result<CpuResult, Be
                     .map_err(BenchError::io("fork counting children"))?;
                 Ok(1)
             }),
-        )
+        )?;
+        // Warm-up rounds are not timed, so they do not count here either.
+        let measured = rounds.split_off(rounds.len().saturating_sub(plan.runs));
+        Ok::<_, BenchError>((samples, measured, meter.finish()))
     };
-    let (engine_one, floor_one) = time_with(1)?;
-    let (engine_all, floor_all) = time_with(cores)?;
+    let ((engine_one, floor_one), one_rounds, one_load) = time_with(1)?;
+    let ((engine_all, floor_all), all_rounds, all_load) = time_with(cores)?;
     if counts.windows(2).any(|pair| pair[0] != pair[1]) {
         return Err(BenchError::Failed(format!(
             "the workers' counts disagree: {counts:?}"
@@ -112,6 +162,17 @@ pub fn all_cores(plan: Plan, cores: usize, seconds: f64) -> Result<CpuResult, Be
     let (mptutor, floor) = (stats(&engine_all, "all cores")?, stats(&floor_all, "all")?);
     let efficiency =
         |one: super::Stats, all: super::Stats| one.median_us / all.median_us / cores as f64;
+    let mut most: Vec<u64> = all_rounds.iter().map(|round| round.most_us).collect();
+    most.sort_unstable();
+    let speed = SpeedRun {
+        workers: cores,
+        cores,
+        speedup: engine_one.median_us / mptutor.median_us,
+        parallel_cores: cores_got(&all_rounds),
+        baseline_cores: cores_got(&one_rounds),
+        others_cores: all_load.others_cores(),
+        per_worker_us: most.get(most.len() / 2).copied(),
+    };
     Ok(CpuResult {
         one_process_seconds: engine_one.median_us / 1e6,
         measured: Measured {
@@ -123,11 +184,16 @@ pub fn all_cores(plan: Plan, cores: usize, seconds: f64) -> Result<CpuResult, Be
             runs: plan.runs,
             extra: Extra {
                 cores: Some(cores),
-                efficiency: Some([
-                    Some(efficiency(engine_one, mptutor)),
-                    Some(efficiency(floor_one, floor)),
-                    None,
-                ]),
+                efficiency: Some(Sides {
+                    mptutor: Some(efficiency(engine_one, mptutor)),
+                    floor: Some(efficiency(floor_one, floor)),
+                    python: None,
+                }),
+                cpu_load: Some(CpuLoad {
+                    one_process: one_load,
+                    all_cores: all_load,
+                    speed,
+                }),
                 peak_rss_kb: None,
             },
             notes: vec![format!(

@@ -1,10 +1,15 @@
-//! What a run found: each operation's figures, the target it had to meet,
-//! and whether it did.
+//! What a run found: each operation's figures and the target it had to
+//! meet; `verdict` judges them.
 
-use super::{Op, Stats};
+use serde::{Deserialize, Serialize};
+
+use super::{Op, Stats, verdict::Operation};
+use crate::engine::Load;
+use crate::findings::SpeedRun;
 
 /// A goal for one operation.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Target {
     /// mptutor's median at most this many times the floor's.
     WithinFloor(f64),
@@ -16,20 +21,47 @@ pub enum Target {
     MedianBelowUs(f64),
 }
 
+/// One figure for each side of the comparison, where it has one.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Sides<T> {
+    pub mptutor: Option<T>,
+    pub floor: Option<T>,
+    pub python: Option<T>,
+}
+
+/// What the machine gave the CPU-bound runs, measured while they ran: an
+/// efficiency below the target says something about mptutor only if the
+/// workers had the cores.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CpuLoad {
+    /// The machine during the one-process runs, mptutor's and the floor's.
+    pub one_process: Load,
+    /// The machine during the all-cores runs, mptutor's and the floor's.
+    pub all_cores: Load,
+    /// mptutor's speed-up on all cores with the CPU its workers got, as
+    /// the efficiency target is judged.
+    pub speed: SpeedRun,
+}
+
 /// Figures only some operations have.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Extra {
     /// Cores used by the CPU-bound operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cores: Option<usize>,
-    /// Speed-up on all cores ÷ cores: mptutor, floor, Python.
-    pub efficiency: Option<[Option<f64>; 3]>,
-    /// Peak resident memory in KiB at the ready prompt: mptutor, floor,
-    /// Python.
-    pub peak_rss_kb: Option<[Option<u64>; 3]>,
+    /// Speed-up on all cores ÷ cores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efficiency: Option<Sides<f64>>,
+    /// The load during the CPU-bound runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_load: Option<CpuLoad>,
+    /// Peak resident memory in KiB at the ready prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kb: Option<Sides<u64>>,
 }
 
 /// One operation's figures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measured {
     pub op: Op,
     pub mptutor: Stats,
@@ -43,6 +75,7 @@ pub struct Measured {
     pub paired_ratio: Option<f64>,
     /// Measured iterations (for latency: lines).
     pub runs: usize,
+    #[serde(flatten)]
     pub extra: Extra,
     /// How it was measured, where the label cannot say.
     pub notes: Vec<String>,
@@ -61,65 +94,25 @@ impl Measured {
         self.python
             .map(|python| self.mptutor.median_us / python.median_us)
     }
+}
 
-    /// Whether the target is met; `None` without a target or without the
-    /// figure it needs (no Python).
-    pub fn met(&self) -> Option<bool> {
-        match self.op.target()? {
-            Target::WithinFloor(most) => Some(self.ratio_floor() <= most),
-            Target::FasterThanPython(times) => self.ratio_python().map(|r| r * times <= 1.0),
-            Target::Efficiency(least) => self
-                .extra
-                .efficiency
-                .and_then(|[mptutor, ..]| mptutor)
-                .map(|efficiency| efficiency >= least),
-            Target::MedianBelowUs(most) => Some(self.mptutor.median_us < most),
-        }
-    }
+/// Whether Python was measured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PythonSide {
+    /// Its version, as `python3` printed it.
+    Version(String),
+    /// Why there are no Python figures.
+    Missing(String),
 }
 
 /// Everything one run measured.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchRun {
     pub quick: bool,
     pub cores: usize,
-    /// Python's version, or why there are no Python figures.
-    pub python: Result<String, String>,
-    pub operations: Vec<Measured>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_target_is_a_ratio_or_a_bound_checked_the_right_way() {
-        let stats = |median_us| Stats {
-            median_us,
-            p99_us: median_us,
-            samples: 1,
-        };
-        let mut measured = Measured {
-            op: Op::PoolLifecycle,
-            mptutor: stats(10.0),
-            floor: stats(8.0),
-            python: Some(stats(100.0)),
-            paired_ratio: None,
-            runs: 1,
-            extra: Extra::default(),
-            notes: Vec::new(),
-        };
-        assert_eq!(measured.met(), Some(true));
-        measured.python = Some(stats(99.0));
-        assert_eq!(measured.met(), Some(false));
-        measured.python = None;
-        assert_eq!(measured.met(), None);
-        measured.op = Op::ProcessFork;
-        assert_eq!(measured.met(), Some(true));
-        measured.floor = stats(7.0);
-        assert_eq!(measured.met(), Some(false));
-        // The paired ratio, where there is one, decides.
-        measured.paired_ratio = Some(1.2);
-        assert_eq!(measured.met(), Some(true));
-    }
+    /// When the run ended, in seconds since 1970.
+    pub unix_time: u64,
+    pub python: PythonSide,
+    pub operations: Vec<Operation>,
 }

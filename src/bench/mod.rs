@@ -24,8 +24,10 @@
 //! - Python's figures are Python's own measurements, printed as raw samples
 //!   and reduced to medians here by the same code ([`Stats::of`]);
 //! - every figure is a median, and every target a ratio of two figures of
-//!   the same run, so the machine's speed cancels; a missed target is
-//!   shown as missed.
+//!   the same run (or a bound), so the machine's speed cancels;
+//! - its business does not, so the load is measured while each operation
+//!   runs: a missed target is ✗ only on a quiet machine, and "couldn't
+//!   tell", with the load's figures, on a busy one (see `verdict`).
 //!
 //! Forking needs a single-threaded process (see `demo::sys`), so the thread
 //! benchmarks join every thread they start before anything forks again.
@@ -33,8 +35,8 @@
 //! One file per group of operations: `process`, `thread`, `pool`, `cpu`,
 //! `latency`, `startup`; the bare system calls are in `floor`, Python's side
 //! in `python`. [`Plans`] holds every iteration count, [`Measured`] what an
-//! operation found and whether it met its [`Target`], and `report` draws
-//! the table and the JSON.
+//! operation found, [`Operation`] whether it met its [`Target`], and
+//! `report` draws the table; `--json` prints the [`BenchRun`] itself.
 
 mod cpu;
 pub mod floor;
@@ -46,17 +48,23 @@ mod process;
 mod python;
 mod report;
 mod startup;
+mod stats;
 mod thread;
+mod verdict;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::engine::interrupt::{self, InterruptGuard};
-use crate::engine::{EngineError, Event, EventSink, RunContext, StartMethod};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-pub use measured::{BenchRun, Extra, Measured, Target};
+use crate::engine::interrupt::{self, InterruptGuard};
+use crate::engine::{EngineError, Event, EventSink, LoadMeter, RunContext, StartMethod};
+
+pub use measured::{BenchRun, CpuLoad, Extra, Measured, PythonSide, Sides, Target};
 pub use plans::{LatencyPlan, Plan, Plans};
-pub use report::{render_json, render_table};
+pub use report::render_table;
+pub use stats::Stats;
+pub use verdict::Operation;
 
 /// What one `mptutor bench` run does.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -190,35 +198,21 @@ impl Op {
     }
 }
 
-/// The median and 99th percentile of a set of samples, in microseconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Stats {
-    pub median_us: f64,
-    pub p99_us: f64,
-    pub samples: usize,
+/// An operation is written by its [`Op::key`], as the Python script
+/// names it too.
+impl Serialize for Op {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
 }
 
-impl Stats {
-    /// `None` for no samples. The median of an even count is the mean of the
-    /// middle two; the 99th percentile is the nearest rank.
-    pub fn of(samples: &[f64]) -> Option<Stats> {
-        let mut sorted: Vec<f64> = samples.iter().copied().filter(|s| s.is_finite()).collect();
-        if sorted.is_empty() {
-            return None;
-        }
-        sorted.sort_by(f64::total_cmp);
-        let n = sorted.len();
-        let median_us = if n % 2 == 1 {
-            sorted[n / 2]
-        } else {
-            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-        };
-        let rank = (n * 99).div_ceil(100).clamp(1, n);
-        Some(Stats {
-            median_us,
-            p99_us: sorted[rank - 1],
-            samples: n,
-        })
+impl<'de> Deserialize<'de> for Op {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let key = String::deserialize(deserializer)?;
+        OPERATIONS
+            .into_iter()
+            .find(|op| op.key() == key)
+            .ok_or_else(|| serde::de::Error::custom(format!("no bench operation `{key}`")))
     }
 }
 
@@ -332,6 +326,10 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
     let mut python: Option<Result<String, String>> = None;
     let mut executable = None;
     for op in OPERATIONS.into_iter().filter(|&op| settings.wants(op)) {
+        // mptutor's and the floor's turn, then Python's, each with the
+        // machine's load: a target missed while other programs were busy
+        // says nothing about mptutor.
+        let meter = LoadMeter::start();
         let mut one_process_seconds = plans.cpu_seconds;
         let mut measured = match op {
             Op::ProcessFork => {
@@ -373,7 +371,10 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
                 startup::to_prompt(plans.startup)?
             }
         };
+        let turn = meter.finish();
+        let mut python_turn = None;
         if !matches!(python, Some(Err(_))) {
+            let meter = LoadMeter::start();
             // Python's start-up is timed here, in a pty; its script then
             // only has to say which python3 it is, and only if no other
             // operation has run it yet.
@@ -393,13 +394,22 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
             if let (true, Some(found)) = (startup, &executable) {
                 startup::python_to_prompt(plans.startup, found, &mut measured);
             }
+            python_turn = Some(meter.finish());
         }
-        operations.push(measured);
+        operations.push(Operation::new(measured, Some(turn), python_turn));
     }
+    let python = match python {
+        Some(Ok(version)) => PythonSide::Version(version),
+        Some(Err(why)) => PythonSide::Missing(why),
+        None => PythonSide::Missing("no operation was compared with Python".into()),
+    };
     Ok(BenchRun {
         quick,
         cores,
-        python: python.unwrap_or_else(|| Err("no operation was compared with Python".into())),
+        unix_time: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs()),
+        python,
         operations,
     })
 }
@@ -416,17 +426,5 @@ mod tests {
         let ratio = paired_ratio(&engine, &floor).unwrap_or(0.0);
         assert!((ratio - 1.1).abs() < 1e-9, "{ratio}");
         assert_eq!(paired_ratio(&[], &[]), None);
-    }
-
-    #[test]
-    fn stats_take_the_middle_and_the_nearest_rank() {
-        let odd = Stats::of(&[5.0, 1.0, 3.0]);
-        assert_eq!(odd.map(|s| s.median_us), Some(3.0));
-        let even = Stats::of(&[4.0, 1.0, 3.0, 2.0]);
-        assert_eq!(even.map(|s| s.median_us), Some(2.5));
-        let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(Stats::of(&hundred).map(|s| s.p99_us), Some(99.0));
-        assert_eq!(Stats::of(&[7.0]).map(|s| s.p99_us), Some(7.0));
-        assert_eq!(Stats::of(&[]), None);
     }
 }

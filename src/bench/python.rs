@@ -54,8 +54,8 @@ impl PythonFigures {
                 let efficiency = median("cpu_one_process")
                     .zip(median(Op::CpuAllCores.key()))
                     .map(|(one, all)| one / all / self.cores as f64);
-                if let Some([_, _, python]) = &mut measured.extra.efficiency {
-                    *python = efficiency;
+                if let Some(sides) = &mut measured.extra.efficiency {
+                    sides.python = efficiency;
                 }
                 if let Some(limit) = self.cpu_limit {
                     measured

@@ -21,7 +21,7 @@ use nix::pty::{Winsize, openpty};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::{BenchError, Extra, Measured, Op, Plan, alternate, paired_ratio, stats};
+use super::{BenchError, Extra, Measured, Op, Plan, Sides, alternate, paired_ratio, stats};
 use crate::engine::sys;
 
 /// The longest one start may take.
@@ -213,7 +213,10 @@ pub fn to_prompt(plan: Plan) -> Result<Measured, BenchError> {
         paired_ratio: paired_ratio(&engine, &floor),
         runs: plan.runs,
         extra: Extra {
-            peak_rss_kb: Some([engine_rss.iter().copied().max(), None, None]),
+            peak_rss_kb: Some(Sides {
+                mptutor: engine_rss.iter().copied().max(),
+                ..Sides::default()
+            }),
             ..Extra::default()
         },
         notes: vec![format!(
@@ -257,7 +260,7 @@ pub fn python_to_prompt(plan: Plan, python: &Path, measured: &mut Measured) {
         }
     }
     measured.python = super::Stats::of(&times);
-    if let Some([_, _, python_rss]) = &mut measured.extra.peak_rss_kb {
-        *python_rss = rss.iter().copied().max();
+    if let Some(sides) = &mut measured.extra.peak_rss_kb {
+        sides.python = rss.iter().copied().max();
     }
 }

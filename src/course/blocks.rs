@@ -12,6 +12,7 @@ use toml::Spanned;
 use super::diagnostic::Diagnostic;
 use super::model::{DemoBlock, Quiz};
 use super::output_check::{OutputCheck, whole_line};
+use super::speed_claim::{SpeedClaim, SpeedToml};
 use crate::demos::{DemoParams, demo_names, find_demo};
 use crate::suggest::did_you_mean;
 
@@ -32,7 +33,7 @@ pub struct BlockSource<'a> {
 
 impl BlockSource<'_> {
     /// A problem at `span` of the block's content.
-    fn error_at(
+    pub(super) fn error_at(
         &self,
         span: Option<std::ops::Range<usize>>,
         message: impl Into<String>,
@@ -204,6 +205,8 @@ struct CheckToml {
     line_count: Option<usize>,
     /// The exit code of a correct run; 0 when absent.
     exit_code: Option<i32>,
+    /// How much faster the example's parallel part should be.
+    speedup: Option<Spanned<SpeedToml>>,
 }
 
 /// Parses a check block, compiling every pattern.
@@ -243,16 +246,23 @@ pub fn parse_check(source: &BlockSource) -> Result<OutputCheck, Vec<Diagnostic>>
         .filter_map(&mut compile)
         .collect();
     let last_line = check.last_line.as_ref().and_then(&mut compile);
+    let mut claim_problems = Vec::new();
+    let speedup = check
+        .speedup
+        .as_ref()
+        .and_then(|table| SpeedClaim::parse(table, source, &mut compile, &mut claim_problems));
+    problems.append(&mut claim_problems);
     if check.each_once.is_none()
         && check.matching.is_none()
         && check.in_order.is_none()
         && check.last_line.is_none()
         && check.line_count.is_none()
         && check.exit_code.is_none()
+        && check.speedup.is_none()
     {
         problems.push(source.error_at_fence(
             "check block states nothing; give each_once, matching, in_order, last_line, \
-             line_count or exit_code",
+             line_count, exit_code or speedup",
         ));
     }
     if problems.is_empty() {
@@ -263,6 +273,7 @@ pub fn parse_check(source: &BlockSource) -> Result<OutputCheck, Vec<Diagnostic>>
             last_line,
             line_count: check.line_count,
             exit_code: check.exit_code.unwrap_or(0),
+            speedup,
             line: source.line,
         })
     } else {

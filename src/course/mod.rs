@@ -18,6 +18,7 @@ mod load;
 mod model;
 mod output_check;
 mod scaffold;
+mod speed_claim;
 
 pub use diagnostic::{CourseErrors, Diagnostic};
 pub use lesson_file::{RESERVED_IDS, parse_lesson};
@@ -28,3 +29,4 @@ pub use model::{
 };
 pub use output_check::{CheckVerdict, OutputCheck};
 pub use scaffold::{NewLesson, ScaffoldError, add_lesson, lesson_template};
+pub use speed_claim::SpeedClaim;

@@ -8,6 +8,9 @@
 //! message saying which.
 
 use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::speed_claim::SpeedClaim;
 
 /// A validated check block. Patterns match whole lines.
 #[derive(Debug, Clone)]
@@ -26,12 +29,16 @@ pub struct OutputCheck {
     pub line_count: Option<usize>,
     /// The exit code a correct run ends with (0 unless the block says).
     pub exit_code: i32,
+    /// How much faster the example's parallel part should be: judged
+    /// after each run with the machine's load (`python::speed`), apart
+    /// from the checks above, which no machine can excuse.
+    pub speedup: Option<SpeedClaim>,
     /// 1-based line of the opening fence.
     pub line: usize,
 }
 
 /// The outcome of checking one run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckVerdict {
     /// What is wrong, one sentence each; empty when the run passes.
     pub problems: Vec<String>,
@@ -48,7 +55,8 @@ pub fn whole_line(pattern: &str) -> Result<Regex, regex::Error> {
     Regex::new(&format!("^(?:{pattern})$"))
 }
 
-fn shown(pattern: &Regex) -> &str {
+/// A pattern as the lesson wrote it, without the whole-line anchors.
+pub(super) fn shown(pattern: &Regex) -> &str {
     let text = pattern.as_str();
     text.strip_prefix("^(?:")
         .and_then(|rest| rest.strip_suffix(")$"))
@@ -150,6 +158,7 @@ mod tests {
             last_line: None,
             line_count: Some(4),
             exit_code: 0,
+            speedup: None,
             line: 1,
         }
     }
@@ -232,6 +241,7 @@ mod tests {
             last_line: whole_line("end").ok(),
             line_count: None,
             exit_code: 0,
+            speedup: None,
             line: 1,
         };
         assert!(check.evaluate(&["first", "x", "second", "end"], 0).passed());

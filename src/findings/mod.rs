@@ -108,6 +108,11 @@ pub enum Unclear {
     OneCore,
     /// Nothing was measured: `why`.
     NotMeasured { why: String },
+    /// Other programs used `others` of the machine's `cores` while it was
+    /// measured: a figure that is not a speed-up (a latency, a ratio of
+    /// two runs made one after the other) met a machine busy with work
+    /// that was not its own.
+    OthersBusy { others: f64, cores: usize },
 }
 
 impl Unclear {
@@ -162,6 +167,11 @@ impl Unclear {
                     .to_string()
             }
             Unclear::NotMeasured { why } => why.clone(),
+            Unclear::OthersBusy { others, cores } => format!(
+                "the machine was busy: other programs used {others:.1} of its {} while it was \
+                 measured",
+                words::cores(*cores)
+            ),
         }
     }
 
@@ -175,6 +185,9 @@ impl Unclear {
             Unclear::TooFewRuns { .. } => "run it more times",
             Unclear::OneCore => "try it on a machine with two or more cores",
             Unclear::NotMeasured { .. } => "fix what is missing and run it again",
+            Unclear::OthersBusy { .. } => {
+                "close what keeps the machine busy (look with `top`) and run it again"
+            }
         }
     }
 }

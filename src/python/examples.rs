@@ -1,13 +1,19 @@
 //! `mptutor check` runs every Python example that has check blocks and
 //! reports each failed check at the check block, as `path:line:col`, so a
 //! teacher knows before class that every example does what its lesson says.
+//! A speed claim contradicted on a quiet machine fails too; one the machine
+//! could not show ("couldn't tell") is reported with its reason, and does
+//! not fail: a busy machine says nothing about the example.
 
 use std::path::Path;
 use std::time::Duration;
 
+use super::checked::CheckedRun;
 use super::run::{PythonProgram, run_program};
+use super::speed::SpeedFinding;
 use crate::course::{Course, Diagnostic, PythonExample};
 use crate::engine::Recorder;
+use crate::findings::Verdict;
 
 /// What running one example found.
 #[derive(Debug, Clone)]
@@ -15,8 +21,11 @@ pub struct ExampleReport {
     /// `lessons/q6.md:14`: the example's fence.
     pub place: String,
     pub elapsed_us: u64,
-    /// One per failed check (or one saying the example could not run).
+    /// One per failed check or contradicted speed claim (or one saying
+    /// the example could not run).
     pub problems: Vec<Diagnostic>,
+    /// Each speed claim of its checks, judged, whatever the verdict.
+    pub speed: Vec<SpeedFinding>,
 }
 
 /// Runs each example of `course` that has checks with `interpreter`,
@@ -72,34 +81,38 @@ fn check_one(
                     "```python",
                     format!("the example could not be run: {error}"),
                 )],
+                speed: Vec::new(),
             };
         }
     };
-    let lines: Vec<&str> = outcome.stdout.iter().map(String::as_str).collect();
-    let problems = example
-        .checks
-        .iter()
-        .flat_map(|check| {
-            let verdict = check.evaluate(&lines, outcome.exit_code);
-            verdict
-                .problems
-                .into_iter()
-                .map(|problem| {
-                    at(
-                        check.line,
-                        "```check",
-                        format!(
-                            "the example at line {} fails this check: {problem}",
-                            example.code.line
-                        ),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let run = CheckedRun::new(outcome, example.checks.iter().copied(), path);
+    let mut problems = Vec::new();
+    let mut speed = Vec::new();
+    for report in &run.checks {
+        let fails = |what: String| {
+            at(
+                report.line,
+                "```check",
+                format!("the example at line {} {what}", example.code.line),
+            )
+        };
+        for problem in &report.verdict.problems {
+            problems.push(fails(format!("fails this check: {problem}")));
+        }
+        if let Some(found) = &report.speed {
+            if found.verdict() == Some(&Verdict::Contradicted) {
+                problems.push(fails(format!(
+                    "contradicts this check's speed claim: {}",
+                    found.finding.text
+                )));
+            }
+            speed.push(found.clone());
+        }
+    }
     ExampleReport {
         place,
-        elapsed_us: outcome.elapsed_us,
+        elapsed_us: run.outcome.elapsed_us,
         problems,
+        speed,
     }
 }

@@ -9,13 +9,17 @@
 //! pipe, so a small `sitecustomize.py` tags every line with the pid that
 //! printed it and [`pid_lines`] turns each pid into a worker of its own.
 //! What the program printed on stdout and its exit code then go to the
-//! step's ```` ```check ```` blocks.
+//! step's ```` ```check ```` blocks ([`CheckedRun`]), and a block's speed
+//! claim is judged with the machine's load during the run ([`speed`]).
 
+mod checked;
 mod examples;
 mod interpreter;
 pub mod pid_lines;
 mod run;
+pub mod speed;
 
+pub use checked::{CheckReport, CheckedRun};
 pub use examples::{ExampleReport, check_examples};
 pub use interpreter::{PythonError, find_python3};
 pub use pid_lines::{PidAttribution, ProcessSeen, TaggedLine, untag};

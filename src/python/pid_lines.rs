@@ -59,7 +59,7 @@ pub fn untag(raw: &str) -> TaggedLine {
 }
 
 /// One process that printed during a run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessSeen {
     pub pid: i32,
     /// Its parent when it first printed (the interpreter for a child; for

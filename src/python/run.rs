@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
+use serde::{Deserialize, Serialize};
 
 use super::interpreter::PythonError;
 use super::pid_lines::{PidAttribution, ProcessSeen};
 use crate::engine::interrupt::InterruptGuard;
 use crate::engine::process_group::ProcessGroup;
-use crate::engine::{EventSink, ExitStatus, RunContext, StartMethod};
+use crate::engine::{EventSink, ExitStatus, Load, LoadMeter, RunContext, StartMethod};
 
 /// The tagging module every interpreter of a run imports at start-up.
 const SITECUSTOMIZE: &str = include_str!("sitecustomize.py");
@@ -25,8 +26,8 @@ pub enum PythonProgram {
     File(PathBuf),
 }
 
-/// How a run ended and what it printed.
-#[derive(Debug, Clone)]
+/// How a run ended, what it printed, and what the machine gave it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PythonOutcome {
     /// How the interpreter mptutor started ended.
     pub status: ExitStatus,
@@ -40,6 +41,13 @@ pub struct PythonOutcome {
     /// The timeout was reached and every process of the run was killed.
     pub timed_out: bool,
     pub elapsed_us: u64,
+    /// CPU time of the interpreter and of every process it waited for
+    /// (its `Pool`'s workers, its joined `Process`es), from the kernel's
+    /// account when mptutor reaped it.
+    pub cpu_us: u64,
+    /// The machine from just before the interpreter started until it and
+    /// what it left behind were reaped; the run counts as mptutor's own.
+    pub load: Load,
     /// The run's process group: the interpreter and everything it started.
     pub group: i32,
 }
@@ -89,6 +97,7 @@ pub fn run_program(
     let mut ctx = RunContext::new(&mut attribution, StartMethod::Fork, timeout);
     ctx.note(format!("python3 -u {shown}"));
     let mut group = ProcessGroup::new();
+    let meter = LoadMeter::start();
     let started = group.spawn_program(&mut ctx, 0, "python3", argv[0].clone(), argv, env);
     let waited = started.and_then(|_| group.wait_all(&mut ctx));
     // Whatever the interpreter left running in its group goes too.
@@ -96,8 +105,10 @@ pub fn run_program(
     if let Some(pgid) = group.group_id() {
         crate::engine::sys::reap_group(pgid, ORPHAN_PATIENCE);
     }
+    let load = meter.finish();
     waited?;
     let status = group.status(0).cloned().unwrap_or(ExitStatus::Code(-1));
+    let cpu_us = ctx.exit(0).map_or(0, |exit| exit.cpu_us);
     let (timed_out, elapsed_us) = (ctx.timed_out, ctx.t_us());
     let group_id = group.group_id().map_or(0, nix::unistd::Pid::as_raw);
     drop(ctx);
@@ -108,6 +119,8 @@ pub fn run_program(
         processes: attribution.processes().to_vec(),
         timed_out,
         elapsed_us,
+        cpu_us,
+        load,
         group: group_id,
     })
 }

@@ -1,24 +1,24 @@
-//! After a Python example ran: how it ended, which processes printed, and
-//! whether its output passed the step's ```` ```check ```` blocks.
+//! After a Python example ran: how it ended, which processes printed,
+//! whether its output passed the step's ```` ```check ```` blocks, and how
+//! a block's speed claim fared, marked ✓, ✗ or ? like every finding.
 
-use crate::course::{CheckVerdict, OutputCheck};
+use crate::course::OutputCheck;
 use crate::engine::ExitStatus;
-use crate::python::PythonOutcome;
+use crate::python::{CheckReport, PythonOutcome};
 
 use super::RenderOptions;
 use super::ansi::finish;
+use super::findings::render_findings;
 use super::markdown::{hang, markdown_lines, render_markdown};
 use super::style::Styles;
 use super::table::render_table;
 use crate::findings::format_us;
 
 /// One check block and how a run fared against it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct CheckResult<'c> {
     pub check: &'c OutputCheck,
-    /// The lesson file holding the check, for `path:line`.
-    pub file: &'c str,
-    pub verdict: CheckVerdict,
+    pub report: &'c CheckReport,
 }
 
 /// The closing part of a Python run's live view.
@@ -91,13 +91,13 @@ pub fn render_python_outcome(
         ));
     }
     for result in checks {
-        let place = format!("{}:{}", result.file, result.check.line);
-        let passed = result.verdict.passed();
+        let place = format!("{}:{}", result.report.file, result.report.line);
+        let verdict = &result.report.verdict;
+        let passed = verdict.passed();
         let text = if passed {
             format!("**Check passed**: {} ({place}).", describe(result.check))
         } else {
-            let problems: Vec<String> = result
-                .verdict
+            let problems: Vec<String> = verdict
                 .problems
                 .iter()
                 .map(|problem| format!("- {problem}"))
@@ -109,6 +109,9 @@ pub fn render_python_outcome(
             )
         };
         parts.push(marked(passed, &text, &styles, opts));
+        if let Some(speed) = &result.report.speed {
+            parts.push(render_findings(std::slice::from_ref(&speed.finding), opts));
+        }
     }
     parts.join("\n\n")
 }

@@ -105,7 +105,7 @@ pub fn carry_out<W: Write>(
         match crate::python_view::run_python_live(request, shown, options, reply.pace) {
             Ok(run) => {
                 writeln!(shown)?;
-                let failed = run.failed_checks;
+                let failed = run.failed_checks();
                 if failed > 0 {
                     notices.push(Notice::shown_error(format!(
                         "the program's output failed {failed} check{}",

@@ -1,10 +1,15 @@
 //! `mptutor bench`: it runs, and its JSON holds every operation with every
-//! field. No timing is checked here: on a shared, busy machine figures mean
-//! nothing to a test; the targets live in the bench's own output.
+//! field and reads back into the bench's types. No timing is checked here:
+//! on a shared, busy machine figures mean nothing to a test; the targets
+//! live in the bench's own output. What is checked is that a target is
+//! never called missed on a machine the run itself measured busy.
 
 use std::path::Path;
 use std::process::Command;
 
+use mptutor::bench::{Op, PythonSide, Target};
+use mptutor::findings::{Verdict, speed::OTHERS_BUSY};
+use mptutor::json::{Message, SCHEMA, read_line};
 use serde_json::Value;
 
 use crate::support::mptutor;
@@ -54,67 +59,107 @@ fn quick_json_bench_reports_every_operation_with_every_field() {
         .expect("run mptutor bench");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "mptutor bench failed:\n{stderr}");
-    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.trim();
+    assert_eq!(line.lines().count(), 1, "one JSON object:\n{stdout}");
+    let report: Value = serde_json::from_str(line).expect("one JSON object");
+    assert_eq!(report["schema"], SCHEMA);
+    assert_eq!(report["type"], "bench");
     assert_eq!(report["quick"], Value::Bool(true));
     assert!(report["cores"].as_u64().is_some_and(|cores| cores >= 1));
-    let python_ran = report["python"].is_string();
-    assert!(
-        python_ran || report["python_missing"].is_string(),
-        "no Python version and no reason why: {report}"
-    );
+    assert!(report["unix_time"].as_u64().is_some_and(|time| time > 0));
 
-    let operations = report["operations"].as_array().expect("an operations list");
-    let names: Vec<&str> = operations
+    let Ok(Message::Bench(run)) = read_line::<Message>(line) else {
+        panic!("does not read back as a bench run: {line}");
+    };
+    let python_ran = matches!(run.python, PythonSide::Version(_));
+    let names: Vec<&str> = run
+        .operations
         .iter()
-        .filter_map(|operation| operation["op"].as_str())
+        .map(|operation| operation.measured.op.key())
         .collect();
     assert_eq!(names, OPERATIONS);
-    for operation in operations {
-        let name = &operation["op"];
-        for field in ["mptutor_us", "floor_us", "ratio_floor"] {
+    let operations = report["operations"].as_array().expect("an operations list");
+    for (operation, raw) in run.operations.iter().zip(operations) {
+        let name = operation.measured.op.key();
+        for value in [
+            &raw["mptutor"]["median_us"],
+            &raw["floor"]["median_us"],
+            &raw["mptutor"]["p99_us"],
+            &raw["ratio_floor"],
+        ] {
+            assert!(is_number(value), "{name}: {raw}");
+        }
+        for value in [&raw["python"], &raw["ratio_python"]] {
             assert!(
-                is_number(&operation[field]),
-                "{name}: {field} = {}",
-                operation[field]
+                value.is_null() || value.is_object() || is_number(value),
+                "{name}: {raw}"
             );
         }
-        for field in ["python_us", "ratio_python"] {
-            let value = &operation[field];
-            assert!(
-                value.is_null() || is_number(value),
-                "{name}: {field} = {value}"
-            );
-        }
-        assert!(
-            operation["runs"].as_u64().is_some_and(|runs| runs > 0),
-            "{name}: runs = {}",
-            operation["runs"]
+        assert!(raw["label"].is_string(), "{name}: {raw}");
+        assert!(operation.measured.runs > 0, "{name}: no runs");
+        assert_eq!(
+            operation.target.is_some(),
+            operation.verdict.is_some(),
+            "{name}: a target and its verdict go together"
         );
-        assert!(operation["met"].is_boolean() || operation["met"].is_null());
+        // Every operation measured the machine while it ran…
+        let load = operation.load.expect("the load during the operation");
+        assert!(load.wall_us > 0, "{name}: {load:?}");
+        // …and a target is only called missed when it was quiet.
+        if operation.verdict == Some(Verdict::Contradicted) {
+            match operation.measured.extra.cpu_load {
+                Some(cpu) => assert!(!cpu.speed.busy(), "{name}: {cpu:?}"),
+                None => {
+                    let python = operation
+                        .python_load
+                        .filter(|_| matches!(operation.target, Some(Target::FasterThanPython(_))));
+                    for turn in std::iter::once(load).chain(python) {
+                        assert!(
+                            turn.others_cores()
+                                .is_some_and(|others| others < OTHERS_BUSY),
+                            "{name}: missed on a busy machine: {turn:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
     // Python's figures exist for every operation it can do, when it ran.
     if python_ran {
-        for operation in operations {
-            let name = operation["op"].as_str().unwrap_or_default();
+        for operation in &run.operations {
+            let name = operation.measured.op.key();
             if name != "cpu_all_cores" {
                 assert!(
-                    is_number(&operation["python_us"]),
+                    operation.measured.python.is_some(),
                     "{name}: no Python figure"
                 );
             }
         }
     }
-    let operation = |name: &str| {
-        operations
+    let extra = |op: Op| {
+        run.operations
             .iter()
-            .find(|operation| operation["op"] == name)
-            .expect("every operation")
+            .find(|operation| operation.measured.op == op)
+            .map(|operation| operation.measured.extra)
+            .expect("the operation was measured")
     };
-    let cpu = operation("cpu_all_cores");
-    assert!(is_number(&cpu["efficiency"]["mptutor"]), "{cpu}");
-    let startup = operation("startup_to_prompt");
+    let cpu = extra(Op::CpuAllCores);
     assert!(
-        startup["peak_rss_kb"]["mptutor"].as_u64().is_some(),
-        "{startup}"
+        cpu.efficiency.and_then(|sides| sides.mptutor).is_some(),
+        "{cpu:?}"
+    );
+    let speed = cpu.cpu_load.expect("the CPU-bound runs' load").speed;
+    assert!(
+        speed.parallel_cores.is_some() && speed.baseline_cores.is_some(),
+        "{speed:?}"
+    );
+    let startup = extra(Op::Startup);
+    assert!(
+        startup
+            .peak_rss_kb
+            .and_then(|sides| sides.mptutor)
+            .is_some(),
+        "{startup:?}"
     );
 }

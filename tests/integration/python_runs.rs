@@ -265,3 +265,90 @@ fn instructor_mode_saves_nothing_and_records_a_plain_transcript() {
     let saved = home.path().join("mptutor").join("progress.toml");
     assert!(!saved.exists(), "instructor mode saves no progress");
 }
+
+#[test]
+fn python_one_shot_prints_events_then_the_checked_run_and_a_claim_it_cannot_read() {
+    use mptutor::findings::{Unclear, Verdict};
+    use mptutor::json::{Message, read_line};
+    if !have_python3() {
+        return;
+    }
+    // The example prints its one-worker time but never a parallel one, so
+    // the speed claim cannot be judged, whatever the machine does.
+    let check = "each_once = ['1 worker: 0.50 s']\n\n[speedup]\n\
+                 one_worker = '1 worker: (\\d+\\.\\d+) s'\n\
+                 parallel = '2 workers: (\\d+\\.\\d+) s'\nworkers = 2\nat_least = 1.5\n";
+    let course = course_with_example("print('1 worker: 0.50 s')\n", check);
+    let home = tempfile::tempdir().expect("temporary directory");
+    let dir = course.path().display().to_string();
+    let output = run(
+        home.path(),
+        &["--lessons", &dir, "python", "ex", "--json"],
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{:?}", output.stderr);
+    let messages: Vec<Message> = stdout
+        .lines()
+        .map(|line| read_line::<Message>(line).expect("each line reads back"))
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|message| matches!(message, Message::Event(_))),
+        "{stdout}"
+    );
+    let Some(Message::Python(run)) = messages.last() else {
+        panic!("ends with the checked run: {stdout}");
+    };
+    assert_eq!(run.outcome.stdout, ["1 worker: 0.50 s"]);
+    let speed = run.checks[0].speed.as_ref().expect("a judged claim");
+    assert!(run.checks[0].verdict.passed(), "{run:?}");
+    assert!(
+        matches!(
+            speed.verdict(),
+            Some(Verdict::CouldntTell(Unclear::NotMeasured { why }))
+                if why.contains("no line of the output matches `2 workers:")
+        ),
+        "{speed:?}"
+    );
+
+    // Live, the same claim is said after the check, marked `?`.
+    let live = run_live(home.path(), &dir, &["python", "ex"]);
+    assert!(live.status.success(), "{live:?}");
+    let text = String::from_utf8_lossy(&live.stdout);
+    assert!(text.contains("✓ Check passed"), "{text}");
+    assert!(
+        text.contains("? Couldn't tell whether 2 processes are at least 1.5× as fast as 1"),
+        "{text}"
+    );
+}
+
+fn run_live(home: &std::path::Path, dir: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--width", "100", "--lessons", dir];
+    all.extend_from_slice(args);
+    run(home, &all, "")
+}
+
+#[test]
+fn python_one_shot_fails_on_a_failed_check_and_a_step_out_of_range() {
+    if !have_python3() {
+        return;
+    }
+    let course = course_with_example("print('hello')\n", "each_once = ['goodbye']\n");
+    let home = tempfile::tempdir().expect("temporary directory");
+    let dir = course.path().display().to_string();
+    let failed = run_live(home.path(), &dir, &["python", "ex"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let errors = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        errors.contains("the example's run failed 1 check block"),
+        "{errors}"
+    );
+    let beyond = run_live(home.path(), &dir, &["python", "ex", "--step", "9"]);
+    assert_eq!(beyond.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&beyond.stderr).contains("lesson ex has steps 1 to 1, not 9"),
+        "{beyond:?}"
+    );
+}

@@ -14,6 +14,7 @@ mod compare;
 mod support;
 
 mod demos;
+mod python_claim;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

@@ -112,7 +112,7 @@ impl CellPart {
 /// finding under the table says it with the figures.
 pub fn reason(why: &Unclear) -> &'static str {
     match why {
-        Unclear::MachineBusy { .. } => "machine busy",
+        Unclear::MachineBusy { .. } | Unclear::OthersBusy { .. } => "machine busy",
         Unclear::BaselineDisturbed { .. } => "baseline disturbed",
         Unclear::TooLittleWork { .. } => "too little work",
         Unclear::TooFewRuns { .. } => "too few runs",

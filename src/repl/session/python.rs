@@ -4,9 +4,8 @@
 use std::time::Duration;
 
 use super::{EditRequest, Reply, Session};
-use crate::course::PythonExample;
 use crate::python::PythonProgram;
-use crate::python_view::{DEFAULT_TIMEOUT, PythonRequest};
+use crate::python_view::{DEFAULT_TIMEOUT, PythonRequest, example_file_name};
 
 /// Longest timeout a student may ask for, in seconds.
 const MAX_TIMEOUT_SECONDS: u64 = 600;
@@ -68,24 +67,7 @@ impl Session {
         let Some(example) = lesson.example_for_step(at.step) else {
             return self.fail(format!("Lesson {} has no Python example.", lesson.id));
         };
-        let request = PythonRequest {
-            program: PythonProgram::Source {
-                code: example.code.code.clone(),
-                file_name: file_name(&lesson.id, &example),
-            },
-            title: format!(
-                "{} step {} · the lesson's example",
-                lesson.id,
-                example.step + 1
-            ),
-            checks: example
-                .checks
-                .iter()
-                .map(|check| (*check).clone())
-                .collect(),
-            checks_file: lesson.path.clone(),
-            timeout: args.timeout,
-        };
+        let request = PythonRequest::for_example(lesson, &example, args.timeout);
         Reply {
             python: Some(request),
             pace: self.pace,
@@ -106,7 +88,9 @@ impl Session {
         let Some(example) = lesson.example_for_step(at.step) else {
             return self.fail(format!("Lesson {} has no Python example.", lesson.id));
         };
-        let path = self.scratch_dir.join(file_name(&lesson.id, &example));
+        let path = self
+            .scratch_dir
+            .join(example_file_name(&lesson.id, &example));
         let fresh = args.reset || !path.exists();
         if fresh {
             let copied = std::fs::create_dir_all(&self.scratch_dir)
@@ -156,16 +140,6 @@ impl Session {
             },
         }
     }
-}
-
-/// `q6_step1.py`: a valid module name, as `spawn` children import the
-/// main module again by its path.
-fn file_name(lesson: &str, example: &PythonExample<'_>) -> String {
-    let lesson: String = lesson
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    format!("{lesson}_step{}.py", example.step + 1)
 }
 
 #[cfg(test)]
