@@ -125,7 +125,7 @@ fn run_workers(
 ) -> Result<(), EngineError> {
     // Long enough for any case; the deadline only guards a stuck worker.
     let mut ctx =
-        RunContext::new(sink, start, Duration::from_secs(600)).with_bodies(crate::demos::BODIES);
+        RunContext::new(sink, start, Duration::from_secs(600)).with_bodies(crate::demos::bodies());
     let mut group = ProcessGroup::new();
     for index in 0..workers {
         group.spawn(

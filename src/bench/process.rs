@@ -106,7 +106,7 @@ pub fn spawn(plan: Plan) -> Result<Measured, BenchError> {
 pub fn forkserver(plan: Plan) -> Result<Measured, BenchError> {
     ensure_single_threaded()?;
     let mut sink = Discard;
-    let mut ctx = context(&mut sink, StartMethod::ForkServer).with_bodies(crate::demos::BODIES);
+    let mut ctx = context(&mut sink, StartMethod::ForkServer).with_bodies(crate::demos::bodies());
     let (engine, bare) = alternate(
         plan,
         timed(|| start_join_in(&mut ctx)),

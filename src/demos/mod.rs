@@ -9,8 +9,10 @@
 //! lessons are checked against and [`DemoResult`], the one type the live
 //! view, `--json` and the tests read.
 //!
-//! The child-side bodies the demos' workers run are in [`BODIES`], so a
-//! spawned worker or the fork server finds them by name.
+//! The child-side bodies a demo's workers run are declared with it
+//! (`Demo::BODIES`) and gathered by [`bodies`], so a spawned worker or the
+//! fork server finds them by name. A new demo touches its own file and
+//! this list, nothing else.
 
 pub mod compare;
 pub mod cpu_speedup;
@@ -23,6 +25,7 @@ pub mod print_numbers;
 pub mod spawn_process;
 
 use std::fmt::Debug;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -31,7 +34,8 @@ use serde::{Deserialize, Serialize};
 pub use info::{DemoInfo, START, TIMEOUT, count, workers};
 pub use params::{DemoParams, ParamError, ParamKind, ParamSpec, ParamValue, ResolvedParams};
 
-use crate::engine::task::{self, Bodies};
+use crate::engine::ENGINE_BODIES;
+use crate::engine::task::{self, Bodies, WorkerBody};
 use crate::engine::{EngineError, EventSink, RunContext, StartMethod, interrupt};
 use crate::findings::Report;
 
@@ -42,6 +46,10 @@ pub trait Demo {
 
     /// Its name, lesson, summary and parameters.
     const INFO: DemoInfo;
+
+    /// The child-side bodies its workers run, beyond the engine's own: a
+    /// spawned worker and the fork server find them here by name.
+    const BODIES: Bodies = &[];
 
     /// Runs it on the engine with its parameters resolved.
     fn run(ctx: &mut RunContext<'_>, params: &ResolvedParams) -> Result<Self::Result, EngineError>;
@@ -81,6 +89,22 @@ macro_rules! demos {
             }
         }
 
+        /// Every child-side body of this build: the engine's own, then each
+        /// demo's. A spawned worker and the fork server find theirs here by
+        /// name.
+        pub fn bodies() -> Bodies {
+            static ALL: LazyLock<Vec<&'static WorkerBody>> = LazyLock::new(|| {
+                let mut all: Vec<&'static WorkerBody> = ENGINE_BODIES.to_vec();
+                for body in [$(<$demo as Demo>::BODIES),*].into_iter().flatten() {
+                    if !all.iter().any(|known| known.name == body.name) {
+                        all.push(body);
+                    }
+                }
+                all
+            });
+            LazyLock::force(&ALL).as_slice()
+        }
+
         fn run_named(
             name: &str,
             ctx: &mut RunContext<'_>,
@@ -104,24 +128,6 @@ demos! {
     PoolMap => pool_map::PoolMap,
     PrintNumbers => print_numbers::PrintNumbers,
 }
-
-/// Every child-side body of this build: the engine's own and the demos'.
-/// A spawned worker and the fork server find theirs here by name.
-pub static BODIES: Bodies = &[
-    &task::CRASH,
-    &task::SLEEP,
-    &task::FLOOD,
-    &task::STAMPS,
-    &crate::engine::pool::POOL_WORKER,
-    &primes::COUNT_PRIMES,
-    &print_numbers::PRINT_NUMBER,
-    &spawn_process::SHOW_IDS,
-    &compare::ADD_TO_COUNTER,
-    &compare::CRASHING_THREADS,
-    &compare::RECEIVE_BYTES,
-    &compare::RACE_OWN_COPY,
-    &compare::RACE_SHARED,
-];
 
 /// Finds a demo by its exact name.
 pub fn find_demo(name: &str) -> Option<&'static DemoInfo> {
@@ -150,7 +156,7 @@ pub fn run_demo(
         _ => DEFAULT_TIMEOUT,
     };
     let _guard = interrupt::InterruptGuard::install();
-    let mut ctx = RunContext::new(sink, start, timeout).with_bodies(BODIES);
+    let mut ctx = RunContext::new(sink, start, timeout).with_bodies(bodies());
     run_named(demo.name, &mut ctx, &params).unwrap_or_else(|| {
         Err(EngineError::Refused(format!(
             "the `{}` demo is not built yet",
@@ -161,7 +167,7 @@ pub fn run_demo(
 
 /// The entry point of a spawned worker: `mptutor worker <body> <args…>`.
 pub fn worker_main(words: &[String]) -> i32 {
-    task::worker_main(BODIES, words)
+    task::worker_main(bodies(), words)
 }
 
 #[cfg(test)]
@@ -170,14 +176,14 @@ mod tests {
 
     #[test]
     fn every_body_has_a_name_of_its_own() {
-        let mut names: Vec<&str> = BODIES.iter().map(|body| body.name).collect();
+        let mut names: Vec<&str> = bodies().iter().map(|body| body.name).collect();
         names.sort_unstable();
         let count = names.len();
         names.dedup();
         assert_eq!(names.len(), count, "{names:?}");
         for body in crate::engine::ENGINE_BODIES {
             assert!(
-                BODIES.iter().any(|known| known.name == body.name),
+                bodies().iter().any(|known| known.name == body.name),
                 "{}",
                 body.name
             );

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::demos::{Demo, DemoInfo, ResolvedParams};
-use crate::engine::task::{Args, Crash, Task, WorkerBody, bad_args, write_stamped_line};
+use crate::engine::task::{Args, Bodies, Crash, Task, WorkerBody, bad_args, write_stamped_line};
 use crate::engine::{EngineError, ExitStatus, ProcessGroup, RunContext, StartMethod};
 use crate::findings::{Finding, Report, Table, Unclear, Verdict, words};
 
@@ -92,6 +92,8 @@ pub struct Printed {
 
 impl Demo for PrintNumbers {
     type Result = PrintNumbersResult;
+
+    const BODIES: Bodies = &[&PRINT_NUMBER];
 
     const INFO: DemoInfo = DemoInfo {
         name: "print-numbers",

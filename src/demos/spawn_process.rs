@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::demos::{Demo, DemoInfo, ResolvedParams};
 use crate::engine::sys::process_state;
-use crate::engine::task::{Args, Task, WorkerBody, bad_args, write_line};
+use crate::engine::task::{Args, Bodies, Task, WorkerBody, bad_args, write_line};
 use crate::engine::{EngineError, ExitStatus, ProcessGroup, RunContext, StartMethod};
 use crate::findings::Report;
 
@@ -89,6 +89,8 @@ pub struct Unjoined {
 
 impl Demo for SpawnProcess {
     type Result = SpawnProcessResult;
+
+    const BODIES: Bodies = &[&SHOW_IDS];
 
     const INFO: DemoInfo = DemoInfo {
         name: "spawn-process",

@@ -225,7 +225,7 @@ pub fn verdict_of(findings: &[Finding]) -> Verdict {
 pub fn run_rows(rows: &[Row], sink: &mut dyn EventSink) -> Result<Comparison, EngineError> {
     let _guard = InterruptGuard::install();
     let mut ctx =
-        RunContext::new(sink, StartMethod::Fork, TIME_LIMIT).with_bodies(crate::demos::BODIES);
+        RunContext::new(sink, StartMethod::Fork, TIME_LIMIT).with_bodies(crate::demos::bodies());
     run(&mut ctx, rows)
 }
 
@@ -300,6 +300,15 @@ pub struct CompareDemo;
 
 impl crate::demos::Demo for CompareDemo {
     type Result = Comparison;
+
+    const BODIES: crate::engine::Bodies = &[
+        &crate::demos::primes::COUNT_PRIMES,
+        &ADD_TO_COUNTER,
+        &CRASHING_THREADS,
+        &RECEIVE_BYTES,
+        &RACE_OWN_COPY,
+        &RACE_SHARED,
+    ];
 
     const INFO: crate::demos::DemoInfo = crate::demos::DemoInfo {
         name: "compare",

@@ -52,6 +52,8 @@ pub struct CpuSpeedup;
 impl Demo for CpuSpeedup {
     type Result = CpuSpeedupResult;
 
+    const BODIES: crate::engine::Bodies = &[&primes::COUNT_PRIMES];
+
     const INFO: DemoInfo = DemoInfo {
         name: "cpu-speedup",
         lesson: "q1",
