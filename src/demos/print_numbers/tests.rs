@@ -1,9 +1,13 @@
 //! The findings of `print-numbers` against generated results: nothing is
 //! said that the numbers contradict.
 
+use std::collections::BTreeSet;
+
 use proptest::prelude::*;
 
+use super::findings::crashes;
 use super::*;
+use crate::findings::{Finding, Unclear, Verdict};
 
 fn worker(slot: usize, status: Option<ExitStatus>) -> NumberWorker {
     NumberWorker {
