@@ -6,90 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+pub use super::error::EngineError;
+pub use super::start_method::StartMethod;
 
 use super::event::{Event, EventSink, ExitStatus, WorkerIndex};
 use super::forkserver::ForkServer;
 use super::interrupt;
 use super::task::{Bodies, monotonic_ns};
-
-/// How process workers start, as in Python's `multiprocessing`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StartMethod {
-    /// A copy of mptutor made by `fork()`, running the task at once.
-    Fork,
-    /// `fork()` then `exec()` of the mptutor binary as a fresh worker.
-    Spawn,
-    /// Forked on request by a server process that was itself forked once,
-    /// early, from a single-threaded mptutor.
-    #[serde(rename = "forkserver")]
-    ForkServer,
-}
-
-impl StartMethod {
-    /// Every method, in the order lessons present them.
-    pub const ALL: [StartMethod; 3] = [
-        StartMethod::Fork,
-        StartMethod::Spawn,
-        StartMethod::ForkServer,
-    ];
-
-    /// The name Python gives it: `fork`, `spawn`, `forkserver`.
-    pub fn name(self) -> &'static str {
-        match self {
-            StartMethod::Fork => "fork",
-            StartMethod::Spawn => "spawn",
-            StartMethod::ForkServer => "forkserver",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<StartMethod> {
-        StartMethod::ALL
-            .into_iter()
-            .find(|method| method.name().eq_ignore_ascii_case(name.trim()))
-    }
-
-    /// The prefix of Python's process names: `ForkProcess-1`,
-    /// `SpawnPoolWorker-2`, `ForkServerProcess-3`.
-    pub fn python_prefix(self) -> &'static str {
-        match self {
-            StartMethod::Fork => "Fork",
-            StartMethod::Spawn => "Spawn",
-            StartMethod::ForkServer => "ForkServer",
-        }
-    }
-}
-
-/// Why the engine stopped before finishing.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    #[error("stopped: Ctrl-C")]
-    Interrupted,
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
-    /// A system call that failed, with what mptutor was trying to do.
-    #[error("cannot {what}: {source}")]
-    Cannot {
-        what: &'static str,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{}", .0.desc())]
-    Sys(#[from] nix::Error),
-    /// Something the engine was asked for that cannot be done, in words
-    /// that say what to do instead.
-    #[error("{0}")]
-    Refused(String),
-}
-
-impl EngineError {
-    /// Wraps an I/O error with what was being done: `cannot start a
-    /// thread: Resource temporarily unavailable`.
-    pub fn cannot(what: &'static str) -> impl FnOnce(std::io::Error) -> EngineError {
-        move |source| EngineError::Cannot { what, source }
-    }
-}
 
 /// How a worker ended, as its `Exited` event said.
 #[derive(Debug, Clone, PartialEq, Eq)]

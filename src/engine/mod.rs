@@ -17,6 +17,7 @@
 //! - [`sys`]: every `unsafe` block and every Linux-only system call.
 
 pub mod context;
+mod error;
 pub mod event;
 pub mod forkserver;
 pub mod interrupt;
@@ -24,6 +25,7 @@ pub mod lines;
 pub mod load;
 pub mod pool;
 pub mod process_group;
+mod start_method;
 pub mod sys;
 pub mod task;
 pub mod threads;
