@@ -29,7 +29,7 @@
 //!   runs: a missed target is ✗ only on a quiet machine, and "couldn't
 //!   tell", with the load's figures, on a busy one (see `verdict`).
 //!
-//! Forking needs a single-threaded process (see `demo::sys`), so the thread
+//! Forking needs a single-threaded process (see `engine::sys::fork`), so the thread
 //! benchmarks join every thread they start before anything forks again.
 //!
 //! One file per group of operations: `process`, `thread`, `pool`, `cpu`,
