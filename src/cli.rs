@@ -100,7 +100,7 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Exercises the demo engine's safety promises (see `demo::selftest`):
+    /// Exercises the demo engine's safety promises (see `selftest`):
     /// `flood BYTES` or `hold MS WORKERS [fork|spawn|forkserver]`; prints JSON.
     #[command(hide = true)]
     Selftest {

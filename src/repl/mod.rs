@@ -59,7 +59,7 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
     // The line editor reads Ctrl-C as a key, but between two prompts the
     // terminal is in its ordinary mode, where Ctrl-C is SIGINT and would
     // end mptutor and the lesson. Catch it for the whole session instead
-    // (a demo running meanwhile stops, see `demo::interrupt`).
+    // (a demo running meanwhile stops, see `engine::interrupt`).
     let _interrupts = crate::engine::interrupt::InterruptGuard::install();
     let mut out = Shown::new(io::stdout().lock());
     writeln!(out, "{}\n", session.welcome())?;
