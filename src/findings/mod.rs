@@ -149,7 +149,7 @@ impl Unclear {
                 speedup,
                 cores,
             } => format!(
-                "the one-worker run was slowed down (it had {} to itself), so the {} against it, on {}, is too high to trust",
+                "the one-worker run was slowed down (it had {} to itself), which makes the {} against it, on {}, too high to trust",
                 words::cores_worth(*baseline),
                 words::times(*speedup),
                 words::cores(*cores)
