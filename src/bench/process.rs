@@ -38,28 +38,18 @@ fn start_join_in(ctx: &mut RunContext<'_>) -> Result<usize, BenchError> {
 /// Fork: the engine against `fork` + `_exit` + `waitpid`.
 pub fn fork(plan: Plan) -> Result<Measured, BenchError> {
     ensure_single_threaded()?;
-    let (engine, bare) = alternate(
+    let samples = alternate(
         plan,
         timed(|| engine_start_join(StartMethod::Fork)),
-        timed(|| {
-            floor::fork_exit_wait().map_err(BenchError::io("fork a floor child"))?;
-            Ok(1)
-        }),
+        bare_fork(),
     )?;
-    Ok(Measured {
-        op: Op::ProcessFork,
-        mptutor: stats(&engine, "fork")?,
-        floor: stats(&bare, "bare fork")?,
-        python: None,
-        paired_ratio: paired_ratio(&engine, &bare),
-        runs: plan.runs,
-        extra: Extra::default(),
-        notes: vec![
-            "floor: fork, _exit(0) in the child, waitpid; Python: Process(target=noop) \
-             with the fork context, start() then join()"
-                .into(),
-        ],
-    })
+    start_join(
+        Op::ProcessFork,
+        plan,
+        samples,
+        "floor: fork, _exit(0) in the child, waitpid; Python: Process(target=noop) with the fork \
+         context, start() then join()",
+    )
 }
 
 /// Spawn: the engine re-executing mptutor as a worker, against `fork` +
@@ -75,7 +65,7 @@ pub fn spawn(plan: Plan) -> Result<Measured, BenchError> {
             CString::new(word).map_err(|_| BenchError::Failed("a NUL byte in a task".into()))?,
         );
     }
-    let (engine, bare) = alternate(
+    let samples = alternate(
         plan,
         timed(|| engine_start_join(StartMethod::Spawn)),
         timed(|| {
@@ -83,20 +73,13 @@ pub fn spawn(plan: Plan) -> Result<Measured, BenchError> {
             Ok(1)
         }),
     )?;
-    Ok(Measured {
-        op: Op::ProcessSpawn,
-        mptutor: stats(&engine, "spawn")?,
-        floor: stats(&bare, "bare spawn")?,
-        python: None,
-        paired_ratio: paired_ratio(&engine, &bare),
-        runs: plan.runs,
-        extra: Extra::default(),
-        notes: vec![
-            "floor: fork, execv of `mptutor worker sleep 0`, waitpid; Python: the spawn \
-             context, which starts a fresh interpreter"
-                .into(),
-        ],
-    })
+    start_join(
+        Op::ProcessSpawn,
+        plan,
+        samples,
+        "floor: fork, execv of `mptutor worker sleep 0`, waitpid; Python: the spawn context, \
+         which starts a fresh interpreter",
+    )
 }
 
 /// Forkserver: the engine asking the run's fork server for each worker,
@@ -107,27 +90,40 @@ pub fn forkserver(plan: Plan) -> Result<Measured, BenchError> {
     ensure_single_threaded()?;
     let mut sink = Discard;
     let mut ctx = context(&mut sink, StartMethod::ForkServer).with_bodies(crate::demos::bodies());
-    let (engine, bare) = alternate(
+    let samples = alternate(plan, timed(|| start_join_in(&mut ctx)), bare_fork())?;
+    start_join(
+        Op::ProcessForkServer,
         plan,
-        timed(|| start_join_in(&mut ctx)),
-        timed(|| {
-            floor::fork_exit_wait().map_err(BenchError::io("fork a floor child"))?;
-            Ok(1)
-        }),
-    )?;
+        samples,
+        "forkserver: each start is a request to the run's fork server, which forks the worker, \
+         reaps it and reports its exit back; floor: fork, _exit(0), waitpid, with no server \
+         between; Python: the forkserver context",
+    )
+}
+
+/// The floor of fork and of the fork server: `fork`, `_exit`, `waitpid`.
+fn bare_fork() -> impl FnMut() -> Result<f64, BenchError> {
+    timed(|| {
+        floor::fork_exit_wait().map_err(BenchError::io("fork a floor child"))?;
+        Ok(1)
+    })
+}
+
+/// A start + join operation's figures from its paired samples.
+fn start_join(
+    op: Op,
+    plan: Plan,
+    (engine, bare): (Vec<f64>, Vec<f64>),
+    note: &str,
+) -> Result<Measured, BenchError> {
     Ok(Measured {
-        op: Op::ProcessForkServer,
-        mptutor: stats(&engine, "forkserver")?,
-        floor: stats(&bare, "bare fork")?,
+        op,
+        mptutor: stats(&engine, op.key())?,
+        floor: stats(&bare, "the floor")?,
         python: None,
         paired_ratio: paired_ratio(&engine, &bare),
         runs: plan.runs,
         extra: Extra::default(),
-        notes: vec![
-            "forkserver: each start is a request to the run's fork server, which forks the \
-             worker, reaps it and reports its exit back; floor: fork, _exit(0), waitpid, with no \
-             server between; Python: the forkserver context"
-                .into(),
-        ],
+        notes: vec![note.to_string()],
     })
 }
