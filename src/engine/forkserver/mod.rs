@@ -32,7 +32,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::engine::context::EngineError;
+use crate::engine::error::EngineError;
 use crate::engine::sys;
 use crate::engine::task::Bodies;
 use wire::{Record, Request};

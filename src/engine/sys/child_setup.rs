@@ -8,7 +8,8 @@ use std::os::fd::RawFd;
 
 use nix::unistd::Pid;
 
-use super::fork::MAX_EXTRA_FDS;
+/// The most descriptors [`fork_worker`](super::fork_worker) passes on besides 0, 1 and 2.
+pub const MAX_EXTRA_FDS: usize = 4;
 
 /// Signals a program mptutor executes gets back with their default
 /// action: `exec` resets caught ones but keeps ignored ones, and mptutor

@@ -26,7 +26,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use nix::fcntl::OFlag;
 use nix::unistd::Pid;
 
-use super::child_setup::{RESET_FOR_EXEC, RESET_FOR_TASK, child_setup};
+use super::child_setup::{MAX_EXTRA_FDS, RESET_FOR_EXEC, RESET_FOR_TASK, child_setup};
 use super::fds::pipe;
 use crate::engine::task::Task;
 
@@ -175,9 +175,6 @@ fn wait_until_single_threaded(pid: u32) -> bool {
     }
     false
 }
-
-/// The most descriptors [`fork_worker`] passes on besides 0, 1 and 2.
-pub const MAX_EXTRA_FDS: usize = 4;
 
 /// Forks a worker: [`ForkGate::open`], then [`ForkGate::fork_worker`].
 pub fn fork_worker(

@@ -20,9 +20,7 @@ pub mod socket;
 pub mod thread;
 
 pub use fds::{pipe, take_fd};
-pub use fork::{
-    ChildBody, ForkGate, Forked, MAX_EXTRA_FDS, OutputPipes, fork_worker, thread_count,
-};
+pub use fork::{ChildBody, ForkGate, Forked, OutputPipes, fork_worker, thread_count};
 pub use machine::{CpuTimes, cores, cpu_times, os_name};
 pub use process::{
     Reaped, pidfd_open, process_state, reap_blocking, reap_group, set_child_subreaper, signal_name,
