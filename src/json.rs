@@ -76,6 +76,8 @@ pub enum Message {
     Compare(CompareOutcome),
     /// A run that stopped before finishing.
     Error(Failure),
+    /// How `mptutor selftest` ended.
+    Selftest(crate::selftest::SelftestReport),
     /// What `mptutor bench` measured, and each target's verdict.
     Bench(BenchRun),
     /// How a lesson's Python example ran, and how it fared against its
@@ -260,6 +262,27 @@ mod tests {
         assert_eq!(outcome.comparison, comparison);
         assert_eq!(outcome.judged, comparison.judged());
         assert_eq!(outcome.judged[0].summary, "0 vs 4,000; 4 pids vs 1 pid ✓");
+    }
+
+    #[test]
+    fn a_selftest_report_reads_back() {
+        let report = Message::Selftest(crate::selftest::SelftestReport {
+            case: "flood".into(),
+            ok: true,
+            error: None,
+            interrupted: false,
+            flood: Some(crate::selftest::FloodFigures {
+                bytes: 1000,
+                lines_seen: 1,
+                notes: vec!["P1 printed 2 more lines on stdout than are shown".into()],
+                exited: vec![ExitStatus::Code(0)],
+                peak_rss_kb: 4096,
+            }),
+        });
+        let mut out = Vec::new();
+        write_line(&mut out, report.clone()).expect("written");
+        let line = String::from_utf8(out).unwrap_or_default();
+        assert_eq!(read_line::<Message>(line.trim()).ok(), Some(report));
     }
 
     #[test]

@@ -17,13 +17,14 @@
 use std::io::Write;
 use std::time::Duration;
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::interrupt::InterruptGuard;
 use crate::engine::task::{FLOOD, SLEEP, Task};
 use crate::engine::{
     EngineError, Event, EventSink, ExitStatus, ProcessGroup, RunContext, StartMethod, sys,
 };
+use crate::json::{self, Message};
 
 /// What `selftest` accepts, for the error message.
 const USAGE: &str = "flood BYTES | hold MS WORKERS [fork|spawn|forkserver]";
@@ -85,31 +86,33 @@ impl Selftest {
                     1,
                     &Task::new(&FLOOD).uint(bytes),
                 );
-                let value = json!({
-                    "event": "selftest",
-                    "case": "flood",
-                    "bytes": bytes,
-                    "ok": outcome.is_ok(),
-                    "error": outcome.as_ref().err().map(ToString::to_string),
-                    "lines_seen": sink.lines,
-                    "notes": sink.notes,
-                    "exited": sink.exited,
-                    "peak_rss_kb": sys::own_max_rss_kb(),
-                });
-                writeln!(out, "{value}")?;
+                let report = SelftestReport {
+                    case: "flood".into(),
+                    ok: outcome.is_ok(),
+                    error: outcome.as_ref().err().map(ToString::to_string),
+                    interrupted: matches!(outcome, Err(EngineError::Interrupted)),
+                    flood: Some(FloodFigures {
+                        bytes,
+                        lines_seen: sink.lines,
+                        notes: sink.notes,
+                        exited: sink.exited,
+                        peak_rss_kb: sys::own_max_rss_kb(),
+                    }),
+                };
+                json::write_line(out, Message::Selftest(report))?;
                 Ok(outcome.is_ok())
             }
             Selftest::Hold { ms, workers, start } => {
-                let mut sink = JsonEvents { out, broken: false };
+                let mut sink = json::JsonLines::new(out);
                 let outcome = run_workers(&mut sink, start, workers, &Task::new(&SLEEP).uint(ms));
-                let value = json!({
-                    "event": "selftest",
-                    "case": "hold",
-                    "ok": outcome.is_ok(),
-                    "error": outcome.as_ref().err().map(ToString::to_string),
-                    "interrupted": matches!(outcome, Err(EngineError::Interrupted)),
-                });
-                writeln!(sink.out, "{value}")?;
+                let report = SelftestReport {
+                    case: "hold".into(),
+                    ok: outcome.is_ok(),
+                    error: outcome.as_ref().err().map(ToString::to_string),
+                    interrupted: matches!(outcome, Err(EngineError::Interrupted)),
+                    flood: None,
+                };
+                json::write_line(sink.out, Message::Selftest(report))?;
                 Ok(outcome.is_ok())
             }
         }
@@ -158,24 +161,29 @@ impl EventSink for Counter {
     }
 }
 
-/// Prints each event as a JSON line the moment it happens.
-struct JsonEvents<'w> {
-    out: &'w mut dyn Write,
-    /// A write failed (closed pipe): keep running, stop printing.
-    broken: bool,
+/// How a self-test ended: the closing JSON line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelftestReport {
+    /// `flood` or `hold`.
+    pub case: String,
+    /// The workers ran to completion.
+    pub ok: bool,
+    pub error: Option<String>,
+    pub interrupted: bool,
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub flood: Option<FloodFigures>,
 }
 
-impl EventSink for JsonEvents<'_> {
-    fn event(&mut self, event: &Event) {
-        if self.broken {
-            return;
-        }
-        let written = serde_json::to_string(event)
-            .map_err(std::io::Error::other)
-            .and_then(|line| writeln!(self.out, "{line}"))
-            .and_then(|()| self.out.flush());
-        self.broken = written.is_err();
-    }
+/// What `flood` saw of a worker writing as fast as it can.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FloodFigures {
+    pub bytes: u64,
+    /// Lines that reached the sink; the rest were counted and dropped.
+    pub lines_seen: u64,
+    pub notes: Vec<String>,
+    pub exited: Vec<ExitStatus>,
+    /// mptutor's own peak memory.
+    pub peak_rss_kb: u64,
 }
 
 #[cfg(test)]

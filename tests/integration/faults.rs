@@ -317,6 +317,8 @@ fn a_worker_flooding_100_mb_leaves_mptutor_memory_bounded() {
     let report: Value =
         serde_json::from_str(&mptutor.read_until("\n")).expect("the selftest's JSON");
     assert_eq!(mptutor.wait(), Some(0), "{report}");
+    assert_eq!(report["schema"], "mptutor/2", "{report}");
+    assert_eq!(report["type"], "selftest", "{report}");
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(
         report["exited"],
