@@ -17,6 +17,8 @@
 
 mod duration;
 pub mod speed;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod words;
 
 use serde::{Deserialize, Serialize};

@@ -8,7 +8,8 @@ use proptest::prelude::*;
 use super::findings::report;
 use super::{MapItem, MapWorker, PoolMapResult};
 use crate::engine::StartMethod;
-use crate::findings::{Finding, Verdict};
+use crate::findings::Verdict;
+use crate::findings::testing::{claimed, text};
 
 const ME: i32 = 4000;
 
@@ -77,17 +78,6 @@ fn crashed(mut result: PoolMapResult, crash: i64) -> PoolMapResult {
         tid: None,
     });
     result
-}
-
-fn text(found: &[Finding]) -> String {
-    let texts: Vec<&str> = found.iter().map(|finding| finding.text.as_str()).collect();
-    texts.join("\n")
-}
-
-fn claimed<'f>(found: &'f [Finding], part: &str) -> Option<&'f Finding> {
-    found
-        .iter()
-        .find(|finding| finding.claim.as_deref().is_some_and(|c| c.contains(part)))
 }
 
 #[test]

@@ -10,7 +10,8 @@ use super::{LostTask, PoolQueueResult, QueueWorker, cost_ms};
 use crate::demos::cpu_speedup::result::expected_speedup;
 use crate::engine::{ExitStatus, Load, StartMethod};
 use crate::findings::speed::SMALL_WORK_US;
-use crate::findings::{Finding, Unclear, Verdict, words};
+use crate::findings::testing::{claimed, ratios, text};
+use crate::findings::{Unclear, Verdict, words};
 
 fn load(wall_us: u64, own_us: u64, others: Option<f64>) -> Load {
     Load {
@@ -56,17 +57,6 @@ fn default_run(wall_us: u64, cpu: f64, others: Option<f64>) -> PoolQueueResult {
         wall_us,
         load: load(wall_us + 5_000, cpu_us, others),
     }
-}
-
-fn claimed<'f>(found: &'f [Finding], part: &str) -> Option<&'f Finding> {
-    found
-        .iter()
-        .find(|finding| finding.claim.as_deref().is_some_and(|c| c.contains(part)))
-}
-
-fn text(found: &[Finding]) -> String {
-    let texts: Vec<&str> = found.iter().map(|finding| finding.text.as_str()).collect();
-    texts.join("\n")
 }
 
 #[test]
@@ -243,14 +233,6 @@ fn any_result() -> impl Strategy<Value = PoolQueueResult> {
                 },
             )
     })
-}
-
-fn ratios(text: &str) -> BTreeSet<String> {
-    let pattern = regex::Regex::new(r"\d+(\.\d)?×").expect("a pattern");
-    pattern
-        .find_iter(text)
-        .map(|found| found.as_str().to_string())
-        .collect()
 }
 
 proptest! {

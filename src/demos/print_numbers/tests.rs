@@ -7,7 +7,8 @@ use proptest::prelude::*;
 
 use super::findings::crashes;
 use super::*;
-use crate::findings::{Finding, Unclear, Verdict};
+use crate::findings::testing::text;
+use crate::findings::{Unclear, Verdict};
 
 fn worker(slot: usize, status: Option<ExitStatus>) -> NumberWorker {
     NumberWorker {
@@ -57,14 +58,6 @@ fn result(orders: &[&[i64]], crash: Option<usize>) -> PrintNumbersResult {
         runs,
         timed_out: false,
     }
-}
-
-fn text(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .map(|finding| finding.text.as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

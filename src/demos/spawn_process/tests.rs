@@ -4,7 +4,8 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::findings::{Finding, Verdict};
+use crate::findings::Verdict;
+use crate::findings::testing::text;
 
 const MPTUTOR: i32 = 999;
 const SERVER: i32 = 500;
@@ -34,14 +35,6 @@ fn result(start: StartMethod, join: bool) -> SpawnProcessResult {
         }),
         timed_out: false,
     }
-}
-
-fn text(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .map(|finding| finding.text.as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

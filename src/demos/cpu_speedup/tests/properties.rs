@@ -12,6 +12,7 @@ use super::super::worker_counts;
 use super::{claimed, result, run, text};
 use crate::engine::ExitStatus;
 use crate::findings::speed::{ABOVE_IDEAL, SMALL_WORK_US};
+use crate::findings::testing::ratios;
 use crate::findings::{Unclear, Verdict, words};
 
 /// Any result: 1–8 cores, up to 16 processes, quiet or busy runs, a
@@ -63,15 +64,6 @@ fn any_result() -> impl Strategy<Value = CpuSpeedupResult> {
                 })
         },
     )
-}
-
-/// Every `1.9×` in `text`.
-fn ratios(text: &str) -> BTreeSet<String> {
-    let pattern = regex::Regex::new(r"\d+(\.\d)?×").expect("a pattern");
-    pattern
-        .find_iter(text)
-        .map(|found| found.as_str().to_string())
-        .collect()
 }
 
 proptest! {
