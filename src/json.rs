@@ -400,6 +400,7 @@ mod tests {
                         baseline_cores: None,
                         others_cores: Some(1.5),
                         per_worker_us: Some(365_000),
+                        parallel_work_cpu: None,
                     }),
                     run_cores: Some(0.48),
                     finding: Finding::judged("…", Verdict::CouldntTell(busy), "Couldn't tell …"),

@@ -172,6 +172,7 @@ pub fn all_cores(plan: Plan, cores: usize, seconds: f64) -> Result<CpuResult, Be
         baseline_cores: cores_got(&one_rounds),
         others_cores: all_load.others_cores(),
         per_worker_us: most.get(most.len() / 2).copied(),
+        parallel_work_cpu: None,
     };
     Ok(CpuResult {
         one_process_seconds: engine_one.median_us / 1e6,

@@ -74,6 +74,9 @@ fn unclear_cell(why: &Unclear, cores: usize) -> String {
         Unclear::TooLittleWork { .. } => "too little work".into(),
         Unclear::TooFewRuns { .. } => "too few runs".into(),
         Unclear::OneCore => "one core".into(),
+        Unclear::CoresSlowerTogether { cpu_ratio } => {
+            format!("cores slower together ({cpu_ratio:.1}× the CPU)")
+        }
         Unclear::NotMeasured { .. } => "load unknown, see the notes".into(),
     }
 }
@@ -356,6 +359,7 @@ mod tests {
             baseline_cores: Some(0.99),
             others_cores: Some(others),
             per_worker_us: Some(50_000),
+            parallel_work_cpu: None,
         };
         let measured = Measured {
             op: Op::CpuAllCores,

@@ -274,6 +274,7 @@ mod tests {
             baseline_cores: Some(0.99),
             others_cores: Some(others_cores),
             per_worker_us: Some(50_000),
+            parallel_work_cpu: None,
         };
         let cpu = |speed: SpeedRun| {
             let mut measured = measured(Op::CpuAllCores);

@@ -115,6 +115,10 @@ pub enum Unclear {
     /// two runs made one after the other) met a machine busy with work
     /// that was not its own.
     OthersBusy { others: f64, cores: usize },
+    /// The cores computed slower with every worker busy: the same work
+    /// took `cpu_ratio` times the CPU time split as whole (two hyper-threads
+    /// of one physical core, or a host sharing its cores).
+    CoresSlowerTogether { cpu_ratio: f64 },
 }
 
 impl Unclear {
@@ -169,6 +173,11 @@ impl Unclear {
                     .to_string()
             }
             Unclear::NotMeasured { why } => why.clone(),
+            Unclear::CoresSlowerTogether { cpu_ratio } => format!(
+                "the cores ran slower with every worker busy: the same work took {cpu_ratio:.1} \
+                 times the CPU time split as it did whole, as two hyper-threads of one physical \
+                 core or a host sharing its cores make it"
+            ),
             Unclear::OthersBusy { others, cores } => format!(
                 "the machine was busy: other programs used {others:.1} of its {} while it was \
                  measured",
@@ -189,6 +198,10 @@ impl Unclear {
             Unclear::NotMeasured { .. } => "fix what is missing and run it again",
             Unclear::OthersBusy { .. } => {
                 "close what keeps the machine busy (look with `top`) and run it again"
+            }
+            Unclear::CoresSlowerTogether { .. } => {
+                "run it again; if it stays so, this machine's cores share their hardware, and a \
+                 machine with separate physical cores shows the speed-up"
             }
         }
     }

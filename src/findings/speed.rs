@@ -27,6 +27,9 @@ pub const BUSY_SHARE: f64 = 0.75;
 pub const OTHERS_BUSY: f64 = 0.5;
 /// …and this many, when the workers also came up short.
 pub const OTHERS_SOME: f64 = 0.2;
+/// The parallel run needing this much more CPU time than the baseline for
+/// the same work means the cores ran slower together.
+pub const SLOWER_TOGETHER: f64 = 1.25;
 /// CPU time per worker below which starting and reaping it (about a
 /// millisecond by fork, a few by spawn) is a large part of its cost.
 pub const SMALL_WORK_US: u64 = 20_000;
@@ -49,6 +52,10 @@ pub struct SpeedRun {
     pub others_cores: Option<f64>,
     /// CPU time of the busiest parallel worker.
     pub per_worker_us: Option<u64>,
+    /// The parallel run's CPU time over the baseline's, for the same work:
+    /// about 1 when every core computes as fast as one alone.
+    #[serde(default)]
+    pub parallel_work_cpu: Option<f64>,
 }
 
 impl SpeedRun {
@@ -77,6 +84,15 @@ impl SpeedRun {
             || self
                 .baseline_cores
                 .is_some_and(|baseline| baseline < DISTURBED_BASELINE)
+    }
+
+    /// Whether the cores computed slower with every worker busy: the same
+    /// work took much more CPU time split than whole. Two hyper-threads of
+    /// one physical core do this, and so does a host that shares its cores
+    /// with other guests, which the machine's own counters cannot see.
+    pub fn slower_together(&self) -> bool {
+        self.parallel_work_cpu
+            .is_some_and(|ratio| ratio > SLOWER_TOGETHER)
     }
 
     fn unclear_busy(&self) -> Unclear {
@@ -112,6 +128,9 @@ pub fn judge_speedup(run: &SpeedRun, at_least: f64) -> Verdict {
     if run.busy() {
         return Verdict::CouldntTell(run.unclear_busy());
     }
+    if let Some(cpu_ratio) = run.parallel_work_cpu.filter(|_| run.slower_together()) {
+        return Verdict::CouldntTell(Unclear::CoresSlowerTogether { cpu_ratio });
+    }
     Verdict::Contradicted
 }
 
@@ -146,7 +165,20 @@ mod tests {
             baseline_cores: Some(0.99),
             others_cores: Some(0.02),
             per_worker_us: Some(150_000),
+            parallel_work_cpu: Some(1.0),
         }
+    }
+
+    #[test]
+    fn cores_that_slow_each_other_down_cannot_contradict_a_speed_up() {
+        let smt = SpeedRun {
+            parallel_work_cpu: Some(1.8),
+            ..run(1.1)
+        };
+        assert!(matches!(
+            judge_speedup(&smt, 1.5),
+            Verdict::CouldntTell(Unclear::CoresSlowerTogether { .. })
+        ));
     }
 
     #[test]
@@ -236,9 +268,10 @@ mod tests {
             proptest::option::of(0.0f64..1.2),
             proptest::option::of(0.0f64..4.0),
             proptest::option::of(0u64..2_000_000),
+            proptest::option::of(0.5f64..3.0),
         )
             .prop_map(
-                |(workers, cores, speedup, parallel, baseline, others, work)| SpeedRun {
+                |(workers, cores, speedup, parallel, baseline, others, work, work_cpu)| SpeedRun {
                     workers,
                     cores,
                     speedup,
@@ -246,6 +279,7 @@ mod tests {
                     baseline_cores: baseline,
                     others_cores: others,
                     per_worker_us: work,
+                    parallel_work_cpu: work_cpu,
                 },
             )
     }
@@ -263,6 +297,7 @@ mod tests {
                     prop_assert!(run.speedup < at_least);
                     prop_assert!(run.cores >= 2);
                     prop_assert!(!run.busy());
+                    prop_assert!(!run.slower_together());
                     prop_assert!(run.per_worker_us.is_none_or(|us| us >= SMALL_WORK_US));
                 }
                 Verdict::CouldntTell(Unclear::MachineBusy { .. }) => prop_assert!(run.busy()),
@@ -273,6 +308,10 @@ mod tests {
                     prop_assert!(per_worker_us < SMALL_WORK_US);
                 }
                 Verdict::CouldntTell(Unclear::OneCore) => prop_assert_eq!(run.cores, 1),
+                Verdict::CouldntTell(Unclear::CoresSlowerTogether { cpu_ratio }) => {
+                    prop_assert!(run.slower_together());
+                    prop_assert_eq!(Some(cpu_ratio), run.parallel_work_cpu);
+                }
                 Verdict::CouldntTell(other) => prop_assert!(false, "unexpected {other:?}"),
             }
         }

@@ -69,6 +69,8 @@ fn speed_run(claim: &SpeedClaim, outcome: &PythonOutcome, (one, parallel): (f64,
         baseline_cores: (one > 0.0 && outcome.cpu_us > 0).then(|| (cpu / one).min(1.0)),
         others_cores: outcome.load.others_cores(),
         per_worker_us: Some((one * 1e6 / claim.workers as f64) as u64),
+        // The whole run's CPU time cannot be split into its parts.
+        parallel_work_cpu: None,
     }
 }
 

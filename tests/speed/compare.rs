@@ -86,6 +86,15 @@ fn holds_or_untold_for_a_measured_reason(comparison: &Value, claim: &str, split:
         Some("too_little_work") => {
             assert!(split["many"]["busiest_us"].is_u64(), "{split}");
         }
+        Some("cores_slower_together") => {
+            // The same count needed that much more CPU split than whole:
+            // the result's own CPU times show it.
+            let us = |value: &Value| value.as_u64().unwrap_or_else(|| panic!("{split}")) as f64;
+            let ratio = us(&split["many"]["cpu_us"]) / us(&split["one"]["cpu_us"]);
+            let reported = why["cpu_ratio"].as_f64().expect("cpu_ratio");
+            assert!((ratio - reported).abs() < 1e-6, "{why} against {split}");
+            assert!(ratio > 1.25, "{why}");
+        }
         other => panic!("{claim}: couldn't tell for {other:?}: {why}"),
     }
     false

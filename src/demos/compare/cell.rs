@@ -117,6 +117,7 @@ pub fn reason(why: &Unclear) -> &'static str {
         Unclear::TooLittleWork { .. } => "too little work",
         Unclear::TooFewRuns { .. } => "too few runs",
         Unclear::OneCore => "one core",
+        Unclear::CoresSlowerTogether { .. } => "cores slower together",
         Unclear::NotMeasured { .. } => "not measured",
     }
 }

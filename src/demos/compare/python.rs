@@ -27,12 +27,13 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 
-use super::cpu::{SPEEDUP_AT_LEAST, as_printed, baseline_cores, no_gain};
+use super::cpu::{SPEEDUP_AT_LEAST, baseline_cores, no_gain};
 use super::ratio;
 use crate::engine::context::{EngineError, RunContext};
 use crate::engine::{Load, LoadMeter};
 use crate::findings::Verdict;
 use crate::findings::speed::{SpeedRun, judge_speedup};
+use crate::findings::words;
 
 /// The longest the timed Python run may take: about two seconds of CPU,
 /// on a machine that may give it a fraction of a core.
@@ -112,7 +113,7 @@ impl PythonRun {
         SpeedRun {
             workers: WORKERS,
             cores,
-            speedup: as_printed(self.speedup(phase)),
+            speedup: words::as_shown(self.speedup(phase)),
             parallel_cores: Some(phase.cores()),
             baseline_cores: Some(baseline_cores(
                 self.one.cpu_us,
@@ -121,6 +122,9 @@ impl PythonRun {
             )),
             others_cores: self.load.others_cores(),
             per_worker_us: Some(phase.cpu_us / WORKERS as u64),
+            // Twice the work of one run.
+            parallel_work_cpu: (self.one.cpu_us > 0)
+                .then(|| phase.cpu_us as f64 / (WORKERS as f64 * self.one.cpu_us as f64)),
         }
     }
 

@@ -151,6 +151,9 @@ impl CpuSpeedupResult {
             baseline_cores: Some(baseline.cores_used()),
             others_cores: run.load.others_cores_measured(),
             per_worker_us: Some(run.max_worker_cpu_us()),
+            // The same count, split and whole.
+            parallel_work_cpu: (baseline.cpu_us() > 0)
+                .then(|| run.cpu_us() as f64 / baseline.cpu_us() as f64),
         })
     }
 

@@ -37,6 +37,8 @@ impl PoolQueueResult {
             baseline_cores: None,
             others_cores: self.load.others_cores_measured(),
             per_worker_us: self.pool.iter().map(|worker| worker.cpu_us).max(),
+            // The tasks' CPU over what they were meant to need.
+            parallel_work_cpu: (work > 0).then(|| cpu as f64 / work as f64),
         }
     }
 }

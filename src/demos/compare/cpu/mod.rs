@@ -109,7 +109,7 @@ impl Split {
         SpeedRun {
             workers,
             cores,
-            speedup: as_printed(self.speedup()),
+            speedup: words::as_shown(self.speedup()),
             parallel_cores: Some(self.many.cores()),
             baseline_cores: Some(baseline_cores(
                 self.one.cpu_us,
@@ -118,18 +118,11 @@ impl Split {
             )),
             others_cores: self.many.load.others_cores(),
             per_worker_us: Some(self.many.busiest_us),
+            // The same count, split and whole.
+            parallel_work_cpu: (self.one.cpu_us > 0)
+                .then(|| self.many.cpu_us as f64 / self.one.cpu_us as f64),
         }
     }
-}
-
-/// `ratio` as `words::times` prints it (1.475 is `1.5×`, so 1.5): a
-/// speed-up is judged by the figure the student reads, so a cell never
-/// shows `1.5× ✗` against a claim of "at least 1.5×".
-pub fn as_printed(ratio: f64) -> f64 {
-    words::times(ratio)
-        .trim_end_matches('×')
-        .parse()
-        .unwrap_or(ratio)
 }
 
 /// Cores' worth of CPU a one-worker baseline had: its CPU time over its

@@ -342,10 +342,10 @@ fn python_threads_on_one_core_are_not_called_faster_than_a_slowed_baseline() {
 
 #[test]
 fn a_speed_up_is_judged_as_it_is_printed() {
-    assert_eq!(as_printed(1.475), 1.5);
-    assert_eq!(as_printed(1.449), 1.4);
-    assert_eq!(as_printed(12.4), 12.0);
-    assert!(as_printed(f64::NAN).is_nan());
+    assert_eq!(words::as_shown(1.475), 1.5);
+    assert_eq!(words::as_shown(1.449), 1.4);
+    assert_eq!(words::as_shown(12.4), 12.0);
+    assert!(words::as_shown(f64::NAN).is_nan());
     // Threads 1.475× as fast read "1.5×": the claim "at least 1.5×" holds.
     let mut result = samples::cpu(2);
     result.threads = samples::split(141_000, 1.475, 1.6, 0.26, 2);
