@@ -11,6 +11,8 @@
 //!   fork server in one process group, read with `poll`, reaped with their
 //!   resource usage;
 //! - [`forkserver`]: the server process that forks `forkserver` workers;
+//! - [`keeper`]: the process that starts a program mptutor executes and
+//!   kills everything it started when it ends or mptutor dies;
 //! - [`threads`]: thread workers reported like processes;
 //! - [`pool`]: a process pool and a thread pool that map over inputs;
 //! - [`lines`], [`interrupt`], [`event`], [`task`]: what they share;
@@ -21,6 +23,7 @@ mod error;
 pub mod event;
 pub mod forkserver;
 pub mod interrupt;
+pub mod keeper;
 pub mod lines;
 pub mod load;
 pub mod pool;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::interpreter::PythonError;
 use super::pid_lines::{PidAttribution, ProcessSeen};
 use crate::engine::interrupt::InterruptGuard;
+use crate::engine::keeper::KeptProgram;
 use crate::engine::process_group::ProcessGroup;
 use crate::engine::{EventSink, ExitStatus, Load, LoadMeter, RunContext, StartMethod};
 
@@ -55,8 +56,11 @@ pub struct PythonOutcome {
 /// Runs `program` with `interpreter -u` in a process group of its own,
 /// with `sitecustomize.py` on `PYTHONPATH` so every line reaches `sink`
 /// tagged with the process that printed it. At `timeout` the whole group
-/// is killed; Ctrl-C does the same. When the interpreter has exited, any
-/// process it left in the group is killed too, so nothing outlives a run.
+/// is killed; Ctrl-C does the same. The interpreter is started by a keeper
+/// (see [`crate::engine::keeper`]), which kills everything the program
+/// started once the interpreter has exited, or once mptutor is gone
+/// however it died, so nothing outlives a run, not even a child that left
+/// the group.
 pub fn run_program(
     interpreter: &Path,
     program: &PythonProgram,
@@ -98,10 +102,21 @@ pub fn run_program(
     ctx.note(format!("python3 -u {shown}"));
     let mut group = ProcessGroup::new();
     let meter = LoadMeter::start();
-    let started = group.spawn_program(&mut ctx, 0, "python3", argv[0].clone(), argv, env);
+    let kept = KeptProgram {
+        program: argv[0].clone(),
+        argv,
+        env,
+        cwd: None,
+        memory_limit: None,
+    };
+    let started = group.spawn_program(&mut ctx, 0, "python3", kept);
     let waited = started.and_then(|_| group.wait_all(&mut ctx));
-    // Whatever the interpreter left running in its group goes too.
+    // The keeper has killed whatever the interpreter left running once it
+    // reports the interpreter's exit; this ends the keeper itself, and
+    // anything of the run that got past it (its group, should the keeper
+    // itself have been killed).
     group.signal_all(Signal::SIGKILL);
+    group.release_keepers();
     if let Some(pgid) = group.group_id() {
         crate::engine::sys::reap_group(pgid, ORPHAN_PATIENCE);
     }

@@ -10,6 +10,7 @@ mod forkserver;
 mod pool_demos;
 mod proc_table;
 mod progress;
+mod python_keeper;
 mod python_runs;
 mod repl_pty;
 mod snapshots;

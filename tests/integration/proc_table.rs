@@ -109,7 +109,17 @@ pub struct Mptutor {
 impl Mptutor {
     /// Starts `mptutor args…` with a clean environment (see `support`).
     pub fn start(home: &std::path::Path, args: &[&str]) -> Self {
+        Self::start_with(crate::support::mptutor(home), args)
+    }
+
+    /// [`Mptutor::start`] with `path` as its `PATH`: another `python3`.
+    pub fn start_with_path(home: &std::path::Path, args: &[&str], path: &std::ffi::OsStr) -> Self {
         let mut command = crate::support::mptutor(home);
+        command.env("PATH", path);
+        Self::start_with(command, args)
+    }
+
+    fn start_with(mut command: std::process::Command, args: &[&str]) -> Self {
         command
             .args(args)
             .stdin(Stdio::piped())

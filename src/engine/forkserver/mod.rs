@@ -71,9 +71,14 @@ impl ForkServer {
     pub fn start(bodies: Bodies) -> Result<ForkServer, EngineError> {
         let (ours, theirs) = sys::socket::seqpacket_pair()?;
         let gate = sys::ForkGate::open()?;
-        let pid = gate.fork_service(theirs.as_raw_fd(), move |gate, control| {
-            server::serve(gate, control, bodies)
-        })?;
+        let pid = gate.fork_service(
+            &[theirs.as_raw_fd()],
+            sys::Tether::DeathSignal,
+            move |gate, kept| match kept.into_iter().next() {
+                Some(control) => server::serve(gate, control, bodies),
+                None => 127,
+            },
+        )?;
         drop(theirs);
         Ok(ForkServer {
             pid,
@@ -191,7 +196,7 @@ pub struct StatusPipe {
 }
 
 impl StatusPipe {
-    fn new(fd: OwnedFd) -> StatusPipe {
+    pub(crate) fn new(fd: OwnedFd) -> StatusPipe {
         StatusPipe {
             fd,
             pending: Vec::new(),

@@ -154,6 +154,10 @@ pub struct ProcessGroup {
     reaping: bool,
     /// When every unreaped worker was last asked whether it has ended.
     last_sweep: Instant,
+    /// The keepers of the programs started with
+    /// [`spawn_program`](ProcessGroup::spawn_program): dropped (and so
+    /// reaped) after the workers they keep.
+    keepers: Vec<crate::engine::keeper::Keeper>,
 }
 
 impl Default for ProcessGroup {
@@ -169,6 +173,7 @@ impl ProcessGroup {
             workers: SmallVec::new(),
             reaping: true,
             last_sweep: Instant::now(),
+            keepers: Vec::new(),
         }
     }
 
@@ -283,6 +288,14 @@ impl ProcessGroup {
             self.reap_ended(ctx)?;
         }
         Ok(channel_lines)
+    }
+
+    /// Ends the keepers of the programs this group started, once their
+    /// workers have finished: each kills what is left of its run, if
+    /// anything, and is reaped, so its CPU time and its program's count
+    /// among this process's reaped children from here on.
+    pub fn release_keepers(&mut self) {
+        self.keepers.clear();
     }
 
     /// Pumps until every worker has finished. At the timeout, every worker

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 use nix::unistd::Pid;
 use smallvec::SmallVec;
@@ -13,6 +13,7 @@ use super::{Channel, ExitWatch, Pipe, ProcessGroup, ServerWatch, Worker, label};
 use crate::engine::context::{EngineError, RunContext, StartMethod};
 use crate::engine::event::{Event, Stream, WorkerIndex, WorkerKind};
 use crate::engine::forkserver::StatusPipe;
+use crate::engine::keeper::{Keeper, KeptProgram};
 use crate::engine::lines::LineSplitter;
 use crate::engine::sys::{self, ChildBody};
 use crate::engine::task::Task;
@@ -266,34 +267,39 @@ impl ProcessGroup {
         }
     }
 
-    /// Starts an arbitrary program as a worker: forks, and the child only
-    /// sets itself up (see [`sys::fork_worker`]) and execs `program` with
-    /// `argv` and exactly the environment `env`. How a student's Python
-    /// example runs.
+    /// Starts a program as a worker, through a keeper (see
+    /// [`crate::engine::keeper`]): the keeper, mptutor's child, forks and
+    /// executes `program` in a process group the program leads, reaps it,
+    /// and reports how it ended once nothing it started is left. The
+    /// worker's parent is the keeper. How a student's Python example runs.
     pub fn spawn_program(
         &mut self,
         ctx: &mut RunContext<'_>,
         index: WorkerIndex,
         name: &str,
-        program: CString,
-        argv: Vec<CString>,
-        env: Vec<CString>,
+        program: KeptProgram,
     ) -> Result<Pid, EngineError> {
         if ctx.interrupted() {
             self.kill_all_reporting(ctx);
             return Err(EngineError::Interrupted);
         }
-        let body = ChildBody::ExecWithEnv { program, argv, env };
-        let forked = sys::fork_worker(self.pgid, sys::OutputPipes::new()?, &[], body)?;
-        self.join_group(forked.pid);
+        let output = sys::OutputPipes::new()?;
+        let (keeper, launched) =
+            Keeper::start(program, output.stdout.1.as_fd(), output.stderr.1.as_fd())?;
+        let parent = keeper.pid();
+        self.keepers.push(keeper);
+        self.follow_group(launched.pgid);
         let fresh = Fresh {
-            forked,
+            forked: sys::Forked {
+                pid: launched.pid,
+                output,
+            },
             channel: None,
             result_write: None,
             recycle: false,
-            parent: nix::unistd::getpid(),
-            status: None,
-            forked_ns: None,
+            parent,
+            status: Some(launched.status),
+            forked_ns: Some(launched.forked_ns),
         };
         Ok(self.adopt(ctx, index, Cow::Owned(name.to_string()), fresh))
     }

@@ -14,22 +14,42 @@ pub const MAX_EXTRA_FDS: usize = 4;
 /// Signals a program mptutor executes gets back with their default
 /// action: `exec` resets caught ones but keeps ignored ones, and mptutor
 /// ignores SIGPIPE (Rust does) and may have inherited other ignores.
-pub(super) const RESET_FOR_EXEC: [libc::c_int; 4] =
-    [libc::SIGINT, libc::SIGTERM, libc::SIGPIPE, libc::SIGQUIT];
+/// SIGHUP too: a run's keeper ignores it, and the program it starts must
+/// not inherit that.
+pub(super) const RESET_FOR_EXEC: [libc::c_int; 5] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGPIPE,
+    libc::SIGQUIT,
+    libc::SIGHUP,
+];
 /// Signals a forked copy of mptutor gets back with their default action:
 /// only the one mptutor catches while a demo runs. The rest stay as they
 /// are in mptutor, as they would in a fresh `mptutor worker` (the spawn
 /// start method).
 pub(super) const RESET_FOR_TASK: [libc::c_int; 1] = [libc::SIGINT];
 
+/// How a child learns that the process that forked it has died.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tether {
+    /// The kernel kills it (PR_SET_PDEATHSIG with SIGKILL): every worker.
+    DeathSignal,
+    /// It watches a descriptor of its own that ends when the parent dies,
+    /// and cleans up before it leaves: a run's keeper, which must outlive
+    /// mptutor long enough to kill what the run started.
+    Lifeline,
+}
+
 /// Sets up a just-forked child, in this order: joins process group `group`
 /// (a new one of its own when `None`), asks to be killed when `parent`
-/// dies and leaves if it already has, disables core dumps, restores
+/// dies (with [`Tether::DeathSignal`]) and leaves if it already has, disables core dumps, restores
 /// `signals` to their default action, puts `stdin`, `stdout` and `stderr`
 /// on 0, 1 and 2 and `extra` on 3, 4, …, and closes every other
 /// descriptor. Runs in the child only, before anything else.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn child_setup(
     group: Option<Pid>,
+    tether: Tether,
     parent: u32,
     stdin: RawFd,
     stdout: RawFd,
@@ -52,14 +72,16 @@ pub(super) fn child_setup(
             0,
             group.map_or(0, Pid::as_raw),
         ))?;
-        check(libc::syscall(
-            libc::SYS_prctl,
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0,
-            0,
-            0,
-        ))?;
+        if tether == Tether::DeathSignal {
+            check(libc::syscall(
+                libc::SYS_prctl,
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ))?;
+        }
         // mptutor may have died between fork and prctl: then nobody would
         // send the signal, so leave now.
         if libc::syscall(libc::SYS_getppid) != libc::c_long::from(parent) {

@@ -26,6 +26,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use nix::fcntl::OFlag;
 use nix::unistd::Pid;
 
+pub use super::child_setup::Tether;
 use super::child_setup::{MAX_EXTRA_FDS, RESET_FOR_EXEC, RESET_FOR_TASK, child_setup};
 use super::fds::pipe;
 use crate::engine::task::Task;
@@ -43,11 +44,14 @@ pub enum ChildBody<'a> {
         argv: Vec<CString>,
     },
     /// Like `Exec`, with `env` (`KEY=value` entries) as the whole
-    /// environment: how a student's Python program is started.
+    /// environment, and at most `memory_limit` bytes of address space
+    /// (RLIMIT_AS, inherited by everything the program starts) when set:
+    /// how a student's Python program is started.
     ExecWithEnv {
         program: CString,
         argv: Vec<CString>,
         env: Vec<CString>,
+        memory_limit: Option<u64>,
     },
 }
 
@@ -252,20 +256,42 @@ impl ForkGate {
         self.fork_child(group, stdout, stderr, extra, ChildBody::Task(task))
     }
 
-    /// Forks a long-lived helper of this process (the fork server).
+    /// Forks a worker running `body` that writes into `stdout` and
+    /// `stderr`, the write ends alone: how a run's keeper starts the
+    /// program it keeps. Set up as in [`ForkGate::fork_worker`], dying
+    /// with this process.
+    pub fn fork_body(
+        &self,
+        group: Option<Pid>,
+        stdout: RawFd,
+        stderr: RawFd,
+        body: ChildBody<'_>,
+    ) -> std::io::Result<Pid> {
+        self.fork_child(group, stdout, stderr, &[], body)
+    }
+
+    /// Forks a long-lived helper of this process (the fork server, a
+    /// run's keeper).
     ///
     /// The child leads a process group of its own, so the terminal's
-    /// Ctrl-C never reaches it; it is killed when this process dies, dumps
-    /// no core, has `/dev/null` on descriptors 0, 1 and 2 (nothing it does
-    /// can reach the terminal, and descriptors it is given later never take
-    /// those numbers), gets `keep` as descriptor 3 and has every other one
-    /// closed. Then it runs `serve` with that descriptor and a gate of its
-    /// own, for forking workers in turn, and exits with its result.
+    /// Ctrl-C never reaches it; it learns of this process's death as
+    /// `tether` says, dumps no core, has `/dev/null` on descriptors 0, 1
+    /// and 2 (nothing it does can reach the terminal, and descriptors it is
+    /// given later never take those numbers), gets `keep` as descriptors
+    /// 3, 4, … and has every other one closed. Then it runs `serve` with
+    /// those descriptors and a gate of its own, for forking workers in
+    /// turn, and exits with its result.
     pub fn fork_service(
         &self,
-        keep: RawFd,
-        serve: impl FnOnce(&ForkGate, OwnedFd) -> i32,
+        keep: &[RawFd],
+        tether: Tether,
+        serve: impl FnOnce(&ForkGate, Vec<OwnedFd>) -> i32,
     ) -> std::io::Result<Pid> {
+        if keep.len() > MAX_EXTRA_FDS {
+            return Err(std::io::Error::other(format!(
+                "a helper takes at most {MAX_EXTRA_FDS} descriptors"
+            )));
+        }
         let (parent, dev_null) = (self.parent, self.dev_null);
         // SAFETY: as in `fork_child`: the process is single-threaded while
         // the gate is held.
@@ -276,11 +302,12 @@ impl ForkGate {
         if pid == 0 {
             let set_up = child_setup(
                 None,
+                tether,
                 parent,
                 dev_null,
                 dev_null,
                 dev_null,
-                &[keep],
+                keep,
                 &RESET_FOR_TASK,
             );
             let code = match set_up {
@@ -293,11 +320,14 @@ impl ForkGate {
                         dev_null: 0,
                         _not_send: std::marker::PhantomData,
                     };
-                    // SAFETY: `child_setup` has just put `keep` on
-                    // descriptor 3, and nothing else in this process knows
-                    // that descriptor.
-                    let control = unsafe { super::fds::take_fd(3) };
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve(&gate, control)))
+                    let kept = (3..).take(keep.len()).map(|fd| {
+                        // SAFETY: `child_setup` has just put `keep` on
+                        // descriptors 3, 4, …, and nothing else in this
+                        // process knows those descriptors.
+                        unsafe { super::fds::take_fd(fd) }
+                    });
+                    let kept: Vec<OwnedFd> = kept.collect();
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve(&gate, kept)))
                         .unwrap_or(101)
                 }
                 Err(()) => 127,
@@ -334,6 +364,7 @@ impl ForkGate {
         if pid == 0 {
             let set_up = child_setup(
                 group,
+                Tether::DeathSignal,
                 parent,
                 dev_null,
                 stdout,
@@ -376,7 +407,26 @@ fn run_body(body: ChildBody<'_>) -> i32 {
             );
             127
         }
-        ChildBody::ExecWithEnv { program, argv, env } => {
+        ChildBody::ExecWithEnv {
+            program,
+            argv,
+            env,
+            memory_limit,
+        } => {
+            if let Some(bytes) = memory_limit
+                && let Err(error) = nix::sys::resource::setrlimit(
+                    nix::sys::resource::Resource::RLIMIT_AS,
+                    bytes,
+                    bytes,
+                )
+            {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "mptutor: cannot limit {}'s memory: {error}",
+                    program.to_string_lossy()
+                );
+                return 127;
+            }
             let null_terminated = |strings: &[CString]| {
                 let mut pointers: Vec<*const libc::c_char> =
                     strings.iter().map(|s| s.as_ptr()).collect();

@@ -20,14 +20,14 @@ pub mod socket;
 pub mod thread;
 
 pub use fds::{pipe, take_fd};
-pub use fork::{ChildBody, ForkGate, Forked, OutputPipes, fork_worker, thread_count};
+pub use fork::{ChildBody, ForkGate, Forked, OutputPipes, Tether, fork_worker, thread_count};
 pub use machine::{CpuTimes, cores, cpu_times, os_name};
 pub use process::{
-    Reaped, pidfd_open, process_state, reap_blocking, reap_group, set_child_subreaper, signal_name,
-    try_reap, try_reap_any,
+    Reaped, children_of_self, pidfd_open, process_state, reap_blocking, reap_group,
+    set_child_subreaper, signal_name, try_reap, try_reap_any,
 };
 pub use shared::{SharedCell, SharedCounter};
-pub use signal::segfault;
+pub use signal::{ignore_stop_signals, segfault};
 pub use thread::{
     own_max_rss_kb, process_cpu_us, reaped_children_cpu_us, thread_cpu_us, thread_id,
 };

@@ -116,3 +116,38 @@ pub fn reap_group(pgid: Pid, patience: Duration) {
         }
     }
 }
+
+/// The pids of this process's children, running or not yet reaped: from
+/// `/proc/self/task/<pid>/children` (the calling process is
+/// single-threaded, so its one thread holds them all), or, on a kernel
+/// built without that file, from every `/proc/<pid>/stat` whose parent is
+/// this process.
+pub fn children_of_self() -> Vec<Pid> {
+    let own = std::process::id();
+    if let Ok(listed) = std::fs::read_to_string(format!("/proc/self/task/{own}/children")) {
+        return listed
+            .split_ascii_whitespace()
+            .filter_map(|pid| pid.parse().ok())
+            .map(Pid::from_raw)
+            .collect();
+    }
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| parent_of(*pid) == Some(own))
+        .map(Pid::from_raw)
+        .collect()
+}
+
+/// The parent pid in `/proc/<pid>/stat`; `None` once it is gone.
+fn parent_of(pid: i32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?
+        .1
+        .split_ascii_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}

@@ -36,3 +36,21 @@ pub fn segfault() -> ! {
     unsafe { unmapped.write_volatile(1) };
     std::process::abort()
 }
+
+/// Ignores the signals that ask a process to stop (SIGHUP, SIGINT,
+/// SIGTERM, SIGQUIT), so that only SIGKILL ends it: a run's keeper, whose
+/// job when mptutor goes is to outlive it long enough to kill what the run
+/// started. Programs it executes get their default actions back (see
+/// `child_setup::RESET_FOR_EXEC`).
+pub fn ignore_stop_signals() {
+    let ignore = SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty());
+    for signal in [
+        Signal::SIGHUP,
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGQUIT,
+    ] {
+        // SAFETY: SIG_IGN runs no code in this process.
+        let _ = unsafe { sigaction(signal, &ignore) };
+    }
+}
