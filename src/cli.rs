@@ -129,6 +129,9 @@ pub enum Command {
         /// Only load the course; do not run the Python examples.
         #[arg(long)]
         no_run: bool,
+        /// Stop each example, and every process it started, after S seconds (default 30).
+        #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=600))]
+        timeout: Option<u64>,
     },
     /// Start a new lesson: write a lesson file to fill in and add it to the
     /// course.toml of --lessons DIR (default: the current folder), creating

@@ -90,11 +90,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings, *json, &options, &mut out, &mut err,
         )?));
     }
-    if let Some(Command::Check { dir, no_run }) = &cli.command {
+    if let Some(Command::Check {
+        dir,
+        no_run,
+        timeout,
+    }) = &cli.command
+    {
         let result = load_course(dir.as_ref().or(cli.lessons.as_ref()));
-        return Ok(exit_code(oneshot::check(
-            &result, !no_run, &mut out, &mut err,
-        )?));
+        let run = (!no_run)
+            .then(|| timeout.map_or(python_view::DEFAULT_TIMEOUT, std::time::Duration::from_secs));
+        return Ok(exit_code(oneshot::check(&result, run, &mut out, &mut err)?));
     }
     if let Some(Command::New { id }) = &cli.command {
         let created = oneshot::new_lesson(id, cli.lessons.as_deref(), &mut out, &mut err)?;

@@ -216,23 +216,31 @@ pub fn bench(
 }
 
 /// `mptutor check [DIR]`: the verdict on a loaded (or failed) course, then,
-/// with `run_examples`, on each Python example that has check blocks.
+/// with `run_examples` (each example's timeout), on each Python example
+/// that has check blocks.
 pub fn check(
     result: &Result<Course, CourseErrors>,
-    run_examples: bool,
+    run_examples: Option<std::time::Duration>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<bool> {
     let loaded = check_loaded(result, out, err)?;
-    match result {
-        Ok(course) if loaded && run_examples => check_examples(course, out, err),
+    match (result, run_examples) {
+        (Ok(course), Some(timeout)) if loaded => check_examples(course, timeout, out, err),
         _ => Ok(loaded),
     }
 }
 
 /// Runs every example that has checks; failures go to `err` as
-/// `path:line:col: …` at the check block.
-fn check_examples(course: &Course, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<bool> {
+/// `path:line:col: …` at the check block (or at the example, for one that
+/// timed out or ran out of memory). Before the first, says on `err` that
+/// the course's own code is about to run, so `out` stays the report.
+fn check_examples(
+    course: &Course,
+    timeout: std::time::Duration,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<bool> {
     let interpreter = match crate::python::find_python3() {
         Ok(interpreter) => interpreter,
         Err(error) => {
@@ -240,30 +248,37 @@ fn check_examples(course: &Course, out: &mut dyn Write, err: &mut dyn Write) -> 
             return Ok(true);
         }
     };
+    let to_run = crate::python::examples_to_run(course);
+    if to_run > 0 {
+        writeln!(
+            err,
+            "mptutor check: running the course's own Python code now ({} with {}), each in a \
+             temporary folder, for at most {} s and {} GiB of memory; `--no-run` skips this",
+            crate::findings::words::count(to_run as u64, "example", "examples"),
+            interpreter.display(),
+            timeout.as_secs(),
+            crate::python::CHECK_MEMORY_LIMIT >> 30
+        )?;
+    }
     let mut written = Ok(());
-    let reports = crate::python::check_examples(
-        course,
-        &interpreter,
-        crate::python_view::DEFAULT_TIMEOUT,
-        &mut |report| {
-            let verdict = if report.problems.is_empty() {
-                "passes its checks"
-            } else {
-                "FAILS"
-            };
-            let mut line = format!(
-                "  {} {verdict} ({})",
-                report.place,
-                render::format_us(report.elapsed_us)
-            );
-            for speed in &report.speed {
-                line.push_str(&format!("\n    {}", speed.finding.markdown()));
-            }
-            if written.is_ok() {
-                written = writeln!(out, "{line}").and_then(|()| out.flush());
-            }
-        },
-    );
+    let reports = crate::python::check_examples(course, &interpreter, timeout, &mut |report| {
+        let verdict = if report.problems.is_empty() {
+            "passes its checks"
+        } else {
+            "FAILS"
+        };
+        let mut line = format!(
+            "  {} {verdict} ({})",
+            report.place,
+            render::format_us(report.elapsed_us)
+        );
+        for speed in &report.speed {
+            line.push_str(&format!("\n    {}", speed.finding.markdown()));
+        }
+        if written.is_ok() {
+            written = writeln!(out, "{line}").and_then(|()| out.flush());
+        }
+    });
     written?;
     let problems: Vec<_> = reports.iter().flat_map(|report| &report.problems).collect();
     for problem in &problems {

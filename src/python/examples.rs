@@ -4,15 +4,23 @@
 //! A speed claim contradicted on a quiet machine fails too; one the machine
 //! could not show ("couldn't tell") is reported with its reason, and does
 //! not fail: a busy machine says nothing about the example.
+//!
+//! A course may come from anywhere, so its code runs fenced in: each
+//! example in a fresh temporary folder of its own as its working folder
+//! (deleted afterwards), with the same timeout as `python`, at most
+//! [`CHECK_MEMORY_LIMIT`] of address space for the interpreter and every
+//! process it starts, and through the run's keeper, so nothing it started
+//! outlives its run. An example that reaches its timeout or runs out of
+//! memory fails, saying so.
 
 use std::path::Path;
 use std::time::Duration;
 
 use super::checked::CheckedRun;
-use super::run::{PythonProgram, run_program};
+use super::run::{PythonProgram, RunLimits, run_limited};
 use super::speed::SpeedFinding;
 use crate::course::{Course, Diagnostic, PythonExample};
-use crate::engine::Recorder;
+use crate::engine::{Event, Recorder, Stream};
 use crate::findings::Verdict;
 
 /// What running one example found.
@@ -26,6 +34,23 @@ pub struct ExampleReport {
     pub problems: Vec<Diagnostic>,
     /// Each speed claim of its checks, judged, whatever the verdict.
     pub speed: Vec<SpeedFinding>,
+}
+
+/// The address space each example of `mptutor check` may use, with all
+/// the processes it starts: 2 GiB. A multiprocessing example with a pool
+/// under any start method uses a few hundred MiB at most; an example that
+/// asks for more is stopped with a `MemoryError` instead of taking the
+/// machine's memory.
+pub const CHECK_MEMORY_LIMIT: u64 = 2 << 30;
+
+/// How many examples of `course` [`check_examples`] runs: those with checks.
+pub fn examples_to_run(course: &Course) -> usize {
+    course
+        .lessons
+        .iter()
+        .flat_map(|lesson| lesson.python_examples())
+        .filter(|example| !example.checks.is_empty())
+        .count()
 }
 
 /// Runs each example of `course` that has checks with `interpreter`,
@@ -70,7 +95,12 @@ fn check_one(
     };
     let place = format!("{path}:{}", example.code.line);
     let mut sink = Recorder::default();
-    let outcome = match run_program(interpreter, &program, timeout, &mut sink) {
+    let limits = RunLimits {
+        timeout,
+        memory_limit: Some(CHECK_MEMORY_LIMIT),
+        scratch_folder: true,
+    };
+    let outcome = match run_limited(interpreter, &program, limits, &mut sink) {
         Ok(outcome) => outcome,
         Err(error) => {
             return ExampleReport {
@@ -87,6 +117,27 @@ fn check_one(
     };
     let run = CheckedRun::new(outcome, example.checks.iter().copied(), path);
     let mut problems = Vec::new();
+    let example_at = |what: String| {
+        at(
+            example.code.line,
+            "```python",
+            format!("the example at line {} {what}", example.code.line),
+        )
+    };
+    if run.outcome.timed_out {
+        problems.push(example_at(format!(
+            "did not finish within its timeout of {} s and was stopped with everything it \
+             started; make it finish sooner, or give it longer with `mptutor check --timeout S`",
+            timeout.as_secs()
+        )));
+    }
+    if ran_out_of_memory(&sink) {
+        problems.push(example_at(format!(
+            "ran out of memory: mptutor check gives each example, with every process it \
+             starts, {} GiB of address space",
+            CHECK_MEMORY_LIMIT >> 30
+        )));
+    }
     let mut speed = Vec::new();
     for report in &run.checks {
         let fails = |what: String| {
@@ -115,4 +166,13 @@ fn check_one(
         problems,
         speed,
     }
+}
+
+/// Python said it could not get memory (`MemoryError`, or ENOMEM from the
+/// system), on stderr.
+fn ran_out_of_memory(recorded: &Recorder) -> bool {
+    recorded.events.iter().any(|event| {
+        matches!(event, Event::Line { stream: Stream::Stderr, text, .. }
+            if text.contains("MemoryError") || text.contains("Cannot allocate memory"))
+    })
 }

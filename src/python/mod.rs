@@ -20,7 +20,7 @@ mod run;
 pub mod speed;
 
 pub use checked::{CheckReport, CheckedRun};
-pub use examples::{ExampleReport, check_examples};
+pub use examples::{CHECK_MEMORY_LIMIT, ExampleReport, check_examples, examples_to_run};
 pub use interpreter::{PythonError, find_python3};
 pub use pid_lines::{PidAttribution, ProcessSeen, TaggedLine, untag};
-pub use run::{PythonOutcome, PythonProgram, run_program};
+pub use run::{PythonOutcome, PythonProgram, RunLimits, run_limited, run_program};

@@ -53,6 +53,40 @@ pub struct PythonOutcome {
     pub group: i32,
 }
 
+/// What a run may use, and where it works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    /// The whole run is killed after this long.
+    pub timeout: Duration,
+    /// At most this many bytes of address space (RLIMIT_AS) for the
+    /// interpreter, inherited by every process it starts; `None`: no limit.
+    pub memory_limit: Option<u64>,
+    /// Work in the run's own temporary folder, deleted with it, instead of
+    /// mptutor's working folder: whatever the program writes there goes.
+    pub scratch_folder: bool,
+}
+
+impl RunLimits {
+    /// Only a timeout: how the student's own runs go (`python`, `try`).
+    pub fn timeout(timeout: Duration) -> RunLimits {
+        RunLimits {
+            timeout,
+            memory_limit: None,
+            scratch_folder: false,
+        }
+    }
+}
+
+/// [`run_limited`] with only a timeout.
+pub fn run_program(
+    interpreter: &Path,
+    program: &PythonProgram,
+    timeout: Duration,
+    sink: &mut dyn EventSink,
+) -> Result<PythonOutcome, PythonError> {
+    run_limited(interpreter, program, RunLimits::timeout(timeout), sink)
+}
+
 /// Runs `program` with `interpreter -u` in a process group of its own,
 /// with `sitecustomize.py` on `PYTHONPATH` so every line reaches `sink`
 /// tagged with the process that printed it. At `timeout` the whole group
@@ -60,13 +94,15 @@ pub struct PythonOutcome {
 /// (see [`crate::engine::keeper`]), which kills everything the program
 /// started once the interpreter has exited, or once mptutor is gone
 /// however it died, so nothing outlives a run, not even a child that left
-/// the group.
-pub fn run_program(
+/// the group. `limits` says how long it may take, how much memory it may
+/// use and where it works.
+pub fn run_limited(
     interpreter: &Path,
     program: &PythonProgram,
-    timeout: Duration,
+    limits: RunLimits,
     sink: &mut dyn EventSink,
 ) -> Result<PythonOutcome, PythonError> {
+    let timeout = limits.timeout;
     let workspace = tempfile::Builder::new()
         .prefix("mptutor-python-")
         .tempdir()
@@ -106,8 +142,10 @@ pub fn run_program(
         program: argv[0].clone(),
         argv,
         env,
-        cwd: None,
-        memory_limit: None,
+        cwd: limits
+            .scratch_folder
+            .then(|| workspace.path().to_path_buf()),
+        memory_limit: limits.memory_limit,
     };
     let started = group.spawn_program(&mut ctx, 0, "python3", kept);
     let waited = started.and_then(|_| group.wait_all(&mut ctx));

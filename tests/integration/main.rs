@@ -1,6 +1,7 @@
 //! mptutor's integration tests, one binary with a module per area.
 
 mod bench;
+mod check_limits;
 mod cli;
 mod compare;
 mod course_errors;
