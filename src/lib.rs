@@ -32,6 +32,7 @@ pub mod render;
 pub mod repl;
 pub mod selftest;
 pub mod suggest;
+pub mod user_file;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;

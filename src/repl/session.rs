@@ -26,7 +26,7 @@ use super::commands::{Command, ParseError, parse};
 use super::reply::{EditRequest, Reply, TranscriptChange};
 use crate::course::{Course, Lesson, LessonIndex};
 use crate::live_view::DemoRequest;
-use crate::progress::{Progress, ProgressFile};
+use crate::progress::{Change, Progress, ProgressFile};
 use crate::render::{self, RenderOptions};
 use crate::suggest::did_you_mean;
 
@@ -59,8 +59,12 @@ pub struct Session {
     /// Where progress is written after every change; `None` keeps it for
     /// this session only.
     progress_file: Option<ProgressFile>,
+    /// Changes not saved yet (a save failed); the next save carries them.
+    unsaved: Vec<Change>,
     /// Why the last save failed; shown once, not after every step.
     save_failure: Option<String>,
+    /// Why progress cannot be saved at all this session.
+    not_saved: Option<String>,
     pending: Option<Pending>,
     /// Where the student was last time: an empty first line goes there.
     resume: Option<Position>,
@@ -85,7 +89,9 @@ impl Session {
             position: None,
             progress: Progress::default(),
             progress_file: None,
+            unsaved: Vec::new(),
             save_failure: None,
+            not_saved: None,
             pending: None,
             resume: None,
             hints_shown: HashMap::new(),
@@ -309,7 +315,14 @@ impl Session {
         let reply = Reply::text(self.render_step(at, false));
         let id = self.course.lesson(lesson).id.clone();
         let now = crate::progress::now_unix();
-        self.update_progress(reply, |progress| progress.saw_step(&id, step + 1, now))
+        self.update_progress(
+            reply,
+            Change::SawStep {
+                lesson: id,
+                step: step + 1,
+                at: now,
+            },
+        )
     }
 
     fn current_lesson(&self) -> Option<(Position, &Lesson)> {

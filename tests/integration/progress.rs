@@ -307,3 +307,146 @@ fn a_student_takes_a_quiz_and_resumes_after_a_restart() {
     repl.send_line("quit").expect("quit");
     repl.exp_eof().expect("mptutor left");
 }
+
+/// A script that shows every step of `lessons` (consecutive in the
+/// course), `times` times over, then answers every question of the first
+/// one with its first choice; and how many questions that is.
+fn walk_lessons(lessons: &[&str], times: usize) -> (String, usize) {
+    let course = mptutor::course::load_builtin().expect("the built-in course loads");
+    let chosen = || {
+        course
+            .lessons
+            .iter()
+            .filter(|lesson| lessons.contains(&lesson.id.as_str()))
+    };
+    let steps: usize = chosen().map(|lesson| lesson.steps.len()).sum();
+    let questions = chosen().next().map_or(0, |lesson| lesson.quizzes().count());
+    let walk = format!("open {}\n{}", lessons[0], "next\n".repeat(steps - 1));
+    let script = format!(
+        "{}open {}\nquiz\n{}",
+        walk.repeat(times),
+        lessons[0],
+        "1\n".repeat(questions)
+    );
+    (script, questions)
+}
+
+#[test]
+fn two_sessions_on_one_progress_file_keep_every_step_and_answer_of_both() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let sessions = [
+        walk_lessons(&["q1", "q2", "q3"], 3),
+        walk_lessons(&["q4", "q5", "q6"], 3),
+    ];
+    let steps = steps_per_lesson();
+    for round in 0..4 {
+        let file = home.path().join(format!("progress-{round}.toml"));
+        // Both start before either is given its script, so they overlap.
+        let mut children: Vec<_> = sessions
+            .iter()
+            .map(|_| {
+                mptutor(home.path())
+                    .arg("--progress")
+                    .arg(&file)
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("start mptutor")
+            })
+            .collect();
+        for (child, (script, _)) in children.iter_mut().zip(&sessions) {
+            let mut input = child.stdin.take().expect("stdin");
+            input
+                .write_all(script.as_bytes())
+                .expect("write the script");
+        }
+        for child in children {
+            let output = child.wait_with_output().expect("wait for mptutor");
+            assert!(output.status.success(), "round {round}: {output:?}");
+        }
+        let saved = saved_course(&file);
+        for (id, count) in &steps {
+            let seen = saved
+                .lessons
+                .get(id)
+                .map(|lesson| lesson.steps_seen.clone())
+                .unwrap_or_default();
+            assert_eq!(seen, (1..=*count).collect(), "round {round}: {id}'s steps");
+        }
+        for (id, (_, questions)) in ["q1", "q4"].into_iter().zip(&sessions) {
+            let lesson = &saved.lessons[id];
+            let answered: BTreeSet<usize> = lesson.right.union(&lesson.wrong).copied().collect();
+            assert_eq!(
+                answered,
+                (1..=*questions).collect(),
+                "round {round}: {id}'s answers"
+            );
+        }
+    }
+}
+
+/// Runs mptutor's script mode with progress in `file`, killing it if it
+/// has not finished after `guard` (a hang guard, not a timing).
+fn run_script_guarded(home: &Path, file: &Path, script: &str, guard: Duration) -> Output {
+    let mut child = mptutor(home)
+        .arg("--progress")
+        .arg(file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mptutor");
+    if let Some(mut input) = child.stdin.take() {
+        input
+            .write_all(script.as_bytes())
+            .expect("write the script");
+    }
+    let started = Instant::now();
+    while child.try_wait().expect("poll mptutor").is_none() {
+        if started.elapsed() > guard {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("reap mptutor");
+            panic!("mptutor hung on {}: {output:?}", file.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("wait for mptutor")
+}
+
+#[test]
+fn a_named_pipe_as_the_progress_file_is_refused_instead_of_blocking_start_up() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let fifo = home.path().join("progress.toml");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+    let output = run_script_guarded(
+        home.path(),
+        &fifo,
+        "open q1\nprogress\n",
+        Duration::from_secs(60),
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&fifo.display().to_string()), "{stderr}");
+    assert!(stderr.contains("named pipe (FIFO)"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Not being saved"), "{stdout}");
+    assert!(!stdout.contains("Saved in"), "{stdout}");
+}
+
+#[test]
+fn progress_says_it_is_not_being_saved_while_saves_fail() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    // Nobody, root included, can create files directly in /proc.
+    let file = Path::new("/proc/mptutor-progress.toml");
+    let output = run_script_guarded(
+        home.path(),
+        file,
+        "open q1\nnext\nprogress\n",
+        Duration::from_secs(60),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("could not be saved"), "{stdout}");
+    assert!(stdout.contains("Not being saved"), "{stdout}");
+    assert!(!stdout.contains("Saved in"), "{stdout}");
+}

@@ -1,7 +1,7 @@
 //! The one home of `unsafe` and of every Linux-only call mptutor makes:
 //! forking and setting up workers ([`fork`]), pidfds, `wait4` and
 //! `/proc/<pid>` ([`process`]), descriptors ([`fds`]), the calling thread's
-//! clocks ([`thread`]), SIGINT ([`signal`]), the machine's CPU times
+//! clocks ([`thread`]), SIGINT ([`signal`]), file locks ([`lock`]), the machine's CPU times
 //! ([`machine`]), the fork server's socket ([`socket`]) and memory shared
 //! between processes ([`shared`]). Everything above this module is
 //! portable Rust over these functions, so a port to another kernel is a
@@ -12,6 +12,7 @@ pub mod bare;
 mod child_setup;
 pub mod fds;
 pub mod fork;
+pub mod lock;
 pub mod machine;
 pub mod process;
 pub mod shared;

@@ -4,6 +4,7 @@
 
 use super::{Pending, Reply, Session};
 use crate::course::{Block, Course, LessonIndex};
+use crate::progress::Change;
 use crate::render;
 
 /// Which questions a run asks.
@@ -189,9 +190,14 @@ impl Session {
             };
             text.push_str(&render::render_markdown(&done, &self.options));
         }
-        self.update_progress(Reply::text(text), |saved| {
-            saved.answered(&id, index + 1, right);
-        })
+        self.update_progress(
+            Reply::text(text),
+            Change::Answered {
+                lesson: id,
+                question: index + 1,
+                right,
+            },
+        )
     }
 
     /// The current step's next hint.

@@ -5,7 +5,7 @@
 
 use super::{Pending, Position, Reply, Session};
 use crate::course::LessonIndex;
-use crate::progress::{CourseProgress, ProgressFile};
+use crate::progress::{Change, CourseProgress, ProgressFile};
 use crate::render;
 
 impl Session {
@@ -15,7 +15,8 @@ impl Session {
     pub fn keep_progress_in(&mut self, file: ProgressFile) -> Option<String> {
         let loaded = file.load();
         self.progress = loaded.progress;
-        self.progress_file = loaded.can_save.then_some(file);
+        self.not_saved = loaded.not_saved;
+        self.progress_file = self.not_saved.is_none().then_some(file);
         self.resume = self.saved_place();
         loaded.warning
     }
@@ -55,22 +56,27 @@ impl Session {
     }
 
     /// Applies `change` to this course's progress and saves it, unless
-    /// presenting. A failed save does not stop the lesson: `reply` gets a
-    /// warning, once per distinct problem.
-    pub(super) fn update_progress(
-        &mut self,
-        mut reply: Reply,
-        change: impl FnOnce(&mut CourseProgress),
-    ) -> Reply {
+    /// presenting. A save merges with what other sessions saved meanwhile
+    /// (see [`crate::progress`]), and this session then shows the merged
+    /// state. A failed save does not stop the lesson: the change is kept
+    /// for the next save and `reply` gets a warning, once per distinct
+    /// problem.
+    pub(super) fn update_progress(&mut self, mut reply: Reply, change: Change) -> Reply {
         if self.presenting {
             return reply;
         }
-        change(self.progress.course_mut(&self.course.title));
+        let title = self.course.title.clone();
+        self.progress.course_mut(&title).apply(&change);
         let Some(file) = &self.progress_file else {
             return reply;
         };
-        match file.save(&self.progress) {
-            Ok(()) => self.save_failure = None,
+        self.unsaved.push(change);
+        match file.update(&title, &self.unsaved, &self.progress) {
+            Ok(merged) => {
+                self.progress = merged;
+                self.unsaved.clear();
+                self.save_failure = None;
+            }
             Err(error) => {
                 let message = error.to_string();
                 if self.save_failure.as_ref() != Some(&message) {
@@ -99,14 +105,26 @@ impl Session {
         );
         let kept = match (&self.progress_file, self.presenting) {
             (_, true) => "Presenting: nothing is saved until `present off`.".to_string(),
-            (Some(file), false) => format!(
-                "Saved in `{}` after every step and answer. `review` asks again what you \
-                 got wrong; `reset` starts over.",
-                file.path().display()
-            ),
-            (None, false) => "Kept for this session only: there is no data folder to save \
-                              it in (`--progress FILE` names one)."
-                .to_string(),
+            (Some(file), false) => match &self.save_failure {
+                None => format!(
+                    "Saved in `{}` after every step and answer. `review` asks again what you \
+                     got wrong; `reset` starts over.",
+                    file.path().display()
+                ),
+                Some(why) => format!(
+                    "**Not being saved:** the last save failed ({why}). Your progress is kept \
+                     for this session, and every step and answer tries to save it again."
+                ),
+            },
+            (None, false) => match &self.not_saved {
+                Some(why) => format!(
+                    "**Not being saved:** {why}. Your progress is kept for this session only \
+                     (`--progress FILE` names another file)."
+                ),
+                None => "Kept for this session only: there is no data folder to save it in \
+                         (`--progress FILE` names one)."
+                    .to_string(),
+            },
         };
         Reply::text(format!(
             "{table}\n\n{}",
@@ -161,6 +179,6 @@ impl Session {
             Some(id) => format!("Lesson {id} is reset."),
             None => "Your progress in this course is reset.".to_string(),
         };
-        self.update_progress(self.say(&done), |saved| saved.reset(id.as_deref()))
+        self.update_progress(self.say(&done), Change::Reset { lesson: id })
     }
 }
