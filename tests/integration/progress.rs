@@ -177,14 +177,18 @@ fn progress_survives_kill_9_at_any_moment_of_a_save() {
         let steps: usize = saved.lessons.values().map(|e| e.steps_seen.len()).sum();
         states_seen.insert(steps);
     }
-    // Only temporary files of killed saves may be left beside the file.
+    // Only the lock and temporary files of killed saves may be left beside
+    // the file.
     for entry in std::fs::read_dir(home.path())
         .expect("read the folder")
         .flatten()
     {
         let name = entry.file_name().to_string_lossy().into_owned();
         assert!(
-            name == "progress.toml" || name.starts_with(".progress.toml.") || name == "mptutor",
+            name == "progress.toml"
+                || name == "progress.toml.lock"
+                || name.starts_with(".progress.toml.")
+                || name == "mptutor",
             "unexpected file {name}"
         );
     }
