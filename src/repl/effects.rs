@@ -71,13 +71,17 @@ pub fn carry_out<W: Write>(
                 path.display()
             ))),
         },
-        Some(TranscriptChange::Stop) => {
-            let text = match shown.stop_recording() {
-                Some(path) => format!("Recording stopped; the transcript is `{}`.", path.display()),
-                None => "Nothing is being recorded; `record FILE` starts.".to_string(),
-            };
-            notices.push(Notice::info(render::render_markdown(&text, &options)));
-        }
+        Some(TranscriptChange::Stop) => match shown.stop_recording() {
+            Some(Ok(path)) => notices.push(Notice::info(render::render_markdown(
+                &format!("Recording stopped; the transcript is `{}`.", path.display()),
+                &options,
+            ))),
+            Some(Err(failure)) => notices.push(Notice::error(failure)),
+            None => notices.push(Notice::info(render::render_markdown(
+                "Nothing is being recorded; `record FILE` starts.",
+                &options,
+            ))),
+        },
         None => {}
     }
     if let Some(edit) = &reply.edit
@@ -126,6 +130,9 @@ pub fn carry_out<W: Write>(
                 notices.push(Notice::shown_error(error.to_string()));
             }
         }
+    }
+    if let Some(failure) = shown.take_failure() {
+        notices.push(Notice::error(failure));
     }
     Ok(notices)
 }

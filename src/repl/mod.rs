@@ -98,6 +98,10 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
                         writeln!(out, "{}\n", notice.text)?;
                     }
                 }
+                // The notices themselves may be what filled the disk.
+                if let Some(failure) = out.take_failure() {
+                    writeln!(out, "{failure}\n")?;
+                }
                 if reply.quit {
                     break;
                 }
@@ -112,6 +116,9 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
             Err(ReadlineError::Eof) => break,
             Err(error) => return Err(error).context("reading a line"),
         }
+    }
+    if let Some(Err(failure)) = out.stop_recording() {
+        writeln!(out, "{failure}")?;
     }
     Ok(())
 }
@@ -157,9 +164,17 @@ pub fn run_script(
                 writeln!(out, "{}\n", notice.text)?;
             }
         }
+        if let Some(failure) = out.take_failure() {
+            all_ok = false;
+            writeln!(err, "mptutor: <stdin>:{number}: {failure}")?;
+        }
         if reply.quit {
             break;
         }
+    }
+    if let Some(Err(failure)) = out.stop_recording() {
+        all_ok = false;
+        writeln!(err, "mptutor: {failure}")?;
     }
     out.flush()?;
     Ok(all_ok)

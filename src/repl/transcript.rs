@@ -16,6 +16,17 @@ struct Transcript {
     path: PathBuf,
     /// The current line, until its newline arrives.
     partial: Vec<u8>,
+    /// The first write that failed (a full disk, `/dev/full`): nothing
+    /// more is written, and the REPL says so after the command.
+    failed: Option<io::Error>,
+}
+
+/// Why a transcript stopped: its path and the write that failed.
+pub fn failure_message(path: &Path, error: &io::Error) -> String {
+    format!(
+        "Recording stopped: cannot write the transcript {}: {error}",
+        path.display()
+    )
 }
 
 impl Transcript {
@@ -28,21 +39,37 @@ impl Transcript {
     }
 
     fn write_plain(&mut self, bytes: &[u8]) {
+        if self.failed.is_some() {
+            return;
+        }
         let text = String::from_utf8_lossy(bytes);
-        // A lost transcript line is not worth interrupting a class for.
-        let _ = self
+        if let Err(error) = self
             .file
-            .write_all(console::strip_ansi_codes(&text).as_bytes());
+            .write_all(console::strip_ansi_codes(&text).as_bytes())
+        {
+            self.failed = Some(error);
+        }
     }
 
-    fn close(mut self) -> PathBuf {
+    /// Writes what is left and makes sure it reached the file: a disk that
+    /// fills up may only say so when the data is flushed. Devices that
+    /// cannot be synced (`/dev/null`, a terminal) are not an error.
+    fn close(mut self) -> Result<PathBuf, String> {
         if !self.partial.is_empty() {
             let rest = std::mem::take(&mut self.partial);
             self.write_plain(&rest);
             self.write_plain(b"\n");
         }
-        let _ = self.file.flush();
-        self.path
+        if self.failed.is_none()
+            && let Err(error) = self.file.flush().and_then(|()| self.file.sync_data())
+            && error.raw_os_error() != Some(libc::EINVAL)
+        {
+            self.failed = Some(error);
+        }
+        match self.failed {
+            None => Ok(self.path),
+            Some(error) => Err(failure_message(&self.path, &error)),
+        }
     }
 }
 
@@ -63,19 +90,30 @@ impl<W: Write> Shown<W> {
     /// Appends everything shown from now on to `path`, creating it if
     /// needed; a transcript already recording is closed first.
     pub fn start_recording(&mut self, path: &Path) -> io::Result<()> {
-        let file = File::options().create(true).append(true).open(path)?;
+        let file = crate::user_file::open_for_appending(path)?;
         self.stop_recording();
         self.transcript = Some(Transcript {
             file,
             path: path.to_path_buf(),
             partial: Vec::new(),
+            failed: None,
         });
         Ok(())
     }
 
-    /// Stops recording; the path of the transcript, if there was one.
-    pub fn stop_recording(&mut self) -> Option<PathBuf> {
+    /// Stops recording; the path of the transcript, if there was one, or
+    /// why it could not all be written.
+    pub fn stop_recording(&mut self) -> Option<Result<PathBuf, String>> {
         self.transcript.take().map(Transcript::close)
+    }
+
+    /// Why the transcript stopped, once a write to it failed; it is then
+    /// closed. `None` while it records (or nothing is recorded).
+    pub fn take_failure(&mut self) -> Option<String> {
+        let failed = self.transcript.as_ref()?.failed.as_ref()?;
+        let message = failure_message(&self.transcript.as_ref()?.path, failed);
+        self.transcript = None;
+        Some(message)
     }
 
     /// Puts `text` in the transcript only: what the terminal showed without
@@ -118,9 +156,41 @@ mod tests {
         shown.write_all(b"\x1b[1mbo").expect("write");
         shown.write_all(b"ld\x1b[0m line\n\x1b[3").expect("write");
         shown.write_all(b"1mred\x1b[0m\n").expect("write");
-        assert_eq!(shown.stop_recording(), Some(path.clone()));
+        assert_eq!(shown.stop_recording(), Some(Ok(path.clone())));
         shown.write_all(b"after\n").expect("write");
         let text = std::fs::read_to_string(&path).expect("transcript");
         assert_eq!(text, "mptutor> next\nbold line\nred\n");
+    }
+
+    #[test]
+    fn a_transcript_that_cannot_be_written_says_so_and_stops() {
+        let mut shown = Shown::new(Vec::new());
+        shown
+            .start_recording(Path::new("/dev/full"))
+            .expect("/dev/full opens");
+        shown
+            .write_all(b"a line\n")
+            .expect("the screen still works");
+        let failure = shown.take_failure().unwrap_or_default();
+        assert!(failure.contains("/dev/full"), "{failure}");
+        assert!(failure.contains("No space left"), "{failure}");
+        assert_eq!(shown.stop_recording(), None);
+    }
+
+    #[test]
+    fn a_partial_line_that_cannot_be_written_is_reported_at_close() {
+        let mut shown = Shown::new(Vec::new());
+        shown
+            .start_recording(Path::new("/dev/full"))
+            .expect("/dev/full opens");
+        shown
+            .write_all(b"no newline yet")
+            .expect("the screen still works");
+        assert_eq!(shown.take_failure(), None);
+        let closed = shown.stop_recording();
+        assert!(
+            matches!(&closed, Some(Err(message)) if message.contains("No space left")),
+            "{closed:?}"
+        );
     }
 }

@@ -16,3 +16,4 @@ mod python_runs;
 mod repl_pty;
 mod snapshots;
 mod support;
+mod transcript;

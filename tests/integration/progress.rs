@@ -454,3 +454,14 @@ fn progress_says_it_is_not_being_saved_while_saves_fail() {
     assert!(stdout.contains("Not being saved"), "{stdout}");
     assert!(!stdout.contains("Saved in"), "{stdout}");
 }
+
+#[test]
+fn a_temporary_left_by_a_killed_save_is_removed_at_the_next_start() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let file = home.path().join("progress.toml");
+    let leftover = home.path().join(".progress.toml.k1ll3d.tmp");
+    std::fs::write(&leftover, "half a save").expect("a leftover temporary");
+    let output = run_script_guarded(home.path(), &file, "list\n", Duration::from_secs(60));
+    assert!(output.status.success(), "{output:?}");
+    assert!(!leftover.exists(), "the leftover is still there");
+}
