@@ -17,9 +17,17 @@ use crate::json::{Failure, JsonLines, Message};
 use crate::live_view::LiveView;
 use crate::python::{CheckedRun, PythonError, PythonProgram, find_python3, run_program};
 use crate::render::{self, CheckResult, LiveColumns, RenderOptions};
+use crate::user_file::{self, SizeCap};
 
 /// Most a run may take before it is stopped, unless the student says.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most of a student's program read to show beside its output; a
+/// lesson's examples are a few KiB.
+const PROGRAM_CAP: SizeCap = SizeCap {
+    bytes: 4 * 1024 * 1024,
+    of: "a program to run",
+};
 
 /// A Python program to run, as the REPL asks for it.
 #[derive(Debug, Clone)]
@@ -89,7 +97,7 @@ pub fn run_python_live(
     let interpreter = find_python3()?;
     let code = match &request.program {
         PythonProgram::Source { code, .. } => code.clone(),
-        PythonProgram::File(path) => std::fs::read_to_string(path)
+        PythonProgram::File(path) => user_file::read_regular(path, PROGRAM_CAP)
             .map_err(PythonError::io(format!("read {}", path.display())))?,
     };
     let code = CodeBlock {

@@ -1,16 +1,18 @@
-//! Opening files the student names (`--progress FILE`, `record FILE`)
-//! without ever blocking on them.
+//! Opening files mptutor is given rather than makes (`--progress FILE`,
+//! `record FILE`, a course's `course.toml` and lessons, the student's copy
+//! of an example) without ever blocking on them.
 //!
 //! Opening a named pipe waits for the other end, and reading one (or a
-//! device like `/dev/zero`) may never end, so a path typed by mistake
-//! could freeze start-up or the REPL beyond Ctrl-C's reach. Each file is
-//! therefore opened with `O_NONBLOCK`, which makes opening a pipe return at
-//! once, and then checked with `fstat` on the descriptor itself (no race
-//! with a rename): anything but a regular file is refused, with what it
-//! is. Reads are capped, so a huge file cannot fill memory.
+//! device like `/dev/zero`) may never end, so a path typed by mistake, or a
+//! course made to trap its readers, could freeze start-up or the REPL
+//! beyond Ctrl-C's reach. Each file is therefore opened with `O_NONBLOCK`,
+//! which makes opening a pipe return at once, and then checked with `fstat`
+//! on the descriptor itself (no race with a rename): anything but a regular
+//! file is refused, with what it is. Reads are capped, so a huge file
+//! cannot fill memory; the cap's message gives the file's size.
 
 use std::fs::{File, Metadata};
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
@@ -66,9 +68,76 @@ fn blocking(file: File) -> io::Result<File> {
     Ok(file)
 }
 
-/// Reads the regular file at `path`, refusing anything else and any file
-/// of more than `cap` bytes.
-pub fn read_regular(path: &Path, cap: u64) -> io::Result<String> {
+/// The most mptutor reads of one kind of file, and what such a file is
+/// called in the message of one that is bigger: "a lesson".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeCap {
+    /// Bytes read at most.
+    pub bytes: u64,
+    /// What such a file is called: "a lesson", "course.toml".
+    pub of: &'static str,
+}
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+
+/// A size for people: "812 bytes", "3.5 KiB", "12.0 MiB".
+fn size_in_words(bytes: u64) -> String {
+    // One decimal is all a message needs: `as f64` loses nothing of it.
+    let in_unit = |unit: u64| bytes as f64 / unit as f64;
+    if bytes < KIB {
+        format!("{bytes} bytes")
+    } else if bytes < MIB {
+        format!("{:.1} KiB", in_unit(KIB))
+    } else {
+        format!("{:.1} MiB", in_unit(MIB))
+    }
+}
+
+/// A cap for people: "4 MiB", "256 KiB" (any other as a size).
+fn cap_in_words(bytes: u64) -> String {
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        size_in_words(bytes)
+    }
+}
+
+/// A file of `size` bytes (or more, when it grew while being read) is over
+/// `cap`; the error is of kind `FileTooLarge`.
+fn too_large(size: u64, cap: SizeCap) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!(
+            "{} is more than {} may be ({})",
+            size_in_words(size),
+            cap.of,
+            cap_in_words(cap.bytes)
+        ),
+    )
+}
+
+/// Checks, without opening it, that `path` leads to a regular file: a
+/// named pipe, a device, a socket or a folder is refused (kind
+/// `InvalidInput`) with what it is. Opening nothing, it can name what a
+/// link points at even where opening it would have effects. The path may
+/// change before it is opened, so a reader checks again on the open file
+/// (as [`read_regular_bytes`] does).
+pub fn check_regular(path: &Path) -> io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err(refused(&meta))
+    }
+}
+
+/// The bytes of the regular file at `path`, refusing anything else (kind
+/// `InvalidInput`) and any file of more than `cap` (kind `FileTooLarge`,
+/// the message giving its size).
+pub fn read_regular_bytes(path: &Path, cap: SizeCap) -> io::Result<Vec<u8>> {
     let file = File::options()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
@@ -78,20 +147,51 @@ pub fn read_regular(path: &Path, cap: u64) -> io::Result<String> {
     if !meta.is_file() {
         return Err(refused(&meta));
     }
-    let mut bytes = Vec::new();
-    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
-    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > cap {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("it is larger than {} KiB", cap / 1024),
-        ));
+    if meta.len() > cap.bytes {
+        return Err(too_large(meta.len(), cap));
     }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(cap.bytes.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if read > cap.bytes {
+        // It grew while being read.
+        return Err(too_large(read, cap));
+    }
+    Ok(bytes)
+}
+
+/// Reads the regular file at `path` as UTF-8 text, refusing anything else
+/// and any file of more than `cap` (see [`read_regular_bytes`]).
+pub fn read_regular(path: &Path, cap: SizeCap) -> io::Result<String> {
+    let bytes = read_regular_bytes(path, cap)?;
     String::from_utf8(bytes).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidData,
             "it is not UTF-8 text".to_string(),
         )
     })
+}
+
+/// Replaces the contents of `path` with `contents`, creating it if needed;
+/// refused, with nothing written, when `path` is anything but a regular
+/// file.
+pub fn write_regular(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let file = File::options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(explain_open_error)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(refused(&meta));
+    }
+    let mut file = blocking(file)?;
+    file.set_len(0)?;
+    file.write_all(contents)?;
+    file.flush()
 }
 
 /// Opens (creating) the regular file at `path` for reading and writing,
@@ -133,6 +233,11 @@ pub fn open_for_appending(path: &Path) -> io::Result<File> {
 mod tests {
     use super::*;
 
+    const CAP: SizeCap = SizeCap {
+        bytes: 1024,
+        of: "a test",
+    };
+
     fn fifo(dir: &Path) -> std::path::PathBuf {
         let path = dir.join("pipe");
         nix::unistd::mkfifo(&path, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
@@ -143,25 +248,71 @@ mod tests {
     fn a_named_pipe_is_refused_at_once_for_reading_and_appending() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = fifo(dir.path());
-        let read = read_regular(&path, 1024).expect_err("a FIFO is refused");
+        let read = read_regular(&path, CAP).expect_err("a FIFO is refused");
         assert!(read.to_string().contains("named pipe (FIFO)"), "{read}");
         let append = open_for_appending(&path).expect_err("a FIFO is refused");
         assert!(append.to_string().contains("named pipe (FIFO)"), "{append}");
         let lock = open_regular_for_locking(&path).expect_err("a FIFO is refused");
         assert!(lock.to_string().contains("named pipe (FIFO)"), "{lock}");
+        let write = write_regular(&path, b"x").expect_err("a FIFO is refused");
+        assert!(write.to_string().contains("named pipe (FIFO)"), "{write}");
+        let checked = check_regular(&path).expect_err("a FIFO is refused");
+        assert!(
+            checked.to_string().contains("named pipe (FIFO)"),
+            "{checked}"
+        );
     }
 
     #[test]
-    fn a_file_over_the_cap_is_refused_and_one_at_it_is_read() {
+    fn a_device_is_refused_without_being_read() {
+        let error = read_regular_bytes(Path::new("/dev/zero"), CAP).expect_err("a device");
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(
+            error.to_string(),
+            "it is a character device, not a regular file"
+        );
+    }
+
+    #[test]
+    fn writing_replaces_a_regular_file_whole() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("copy.py");
+        write_regular(&path, b"a longer first text").expect("write");
+        write_regular(&path, b"short").expect("rewrite");
+        assert_eq!(std::fs::read(&path).expect("read"), b"short");
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(size_in_words(812), "812 bytes");
+        assert_eq!(size_in_words(3584), "3.5 KiB");
+        assert_eq!(size_in_words(12 * MIB), "12.0 MiB");
+        assert_eq!(cap_in_words(256 * KIB), "256 KiB");
+        assert_eq!(cap_in_words(4 * MIB), "4 MiB");
+        assert_eq!(cap_in_words(1000), "1000 bytes");
+    }
+
+    #[test]
+    fn a_file_over_the_cap_is_refused_with_its_size_and_one_at_it_is_read() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("file");
-        std::fs::write(&path, "x".repeat(2048)).expect("write");
+        std::fs::write(&path, "x".repeat(3 * 1024 * 1024)).expect("write");
+        let cap = |bytes| SizeCap {
+            bytes,
+            of: "a test",
+        };
         assert_eq!(
-            read_regular(&path, 2048).map(|text| text.len()).ok(),
-            Some(2048)
+            read_regular(&path, cap(3 * 1024 * 1024))
+                .map(|text| text.len())
+                .ok(),
+            Some(3 * 1024 * 1024)
         );
-        let error = read_regular(&path, 2047).expect_err("over the cap");
-        assert!(error.to_string().contains("larger than"), "{error}");
+        let error = read_regular(&path, cap(2 * 1024 * 1024)).expect_err("over the cap");
+        assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
+        assert_eq!(
+            error.to_string(),
+            "3.0 MiB is more than a test may be (2 MiB)"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use toml::Spanned;
 use super::diagnostic::{CourseErrors, Diagnostic};
 use super::lesson_file::{id_offset, parse_lesson};
 use super::model::{Course, CourseOrigin, Lesson};
+use crate::user_file::{self, SizeCap};
 
 /// The course folder of this repository, embedded at build time so that
 /// `mptutor` works from any directory.
@@ -32,18 +33,48 @@ struct CourseToml {
     lessons: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
+/// The most a lesson may hold. The longest built-in lesson is about
+/// 12 KiB; a file of megabytes is a mistake, and reading it whole would
+/// only fill memory.
+const LESSON_CAP: SizeCap = SizeCap {
+    bytes: 4 * 1024 * 1024,
+    of: "a lesson",
+};
+
+/// The most `course.toml` may hold: a title and a list of file names.
+pub(super) const INDEX_CAP: SizeCap = SizeCap {
+    bytes: 4 * 1024 * 1024,
+    of: "course.toml",
+};
+
 /// Why a listed file could not be read.
 enum ReadProblem {
     Missing,
     Outside,
+    /// A named pipe, a device, a socket or a folder: what it is.
+    NotRegular(String),
+    /// Over its cap: its size.
+    TooLarge(String),
     Other(String),
+}
+
+impl From<std::io::Error> for ReadProblem {
+    fn from(error: std::io::Error) -> Self {
+        match error.kind() {
+            std::io::ErrorKind::NotFound => ReadProblem::Missing,
+            std::io::ErrorKind::InvalidInput => ReadProblem::NotRegular(error.to_string()),
+            std::io::ErrorKind::FileTooLarge => ReadProblem::TooLarge(error.to_string()),
+            _ => ReadProblem::Other(error.to_string()),
+        }
+    }
 }
 
 /// A course folder: the embedded one or one on disk.
 trait CourseFiles {
     /// How a file in the folder is named in messages.
     fn display(&self, relative: &str) -> String;
-    fn read(&self, relative: &str) -> Result<Vec<u8>, ReadProblem>;
+    /// The bytes of a file of the folder, at most `cap` of them.
+    fn read(&self, relative: &str, cap: SizeCap) -> Result<Vec<u8>, ReadProblem>;
     fn origin(&self) -> CourseOrigin;
 }
 
@@ -54,7 +85,7 @@ impl CourseFiles for BuiltIn {
         format!("lessons/{relative}")
     }
 
-    fn read(&self, relative: &str) -> Result<Vec<u8>, ReadProblem> {
+    fn read(&self, relative: &str, _cap: SizeCap) -> Result<Vec<u8>, ReadProblem> {
         if escapes(Path::new(relative)) {
             return Err(ReadProblem::Outside);
         }
@@ -76,26 +107,23 @@ impl CourseFiles for Folder {
         self.0.join(relative).display().to_string()
     }
 
-    fn read(&self, relative: &str) -> Result<Vec<u8>, ReadProblem> {
+    fn read(&self, relative: &str, cap: SizeCap) -> Result<Vec<u8>, ReadProblem> {
         if escapes(Path::new(relative)) {
             return Err(ReadProblem::Outside);
         }
         let path = self.0.join(relative);
+        // What the path leads to comes first, found without opening it: a
+        // named pipe would block the open, and a device (`/dev/zero`, a
+        // link to it) is named rather than touched, wherever it lies.
+        user_file::check_regular(&path)?;
         // A symbolic link may still lead out of the folder.
         if let (Ok(root), Ok(target)) = (self.0.canonicalize(), path.canonicalize())
             && !target.starts_with(root)
         {
             return Err(ReadProblem::Outside);
         }
-        if path.is_dir() {
-            return Err(ReadProblem::Other(
-                "is a folder, not a lesson file".to_string(),
-            ));
-        }
-        std::fs::read(&path).map_err(|error| match error.kind() {
-            std::io::ErrorKind::NotFound => ReadProblem::Missing,
-            _ => ReadProblem::Other(error.to_string()),
-        })
+        // Checked again on the open file, in case it changed meanwhile.
+        Ok(user_file::read_regular_bytes(&path, cap)?)
     }
 
     fn origin(&self) -> CourseOrigin {
@@ -130,19 +158,28 @@ pub fn load_dir(dir: &Path) -> Result<Course, CourseErrors> {
 fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
     let mut problems = Vec::new();
     let index_path = files.display("course.toml");
-    let index_bytes = match files.read("course.toml") {
+    let index_bytes = match files.read("course.toml", INDEX_CAP) {
         Ok(bytes) => bytes,
-        Err(ReadProblem::Missing) => {
+        Err(problem) => {
+            let message = match problem {
+                ReadProblem::Missing => "not found; a course folder needs a course.toml listing \
+                                         its lessons (see lessons/README.md)"
+                    .to_string(),
+                ReadProblem::NotRegular(what) => format!(
+                    "{what}; course.toml must be a text file listing the lessons (see \
+                     lessons/README.md)"
+                ),
+                ReadProblem::TooLarge(size) => format!(
+                    "{size}; it only names the course and lists its lessons (see \
+                     lessons/README.md)"
+                ),
+                ReadProblem::Outside => {
+                    "leads outside the course folder; put course.toml inside it".to_string()
+                }
+                ReadProblem::Other(why) => format!("cannot be read: {why}"),
+            };
             return Err(CourseErrors {
-                diagnostics: vec![Diagnostic::file(
-                    &index_path,
-                    "not found; a course folder needs a course.toml listing its lessons (see lessons/README.md)",
-                )],
-            });
-        }
-        Err(ReadProblem::Outside | ReadProblem::Other(_)) => {
-            return Err(CourseErrors {
-                diagnostics: vec![Diagnostic::file(&index_path, "cannot be read")],
+                diagnostics: vec![Diagnostic::file(&index_path, message)],
             });
         }
     };
@@ -245,7 +282,7 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
             index_text[..entry.span().start].matches('\n').count() + 1,
         );
         let shown = files.display(&relative);
-        let bytes = match files.read(&relative) {
+        let bytes = match files.read(&relative, LESSON_CAP) {
             Ok(bytes) => bytes,
             Err(ReadProblem::Missing) => {
                 problems.push(at_entry(format!(
@@ -257,6 +294,23 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
                 problems.push(at_entry(format!(
                     "`{relative}` lies outside the course folder; lesson files must be inside it"
                 )));
+                continue;
+            }
+            Err(ReadProblem::NotRegular(what)) => {
+                problems.push(Diagnostic::file(
+                    &shown,
+                    format!(
+                        "{what}; a lesson must be a Markdown file: replace it with one, or take \
+                         `{relative}` out of course.toml"
+                    ),
+                ));
+                continue;
+            }
+            Err(ReadProblem::TooLarge(size)) => {
+                problems.push(Diagnostic::file(
+                    &shown,
+                    format!("{size}; split it into smaller lessons"),
+                ));
                 continue;
             }
             Err(ReadProblem::Other(why)) => {

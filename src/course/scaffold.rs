@@ -13,6 +13,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::lesson_file::RESERVED_IDS;
+use super::load::INDEX_CAP;
+use crate::user_file;
 
 /// Why a lesson could not be added.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +93,7 @@ pub fn add_lesson(dir: &Path, id: &str, create: bool) -> Result<NewLesson, Scaff
     let course_toml = dir.join("course.toml");
     let entry = format!("{id}.md");
     let file = dir.join(&entry);
-    let existing = match std::fs::read_to_string(&course_toml) {
+    let existing = match user_file::read_regular(&course_toml, INDEX_CAP) {
         Ok(text) => Some(text),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
         Err(error) => return Err(io("read", &course_toml)(error)),
@@ -108,10 +110,10 @@ pub fn add_lesson(dir: &Path, id: &str, create: bool) -> Result<NewLesson, Scaff
         None => None,
     };
     std::fs::create_dir_all(dir).map_err(io("create the folder", dir))?;
-    std::fs::write(&file, lesson_template(id)).map_err(io("write", &file))?;
+    user_file::write_regular(&file, lesson_template(id).as_bytes()).map_err(io("write", &file))?;
     let created_course = index.is_none();
     let index = index.unwrap_or_else(|| new_index(dir, &entry));
-    std::fs::write(&course_toml, index).map_err(io("write", &course_toml))?;
+    user_file::write_regular(&course_toml, index.as_bytes()).map_err(io("write", &course_toml))?;
     Ok(NewLesson {
         file,
         course_toml,

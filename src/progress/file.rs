@@ -11,7 +11,10 @@ use crate::user_file;
 
 /// The most a progress file may hold. A student's progress in a course is
 /// a few kilobytes; anything near this is not a progress file.
-const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+const MAX_FILE_BYTES: user_file::SizeCap = user_file::SizeCap {
+    bytes: 4 * 1024 * 1024,
+    of: "a progress file",
+};
 
 /// How long a save waits for another session to finish its own. A save
 /// takes milliseconds; a session stopped with Ctrl-Z mid-save must not

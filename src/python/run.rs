@@ -102,6 +102,12 @@ pub fn run_limited(
     limits: RunLimits,
     sink: &mut dyn EventSink,
 ) -> Result<PythonOutcome, PythonError> {
+    if let PythonProgram::File(path) = program {
+        // python3 would wait for ever on a named pipe, or read a device
+        // without end.
+        crate::user_file::check_regular(path)
+            .map_err(PythonError::io(format!("run {}", path.display())))?;
+    }
     let timeout = limits.timeout;
     let workspace = tempfile::Builder::new()
         .prefix("mptutor-python-")
@@ -249,5 +255,25 @@ mod tests {
         assert_eq!(python_exit_code(&ExitStatus::Code(3)), 3);
         assert_eq!(python_exit_code(&ExitStatus::Signal("SIGKILL".into())), -9);
         assert_eq!(python_exit_code(&ExitStatus::Signal("SIGTERM".into())), -15);
+    }
+
+    #[test]
+    fn a_program_that_is_not_a_regular_file_is_refused_before_anything_starts() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let fifo = dir.path().join("copy.py");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+        let mut events = crate::engine::Recorder::default();
+        // `cat`, like python3, would wait on the pipe until the timeout.
+        let error = run_program(
+            Path::new("/bin/cat"),
+            &PythonProgram::File(fifo.clone()),
+            Duration::from_secs(5),
+            &mut events,
+        )
+        .expect_err("a named pipe is refused");
+        let message = error.to_string();
+        assert!(message.contains(&fifo.display().to_string()), "{message}");
+        assert!(message.contains("named pipe (FIFO)"), "{message}");
+        assert!(events.events.is_empty(), "nothing started");
     }
 }

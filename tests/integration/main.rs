@@ -5,6 +5,8 @@ mod check_limits;
 mod cli;
 mod compare;
 mod course_errors;
+mod course_files;
+mod course_fuzz;
 mod cpu_demo;
 mod faults;
 mod forkserver;

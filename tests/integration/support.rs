@@ -102,3 +102,53 @@ pub fn run_with_input(home: &Path, args: &[&str], stdin: &str) -> std::process::
     }
     child.wait_with_output().expect("wait for mptutor")
 }
+
+/// How long a test waits for something that must not block before calling
+/// it hung. Generous, as the machine may be busy: only a hang takes this
+/// long, and nothing is judged by how fast it was.
+pub const HANG: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `work` run on a thread of its own; the test fails, saying `what` hung,
+/// when it has not returned after [`HANG`] (the thread is left blocked).
+pub fn without_blocking<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    match result.recv_timeout(HANG) {
+        Ok(value) => value,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("{what} hung"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("{what} panicked"),
+    }
+}
+
+/// Like [`run_with_input`], but mptutor is killed, and the test fails, when
+/// it has not ended after [`HANG`].
+pub fn run_guarded(home: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = mptutor(home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mptutor");
+    if let Some(mut input) = child.stdin.take() {
+        // mptutor may stop before reading it all.
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("poll mptutor").is_none() {
+        if started.elapsed() > HANG {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("reap mptutor");
+            panic!("mptutor {args:?} hung: {output:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("wait for mptutor")
+}

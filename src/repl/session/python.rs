@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::{EditRequest, Reply, Session};
 use crate::python::PythonProgram;
 use crate::python_view::{DEFAULT_TIMEOUT, PythonRequest, example_file_name};
+use crate::user_file;
 
 /// Longest timeout a student may ask for, in seconds.
 const MAX_TIMEOUT_SECONDS: u64 = 600;
@@ -94,13 +95,22 @@ impl Session {
         let fresh = args.reset || !path.exists();
         if fresh {
             let copied = std::fs::create_dir_all(&self.scratch_dir)
-                .and_then(|()| std::fs::write(&path, &example.code.code));
+                .and_then(|()| user_file::write_regular(&path, example.code.code.as_bytes()));
             if let Err(error) = copied {
                 return self.fail(format!(
-                    "Could not copy the example to `{}`: {error}.",
+                    "Could not copy the example to `{}`: {error}. Remove it, then `try reset` \
+                     makes a fresh copy.",
                     path.display()
                 ));
             }
+        } else if let Err(error) = user_file::check_regular(&path) {
+            // A pipe or a device would leave the editor, or the read of the
+            // copy, waiting for ever.
+            return self.fail(format!(
+                "Your copy `{}` cannot be used: {error}. Remove it, then `try reset` makes a \
+                 fresh copy.",
+                path.display()
+            ));
         }
         let shown = path.display().to_string();
         let request = PythonRequest {
