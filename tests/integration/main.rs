@@ -6,6 +6,7 @@ mod cli;
 mod compare;
 mod course_errors;
 mod cpu_demo;
+mod escapes;
 mod faults;
 mod forkserver;
 mod pool_demos;
