@@ -35,6 +35,31 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// The command line, parsed; a mistake in it (or `--help`,
+    /// `--version`) is printed here and becomes the exit code.
+    pub fn parse_args() -> Result<Cli, std::process::ExitCode> {
+        Cli::try_parse().map_err(|error| print_usage_error(&error))
+    }
+}
+
+/// Prints what clap says about the command line as clap would, except that
+/// a mistake is plain text through the terminal filter: clap quotes the
+/// word it did not understand, which may hold escapes (pasted from a
+/// course's text), colours among them that clap's own could not be told
+/// from.
+fn print_usage_error(error: &clap::Error) -> std::process::ExitCode {
+    let code = std::process::ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+    if error.use_stderr() {
+        let text = error.render().to_string();
+        eprint!("{}", crate::render::terminal_safe(&text, false));
+    } else {
+        // `--help` and `--version`: mptutor's own text.
+        let _ = error.print();
+    }
+    code
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,

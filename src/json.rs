@@ -135,9 +135,39 @@ impl Failure {
 
 /// Writes `value` in its envelope as one line.
 pub fn write_line<T: Serialize>(out: &mut dyn Write, value: T) -> std::io::Result<()> {
-    let text = serde_json::to_string(&Envelope::new(value)).map_err(std::io::Error::other)?;
-    writeln!(out, "{text}")?;
+    let mut line = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut line, EveryControlEscaped);
+    Envelope::new(value)
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    out.write_all(&line)?;
     out.flush()
+}
+
+/// JSON with no control character written as itself, so a line shown on a
+/// terminal cannot drive it, and the text a program printed still reads
+/// back exactly. serde_json escapes ESC and the other C0 controls
+/// (`\u001b`) but writes DEL and the C1 controls (U+009B is a CSI to some
+/// terminals) as they are; this escapes them too.
+struct EveryControlEscaped;
+
+impl serde_json::ser::Formatter for EveryControlEscaped {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (at, ch) in fragment.char_indices() {
+            if ch.is_control() {
+                writer.write_all(&fragment.as_bytes()[start..at])?;
+                write!(writer, "\\u{:04x}", u32::from(ch))?;
+                start = at + ch.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 /// A sink that prints every event as one enveloped JSON line.
@@ -283,6 +313,27 @@ mod tests {
         write_line(&mut out, report.clone()).expect("written");
         let line = String::from_utf8(out).unwrap_or_default();
         assert_eq!(read_line::<Message>(line.trim()).ok(), Some(report));
+    }
+
+    #[test]
+    fn no_control_character_is_written_as_itself_and_all_read_back() {
+        let text = "\x1b]52;c;aGk=\x07 \u{9b}2J \u{9d}0;t \u{7f} é ─";
+        let mut line = Vec::new();
+        write_line(
+            &mut line,
+            Message::Event(Event::Note {
+                t_us: 0,
+                text: text.into(),
+            }),
+        )
+        .expect("write to a Vec");
+        let shown = String::from_utf8(line).expect("UTF-8");
+        assert!(!shown.trim_end().contains(char::is_control), "{shown:?}");
+        assert!(shown.contains("\\u009b"), "{shown}");
+        match read_line::<Message>(&shown) {
+            Ok(Message::Event(Event::Note { text: read, .. })) => assert_eq!(read, text),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod python;
 pub mod python_view;
 pub mod render;
 pub mod repl;
+pub mod safe_output;
 pub mod selftest;
 pub mod suggest;
 pub mod user_file;
@@ -41,6 +42,7 @@ use std::process::ExitCode;
 use cli::{Cli, ColorChoice, Command};
 use course::{Course, CourseErrors};
 use render::RenderOptions;
+use safe_output::SafeOutput;
 
 /// Width used when output is not a terminal and `--width` is not given.
 pub const DEFAULT_WIDTH: usize = 100;
@@ -62,8 +64,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         color: use_color(cli.color, stdout_is_terminal && !script_mode),
         show_notes: false,
     };
-    let mut out = io::stdout().lock();
-    let mut err = io::stderr().lock();
+    // Everything printed from here on may hold a course's or a program's
+    // text: it reaches the terminal through the one filter, which keeps
+    // colours only where mptutor draws them (`check`, `new` and every
+    // message on stderr are plain text, so a course's own colour codes in a
+    // file name or a title are shown as text there too).
+    let styled = options.color
+        && !matches!(
+            cli.command,
+            Some(Command::Check { .. } | Command::New { .. })
+        );
+    let mut out = SafeOutput::new(io::stdout().lock(), styled);
+    let mut err = SafeOutput::new(io::stderr().lock(), false);
 
     if let Some(Command::Worker { args }) = &cli.command {
         // A spawned demo worker: no course, no terminal, just the task.

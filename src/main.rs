@@ -1,9 +1,10 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = mptutor::cli::Cli::parse();
+    let cli = match mptutor::cli::Cli::parse_args() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match mptutor::run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -14,7 +15,9 @@ fn main() -> ExitCode {
             if broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("mptutor: {error:#}");
+            // An error may quote a path or a line of a course.
+            let message = format!("mptutor: {error:#}");
+            eprintln!("{}", mptutor::render::terminal_safe(&message, false));
             ExitCode::from(1)
         }
     }

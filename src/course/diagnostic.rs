@@ -79,10 +79,18 @@ impl fmt::Display for Diagnostic {
         if let (Some((line, col)), Some(source)) = (self.position, &self.source_line) {
             let number = line.to_string();
             let pad = " ".repeat(number.len());
-            // Tabs would shift the caret; show them as single spaces.
+            // The caret counts characters, so each one is shown as one
+            // column: a tab as a space, and a control character (an escape
+            // sequence in a hostile file, which would also act on the
+            // terminal) as `�`; the line stays readable and the caret under
+            // the character it names.
             let shown: String = source
                 .chars()
-                .map(|c| if c == '\t' { ' ' } else { c })
+                .map(|c| match c {
+                    '\t' => ' ',
+                    c if c.is_control() => '\u{fffd}',
+                    c => c,
+                })
                 .collect();
             write!(
                 f,
@@ -131,6 +139,25 @@ mod tests {
         assert_eq!(
             diagnostic.to_string(),
             "x.md:2:4: bad\n 2 | sé cond line\n   |    ^"
+        );
+    }
+
+    #[test]
+    fn the_caret_stays_under_its_character_when_the_line_holds_escapes() {
+        let text = "first\nkey = \"\x1b[31m\x1b]52;c;aGk=\x07\x1b[2J\u{9b}1m\" oops\n";
+        let offset = text.find("oops").unwrap_or(0);
+        let shown = Diagnostic::at("x.md", text, offset, "bad").to_string();
+        assert!(
+            !shown.contains(|c: char| c.is_control() && c != '\n'),
+            "{shown:?}"
+        );
+        let lines: Vec<&str> = shown.lines().collect();
+        let (quoted, caret) = (lines[1], lines[2]);
+        let column = |line: &str, at: usize| console::measure_text_width(&line[..at]);
+        assert_eq!(
+            column(caret, caret.find('^').unwrap_or(0)),
+            column(quoted, quoted.find("oops").unwrap_or(0)),
+            "{shown}"
         );
     }
 

@@ -44,6 +44,49 @@ pub(crate) fn sanitize(text: &str, tab: &str) -> String {
     clean
 }
 
+/// What stands in for a control character that must not reach the
+/// terminal: one visible column, so text after it stays where it was.
+pub const REPLACEMENT: char = '\u{fffd}';
+
+/// `text` made safe to send to a terminal, whoever wrote it: mptutor's own
+/// colours (`ESC [ digits ; … m`) are kept when `keep_colours` (dropped
+/// otherwise), newlines and tabs are kept, a CR before a newline is
+/// dropped, and every other control character (ESC starting anything but
+/// a colour, BEL, BS, a bare CR, DEL, the C1 controls U+0080–U+009F such as
+/// U+009B CSI and U+009D OSC) becomes [`REPLACEMENT`]. What followed an ESC
+/// then shows as plain text (`�]52;c;…`): a clipboard write, a hyperlink, a
+/// reset or a cursor move is seen, never carried out.
+pub fn terminal_safe(text: &str, keep_colours: bool) -> String {
+    let mut safe = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(ch) = rest.chars().next() {
+        if ch == '\x1b'
+            && let Some(len) = colour_len(rest)
+        {
+            if keep_colours {
+                safe.push_str(&rest[..len]);
+            }
+            rest = &rest[len..];
+            continue;
+        }
+        rest = &rest[ch.len_utf8()..];
+        match ch {
+            '\n' | '\t' => safe.push(ch),
+            '\r' if rest.starts_with('\n') => {}
+            ch if ch.is_control() => safe.push(REPLACEMENT),
+            ch => safe.push(ch),
+        }
+    }
+    safe
+}
+
+/// The length of the colour sequence (SGR) `text` starts with, if it does.
+pub(crate) fn colour_len(text: &str) -> Option<usize> {
+    let params = text.strip_prefix("\x1b[")?;
+    let end = params.find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':'))?;
+    params[end..].starts_with('m').then_some(2 + end + 1)
+}
+
 /// Splits one line into pieces of at most `columns` display columns,
 /// breaking anywhere (escapes are carried along, never cut).
 pub(crate) fn hard_wrap(line: &str, columns: usize) -> Vec<String> {
@@ -199,6 +242,20 @@ mod tests {
     #[test]
     fn finish_without_colour_removes_stray_escapes() {
         assert_eq!(finish("\x1b[31mred\x1b[0m", 40, false), "red");
+    }
+
+    #[test]
+    fn terminal_safe_keeps_colours_and_shows_every_other_control() {
+        let hostile = "\x1b[1mA\x1b[0m\x1b]52;c;aGk=\x07\x1bc\x1b[2J\u{9b}31m\u{9d}0\x08\r\n";
+        assert_eq!(
+            terminal_safe(hostile, true),
+            "\x1b[1mA\x1b[0m�]52;c;aGk=��c�[2J�31m�0�\n"
+        );
+        assert_eq!(
+            terminal_safe(hostile, false),
+            "A�]52;c;aGk=��c�[2J�31m�0�\n"
+        );
+        assert_eq!(terminal_safe("a\rb\tc", false), "a�b\tc");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use crate::course::{Block, Lesson, Step};
 
 use super::RenderOptions;
-use super::ansi::finish;
+use super::ansi::{finish, sanitize};
 use super::code::code_lines;
 use super::columns::{COLUMN_GAP, side_by_side, split_columns};
 use super::demo::demo_line;
@@ -72,7 +72,10 @@ pub fn render_lesson(lesson: &Lesson, opts: &RenderOptions) -> String {
     let count = lesson.steps.len();
     let steps = if count == 1 { "step" } else { "steps" };
     lines.extend(wrap(
-        &styles.dim(&format!("{count} {steps} · {}", lesson.path)),
+        &styles.dim(&format!(
+            "{count} {steps} · {}",
+            sanitize(&lesson.path, " ")
+        )),
         columns,
     ));
     for (index, step) in lesson.steps.iter().enumerate() {

@@ -59,6 +59,8 @@ mod test_course;
 mod test_events;
 
 pub use crate::findings::format_us;
+pub(crate) use ansi::sanitize;
+pub use ansi::{REPLACEMENT, terminal_safe};
 pub use code::{render_code, render_code_titled};
 pub use columns::{SIDE_BY_SIDE_MIN, beside_or_stacked, side_by_side, split_columns};
 pub use compare::{render_compare, render_compare_summary};

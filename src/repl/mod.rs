@@ -21,6 +21,7 @@ pub use commands::{COMMANDS, Command, CommandInfo, command_words};
 pub use reply::{EditRequest, Reply, TranscriptChange};
 pub use session::Session;
 
+use crate::safe_output::SafeOutput;
 use effects::carry_out;
 use helper::ReplHelper;
 use transcript::Shown;
@@ -61,7 +62,7 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
     // end mptutor and the lesson. Catch it for the whole session instead
     // (a demo running meanwhile stops, see `engine::interrupt`).
     let _interrupts = crate::engine::interrupt::InterruptGuard::install();
-    let mut out = Shown::new(io::stdout().lock());
+    let mut out = Shown::new(SafeOutput::new(io::stdout().lock(), settings.color));
     writeln!(out, "{}\n", session.welcome())?;
     loop {
         if settings.fixed_width.is_none() {

@@ -184,7 +184,7 @@ impl Session {
         };
         let mut text = format!(
             "{}\n{} lessons. Type {} to see them, {} to start{enter}, {} for commands.",
-            styles.heading(&self.course.title),
+            styles.heading(&render::sanitize(&self.course.title, " ")),
             self.course.lessons.len(),
             styles.command("list"),
             styles.command(&format!("open {first}")),

@@ -2,9 +2,10 @@
 //!
 //! [`Shown`] stands where the REPL's output goes. Everything written to it
 //! reaches the terminal as usual and, while recording, is also appended to
-//! the transcript one whole line at a time, with its escape codes removed
+//! the transcript one whole line at a time, with its colours removed
 //! (an escape sequence split across two writes is whole again by the end of
-//! its line), so the file reads the same in any editor or on paper.
+//! its line) and every other control character shown as `�`, so the file
+//! reads the same in any editor, on paper or with `cat`.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -43,9 +44,11 @@ impl Transcript {
             return;
         }
         let text = String::from_utf8_lossy(bytes);
+        // Read back with `cat`, a transcript is a terminal's input too: no
+        // colours, and nothing a course or a program wrote that would act.
         if let Err(error) = self
             .file
-            .write_all(console::strip_ansi_codes(&text).as_bytes())
+            .write_all(crate::render::terminal_safe(&text, false).as_bytes())
         {
             self.failed = Some(error);
         }
@@ -160,6 +163,27 @@ mod tests {
         shown.write_all(b"after\n").expect("write");
         let text = std::fs::read_to_string(&path).expect("transcript");
         assert_eq!(text, "mptutor> next\nbold line\nred\n");
+    }
+
+    #[test]
+    fn the_transcript_holds_no_control_character_a_course_or_a_program_wrote() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("class.txt");
+        let mut shown = Shown::new(Vec::new());
+        shown.start_recording(&path).expect("record");
+        shown.record_only("mptutor> open \x1b]52;c;aGk=\x07\n");
+        shown
+            .write_all(
+                b"\x1b[1mtitle\x1b[0m \xc2\x9d0;t\x07 \x1b]8;;http://x\x1b\\link \x1bc \x08\r\n",
+            )
+            .expect("write");
+        assert_eq!(shown.stop_recording(), Some(Ok(path.clone())));
+        let text = std::fs::read_to_string(&path).expect("transcript");
+        assert!(
+            !text.contains(|c: char| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(text.contains("title �0;t�"), "{text:?}");
     }
 
     #[test]

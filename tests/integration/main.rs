@@ -8,6 +8,7 @@ mod course_errors;
 mod course_files;
 mod course_fuzz;
 mod cpu_demo;
+mod escapes;
 mod faults;
 mod forkserver;
 mod pool_demos;
