@@ -38,6 +38,10 @@ pub struct Interactive {
 
 /// Runs the interactive REPL until `quit` or Ctrl-D.
 pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::Result<()> {
+    // Before anything can change the terminal: however mptutor leaves from
+    // here on (quit, an error, a panic, SIGTERM, SIGHUP, SIGQUIT), the
+    // terminal is left as it was found.
+    let _terminal = crate::engine::sys::terminal::RestoreOnExit::arm();
     let config = Config::builder()
         .auto_add_history(false)
         .history_ignore_dups(true)
@@ -115,6 +119,15 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
                 writeln!(out, "{text}")?;
             }
             Err(ReadlineError::Eof) => break,
+            Err(ReadlineError::Io(error)) if error.kind() == io::ErrorKind::InvalidData => {
+                // The line editor stops at the first byte that cannot be
+                // UTF-8 (after a lone 0xE9, which would begin a three-byte
+                // character, that is the next key) and drops what it had
+                // read past it; what the terminal still holds is the rest
+                // of the same line or paste, not a command of its own.
+                crate::engine::sys::terminal::discard_typed_ahead();
+                writeln!(out, "{NOT_UTF8_TYPED}\n")?;
+            }
             Err(error) => return Err(error).context("reading a line"),
         }
     }
@@ -124,10 +137,27 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
     Ok(())
 }
 
+/// What the REPL says when a typed line is not UTF-8 (a Latin-1 terminal
+/// sends `é` as the single byte 0xE9).
+const NOT_UTF8_TYPED: &str = "That line held bytes that are not UTF-8 text (is the terminal set to UTF-8?); \
+     it was ignored, with anything typed after it.";
+
+/// Where a script line stops being UTF-8 text: the column of its first
+/// bad byte (counting characters, from 1) and that byte; `None` for a line
+/// of text.
+fn first_non_utf8(bytes: &[u8]) -> Option<(usize, u8)> {
+    let error = std::str::from_utf8(bytes).err()?;
+    let valid = &bytes[..error.valid_up_to()];
+    let column = String::from_utf8_lossy(valid).chars().count() + 1;
+    Some((column, bytes.get(error.valid_up_to()).copied()?))
+}
+
 /// Runs commands read line by line from `input`, as a script: no prompts,
 /// output to `out`, each failed command reported on `err` with its line
-/// number. Lines starting with `#` are comments. Returns whether every
-/// command succeeded.
+/// number. Lines starting with `#` are comments. A line that is not
+/// UTF-8 text is reported (with the column of its first bad byte) and
+/// skipped. Returns whether every line was read and every command
+/// succeeded.
 pub fn run_script(
     session: &mut Session,
     input: &mut dyn BufRead,
@@ -144,11 +174,20 @@ pub fn run_script(
             break;
         }
         number += 1;
-        let line = String::from_utf8_lossy(&bytes);
-        let line = line.trim_end_matches(['\n', '\r']);
-        if line.trim_start().starts_with('#') {
+        if bytes.trim_ascii_start().starts_with(b"#") {
             continue;
         }
+        if let Some((column, byte)) = first_non_utf8(&bytes) {
+            all_ok = false;
+            writeln!(
+                err,
+                "mptutor: <stdin>:{number}:{column}: byte 0x{byte:02x} is not UTF-8 text \
+                 (save the script as UTF-8); the line was ignored"
+            )?;
+            continue;
+        }
+        let line = String::from_utf8_lossy(&bytes);
+        let line = line.trim_end_matches(['\n', '\r']);
         let reply = session.handle(line);
         if reply.is_error {
             all_ok = false;
@@ -189,4 +228,17 @@ pub fn terminal_width() -> usize {
         .map(|(_, columns)| usize::from(columns))
         .filter(|columns| *columns > 0)
         .unwrap_or(crate::DEFAULT_WIDTH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_non_utf8;
+
+    #[test]
+    fn a_bad_byte_is_placed_by_the_characters_before_it() {
+        assert_eq!(first_non_utf8("open q3\n".as_bytes()), None);
+        assert_eq!(first_non_utf8(b"open caf\xe9\n"), Some((9, 0xe9)));
+        // `é` and `€` are two and three bytes, one column each.
+        assert_eq!(first_non_utf8(b"\xc3\xa9\xe2\x82\xac\xff"), Some((3, 0xff)));
+    }
 }

@@ -2,8 +2,9 @@
 //! forking and setting up workers ([`fork`]), pidfds, `wait4` and
 //! `/proc/<pid>` ([`process`]), descriptors ([`fds`]), the calling thread's
 //! clocks ([`thread`]), SIGINT ([`signal`]), file locks ([`lock`]), the machine's CPU times
-//! ([`machine`]), the fork server's socket ([`socket`]) and memory shared
-//! between processes ([`shared`]). Everything above this module is
+//! ([`machine`]), the fork server's socket ([`socket`]), memory shared
+//! between processes ([`shared`]) and the terminal's settings, put back
+//! however mptutor leaves ([`terminal`]). Everything above this module is
 //! portable Rust over these functions, so a port to another kernel is a
 //! new `sys`.
 #![allow(unsafe_code)]
@@ -18,6 +19,7 @@ pub mod process;
 pub mod shared;
 pub mod signal;
 pub mod socket;
+pub mod terminal;
 pub mod thread;
 
 pub use fds::{pipe, take_fd};
