@@ -31,7 +31,11 @@ impl Session {
                 .unwrap_or_default();
             return self.fail(format!("There is no command `{topic}`.{hint}"));
         };
-        let mut markdown = format!("**{} {}**\n\n{}", info.name, info.args, info.details);
+        let mut markdown = format!(
+            "{}\n\n{}",
+            usage_heading(info.name, info.args),
+            info.details
+        );
         if !info.aliases.is_empty() {
             let aliases: Vec<String> = info
                 .aliases
@@ -53,5 +57,27 @@ impl Session {
             ));
         }
         Reply::text(text.trim_start().to_string())
+    }
+}
+
+/// The bold first line of `help <command>`: the command and its
+/// arguments. A command without arguments has no trailing space, which
+/// would stop Markdown from reading the `**` as bold.
+fn usage_heading(name: &str, args: &str) -> String {
+    format!("**{}**", format!("{name} {args}").trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_without_arguments_gets_a_bold_heading_too() {
+        let options = crate::render::RenderOptions::plain(80);
+        for (name, args) in [("list", ""), ("open", "<lesson>")] {
+            let shown = crate::render::render_markdown(&usage_heading(name, args), &options);
+            assert!(!shown.contains("**"), "{shown:?}");
+            assert!(shown.starts_with(name), "{shown:?}");
+        }
     }
 }
