@@ -5,6 +5,8 @@ mod check_limits;
 mod cli;
 mod compare;
 mod course_errors;
+mod course_limits;
+mod course_scaling;
 mod cpu_demo;
 mod faults;
 mod forkserver;
