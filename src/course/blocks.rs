@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::diagnostic::Diagnostic;
+use super::diagnostic::Problem;
 use super::model::{DemoBlock, Quiz};
 use super::output_check::{OutputCheck, whole_line};
 use super::speed_claim::{SpeedClaim, SpeedToml};
@@ -18,9 +18,6 @@ use crate::suggest::did_you_mean;
 
 /// Where a block's TOML sits in its file, for reporting positions.
 pub struct BlockSource<'a> {
-    pub path: &'a str,
-    /// The whole file.
-    pub file: &'a str,
     /// The block's text between its fences.
     pub content: &'a str,
     /// Byte offset of `content` in `file`.
@@ -37,23 +34,18 @@ impl BlockSource<'_> {
         &self,
         span: Option<std::ops::Range<usize>>,
         message: impl Into<String>,
-    ) -> Diagnostic {
+    ) -> Problem {
         match span {
-            Some(span) => Diagnostic::at(
-                self.path,
-                self.file,
-                self.content_offset + span.start,
-                message,
-            ),
+            Some(span) => Problem::at(self.content_offset + span.start, message),
             None => self.error_at_fence(message),
         }
     }
 
-    fn error_at_fence(&self, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::at(self.path, self.file, self.fence_offset, message)
+    fn error_at_fence(&self, message: impl Into<String>) -> Problem {
+        Problem::at(self.fence_offset, message)
     }
 
-    fn toml_error(&self, kind: &str, error: &toml::de::Error) -> Diagnostic {
+    fn toml_error(&self, kind: &str, error: &toml::de::Error) -> Problem {
         self.error_at(
             error.span(),
             format!("bad TOML in {kind} block: {}", error.message().trim_end()),
@@ -62,7 +54,7 @@ impl BlockSource<'_> {
 }
 
 /// Parses a demo block: `name` plus the demo's parameters.
-pub fn parse_demo(source: &BlockSource) -> Result<DemoBlock, Vec<Diagnostic>> {
+pub fn parse_demo(source: &BlockSource) -> Result<DemoBlock, Vec<Problem>> {
     let content = source.content;
     let table: BTreeMap<String, Spanned<toml::Value>> =
         toml::from_str(content).map_err(|error| vec![source.toml_error("demo", &error)])?;
@@ -134,7 +126,7 @@ struct QuizToml {
 }
 
 /// Parses a quiz block.
-pub fn parse_quiz(source: &BlockSource) -> Result<Quiz, Vec<Diagnostic>> {
+pub fn parse_quiz(source: &BlockSource) -> Result<Quiz, Vec<Problem>> {
     let quiz: QuizToml =
         toml::from_str(source.content).map_err(|error| vec![source.toml_error("quiz", &error)])?;
     let missing: Vec<&str> = [
@@ -210,7 +202,7 @@ struct CheckToml {
 }
 
 /// Parses a check block, compiling every pattern.
-pub fn parse_check(source: &BlockSource) -> Result<OutputCheck, Vec<Diagnostic>> {
+pub fn parse_check(source: &BlockSource) -> Result<OutputCheck, Vec<Problem>> {
     let check: CheckToml =
         toml::from_str(source.content).map_err(|error| vec![source.toml_error("check", &error)])?;
     let mut problems = Vec::new();

@@ -5,6 +5,9 @@
 use std::fmt;
 use std::ops::Range;
 
+use super::limits::MAX_PROBLEMS_SHOWN;
+use super::line_index::LineIndex;
+
 /// One problem in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -19,12 +22,25 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// A problem at byte `offset` of `text` (the whole file).
+    /// A problem at byte `offset` of `text` (the whole file). For a file
+    /// with many problems, collect [`Problem`]s and [`report`] them instead:
+    /// this counts the lines from the start of the file.
     pub fn at(path: &str, text: &str, offset: usize, message: impl Into<String>) -> Self {
+        Self::at_indexed(path, text, &LineIndex::new(text), offset, message)
+    }
+
+    /// A problem at byte `offset` of `text`, whose lines are `lines`.
+    pub(super) fn at_indexed(
+        path: &str,
+        text: &str,
+        lines: &LineIndex,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> Self {
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line = lines.line(offset);
+        let line_start = lines.line_start(line);
         let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        let line = text[..offset].matches('\n').count() + 1;
         let col = text[line_start..offset].chars().count() + 1;
         Diagnostic {
             path: path.to_string(),
@@ -102,10 +118,76 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// A problem at a byte offset of a file, its line and column not yet worked
+/// out: a file may hold thousands, and only the first
+/// [`MAX_PROBLEMS_SHOWN`] are shown, each quoting its line.
+#[derive(Debug)]
+pub(super) struct Problem {
+    pub offset: usize,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn at(offset: usize, message: impl Into<String>) -> Self {
+        Problem {
+            offset,
+            message: message.into(),
+        }
+    }
+}
+
+/// The first [`MAX_PROBLEMS_SHOWN`] of one file's problems, in the order
+/// they appear in the file, as diagnostics; the rest are only counted.
+pub(super) fn report(
+    path: &str,
+    text: &str,
+    lines: &LineIndex,
+    mut problems: Vec<Problem>,
+) -> CourseErrors {
+    problems.sort_by_key(|problem| problem.offset);
+    let not_shown = problems.len().saturating_sub(MAX_PROBLEMS_SHOWN);
+    let diagnostics = problems
+        .into_iter()
+        .take(MAX_PROBLEMS_SHOWN)
+        .map(|problem| Diagnostic::at_indexed(path, text, lines, problem.offset, problem.message))
+        .collect();
+    CourseErrors {
+        diagnostics,
+        not_shown,
+    }
+}
+
 /// Every problem found in a course; loading fails when there is at least one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CourseErrors {
+    /// The problems shown, each with its position.
     pub diagnostics: Vec<Diagnostic>,
+    /// Problems found beyond the first [`MAX_PROBLEMS_SHOWN`] of a file,
+    /// counted but not shown: a file with thousands of mistakes is usually
+    /// one mistake repeated, and a screenful of them says so.
+    pub not_shown: usize,
+}
+
+impl CourseErrors {
+    /// Adds `other`'s problems to these.
+    pub fn append(&mut self, other: CourseErrors) {
+        self.diagnostics.extend(other.diagnostics);
+        self.not_shown += other.not_shown;
+    }
+
+    /// Every problem found, shown or not.
+    pub fn count(&self) -> usize {
+        self.diagnostics.len() + self.not_shown
+    }
+}
+
+impl From<Diagnostic> for CourseErrors {
+    fn from(diagnostic: Diagnostic) -> Self {
+        CourseErrors {
+            diagnostics: vec![diagnostic],
+            not_shown: 0,
+        }
+    }
 }
 
 impl fmt::Display for CourseErrors {
@@ -113,7 +195,15 @@ impl fmt::Display for CourseErrors {
         for diagnostic in &self.diagnostics {
             writeln!(f, "{diagnostic}")?;
         }
-        let count = self.diagnostics.len();
+        if self.not_shown > 0 {
+            writeln!(
+                f,
+                "… and {} more, not shown (mptutor lists the first {MAX_PROBLEMS_SHOWN} problems \
+                 of each file; the rest often repeat them)",
+                self.not_shown
+            )?;
+        }
+        let count = self.count();
         write!(
             f,
             "{count} problem{} found; fix {} and run `mptutor check` again",

@@ -88,7 +88,7 @@ pub struct FrontMatter {
     /// The lesson's title, shown in `list` and at the top of every step.
     pub title: Option<Spanned<String>>,
     /// One sentence shown by `list`.
-    pub summary: Option<String>,
+    pub summary: Option<Spanned<String>>,
 }
 
 #[cfg(test)]

@@ -10,8 +10,13 @@ use std::ops::Range;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag};
 
 use super::blocks::{BlockSource, parse_check, parse_demo, parse_quiz};
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{CourseErrors, Diagnostic, Problem, report};
 use super::front_matter::{FrontMatter, split};
+use super::limits::{
+    MAX_ID_CHARS, MAX_STEPS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, NestingGauge, first_too_deep,
+    too_long,
+};
+use super::line_index::LineIndex;
 use super::model::{Block, CodeBlock, Lesson, Step};
 
 /// Words the REPL reads as commands; a lesson id equal to one of them could
@@ -23,24 +28,21 @@ pub const RESERVED_IDS: &[&str] = &[
 ];
 
 /// Parses a lesson file's bytes. `path` is only used in messages.
-pub fn parse_lesson(path: &str, bytes: &[u8]) -> Result<Lesson, Vec<Diagnostic>> {
-    let text = std::str::from_utf8(bytes).map_err(|error| vec![not_utf8(path, bytes, &error)])?;
-    let split = split(path, text).map_err(|problem| vec![problem])?;
+///
+/// The work is linear in the file's size however many steps, blocks or
+/// mistakes it holds: line numbers come from one [`LineIndex`], and only
+/// the problems that are shown have their positions worked out.
+pub fn parse_lesson(path: &str, bytes: &[u8]) -> Result<Lesson, CourseErrors> {
+    let text = std::str::from_utf8(bytes).map_err(|error| not_utf8(path, bytes, &error))?;
+    let split = split(path, text)?;
+    let lines = LineIndex::new(text);
     let mut problems = Vec::new();
 
-    let header = parse_front_matter(
-        path,
-        text,
-        split.front_matter,
-        split.front_matter_offset,
-        &mut problems,
-    );
-    let steps = parse_body(path, text, split.body_offset, &mut problems);
-    problems.extend(checks_without_example(path, text, &steps));
+    let header = parse_front_matter(split.front_matter, split.front_matter_offset, &mut problems);
+    let steps = parse_body(text, &lines, split.body_offset, &mut problems);
+    problems.extend(checks_without_example(&lines, &steps));
     if steps.is_empty() && problems.is_empty() {
-        problems.push(Diagnostic::at(
-            path,
-            text,
+        problems.push(Problem::at(
             split.body_offset,
             "lesson has no steps: start each step with a `## ` heading",
         ));
@@ -53,13 +55,13 @@ pub fn parse_lesson(path: &str, bytes: &[u8]) -> Result<Lesson, Vec<Diagnostic>>
             path: path.to_string(),
             steps,
         }),
-        _ => Err(problems),
+        _ => Err(report(path, text, &lines, problems)),
     }
 }
 
 /// A ```` ```check ```` block in a step with no Python example has nothing
 /// to check: that is a mistake worth a message, not a silent no-op.
-fn checks_without_example(path: &str, text: &str, steps: &[Step]) -> Vec<Diagnostic> {
+fn checks_without_example(lines: &LineIndex, steps: &[Step]) -> Vec<Problem> {
     let mut problems = Vec::new();
     for step in steps {
         let has_example = step
@@ -70,15 +72,8 @@ fn checks_without_example(path: &str, text: &str, steps: &[Step]) -> Vec<Diagnos
             if let Block::Check(check) = block
                 && !has_example
             {
-                let offset = text
-                    .split_inclusive('\n')
-                    .take(check.line.saturating_sub(1))
-                    .map(str::len)
-                    .sum();
-                problems.push(Diagnostic::at(
-                    path,
-                    text,
-                    offset,
+                problems.push(Problem::at(
+                    lines.line_start(check.line),
                     "this check block has no ```python example in its step to check; move it \
                      into the step that holds the example",
                 ));
@@ -119,19 +114,15 @@ fn not_utf8(path: &str, bytes: &[u8], error: &std::str::Utf8Error) -> Diagnostic
 }
 
 fn parse_front_matter(
-    path: &str,
-    text: &str,
     front_matter: &str,
     offset: usize,
-    problems: &mut Vec<Diagnostic>,
+    problems: &mut Vec<Problem>,
 ) -> Option<(String, String, String)> {
     let parsed: FrontMatter = match toml::from_str(front_matter) {
         Ok(parsed) => parsed,
         Err(error) => {
             let at = offset + error.span().map_or(0, |span| span.start);
-            problems.push(Diagnostic::at(
-                path,
-                text,
+            problems.push(Problem::at(
                 at,
                 format!("bad TOML in front matter: {}", error.message().trim_end()),
             ));
@@ -140,9 +131,7 @@ fn parse_front_matter(
     };
     let before = problems.len();
     let missing = |key: &str| {
-        Diagnostic::at(
-            path,
-            text,
+        Problem::at(
             offset,
             format!("front matter has no `{key}`; add `{key} = \"…\"` between the `+++` lines"),
         )
@@ -160,19 +149,22 @@ fn parse_front_matter(
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
-                problems.push(Diagnostic::at(
-                    path,
-                    text,
+                problems.push(Problem::at(
                     at,
                     format!("lesson id `{value}` must be letters, digits, `-` or `_` (like `q3`)"),
                 ));
+            } else if let Some(why) = too_long(
+                "lesson id",
+                value,
+                MAX_ID_CHARS,
+                "students type it to open the lesson; shorten it",
+            ) {
+                problems.push(Problem::at(at, why));
             } else if RESERVED_IDS
                 .iter()
                 .any(|word| word.eq_ignore_ascii_case(value))
             {
-                problems.push(Diagnostic::at(
-                    path,
-                    text,
+                problems.push(Problem::at(
                     at,
                     format!("lesson id `{value}` is also a command name; choose another id"),
                 ));
@@ -186,22 +178,43 @@ fn parse_front_matter(
             None
         }
         Some(title) if title.get_ref().trim().is_empty() => {
-            problems.push(Diagnostic::at(
-                path,
-                text,
+            problems.push(Problem::at(
                 offset + title.span().start,
                 "lesson `title` is empty",
             ));
             None
         }
-        Some(title) => Some(title.into_inner().trim().to_string()),
+        Some(title) => {
+            let at = offset + title.span().start;
+            let title = title.into_inner().trim().to_string();
+            if let Some(why) = too_long(
+                "the lesson `title`",
+                &title,
+                MAX_TITLE_CHARS,
+                "it is one line in `list`; put the rest in the `summary` or the first step",
+            ) {
+                problems.push(Problem::at(at, why));
+            }
+            Some(title)
+        }
     };
+    let summary = parsed.summary.map(|summary| {
+        let at = offset + summary.span().start;
+        let summary = summary.into_inner().trim().to_string();
+        if let Some(why) = too_long(
+            "the lesson `summary`",
+            &summary,
+            MAX_SUMMARY_CHARS,
+            "it is a sentence or two in `list`; move the rest into the lesson",
+        ) {
+            problems.push(Problem::at(at, why));
+        }
+        summary
+    });
     match (id, title) {
-        (Some(id), Some(title)) if problems.len() == before => Some((
-            id,
-            title,
-            parsed.summary.unwrap_or_default().trim().to_string(),
-        )),
+        (Some(id), Some(title)) if problems.len() == before => {
+            Some((id, title, summary.unwrap_or_default()))
+        }
         _ => None,
     }
 }
@@ -220,14 +233,18 @@ enum Piece {
     Prose(Range<usize>),
 }
 
-fn top_level_pieces(text: &str, body_offset: usize) -> Vec<Piece> {
+/// The body's top-level pieces, and where its lists and quotes first nest
+/// too deep, if they do.
+fn top_level_pieces(text: &str, body_offset: usize) -> (Vec<Piece>, Option<usize>) {
     let body = &text[body_offset..];
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut pieces = Vec::new();
     let mut depth = 0usize;
+    let mut nesting = NestingGauge::default();
     let mut current: Option<Piece> = None;
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
         let range = range.start + body_offset..range.end + body_offset;
+        nesting.event(&event, range.start);
         match event {
             Event::Start(tag) => {
                 if depth == 0 {
@@ -275,16 +292,16 @@ fn top_level_pieces(text: &str, body_offset: usize) -> Vec<Piece> {
             _ => {}
         }
     }
-    pieces
+    (pieces, nesting.too_deep())
 }
 
 fn parse_body(
-    path: &str,
     text: &str,
+    lines: &LineIndex,
     body_offset: usize,
-    problems: &mut Vec<Diagnostic>,
+    problems: &mut Vec<Problem>,
 ) -> Vec<Step> {
-    let line_of = |offset: usize| text[..offset].matches('\n').count() + 1;
+    let line_of = |offset: usize| lines.line(offset);
     let mut steps: Vec<Step> = Vec::new();
     // Text before the first `## ` heading introduces the lesson; it is shown
     // with the first step.
@@ -300,7 +317,11 @@ fn parse_body(
         }
     };
 
-    for piece in top_level_pieces(text, body_offset) {
+    let (pieces, too_deep) = top_level_pieces(text, body_offset);
+    if let Some(offset) = too_deep {
+        problems.push(Problem::at(offset, NestingGauge::message()));
+    }
+    for piece in pieces {
         match piece {
             Piece::Prose(range) => {
                 prose = Some(match prose {
@@ -317,11 +338,24 @@ fn parse_body(
                 }
                 let title = title.trim().to_string();
                 if title.is_empty() {
-                    problems.push(Diagnostic::at(
-                        path,
-                        text,
+                    problems.push(Problem::at(range.start, "step heading has no title"));
+                } else if let Some(why) = too_long(
+                    "this step's title",
+                    &title,
+                    MAX_TITLE_CHARS,
+                    "it heads the step; put the rest in the prose under it",
+                ) {
+                    problems.push(Problem::at(range.start, why));
+                }
+                if steps.len() == MAX_STEPS {
+                    problems.push(Problem::at(
                         range.start,
-                        "step heading has no title",
+                        format!(
+                            "this is step {} of the lesson, more than the {MAX_STEPS} a lesson may \
+                             have; split the lesson in several (or make headings inside a step \
+                             `### `)",
+                            MAX_STEPS + 1
+                        ),
                     ));
                 }
                 steps.push(Step {
@@ -338,17 +372,13 @@ fn parse_body(
                 let blocks = steps.last_mut().map_or(&mut intro, |step| &mut step.blocks);
                 flush(&mut prose, blocks);
                 if !is_closed(&text[range.clone()]) {
-                    problems.push(Diagnostic::at(
-                        path,
-                        text,
+                    problems.push(Problem::at(
                         range.start,
                         format!("unclosed ```{info} block: add a closing ``` line"),
                     ));
                     continue;
                 }
                 let source = BlockSource {
-                    path,
-                    file: text,
                     content: &text[content.clone()],
                     content_offset: content.start,
                     fence_offset: range.start,
@@ -363,8 +393,8 @@ fn parse_body(
                     "python" | "py" | "python3" => Ok(Block::Python(code())),
                     "demo" => parse_demo(&source).map(Block::Demo),
                     "quiz" => parse_quiz(&source).map(Block::Quiz),
-                    "note" => Ok(Block::Note(source.content.trim().to_string())),
-                    "hint" => Ok(Block::Hint(source.content.trim().to_string())),
+                    "note" => markdown_block(&source).map(Block::Note),
+                    "hint" => markdown_block(&source).map(Block::Hint),
                     "check" => parse_check(&source).map(Block::Check),
                     _ => Ok(Block::Code(code())),
                 };
@@ -378,6 +408,18 @@ fn parse_body(
     let blocks = steps.last_mut().map_or(&mut intro, |step| &mut step.blocks);
     flush(&mut prose, blocks);
     steps
+}
+
+/// The Markdown of a ```` ```note ```` or ```` ```hint ```` block, unless
+/// its lists and quotes nest too deep.
+fn markdown_block(source: &BlockSource) -> Result<String, Vec<Problem>> {
+    match first_too_deep(source.content) {
+        Some(offset) => Err(vec![Problem::at(
+            source.content_offset + offset,
+            NestingGauge::message(),
+        )]),
+        None => Ok(source.content.trim().to_string()),
+    }
 }
 
 /// A fence is closed when its last line is a fence of the same kind.

@@ -9,8 +9,10 @@ use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::diagnostic::{CourseErrors, Diagnostic};
+use super::diagnostic::{CourseErrors, Diagnostic, Problem, report};
 use super::lesson_file::{id_offset, parse_lesson};
+use super::limits::{MAX_TITLE_CHARS, too_long};
+use super::line_index::LineIndex;
 use super::model::{Course, CourseOrigin, Lesson};
 use crate::user_file::{self, SizeCap};
 
@@ -145,12 +147,10 @@ pub fn load_builtin() -> Result<Course, CourseErrors> {
 /// Loads the course in `dir` (the folder holding `course.toml`).
 pub fn load_dir(dir: &Path) -> Result<Course, CourseErrors> {
     if !dir.is_dir() {
-        return Err(CourseErrors {
-            diagnostics: vec![Diagnostic::file(
-                &dir.display().to_string(),
-                "no such folder; give the folder that holds course.toml",
-            )],
-        });
+        return Err(CourseErrors::from(Diagnostic::file(
+            &dir.display().to_string(),
+            "no such folder; give the folder that holds course.toml",
+        )));
     }
     load(&Folder(dir.to_path_buf()))
 }
@@ -178,35 +178,31 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
                 }
                 ReadProblem::Other(why) => format!("cannot be read: {why}"),
             };
-            return Err(CourseErrors {
-                diagnostics: vec![Diagnostic::file(&index_path, message)],
-            });
+            return Err(CourseErrors::from(Diagnostic::file(&index_path, message)));
         }
     };
     let index_text = match std::str::from_utf8(&index_bytes) {
         Ok(text) => text,
         Err(_) => {
             // Reuse the lesson parser's UTF-8 report, which finds the position.
-            let diagnostics = parse_lesson(&index_path, &index_bytes)
+            return Err(parse_lesson(&index_path, &index_bytes)
                 .err()
-                .unwrap_or_default();
-            return Err(CourseErrors { diagnostics });
+                .unwrap_or_default());
         }
     };
     let index: CourseToml = match toml::from_str(index_text) {
         Ok(index) => index,
         Err(error) => {
-            return Err(CourseErrors {
-                diagnostics: vec![Diagnostic::at_span(
-                    &index_path,
-                    index_text,
-                    error.span(),
-                    format!("bad TOML in course.toml: {}", error.message().trim_end()),
-                )],
-            });
+            return Err(CourseErrors::from(Diagnostic::at_span(
+                &index_path,
+                index_text,
+                error.span(),
+                format!("bad TOML in course.toml: {}", error.message().trim_end()),
+            )));
         }
     };
-    let at_start = |message: &str| Diagnostic::at(&index_path, index_text, 0, message);
+    let index_lines = LineIndex::new(index_text);
+    let at_start = |message: &str| Problem::at(0, message);
 
     let format_version = match &index.format_version {
         None => {
@@ -217,9 +213,7 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
         }
         Some(version) if *version.get_ref() == i64::from(FORMAT_VERSION) => FORMAT_VERSION,
         Some(version) => {
-            problems.push(Diagnostic::at(
-                &index_path,
-                index_text,
+            problems.push(Problem::at(
                 version.span().start,
                 format!(
                     "format_version {} is not one this mptutor reads; it reads version {FORMAT_VERSION}",
@@ -230,14 +224,21 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
         }
     };
     let title = match index.title {
-        Some(title) if !title.get_ref().trim().is_empty() => title.into_inner().trim().to_string(),
+        Some(title) if !title.get_ref().trim().is_empty() => {
+            let at = title.span().start;
+            let title = title.into_inner().trim().to_string();
+            if let Some(why) = too_long(
+                "the course `title`",
+                &title,
+                MAX_TITLE_CHARS,
+                "it heads `list` and the greeting; say the rest in the first lesson",
+            ) {
+                problems.push(Problem::at(at, why));
+            }
+            title
+        }
         Some(title) => {
-            problems.push(Diagnostic::at(
-                &index_path,
-                index_text,
-                title.span().start,
-                "course `title` is empty",
-            ));
+            problems.push(Problem::at(title.span().start, "course `title` is empty"));
             String::new()
         }
         None => {
@@ -247,9 +248,7 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
     };
     let listed = match index.lessons {
         Some(listed) if listed.get_ref().is_empty() => {
-            problems.push(Diagnostic::at(
-                &index_path,
-                index_text,
+            problems.push(Problem::at(
                 listed.span().start,
                 "`lessons` is empty; list at least one lesson file",
             ));
@@ -264,23 +263,20 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
         }
     };
 
+    let mut lesson_problems = CourseErrors::default();
     let mut lessons: Vec<Lesson> = Vec::new();
     let mut seen_files: HashMap<String, usize> = HashMap::new();
     let mut seen_ids: HashMap<String, String> = HashMap::new();
     for entry in listed {
         let relative = entry.get_ref().trim().to_string();
-        let at_entry =
-            |message: String| Diagnostic::at(&index_path, index_text, entry.span().start, message);
+        let at_entry = |message: String| Problem::at(entry.span().start, message);
         if let Some(line) = seen_files.get(&relative) {
             problems.push(at_entry(format!(
                 "`{relative}` is listed twice (also on line {line})"
             )));
             continue;
         }
-        seen_files.insert(
-            relative.clone(),
-            index_text[..entry.span().start].matches('\n').count() + 1,
-        );
+        seen_files.insert(relative.clone(), index_lines.line(entry.span().start));
         let shown = files.display(&relative);
         let bytes = match files.read(&relative, LESSON_CAP) {
             Ok(bytes) => bytes,
@@ -297,20 +293,20 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
                 continue;
             }
             Err(ReadProblem::NotRegular(what)) => {
-                problems.push(Diagnostic::file(
+                lesson_problems.append(CourseErrors::from(Diagnostic::file(
                     &shown,
                     format!(
                         "{what}; a lesson must be a Markdown file: replace it with one, or take \
                          `{relative}` out of course.toml"
                     ),
-                ));
+                )));
                 continue;
             }
             Err(ReadProblem::TooLarge(size)) => {
-                problems.push(Diagnostic::file(
+                lesson_problems.append(CourseErrors::from(Diagnostic::file(
                     &shown,
                     format!("{size}; split it into smaller lessons"),
-                ));
+                )));
                 continue;
             }
             Err(ReadProblem::Other(why)) => {
@@ -323,22 +319,22 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
                 let key = lesson.id.to_ascii_lowercase();
                 if let Some(first) = seen_ids.get(&key) {
                     let text = String::from_utf8_lossy(&bytes);
-                    problems.push(Diagnostic::at(
+                    lesson_problems.append(CourseErrors::from(Diagnostic::at(
                         &shown,
                         &text,
                         id_offset(&text),
                         format!("duplicate id `{}`: {first} already uses it", lesson.id),
-                    ));
+                    )));
                 } else {
                     seen_ids.insert(key, shown.clone());
                     lessons.push(lesson);
                 }
             }
-            Err(mut found) => problems.append(&mut found),
+            Err(found) => lesson_problems.append(found),
         }
     }
 
-    if problems.is_empty() {
+    if problems.is_empty() && lesson_problems.count() == 0 {
         Ok(Course {
             title,
             format_version,
@@ -346,8 +342,8 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
             lessons,
         })
     } else {
-        Err(CourseErrors {
-            diagnostics: problems,
-        })
+        let mut errors = report(&index_path, index_text, &index_lines, problems);
+        errors.append(lesson_problems);
+        Err(errors)
     }
 }

@@ -8,12 +8,16 @@
 //!
 //! Loading never stops at the first problem: every problem in every file is
 //! collected as a [`Diagnostic`] (`path:line:col: message`, with the line
-//! quoted), so a teacher fixes a course in one pass.
+//! quoted), so a teacher fixes a course in one pass; past the first 50 of a
+//! file they are counted, not listed. Loading costs time in proportion to
+//! the course's size, and sizes and nesting have limits (`limits.rs`).
 
 mod blocks;
 mod diagnostic;
 mod front_matter;
 mod lesson_file;
+mod limits;
+mod line_index;
 mod load;
 mod model;
 mod output_check;
@@ -22,6 +26,9 @@ mod speed_claim;
 
 pub use diagnostic::{CourseErrors, Diagnostic};
 pub use lesson_file::{RESERVED_IDS, parse_lesson};
+pub use limits::{
+    MAX_ID_CHARS, MAX_NESTING, MAX_PROBLEMS_SHOWN, MAX_STEPS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
+};
 pub use load::{FORMAT_VERSION, load_builtin, load_dir};
 pub use model::{
     Block, CodeBlock, Course, CourseOrigin, DemoBlock, Lesson, LessonIndex, PythonExample, Quiz,

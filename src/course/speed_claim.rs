@@ -13,7 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::blocks::BlockSource;
-use super::diagnostic::Diagnostic;
+use super::diagnostic::Problem;
 
 /// Most workers a claim may name: far beyond any machine a class uses.
 const MAX_WORKERS: i64 = 1024;
@@ -49,7 +49,7 @@ impl SpeedClaim {
         table: &Spanned<SpeedToml>,
         source: &BlockSource,
         compile: &mut dyn FnMut(&Spanned<String>) -> Option<Regex>,
-        problems: &mut Vec<Diagnostic>,
+        problems: &mut Vec<Problem>,
     ) -> Option<SpeedClaim> {
         let speed = table.get_ref();
         let missing: Vec<String> = [
@@ -180,7 +180,7 @@ mod tests {
     /// The lesson's check block with `body`: its claim, or its problems.
     fn parse(body: &str) -> Result<Option<SpeedClaim>, Vec<Diagnostic>> {
         let text = format!("{HEADER}```check\n{body}```\n");
-        let lesson = parse_lesson("a.md", text.as_bytes())?;
+        let lesson = parse_lesson("a.md", text.as_bytes()).map_err(|errors| errors.diagnostics)?;
         Ok(lesson.steps[0].blocks.iter().find_map(|block| match block {
             Block::Check(check) => check.speedup.clone(),
             _ => None,

@@ -12,6 +12,7 @@ use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagE
 
 use super::markdown_inline::{Inline, Target};
 use super::style::{Span, Styles};
+use crate::course::MAX_NESTING;
 
 /// A block of Markdown, with its inline text already styled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +48,8 @@ pub(crate) fn parse(md: &str, styles: &Styles) -> Vec<Node> {
         frames: vec![Frame::Blocks(Vec::new())],
         inline: None,
         code: None,
+        nesting: 0,
+        flattened: 0,
     };
     for event in Parser::new_ext(md, options) {
         builder.event(event);
@@ -78,6 +81,13 @@ struct Builder<'s> {
     inline: Option<Inline>,
     /// An open code block: its language and text so far.
     code: Option<(String, String)>,
+    /// Lists and quotes open in `frames`.
+    nesting: usize,
+    /// Lists, items and quotes open beyond [`MAX_NESTING`], whose blocks
+    /// join the deepest one kept. A loaded lesson never nests that deep;
+    /// this keeps the tree (and the recursion that lays it out) shallow
+    /// whatever Markdown arrives, so no input can overflow the stack.
+    flattened: usize,
 }
 
 impl Builder<'_> {
@@ -108,6 +118,13 @@ impl Builder<'_> {
 
     fn start(&mut self, tag: Tag<'_>) {
         match tag {
+            Tag::BlockQuote(_) | Tag::List(_) | Tag::Item
+                if self.flattened > 0
+                    || (self.nesting >= MAX_NESTING && !matches!(tag, Tag::Item)) =>
+            {
+                self.flush_implicit();
+                self.flattened += 1;
+            }
             Tag::Paragraph | Tag::HtmlBlock => {
                 self.flush_implicit();
                 self.mark_list_loose();
@@ -125,6 +142,9 @@ impl Builder<'_> {
             }
             Tag::BlockQuote(_) | Tag::Item => {
                 self.flush_implicit();
+                if !matches!(tag, Tag::Item) {
+                    self.nesting += 1;
+                }
                 self.frames.push(Frame::Blocks(Vec::new()));
             }
             Tag::CodeBlock(kind) => {
@@ -141,6 +161,7 @@ impl Builder<'_> {
             }
             Tag::List(start) => {
                 self.flush_implicit();
+                self.nesting += 1;
                 self.frames.push(Frame::List {
                     start,
                     loose: false,
@@ -171,11 +192,16 @@ impl Builder<'_> {
 
     fn end(&mut self, tag: TagEnd) {
         match tag {
+            TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item if self.flattened > 0 => {
+                self.flush_implicit();
+                self.flattened -= 1;
+            }
             TagEnd::Paragraph | TagEnd::HtmlBlock | TagEnd::Heading(_) | TagEnd::TableCell => {
                 self.flush_inline();
             }
             TagEnd::BlockQuote(_) => {
                 self.flush_implicit();
+                self.nesting = self.nesting.saturating_sub(1);
                 if let Some(children) = self.pop_blocks() {
                     self.push_node(Node::Quote(children));
                 }
@@ -194,6 +220,7 @@ impl Builder<'_> {
                 }
             }
             TagEnd::List(_) => {
+                self.nesting = self.nesting.saturating_sub(1);
                 if let Some(Frame::List { .. }) = self.frames.last()
                     && let Some(Frame::List {
                         start,

@@ -6,11 +6,13 @@
 //! instead, as escapes inside the cell text, which the `custom_styling`
 //! feature lets comfy-table measure and wrap correctly.
 
+use std::borrow::Cow;
+
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
 use super::RenderOptions;
-use super::ansi::{finish, sanitize};
+use super::ansi::{finish, hard_wrap, sanitize, width as display_width};
 use super::style::Styles;
 
 /// A table with a header row; cells wrap so the whole table fits the width.
@@ -48,10 +50,11 @@ pub(crate) fn table_lines(
         (0..column_count)
             .map(|column| {
                 let text = row.get(column).map_or("", String::as_str);
+                let text = break_long_words(text, width);
                 let text = if header {
-                    styles.strong(text)
+                    styles.strong(&text)
                 } else {
-                    text.to_string()
+                    text.into_owned()
                 };
                 let align = aligns.get(column).copied().unwrap_or(CellAlignment::Left);
                 Cell::new(text).set_alignment(align)
@@ -72,6 +75,37 @@ pub(crate) fn table_lines(
         table.add_row(cells(row, false));
     }
     table.lines().collect()
+}
+
+/// `text` with every word wider than `width` cut into pieces `width` wide,
+/// one per line.
+///
+/// comfy-table breaks a word too wide for its column by copying the rest
+/// of the word for every piece it cuts off, which costs the square of the
+/// word's length: one 40 000-character title took seconds to list. No
+/// column is wider than the table, so such a word is cut anyway; cut here,
+/// in one pass, comfy-table is left only pieces that fit the table.
+fn break_long_words(text: &str, width: usize) -> Cow<'_, str> {
+    if display_width(text) <= width {
+        return Cow::Borrowed(text);
+    }
+    let mut broken = String::with_capacity(text.len() + text.len() / width.max(1));
+    for (index, line) in text.split('\n').enumerate() {
+        if index > 0 {
+            broken.push('\n');
+        }
+        for (index, word) in line.split(' ').enumerate() {
+            if index > 0 {
+                broken.push(' ');
+            }
+            if display_width(word) > width {
+                broken.push_str(&hard_wrap(word, width).join("\n"));
+            } else {
+                broken.push_str(word);
+            }
+        }
+    }
+    Cow::Owned(broken)
 }
 
 #[cfg(test)]
@@ -136,6 +170,19 @@ mod tests {
         };
         let shown = render_table(&strings(&["name"]), &[strings(&["x"])], &opts);
         assert!(shown.contains("\x1b[1m"));
+    }
+
+    #[test]
+    fn a_word_wider_than_the_table_is_cut_to_fit_and_kept_whole() {
+        let word = "w".repeat(250);
+        let shown = render_table(
+            &strings(&["title"]),
+            &[vec![word.clone()]],
+            &RenderOptions::plain(40),
+        );
+        assert!(shown.lines().all(|line| width(line) <= 40), "{shown}");
+        let kept: String = shown.chars().filter(|c| *c == 'w').collect();
+        assert_eq!(kept, word);
     }
 
     #[test]

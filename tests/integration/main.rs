@@ -7,6 +7,8 @@ mod compare;
 mod course_errors;
 mod course_files;
 mod course_fuzz;
+mod course_limits;
+mod course_scaling;
 mod cpu_demo;
 mod escapes;
 mod faults;
