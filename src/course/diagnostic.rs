@@ -100,22 +100,52 @@ impl fmt::Display for Diagnostic {
             // sequence in a hostile file, which would also act on the
             // terminal) as `�`; the line stays readable and the caret under
             // the character it names.
-            let shown: String = source
-                .chars()
-                .map(|c| match c {
-                    '\t' => ' ',
-                    c if c.is_control() => '\u{fffd}',
-                    c => c,
-                })
-                .collect();
-            write!(
-                f,
-                "\n {number} | {shown}\n {pad} | {}^",
-                " ".repeat(col - 1)
-            )?;
+            let (shown, caret) = quoted_window(source, col - 1);
+            write!(f, "\n {number} | {shown}\n {pad} | {}^", " ".repeat(caret))?;
         }
         Ok(())
     }
+}
+
+/// At most this many characters of a long line are quoted under a
+/// problem: the ones around its column, so fifty problems on one line of a
+/// megabyte print a screenful, not fifty megabytes.
+const QUOTED_CHARS: usize = 120;
+
+/// The part of `source` quoted under a problem at character `col`
+/// (0-based), and where the caret goes in it. Each character is shown as
+/// one column: a tab as a space, and a control character (an escape
+/// sequence in a hostile file, which would also act on the terminal) as
+/// `�`, so the line stays readable and the caret under the character it
+/// names. A line cut short shows `…` where it was cut.
+fn quoted_window(source: &str, col: usize) -> (String, usize) {
+    let length = source.chars().count();
+    let start = if length <= QUOTED_CHARS {
+        0
+    } else {
+        col.saturating_sub(QUOTED_CHARS / 2)
+            .min(length - QUOTED_CHARS)
+    };
+    let end = (start + QUOTED_CHARS).min(length);
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(
+        source
+            .chars()
+            .skip(start)
+            .take(end - start)
+            .map(|c| match c {
+                '\t' => ' ',
+                c if c.is_control() => '\u{fffd}',
+                c => c,
+            }),
+    );
+    if end < length {
+        shown.push('…');
+    }
+    (shown, col - start + usize::from(start > 0))
 }
 
 /// A problem at a byte offset of a file, its line and column not yet worked
@@ -255,5 +285,34 @@ mod tests {
     fn offset_past_the_end_points_at_the_last_line() {
         let diagnostic = Diagnostic::at("x.md", "a\nb", 99, "bad");
         assert_eq!(diagnostic.position, Some((2, 2)));
+    }
+
+    #[test]
+    fn a_long_line_is_quoted_around_the_problem_with_the_caret_under_it() {
+        let caret_under = |shown: &str, word: &str| {
+            let lines: Vec<&str> = shown.lines().collect();
+            let (quoted, caret) = (lines[1], lines[2]);
+            let before = &quoted[..quoted.find(word).unwrap_or(0)];
+            assert_eq!(
+                caret.chars().position(|c| c == '^'),
+                Some(before.chars().count())
+            );
+            quoted.chars().count()
+        };
+        for at in [0, 10, 500_000, 999_990] {
+            let mut line = "x".repeat(1_000_000);
+            line.replace_range(at..at + 4, "oops");
+            let text = format!("first\n{line}\nlast");
+            let offset = text.find("oops").unwrap_or(0);
+            let diagnostic = Diagnostic::at("x.md", &text, offset, "bad");
+            assert_eq!(diagnostic.position, Some((2, at + 1)));
+            let shown = diagnostic.to_string();
+            assert!(shown.len() < 1000, "{} bytes", shown.len());
+            let quoted = caret_under(&shown, "oops");
+            assert!(quoted <= QUOTED_CHARS + 2 + " 2 | ".len());
+        }
+        let short = Diagnostic::at("x.md", "a oops b", 2, "bad").to_string();
+        assert!(!short.contains('…'), "{short}");
+        caret_under(&short, "oops");
     }
 }

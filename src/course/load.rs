@@ -147,9 +147,13 @@ pub fn load_builtin() -> Result<Course, CourseErrors> {
 /// Loads the course in `dir` (the folder holding `course.toml`).
 pub fn load_dir(dir: &Path) -> Result<Course, CourseErrors> {
     if !dir.is_dir() {
+        let why = match std::fs::metadata(dir) {
+            Ok(_) => "not a folder; give the folder that holds course.toml",
+            Err(_) => "no such folder; give the folder that holds course.toml",
+        };
         return Err(CourseErrors::from(Diagnostic::file(
             &dir.display().to_string(),
-            "no such folder; give the folder that holds course.toml",
+            why,
         )));
     }
     load(&Folder(dir.to_path_buf()))

@@ -218,3 +218,21 @@ fn try_refuses_a_copy_replaced_by_a_named_pipe() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("Create a process"), "{stdout}");
 }
+
+#[test]
+fn a_course_folder_that_is_a_file_or_a_pipe_is_called_not_a_folder() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let pipe = dir.path().join("course");
+    mkfifo(&pipe);
+    let file = dir.path().join("course.txt");
+    std::fs::write(&file, "title = \"x\"\n").expect("write");
+    for path in [&pipe, &file] {
+        let problems = problems_of(path);
+        let shown = problem_with(&problems, &path.display().to_string()).to_string();
+        assert!(shown.contains("not a folder"), "{shown}");
+    }
+    let missing = dir.path().join("nowhere");
+    let problems = problems_of(&missing);
+    let shown = problem_with(&problems, &missing.display().to_string()).to_string();
+    assert!(shown.contains("no such folder"), "{shown}");
+}
