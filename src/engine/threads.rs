@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use crate::engine::context::EngineError;
 use crate::engine::context::RunContext;
 use crate::engine::event::{Event, ExitStatus, Stream, WorkerIndex, WorkerKind};
+use crate::engine::start_refused::{NewTask, explain_refusal};
 use crate::engine::sys;
 
 /// How often the calling thread looks up to check Ctrl-C and the time limit.
@@ -119,7 +120,7 @@ pub fn run_threads(ctx: &mut RunContext<'_>, jobs: Vec<Job<'_>>) -> Result<Ran, 
                 .name(format!("Thread-{}", slot + 1))
                 .spawn_scoped(scope, body);
             if let Err(error) = spawned {
-                failed_to_start = Some(error);
+                failed_to_start = Some((slot, error));
                 stop.store(true, Ordering::Relaxed);
                 break;
             }
@@ -176,7 +177,11 @@ pub fn run_threads(ctx: &mut RunContext<'_>, jobs: Vec<Job<'_>>) -> Result<Ran, 
             ctx.emit(event);
         }
         match failed_to_start {
-            Some(error) => Err(EngineError::cannot("start a thread")(error)),
+            Some((slot, error)) => {
+                let what = format!("thread {} of {}", slot + 1, workers.len());
+                Err(explain_refusal(NewTask::Thread, what, &error)
+                    .unwrap_or_else(|| EngineError::cannot("start a thread")(error)))
+            }
             None => Ok(()),
         }
     })?;

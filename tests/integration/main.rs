@@ -8,6 +8,7 @@ mod course_errors;
 mod cpu_demo;
 mod faults;
 mod forkserver;
+mod limits;
 mod pool_demos;
 mod proc_table;
 mod progress;
