@@ -23,6 +23,15 @@ use crate::engine::sys;
 /// How often the calling thread looks up to check Ctrl-C and the time limit.
 const WAIT: Duration = Duration::from_millis(20);
 
+/// The stack of each thread mptutor starts: 128 KiB (musl's default),
+/// where Rust's is 2 MiB. A worker thread runs small, flat code with its
+/// buffers on the heap, and under an address-space limit (`ulimit -v`)
+/// each thread's whole stack counts, and goes on counting once the thread
+/// has ended (the C library keeps stacks for the next threads): 64
+/// threads take 128 MiB at 2 MiB, far more than the 50 MiB a shell may
+/// allow, and 8 MiB at 128 KiB.
+pub const THREAD_STACK: usize = 128 * 1024;
+
 /// What a thread tells the calling thread.
 enum Report {
     Started {
@@ -118,6 +127,7 @@ pub fn run_threads(ctx: &mut RunContext<'_>, jobs: Vec<Job<'_>>) -> Result<Ran, 
             };
             let spawned = std::thread::Builder::new()
                 .name(format!("Thread-{}", slot + 1))
+                .stack_size(THREAD_STACK)
                 .spawn_scoped(scope, body);
             if let Err(error) = spawned {
                 failed_to_start = Some((slot, error));

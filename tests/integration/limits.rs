@@ -1,8 +1,11 @@
 //! mptutor under limits a student's shell or a class's pace can set: a
-//! refused fork names the limit and what to do, and a paced run still
-//! ends at its timeout.
+//! refused fork names the limit and what to do, 50 MiB of address space
+//! (`ulimit -v`) runs mptutor or is refused in words, never with an
+//! abort, and a paced run still ends at its timeout.
 
 use std::os::unix::process::CommandExt;
+
+use nix::sys::wait::WaitStatus;
 
 use crate::proc_table::{self, Mptutor};
 use crate::support::{self, TempCourse};
@@ -11,14 +14,18 @@ use crate::support::{self, TempCourse};
 /// does not hold to `RLIMIT_NPROC`.
 const NOBODY: u32 = 65_534;
 
-/// `command` with at most `tasks` processes and threads for its user
-/// (`ulimit -u`), set in the child before mptutor starts; as `nobody`
-/// when the tests run as root.
+/// `command` with `resource` limited to `value` (soft and hard), set in
+/// the child before mptutor starts; as `nobody` when `as_nobody`.
 #[allow(unsafe_code)]
-fn with_process_limit(command: &mut std::process::Command, tasks: u64, as_nobody: bool) {
+fn with_limit(
+    command: &mut std::process::Command,
+    resource: libc::__rlimit_resource_t,
+    value: u64,
+    as_nobody: bool,
+) {
     let limit = libc::rlimit {
-        rlim_cur: tasks,
-        rlim_max: tasks,
+        rlim_cur: value,
+        rlim_max: value,
     };
     // SAFETY: the closure runs in the forked child before exec and makes
     // only system calls (setrlimit, setgroups, setgid, setuid), which are
@@ -32,7 +39,7 @@ fn with_process_limit(command: &mut std::process::Command, tasks: u64, as_nobody
                     Err(std::io::Error::last_os_error())
                 }
             };
-            failed(libc::setrlimit(libc::RLIMIT_NPROC, &limit))?;
+            failed(libc::setrlimit(resource, &limit))?;
             if as_nobody {
                 failed(libc::setgroups(0, std::ptr::null()))?;
                 failed(libc::setgid(NOBODY))?;
@@ -61,7 +68,8 @@ fn a_refused_fork_names_the_process_limit_and_leaves_nothing_running() {
     // the second fork fails. Another user already runs this test, so
     // every fork fails.
     let mut command = support::mptutor(home.path());
-    with_process_limit(&mut command, if root { 2 } else { 1 }, root);
+    let tasks = if root { 2 } else { 1 };
+    with_limit(&mut command, libc::RLIMIT_NPROC, tasks, root);
     let mut mptutor = match Mptutor::try_start_command(command, &["--width", "100"]) {
         Ok(mptutor) => mptutor,
         Err(error) => {
@@ -166,4 +174,90 @@ fn a_paced_demo_starts_no_run_after_its_timeout() {
         "a run started after the timeout:\n{shown}"
     );
     assert!(output.status.success(), "{output:?}");
+}
+
+/// `ulimit -v 51200`: 50 MiB of address space.
+const FIFTY_MIB: u64 = 50 << 20;
+
+/// What mptutor prints when the address space is too small to run in.
+const TOO_SMALL: &str = "MiB of address space; this shell limits it to";
+
+/// Under 50 MiB of address space, mptutor either runs, a pool of 64
+/// threads included, or says at once that it needs more and exits with
+/// status 1; it is never killed by a signal (an allocation that found no
+/// room aborted it with status 134, a thread that found none failed the
+/// demo with "Resource temporarily unavailable"). Under 30 MiB, too
+/// little for the threads, it says so before it starts.
+#[test]
+fn a_small_address_space_runs_a_script_and_a_thread_pool_or_says_it_is_too_small() {
+    for limit in [FIFTY_MIB, 30 << 20] {
+        let home = tempfile::tempdir().expect("temporary directory");
+        let mut command = support::mptutor(home.path());
+        with_limit(&mut command, libc::RLIMIT_AS, limit, false);
+        let output = support::run_with_command(
+            command,
+            &["--width", "100"],
+            "list\nopen q5\nrun threads=true workers=64\nquit\n",
+        );
+        let (shown, said) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        let mib = limit >> 20;
+        match output.status.code() {
+            Some(0) => {
+                assert!(
+                    shown.contains("Create a pool of workers"),
+                    "{mib} MiB: {shown}"
+                );
+                assert!(
+                    shown.contains("Every thread of the pool ran inside one process"),
+                    "{mib} MiB: {shown}\n{said}"
+                );
+            }
+            Some(1) => assert!(
+                said.starts_with("mptutor needs at least")
+                    && said.contains(&format!("{TOO_SMALL} {mib} MiB (ulimit -v)")),
+                "{mib} MiB: {said}"
+            ),
+            _ => panic!("{mib} MiB: mptutor ended with {:?}:\n{said}", output.status),
+        }
+    }
+}
+
+/// The same in a terminal, where colour and a whole comparison make the
+/// heap grow and the threads' stacks are kept after them: `compare`, then
+/// a pool of 64 threads. This aborted mptutor (status 134).
+#[test]
+fn fifty_mib_of_address_space_survives_compare_then_a_thread_pool_in_a_terminal() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let mut command = support::mptutor(home.path());
+    command.args(["--width", "100"]);
+    with_limit(&mut command, libc::RLIMIT_AS, FIFTY_MIB, false);
+    let mut repl =
+        rexpect::session::spawn_command(command, Some(60_000)).expect("start mptutor in a pty");
+    let (_, first) = repl
+        .exp_regex(&format!("mptutor> |{TOO_SMALL}"))
+        .expect("a prompt, or the reason there is none");
+    if first != "mptutor> " {
+        let status = repl.process().wait().expect("wait for mptutor");
+        assert!(matches!(status, WaitStatus::Exited(_, 1)), "{status:?}");
+        return;
+    }
+    repl.send_line("open q2").expect("type open q2");
+    repl.exp_string("mptutor q2").expect("q2 opened");
+    repl.send_line("compare").expect("type compare");
+    let compared = repl.exp_string("mptutor q2").expect("compare ended");
+    assert!(!compared.contains("failed"), "{compared}");
+    repl.send_line("open q5").expect("type open q5");
+    repl.exp_string("mptutor q5").expect("q5 opened");
+    repl.send_line("run threads=true workers=64")
+        .expect("type run");
+    repl.exp_string("Every thread of the pool ran inside one process")
+        .expect("the thread pool ran");
+    repl.exp_string("mptutor q5").expect("prompt after the run");
+    repl.send_line("quit").expect("type quit");
+    repl.exp_eof().expect("quit leaves mptutor");
+    let status = repl.process().wait().expect("wait for mptutor");
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
 }

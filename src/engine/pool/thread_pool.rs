@@ -137,6 +137,7 @@ impl ThreadPool {
             let tids = Arc::clone(&pool.tids);
             let handle = std::thread::Builder::new()
                 .name(format!("Thread-{}", thread + 1))
+                .stack_size(crate::engine::threads::THREAD_STACK)
                 .spawn(move || {
                     tids.set(thread, sys::thread_id());
                     drop(tids);

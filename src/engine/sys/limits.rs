@@ -106,8 +106,9 @@ pub fn address_space_limit() -> Option<u64> {
         .and_then(|(soft, _)| (soft != RLIM_INFINITY).then_some(soft))
 }
 
-/// `VmSize` of `/proc/self/status`, in bytes.
-fn address_space_used() -> Option<u64> {
+/// The address space this process has mapped (`VmSize` of
+/// `/proc/self/status`), in bytes.
+pub fn address_space_used() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kib: u64 = status
         .lines()
