@@ -15,6 +15,7 @@ compile_error!(
      On Windows, build and run it inside WSL2; on macOS, in a Linux virtual machine or container."
 );
 
+pub mod address_space;
 pub mod bench;
 pub mod cli;
 pub mod compare_view;
@@ -92,6 +93,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         };
         return Ok(exit_code(test.run(&mut out)?));
+    }
+    if let Some(refused) = address_space::check() {
+        // Past this point an allocation that finds no room aborts
+        // mptutor, so a limit too tight is refused before anything runs.
+        writeln!(err, "{refused}")?;
+        return Ok(ExitCode::from(1));
     }
     if let Some(Command::Bench { ops, quick, json }) = &cli.command {
         // Measures the engine: no course needed.

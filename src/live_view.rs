@@ -30,6 +30,9 @@ pub struct LiveView<'w> {
     bar: Option<ProgressBar>,
     /// How long to wait after each live line (instructor's `pace`).
     pace: Option<std::time::Duration>,
+    /// The run's timeout: no pace is waited past it, so the run can stop
+    /// its workers on time.
+    ends_by: Option<std::time::Instant>,
 }
 
 impl<'w> LiveView<'w> {
@@ -61,6 +64,7 @@ impl<'w> LiveView<'w> {
             broken: false,
             bar: None,
             pace: None,
+            ends_by: None,
         };
         let header = view.columns.header();
         view.print(&header);
@@ -68,7 +72,8 @@ impl<'w> LiveView<'w> {
     }
 
     /// Waits `pace` after each line of live output, so a room can follow
-    /// (`pace 300` in the REPL). Ctrl-C cuts the wait short.
+    /// (`pace 300` in the REPL). Ctrl-C cuts the wait short, and so does
+    /// the run's timeout.
     pub fn with_pace(mut self, pace: Option<std::time::Duration>) -> Self {
         self.pace = pace.filter(|pace| !pace.is_zero());
         self
@@ -78,7 +83,10 @@ impl<'w> LiveView<'w> {
         let Some(pace) = self.pace else {
             return;
         };
-        let until = std::time::Instant::now() + pace * u32::try_from(lines).unwrap_or(1);
+        let mut until = std::time::Instant::now() + pace * u32::try_from(lines).unwrap_or(1);
+        if let Some(ends_by) = self.ends_by {
+            until = until.min(ends_by);
+        }
         while !crate::engine::interrupt::requested() {
             let left = until.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
@@ -167,6 +175,10 @@ impl<'w> LiveView<'w> {
 }
 
 impl EventSink for LiveView<'_> {
+    fn run_ends_by(&mut self, deadline: std::time::Instant) {
+        self.ends_by = Some(deadline);
+    }
+
     fn event(&mut self, event: &Event) {
         if let Event::Progress { done, total, .. } = event {
             self.progress(*done, *total);

@@ -41,13 +41,16 @@ pub const TIMEOUT: ParamSpec = ParamSpec {
     help: "seconds before every worker is stopped",
 };
 
-/// `workers=N`, from `min` to 64.
+/// The most workers a demo starts.
+pub const MAX_WORKERS: i64 = 64;
+
+/// `workers=N`, from `min` to [`MAX_WORKERS`].
 pub const fn workers(default: i64, min: i64, help: &'static str) -> ParamSpec {
     ParamSpec {
         name: "workers",
         kind: ParamKind::Int {
             min,
-            max: 64,
+            max: MAX_WORKERS,
             unit: "",
         },
         default: ParamValue::Int(default),

@@ -31,7 +31,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use info::{DemoInfo, START, TIMEOUT, count, workers};
+pub use info::{DemoInfo, MAX_WORKERS, START, TIMEOUT, count, workers};
 pub use params::{DemoParams, ParamError, ParamKind, ParamSpec, ParamValue, ResolvedParams};
 
 use crate::engine::ENGINE_BODIES;

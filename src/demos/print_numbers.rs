@@ -121,6 +121,20 @@ impl Demo for PrintNumbers {
         });
         let mut runs = Vec::new();
         for round in 0..repeat {
+            if round > 0 && ctx.remaining().is_zero() && !ctx.timed_out {
+                // The last run ended just as time ran out: the rest would
+                // start past the timeout.
+                ctx.timed_out = true;
+                let left = if round + 1 == repeat {
+                    format!("run {repeat} of {repeat} is not started")
+                } else {
+                    format!("runs {} to {repeat} are not started", round + 1)
+                };
+                ctx.note(format!("timeout reached: {left}"));
+            }
+            if ctx.timed_out {
+                break;
+            }
             ctx.note(format!(
                 "run {} of {repeat}: starting {} ({})",
                 round + 1,
@@ -128,9 +142,6 @@ impl Demo for PrintNumbers {
                 ctx.start_method.name()
             ));
             runs.push(one_run(ctx, workers, crash.as_ref())?);
-            if ctx.timed_out {
-                break;
-            }
         }
         Ok(PrintNumbersResult {
             start: ctx.start_method,

@@ -92,6 +92,8 @@ pub struct RunContext<'s> {
     /// The bodies the fork server finds by name.
     bodies: Bodies,
     next_worker: WorkerIndex,
+    /// The numbers the last [`RunContext::workers`] call gave out.
+    batch: Range<WorkerIndex>,
     shown: Shown,
     starts: BTreeMap<WorkerIndex, WorkerStart>,
     exits: BTreeMap<WorkerIndex, WorkerExit>,
@@ -103,16 +105,19 @@ pub struct RunContext<'s> {
 impl<'s> RunContext<'s> {
     pub fn new(sink: &'s mut dyn EventSink, start_method: StartMethod, timeout: Duration) -> Self {
         let started = Instant::now();
+        let deadline = started + timeout;
+        sink.run_ends_by(deadline);
         RunContext {
             started,
             started_ns: monotonic_ns(),
-            deadline: started + timeout,
+            deadline,
             sink,
             start_method,
             timed_out: false,
             recorded: None,
             bodies: &[],
             next_worker: 0,
+            batch: 0..0,
             shown: Shown::default(),
             starts: BTreeMap::new(),
             exits: BTreeMap::new(),
@@ -170,7 +175,20 @@ impl<'s> RunContext<'s> {
     pub fn workers(&mut self, count: usize) -> Range<WorkerIndex> {
         let first = self.next_worker;
         self.next_worker += count;
+        self.batch = first..self.next_worker;
         first..self.next_worker
+    }
+
+    /// `process 3 of 4`: worker `index` by its place among the numbers
+    /// the last [`RunContext::workers`] call gave out, for messages; a
+    /// worker outside them by its number alone.
+    pub fn worker_place(&self, noun: &str, index: WorkerIndex) -> String {
+        if self.batch.contains(&index) {
+            let place = index - self.batch.start + 1;
+            format!("{noun} {place} of {}", self.batch.len())
+        } else {
+            format!("{noun} {}", index + 1)
+        }
     }
 
     pub fn emit(&mut self, event: Event) {

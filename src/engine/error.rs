@@ -14,6 +14,11 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    /// The system refused a new process or thread (`EAGAIN`, `ENOMEM`):
+    /// which one, and the limit reached with what to do (see
+    /// [`crate::engine::start_refused`]).
+    #[error("could not start {what}: {why}")]
+    StartRefused { what: String, why: String },
     #[error("{}", .0.desc())]
     Sys(#[from] nix::Error),
     /// Something the engine was asked for that cannot be done, in words

@@ -124,6 +124,11 @@ impl Event {
 pub trait EventSink {
     fn event(&mut self, event: &Event);
 
+    /// The run's timeout falls at `deadline`. A sink that waits of its own
+    /// accord (a live view paced for a class) stops waiting then: while it
+    /// waits, the run cannot stop its workers.
+    fn run_ends_by(&mut self, _deadline: std::time::Instant) {}
+
     /// True once the user asked to stop; the demo then stops every worker
     /// and returns [`super::EngineError::Interrupted`].
     fn interrupted(&self) -> bool {

@@ -15,6 +15,7 @@
 //!   kills everything it started when it ends or mptutor dies;
 //! - [`threads`]: thread workers reported like processes;
 //! - [`pool`]: a process pool and a thread pool that map over inputs;
+//! - [`start_refused`]: why the system refused a new process or thread;
 //! - [`lines`], [`interrupt`], [`event`], [`task`]: what they share;
 //! - [`sys`]: every `unsafe` block and every Linux-only system call.
 
@@ -29,6 +30,7 @@ pub mod load;
 pub mod pool;
 pub mod process_group;
 mod start_method;
+pub mod start_refused;
 pub mod sys;
 pub mod task;
 pub mod threads;

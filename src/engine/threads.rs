@@ -17,10 +17,20 @@ use std::time::{Duration, Instant};
 use crate::engine::context::EngineError;
 use crate::engine::context::RunContext;
 use crate::engine::event::{Event, ExitStatus, Stream, WorkerIndex, WorkerKind};
+use crate::engine::start_refused::{NewTask, explain_refusal};
 use crate::engine::sys;
 
 /// How often the calling thread looks up to check Ctrl-C and the time limit.
 const WAIT: Duration = Duration::from_millis(20);
+
+/// The stack of each thread mptutor starts: 128 KiB (musl's default),
+/// where Rust's is 2 MiB. A worker thread runs small, flat code with its
+/// buffers on the heap, and under an address-space limit (`ulimit -v`)
+/// each thread's whole stack counts, and goes on counting once the thread
+/// has ended (the C library keeps stacks for the next threads): 64
+/// threads take 128 MiB at 2 MiB, far more than the 50 MiB a shell may
+/// allow, and 8 MiB at 128 KiB.
+pub const THREAD_STACK: usize = 128 * 1024;
 
 /// What a thread tells the calling thread.
 enum Report {
@@ -117,9 +127,10 @@ pub fn run_threads(ctx: &mut RunContext<'_>, jobs: Vec<Job<'_>>) -> Result<Ran, 
             };
             let spawned = std::thread::Builder::new()
                 .name(format!("Thread-{}", slot + 1))
+                .stack_size(THREAD_STACK)
                 .spawn_scoped(scope, body);
             if let Err(error) = spawned {
-                failed_to_start = Some(error);
+                failed_to_start = Some((slot, error));
                 stop.store(true, Ordering::Relaxed);
                 break;
             }
@@ -176,7 +187,11 @@ pub fn run_threads(ctx: &mut RunContext<'_>, jobs: Vec<Job<'_>>) -> Result<Ran, 
             ctx.emit(event);
         }
         match failed_to_start {
-            Some(error) => Err(EngineError::cannot("start a thread")(error)),
+            Some((slot, error)) => {
+                let what = format!("thread {} of {}", slot + 1, workers.len());
+                Err(explain_refusal(NewTask::Thread, what, &error)
+                    .unwrap_or_else(|| EngineError::cannot("start a thread")(error)))
+            }
             None => Ok(()),
         }
     })?;

@@ -181,6 +181,10 @@ impl EventSink for PidAttribution<'_> {
     fn interrupted(&self) -> bool {
         self.inner.interrupted()
     }
+
+    fn run_ends_by(&mut self, deadline: std::time::Instant) {
+        self.inner.run_ends_by(deadline);
+    }
 }
 
 #[cfg(test)]

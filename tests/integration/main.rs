@@ -14,6 +14,7 @@ mod escapes;
 mod faults;
 mod forkserver;
 mod hostile_input;
+mod limits;
 mod pool_demos;
 mod proc_table;
 mod progress;

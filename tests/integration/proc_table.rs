@@ -119,13 +119,22 @@ impl Mptutor {
         Self::start_with(command, args)
     }
 
-    fn start_with(mut command: std::process::Command, args: &[&str]) -> Self {
+    fn start_with(command: std::process::Command, args: &[&str]) -> Self {
+        Self::try_start_command(command, args).expect("start mptutor")
+    }
+
+    /// Starts `command` (made by `support::mptutor`) with `args`, or says
+    /// why it could not start.
+    pub fn try_start_command(
+        mut command: std::process::Command,
+        args: &[&str],
+    ) -> std::io::Result<Self> {
         command
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
-        let mut child = command.spawn().expect("start mptutor");
+        let mut child = command.spawn()?;
         let stdin = child.stdin.take();
         let mut stdout = child.stdout.take().expect("mptutor's stdout");
         let (sender, chunks) = channel();
@@ -139,13 +148,13 @@ impl Mptutor {
                 }
             }
         });
-        Mptutor {
+        Ok(Mptutor {
             child,
             stdin,
             chunks,
             output: String::new(),
             seen: 0,
-        }
+        })
     }
 
     pub fn pid(&self) -> i32 {

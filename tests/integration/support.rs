@@ -88,9 +88,15 @@ pub fn binary() -> PathBuf {
 /// Runs mptutor with `args` and `home` as its data directory, feeding
 /// `stdin`; stdout and stderr are pipes, not a terminal.
 pub fn run_with_input(home: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    run_with_command(mptutor(home), args, stdin)
+}
+
+/// [`run_with_input`] with a command made by [`mptutor`] and changed
+/// further (a limit set before it starts).
+pub fn run_with_command(mut command: Command, args: &[&str], stdin: &str) -> std::process::Output {
     use std::io::Write;
     use std::process::Stdio;
-    let mut child = mptutor(home)
+    let mut child = command
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

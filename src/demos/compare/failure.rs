@@ -162,9 +162,11 @@ pub static CRASHING_THREADS: WorkerBody = WorkerBody {
 
 fn crash_in_threads(threads: u64, crasher: u64) -> i32 {
     let pid = std::process::id();
-    std::thread::scope(|scope| {
+    let started = std::thread::scope(|scope| {
         for number in 1..=threads {
-            scope.spawn(move || {
+            let thread =
+                std::thread::Builder::new().stack_size(crate::engine::threads::THREAD_STACK);
+            let spawned = thread.spawn_scoped(scope, move || {
                 let tid = crate::engine::sys::thread_id();
                 if number == crasher {
                     say(&format!(
@@ -184,8 +186,16 @@ fn crash_in_threads(threads: u64, crasher: u64) -> i32 {
                 }
                 say(&format!("Thread-{number} (tid {tid}) finished"));
             });
+            if let Err(error) = spawned {
+                say(&format!("cannot start Thread-{number}: {error}"));
+                return false;
+            }
         }
+        true
     });
+    if !started {
+        return 1;
+    }
     say(&format!("all {threads} threads finished"));
     0
 }

@@ -17,6 +17,7 @@ use super::{Cell, Judged, micros, ratio};
 use crate::engine::context::EngineError;
 use crate::engine::context::RunContext;
 use crate::engine::process_group::ProcessGroup;
+use crate::engine::start_refused::{NewTask, explain_refusal};
 use crate::engine::task::{SLEEP, Task};
 use crate::findings::{Finding, Verdict, format_us, words};
 
@@ -125,14 +126,18 @@ pub(super) fn run(ctx: &mut RunContext<'_>) -> Result<OverheadResult, EngineErro
             started += 1;
             let spawned = std::thread::Builder::new()
                 .name(format!("Thread-{started}"))
+                .stack_size(crate::engine::threads::THREAD_STACK)
                 .spawn(|| ());
             match spawned {
                 Ok(handle) => handles.push(handle),
                 Err(error) => {
                     join_all(handles);
-                    return Err(EngineError::Refused(format!(
-                        "cannot start a thread: {error}"
-                    )));
+                    let what = format!("thread {started} of {WORKERS}");
+                    return Err(
+                        explain_refusal(NewTask::Thread, what, &error).unwrap_or_else(|| {
+                            EngineError::Refused(format!("cannot start a thread: {error}"))
+                        }),
+                    );
                 }
             }
         }

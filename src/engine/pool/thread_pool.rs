@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use crate::engine::context::{EngineError, RunContext};
 use crate::engine::event::{Event, ExitStatus, WorkerIndex, WorkerKind};
 use crate::engine::pool::book::{ChunkEvent, MapBook, MapRun, Observer, WorkerInfo};
+use crate::engine::start_refused::{NewTask, explain_refusal};
 use crate::engine::sys;
 
 /// How often the calling thread looks up from the channel to check for
@@ -136,12 +137,17 @@ impl ThreadPool {
             let tids = Arc::clone(&pool.tids);
             let handle = std::thread::Builder::new()
                 .name(format!("Thread-{}", thread + 1))
+                .stack_size(crate::engine::threads::THREAD_STACK)
                 .spawn(move || {
                     tids.set(thread, sys::thread_id());
                     drop(tids);
                     serve(thread, &inbox, &report_to, &stop)
                 })
-                .map_err(EngineError::cannot("start a thread"))?;
+                .map_err(|error| {
+                    let what = format!("thread {} of {count}", thread + 1);
+                    explain_refusal(NewTask::Thread, what, &error)
+                        .unwrap_or_else(|| EngineError::cannot("start a thread")(error))
+                })?;
             pool.threads.push(Thread {
                 info: WorkerInfo {
                     index: thread,

@@ -15,6 +15,7 @@ use crate::engine::event::{Event, Stream, WorkerIndex, WorkerKind};
 use crate::engine::forkserver::StatusPipe;
 use crate::engine::keeper::{Keeper, KeptProgram};
 use crate::engine::lines::LineSplitter;
+use crate::engine::start_refused::{NewTask, explain_refusal};
 use crate::engine::sys::{self, ChildBody};
 use crate::engine::task::Task;
 
@@ -210,9 +211,10 @@ impl ProcessGroup {
         let parent = nix::unistd::getpid();
         let mut forked: SmallVec<[_; INLINE_BATCH]> = SmallVec::new();
         let mut failed = None;
+        let batch = ready.len();
         match sys::ForkGate::open() {
             Ok(gate) => {
-                for (worker, ready) in ready {
+                for (place, (worker, ready)) in ready.into_iter().enumerate() {
                     if !forked.is_empty() && ctx.interrupted() {
                         failed = Some(EngineError::Interrupted);
                         break;
@@ -228,7 +230,15 @@ impl ProcessGroup {
                             forked.push((worker, child, ready.channel, ready.child_ends));
                         }
                         Err(error) => {
-                            failed = Some(error.into());
+                            let what = if batch > 1 {
+                                format!("process {} of {batch}", place + 1)
+                            } else {
+                                ctx.worker_place("process", worker.index)
+                            };
+                            failed = Some(
+                                explain_refusal(NewTask::Process, what, &error)
+                                    .unwrap_or_else(|| error.into()),
+                            );
                             break;
                         }
                     }
@@ -261,6 +271,12 @@ impl ProcessGroup {
             Some(EngineError::Interrupted) => {
                 self.kill_all_reporting(ctx);
                 Err(EngineError::Interrupted)
+            }
+            Some(error @ EngineError::StartRefused { .. }) => {
+                // The run cannot go on as asked: the workers it has are
+                // stopped now and shown so, not left "running" on screen.
+                self.kill_all_reporting(ctx);
+                Err(error)
             }
             Some(error) => Err(error),
             None => Ok(pids),

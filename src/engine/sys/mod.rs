@@ -1,18 +1,20 @@
 //! The one home of `unsafe` and of every Linux-only call mptutor makes:
 //! forking and setting up workers ([`fork`]), pidfds, `wait4` and
-//! `/proc/<pid>` ([`process`]), descriptors ([`fds`]), the calling thread's
-//! clocks ([`thread`]), SIGINT ([`signal`]), file locks ([`lock`]), the machine's CPU times
-//! ([`machine`]), the fork server's socket ([`socket`]), memory shared
-//! between processes ([`shared`]) and the terminal's settings, put back
-//! however mptutor leaves ([`terminal`]). Everything above this module is
-//! portable Rust over these functions, so a port to another kernel is a
-//! new `sys`.
+//! `/proc/<pid>` ([`process`]), descriptors ([`fds`]), the calling
+//! thread's clocks ([`thread`]), SIGINT ([`signal`]), file locks
+//! ([`lock`]), the machine's CPU times ([`machine`]), the limits on
+//! processes, threads and address space ([`limits`]), the fork server's
+//! socket ([`socket`]), memory shared between processes ([`shared`]) and
+//! the terminal's settings, put back however mptutor leaves
+//! ([`terminal`]). Everything above this module is portable Rust over
+//! these functions, so a port to another kernel is a new `sys`.
 #![allow(unsafe_code)]
 
 pub mod bare;
 mod child_setup;
 pub mod fds;
 pub mod fork;
+pub mod limits;
 pub mod lock;
 pub mod machine;
 pub mod process;
