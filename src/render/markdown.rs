@@ -76,6 +76,16 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Styled lines of mptutor's own (a greeting, a notice) wrapped at spaces
+/// to the width, each line closing its own styles.
+pub fn render_wrapped(text: &str, opts: &RenderOptions) -> String {
+    finish(
+        &wrap(text, opts.columns()).join("\n"),
+        opts.columns(),
+        opts.color,
+    )
+}
+
 /// Puts `marker` before the first of `lines` and indents the rest to line
 /// up under the text: a hanging indent of `indent` columns. Blank lines stay
 /// blank (no trailing spaces).

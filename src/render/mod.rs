@@ -70,7 +70,7 @@ pub use findings::render_findings;
 pub use lesson::{render_lesson, render_step};
 pub use live::{WorkerLabels, render_event, worker_tag};
 pub use live_columns::LiveColumns;
-pub use markdown::render_markdown;
+pub use markdown::{render_markdown, render_wrapped};
 pub use progress::{format_age, render_progress};
 pub use python_run::{CheckResult, render_python_outcome};
 pub use quiz::{render_quiz_feedback, render_quiz_question};

@@ -182,10 +182,13 @@ impl Session {
         } else {
             " (or just press Enter)"
         };
+        let count = match self.course.lessons.len() {
+            1 => "1 lesson".to_string(),
+            n => format!("{n} lessons"),
+        };
         let mut text = format!(
-            "{}\n{} lessons. Type {} to see them, {} to start{enter}, {} for commands.",
+            "{}\n{count}. Type {} to see them, {} to start{enter}, {} for commands.",
             styles.heading(&render::sanitize(&self.course.title, " ")),
-            self.course.lessons.len(),
             styles.command("list"),
             styles.command(&format!("open {first}")),
             styles.command("help"),
@@ -198,7 +201,7 @@ impl Session {
             text.push('\n');
             text.push_str(&self.presenting_line());
         }
-        text
+        render::render_wrapped(&text, &self.options)
     }
 
     /// Ctrl-C at the prompt: leaves a quiz or a question; otherwise nothing
@@ -430,5 +433,31 @@ impl Session {
             },
             Err(message) => self.fail(message),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_greeting_fits_the_width_and_counts_lessons_in_words() {
+        let mut course = crate::course::load_builtin().expect("built-in course");
+        for width in [40, 80, 160] {
+            let session = Session::new(course.clone(), render::RenderOptions::plain(width));
+            let welcome = session.welcome();
+            assert!(welcome.contains("6 lessons."), "{welcome}");
+            for line in welcome.lines() {
+                assert!(
+                    console::measure_text_width(line) <= width,
+                    "{width}: {line:?}"
+                );
+            }
+        }
+        course.lessons.truncate(1);
+        let session = Session::new(course, render::RenderOptions::plain(80));
+        let welcome = session.welcome();
+        assert!(welcome.contains("1 lesson."), "{welcome}");
+        assert!(!welcome.contains("1 lessons"), "{welcome}");
     }
 }
