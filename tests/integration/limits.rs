@@ -53,8 +53,17 @@ fn with_limit(
 /// With its user at the process limit, a demo's fork fails. mptutor says
 /// which limit stopped it and what to try, stops what it had started,
 /// leaves no process behind and goes on to the next command.
+///
+/// The same when the fork server is the one refused: it reads the limits
+/// itself and mptutor says what they are. One test for both, one after
+/// the other, since the user's process count is what they share.
 #[test]
 fn a_refused_fork_names_the_process_limit_and_leaves_nothing_running() {
+    refused_fork_is_explained("run");
+    refused_fork_is_explained("run start=forkserver");
+}
+
+fn refused_fork_is_explained(run: &str) {
     let home = tempfile::tempdir().expect("temporary directory");
     // /proc/self belongs to the effective user.
     let root = std::fs::metadata("/proc/self").is_ok_and(|proc_self| {
@@ -78,7 +87,7 @@ fn a_refused_fork_names_the_process_limit_and_leaves_nothing_running() {
         }
     };
     mptutor.send_line("open q6");
-    mptutor.send_line("run");
+    mptutor.send_line(run);
     mptutor.send_line("list");
     let shown = mptutor.read_until("seen for real");
     if shown.contains("Every number appeared") {

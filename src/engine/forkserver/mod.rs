@@ -139,6 +139,10 @@ impl ForkServer {
                 "the fork server refused to start `{}`: {why}",
                 request.body
             ))),
+            Heard::Record(Record::LimitReached { why }) => Err(EngineError::StartRefused {
+                what: format!("`{}`", request.body),
+                why,
+            }),
             Heard::Record(Record::Exited { .. }) | Heard::Ended => {
                 Err(EngineError::Refused(format!(
                     "the fork server (pid {}) stopped before starting `{}`; run the demo again",

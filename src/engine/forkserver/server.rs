@@ -26,6 +26,8 @@ use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
 use super::wire::{MAX_REQUEST, Record, Request};
+use crate::engine::error::EngineError;
+use crate::engine::start_refused::{NewTask, explain_refusal};
 use crate::engine::sys::{self, ForkGate, Reaped};
 use crate::engine::task::{Bodies, monotonic_ns, task_from_words};
 
@@ -148,12 +150,15 @@ fn start(
     ) {
         Ok(pid) => pid,
         Err(error) => {
-            write_record(
-                &status,
-                &Record::Refused {
+            // The server shares mptutor's user and control group, so the
+            // limits it reads are the ones that refused the fork.
+            let record = match explain_refusal(NewTask::Process, String::new(), &error) {
+                Some(EngineError::StartRefused { why, .. }) => Record::LimitReached { why },
+                _ => Record::Refused {
                     why: format!("fork failed: {error}"),
                 },
-            );
+            };
+            write_record(&status, &record);
             return None;
         }
     };

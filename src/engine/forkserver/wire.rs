@@ -54,6 +54,10 @@ pub enum Record {
     },
     /// Not started, and why.
     Refused { why: String },
+    /// Not started because the system refused the fork over one of its
+    /// limits (`EAGAIN`), with the limits as the server read them then
+    /// (see [`crate::engine::start_refused`]).
+    LimitReached { why: String },
 }
 
 /// Why a message was not understood.
@@ -174,6 +178,9 @@ mod tests {
             },
             Record::Refused {
                 why: "no worker body is called \"x\"".into(),
+            },
+            Record::LimitReached {
+                why: "the system refused a new process (EAGAIN): ulimit -u".into(),
             },
         ] {
             let line = record.encode_line();

@@ -9,7 +9,9 @@ use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
 use super::KeptProgram;
+use crate::engine::error::EngineError;
 use crate::engine::forkserver::wire::Record;
+use crate::engine::start_refused::{NewTask, explain_refusal};
 use crate::engine::sys::{self, ChildBody, ForkGate, Reaped};
 use crate::engine::task::monotonic_ns;
 
@@ -55,7 +57,18 @@ pub(super) fn keep(gate: &ForkGate, kept: Vec<OwnedFd>, program: KeptProgram) ->
     let forked_ns = monotonic_ns();
     let pid = match gate.fork_body(None, stdout.as_raw_fd(), stderr.as_raw_fd(), body) {
         Ok(pid) => pid,
-        Err(error) => return refuse(format!("cannot start {shown}: {error}")),
+        Err(error) => {
+            // The keeper shares mptutor's user and control group, so the
+            // limits it reads are the ones that refused the fork.
+            let record = match explain_refusal(NewTask::Process, String::new(), &error) {
+                Some(EngineError::StartRefused { why, .. }) => Record::LimitReached { why },
+                _ => Record::Refused {
+                    why: format!("cannot start {shown}: {error}"),
+                },
+            };
+            write_record(&status, &record);
+            return 1;
+        }
     };
     // The child leads its group itself too; doing it here as well means
     // the group exists before mptutor learns the pid and might signal it.

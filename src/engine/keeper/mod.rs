@@ -111,6 +111,10 @@ impl Keeper {
                 Ok((keeper, launched))
             }
             Heard::Record(Record::Refused { why }) => Err(EngineError::Refused(why)),
+            Heard::Record(Record::LimitReached { why }) => Err(EngineError::StartRefused {
+                what: "the Python interpreter".to_string(),
+                why,
+            }),
             Heard::Record(Record::Exited { .. }) | Heard::Ended => Err(EngineError::Refused(
                 format!("the run's keeper (pid {pid}) stopped before starting the program"),
             )),

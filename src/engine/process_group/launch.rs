@@ -40,17 +40,29 @@ impl ProcessGroup {
                 ready.child_ends.iter().flatten().map(AsFd::as_fd).collect();
             let server = ctx.fork_server()?;
             let parent = server.pid();
+            let launched = server.launch(
+                &request,
+                ready.output.stdout.1.as_fd(),
+                ready.output.stderr.1.as_fd(),
+                &extra,
+            );
             let Launched {
                 pid,
                 pgid,
                 forked_ns,
                 status,
-            } = server.launch(
-                &request,
-                ready.output.stdout.1.as_fd(),
-                ready.output.stderr.1.as_fd(),
-                &extra,
-            )?;
+            } = match launched {
+                Ok(launched) => launched,
+                Err(EngineError::StartRefused { why, .. }) => {
+                    // As for a fork of mptutor's own: the workers already
+                    // started are stopped now and shown so.
+                    let what = ctx.worker_place("process", worker.index);
+                    drop(extra);
+                    self.kill_all_reporting(ctx);
+                    return Err(EngineError::StartRefused { what, why });
+                }
+                Err(error) => return Err(error),
+            };
             drop(extra);
             self.follow_group(pgid);
             // As for a forked worker: the server's copy of the request

@@ -300,7 +300,9 @@ fn take_status(ctx: &mut RunContext<'_>, worker: &mut Worker) {
                 return;
             }
             // Its start was read when it was launched; nothing else comes.
-            Heard::Record(Record::Started { .. } | Record::Refused { .. }) => {}
+            Heard::Record(
+                Record::Started { .. } | Record::Refused { .. } | Record::LimitReached { .. },
+            ) => {}
             Heard::Ended => {
                 ctx.note(format!(
                     "the fork server ended before it reported how {} (pid {}) ended",
