@@ -86,28 +86,29 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
         // one pressed from the moment Enter is read counts for it.
         crate::engine::interrupt::clear();
         match editor.readline(&(prompt.as_str(), styled.as_str())) {
-            Ok(line) => {
-                if !line.trim().is_empty() && !session.in_quiz() {
-                    let _ = editor.add_history_entry(line.trim());
-                    if let Some(path) = &settings.history {
-                        let _ = editor.append_history(path);
+            Ok(typed) => {
+                let mut quit = false;
+                for (n, line) in pasted_lines(&typed).into_iter().enumerate() {
+                    let prompt = if n == 0 {
+                        prompt.clone()
+                    } else {
+                        // The paste is on screen already; each further
+                        // command of it is shown again above what it does.
+                        let prompt = session.prompt();
+                        if settings.color {
+                            writeln!(out, "\x1b[1;36m{prompt}\x1b[0m{line}")?;
+                        } else {
+                            writeln!(out, "{prompt}{line}")?;
+                        }
+                        prompt
+                    };
+                    quit =
+                        handle_typed(&mut session, &mut editor, settings, &mut out, &prompt, line)?;
+                    if quit {
+                        break;
                     }
                 }
-                out.record_only(&format!("{prompt}{line}\n"));
-                let reply = session.handle(&line);
-                if !reply.text.is_empty() {
-                    writeln!(out, "{}\n", reply.text)?;
-                }
-                for notice in carry_out(&reply, &mut out, session.options())? {
-                    if !notice.already_shown {
-                        writeln!(out, "{}\n", notice.text)?;
-                    }
-                }
-                // The notices themselves may be what filled the disk.
-                if let Some(failure) = out.take_failure() {
-                    writeln!(out, "{failure}\n")?;
-                }
-                if reply.quit {
+                if quit {
                     break;
                 }
             }
@@ -150,6 +151,51 @@ fn first_non_utf8(bytes: &[u8]) -> Option<(usize, u8)> {
     let valid = &bytes[..error.valid_up_to()];
     let column = String::from_utf8_lossy(valid).chars().count() + 1;
     Some((column, bytes.get(error.valid_up_to()).copied()?))
+}
+
+/// The commands in what the line editor returned: one, or each line of a
+/// paste of several (the editor takes a bracketed paste whole, newlines
+/// and all). Blank lines inside a paste are skipped, where a lone Enter
+/// would turn the page; an empty line on its own is still one.
+fn pasted_lines(typed: &str) -> Vec<&str> {
+    let lines: Vec<&str> = typed
+        .split(['\n', '\r'])
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    if lines.is_empty() { vec![typed] } else { lines }
+}
+
+/// Runs one typed command: history, transcript, the session's reply and
+/// what it asks for. Whether it was `quit`.
+fn handle_typed<W: Write>(
+    session: &mut Session,
+    editor: &mut Editor<ReplHelper, DefaultHistory>,
+    settings: &Interactive,
+    out: &mut Shown<W>,
+    prompt: &str,
+    line: &str,
+) -> io::Result<bool> {
+    if !line.trim().is_empty() && !session.in_quiz() {
+        let _ = editor.add_history_entry(line.trim());
+        if let Some(path) = &settings.history {
+            let _ = editor.append_history(path);
+        }
+    }
+    out.record_only(&format!("{prompt}{line}\n"));
+    let reply = session.handle(line);
+    if !reply.text.is_empty() {
+        writeln!(out, "{}\n", reply.text)?;
+    }
+    for notice in carry_out(&reply, out, session.options())? {
+        if !notice.already_shown {
+            writeln!(out, "{}\n", notice.text)?;
+        }
+    }
+    // The notices themselves may be what filled the disk.
+    if let Some(failure) = out.take_failure() {
+        writeln!(out, "{failure}\n")?;
+    }
+    Ok(reply.quit)
 }
 
 /// Runs commands read line by line from `input`, as a script: no prompts,

@@ -45,6 +45,28 @@ fn a_byte_that_is_not_utf8_at_the_prompt_is_explained_and_the_repl_carries_on() 
     );
 }
 
+/// A terminal pastes a block of several commands as one bracketed paste,
+/// which the line editor returns as one line with newlines in it: every
+/// command of it runs, in order, none is dropped.
+#[test]
+fn a_pasted_block_of_commands_runs_every_one_of_them() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let mut terminal = Terminal::start(home.path(), &[]);
+    terminal.wait_for("mptutor> ");
+    terminal.type_bytes(b"\x1b[200~open q3\rnext\r\rbogus3\x1b[201~");
+    terminal.type_bytes(b"\r");
+    terminal.wait_for("Unknown command `bogus3`");
+    terminal.wait_for("> ");
+    terminal.type_bytes(b"quit\r");
+    let status = terminal.wait();
+    assert_eq!(status.code(), Some(0), "{}", terminal.shown());
+    let shown = terminal.shown();
+    let opened = shown.find("step 1/").expect("open q3 ran");
+    let next = shown.find("step 2/").expect("next ran");
+    let bogus = shown.find("Unknown command `bogus3`").expect("bogus3 ran");
+    assert!(opened < next && next < bogus, "{shown}");
+}
+
 #[test]
 fn a_script_line_that_is_not_utf8_is_reported_at_its_byte_and_skipped() {
     let home = tempfile::tempdir().expect("temporary directory");
