@@ -35,6 +35,7 @@ pub mod safe_output;
 pub mod selftest;
 pub mod suggest;
 pub mod user_file;
+pub mod xray;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
