@@ -97,7 +97,7 @@ pub fn run_python_live(
     let interpreter = find_python3()?;
     let code = match &request.program {
         PythonProgram::Source { code, .. } => code.clone(),
-        PythonProgram::File(path) => user_file::read_regular(path, PROGRAM_CAP)
+        PythonProgram::File { path, .. } => user_file::read_regular(path, PROGRAM_CAP)
             .map_err(PythonError::io(format!("read {}", path.display())))?,
     };
     let code = CodeBlock {

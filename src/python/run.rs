@@ -23,8 +23,9 @@ const SITECUSTOMIZE: &str = include_str!("sitecustomize.py");
 pub enum PythonProgram {
     /// Source text, written to `file_name` in a temporary folder for the run.
     Source { code: String, file_name: String },
-    /// A file of the student's, run where it is.
-    File(PathBuf),
+    /// A file of the student's, run where it is, with these arguments
+    /// after it (`sys.argv[1:]`).
+    File { path: PathBuf, args: Vec<String> },
 }
 
 /// How a run ended, what it printed, and what the machine gave it.
@@ -102,7 +103,7 @@ pub fn run_limited(
     limits: RunLimits,
     sink: &mut dyn EventSink,
 ) -> Result<PythonOutcome, PythonError> {
-    if let PythonProgram::File(path) = program {
+    if let PythonProgram::File { path, .. } = program {
         // python3 would wait for ever on a named pipe, or read a device
         // without end.
         crate::user_file::check_regular(path)
@@ -118,7 +119,7 @@ pub fn run_limited(
         .and_then(|()| std::fs::write(site.join("sitecustomize.py"), SITECUSTOMIZE))
         .map_err(PythonError::io("write sitecustomize.py"))?;
     let path = match program {
-        PythonProgram::File(path) => path.clone(),
+        PythonProgram::File { path, .. } => path.clone(),
         PythonProgram::Source { code, file_name } => {
             let path = workspace.path().join(file_name);
             std::fs::write(&path, code)
@@ -126,11 +127,16 @@ pub fn run_limited(
             path
         }
     };
-    let argv = vec![
+    let mut argv = vec![
         c_string(interpreter.as_os_str().as_bytes())?,
         c"-u".to_owned(),
         c_string(path.as_os_str().as_bytes())?,
     ];
+    if let PythonProgram::File { args, .. } = program {
+        for arg in args {
+            argv.push(c_string(arg.as_bytes())?);
+        }
+    }
     let env = environment(&site)?;
     let shown = path.file_name().map_or_else(
         || path.display().to_string(),
@@ -266,7 +272,10 @@ mod tests {
         // `cat`, like python3, would wait on the pipe until the timeout.
         let error = run_program(
             Path::new("/bin/cat"),
-            &PythonProgram::File(fifo.clone()),
+            &PythonProgram::File {
+                path: fifo.clone(),
+                args: Vec::new(),
+            },
             Duration::from_secs(5),
             &mut events,
         )

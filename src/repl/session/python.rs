@@ -114,7 +114,10 @@ impl Session {
         }
         let shown = path.display().to_string();
         let request = PythonRequest {
-            program: PythonProgram::File(path.clone()),
+            program: PythonProgram::File {
+                path: path.clone(),
+                args: Vec::new(),
+            },
             title: format!("your copy · {shown}"),
             checks: example
                 .checks
