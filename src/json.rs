@@ -422,6 +422,7 @@ mod tests {
                     ppid: 9,
                     lines: 2,
                 }],
+                xray: Default::default(),
                 timed_out: false,
                 elapsed_us: 3_570_000,
                 cpu_us: 1_700_000,

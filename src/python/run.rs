@@ -14,6 +14,7 @@ use crate::engine::interrupt::InterruptGuard;
 use crate::engine::keeper::KeptProgram;
 use crate::engine::process_group::ProcessGroup;
 use crate::engine::{EventSink, ExitStatus, Load, LoadMeter, RunContext, StartMethod};
+use crate::xray::model::Xray;
 
 /// The tagging module every interpreter of a run imports at start-up.
 const SITECUSTOMIZE: &str = include_str!("sitecustomize.py");
@@ -52,6 +53,9 @@ pub struct PythonOutcome {
     pub load: Load,
     /// The run's process group: the interpreter and everything it started.
     pub group: i32,
+    /// Every process, thread and pool task of the run (see
+    /// [`crate::xray`]).
+    pub xray: Xray,
 }
 
 /// What a run may use, and where it works.
@@ -187,6 +191,7 @@ pub fn run_limited(
         cpu_us,
         load,
         group: group_id,
+        xray: Xray::default(),
     })
 }
 

@@ -34,6 +34,7 @@ fn outcome(
             format!("4 processes: 17984 primes in {parallel:.2} s"),
         ],
         processes: Vec::new(),
+        xray: Default::default(),
         timed_out: false,
         elapsed_us: wall_us,
         cpu_us,
