@@ -23,7 +23,8 @@
 //! event as tagged lines) and [`live_columns`] (beside the explanation, as
 //! they stream), and afterwards by [`timeline`] and [`summary`], from the
 //! per-worker runs in `runs`; a Python run's X-ray by [`xray`] (lanes of CPU use
-//! per process and thread) and `xray_table` (its figures); `findings::format_us` formats the times they all show.
+//! per process and thread, their cells in `xray_cells`) and `xray_table`
+//! (its figures); `findings::format_us` formats the times they all show.
 
 mod ansi;
 pub mod code;
@@ -48,6 +49,7 @@ pub mod summary;
 pub mod table;
 pub mod timeline;
 pub mod xray;
+mod xray_cells;
 mod xray_table;
 
 #[cfg(test)]
