@@ -109,6 +109,38 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run any Python program as mptutor runs the lessons' examples, live,
+    /// then show its X-ray: every process, thread and pool task it ran,
+    /// with their CPU use over time. Exits with the program's exit code
+    /// (128 + the signal's number when a signal ended it, 124 when it was
+    /// stopped at its timeout, 1 when mptutor could not run it).
+    #[command(arg_required_else_help = true)]
+    Trace {
+        /// The program to run; everything after it goes to the program
+        /// (its `sys.argv[1:]`).
+        #[arg(value_name = "FILE.py", required_unless_present = "code")]
+        file: Option<PathBuf>,
+        /// Arguments for the program.
+        #[arg(
+            value_name = "ARGS",
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        args: Vec<String>,
+        /// Run CODE instead of a file, as `python3 -c CODE` does.
+        #[arg(short = 'c', value_name = "CODE", conflicts_with_all = ["file", "args"])]
+        code: Option<String>,
+        /// The Python interpreter to run it with: a path, or a name on PATH
+        /// (default: python3).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// Stop it, and every process it started, after S seconds (default 30).
+        #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=600))]
+        timeout: Option<u64>,
+        /// Print the events as JSON lines, then the X-ray, instead of the live view.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the processes-vs-threads experiments on this machine and show
     /// lesson q2's table with a "measured here" column.
     Compare {

@@ -4,7 +4,8 @@
 //! line, each an [`Envelope`]: a `schema` field (`"mptutor/2"`), a `kind`
 //! saying what it is, and the thing itself. Events stream as they happen
 //! (`"type":"event"`, then the engine's [`Event`] fields); a run ends with
-//! its typed result (`"type":"demo"`, `"compare"`, `"bench"`, `"python"`)
+//! its typed result (`"type":"demo"`, `"compare"`, `"bench"`, `"python"`,
+//! `"xray"`)
 //! and the findings that result supports, or with `"type":"error"`. Every
 //! object deserializes back into the engine's types, so a script (or a
 //! test) can read a run the way mptutor wrote it.
@@ -83,6 +84,30 @@ pub enum Message {
     /// How a lesson's Python example ran, and how it fared against its
     /// checks and its speed claim.
     Python(CheckedRun),
+    /// How a program `mptutor trace` ran ended, and its X-ray.
+    Xray(XrayRun),
+}
+
+/// How a traced program ended, and every process, thread and pool task
+/// of it that mptutor saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct XrayRun {
+    /// The interpreter's exit code, or minus the signal that ended it.
+    pub exit_code: i32,
+    pub timed_out: bool,
+    pub elapsed_us: u64,
+    pub xray: crate::xray::model::Xray,
+}
+
+impl XrayRun {
+    pub fn of(outcome: &crate::python::PythonOutcome) -> Self {
+        XrayRun {
+            exit_code: outcome.exit_code,
+            timed_out: outcome.timed_out,
+            elapsed_us: outcome.elapsed_us,
+            xray: outcome.xray.clone(),
+        }
+    }
 }
 
 /// A demo's result and findings.

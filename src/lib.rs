@@ -122,6 +122,39 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .then(|| timeout.map_or(python_view::DEFAULT_TIMEOUT, std::time::Duration::from_secs));
         return Ok(exit_code(oneshot::check(&result, run, &mut out, &mut err)?));
     }
+    if let Some(Command::Trace {
+        file,
+        args,
+        code,
+        python,
+        timeout,
+        json,
+    }) = &cli.command
+    {
+        let program = match (file, code) {
+            (_, Some(code)) => python::PythonProgram::Source {
+                code: code.clone(),
+                file_name: "mptutor_trace_c.py".to_string(),
+            },
+            (Some(path), None) => python::PythonProgram::File {
+                path: path.clone(),
+                args: args.clone(),
+            },
+            (None, None) => {
+                writeln!(err, "mptutor trace: give a program, FILE.py or -c CODE")?;
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let run = oneshot::TraceRun {
+            program,
+            python: python.clone(),
+            timeout: timeout.map(std::time::Duration::from_secs),
+            json: *json,
+        };
+        return Ok(ExitCode::from(oneshot::trace(
+            &run, &options, &mut out, &mut err,
+        )?));
+    }
     if let Some(Command::New { id }) = &cli.command {
         let created = oneshot::new_lesson(id, cli.lessons.as_deref(), &mut out, &mut err)?;
         return Ok(exit_code(created));
@@ -174,6 +207,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Bench { .. }
             | Command::Check { .. }
             | Command::New { .. }
+            | Command::Trace { .. }
             | Command::Worker { .. }
             | Command::Selftest { .. },
         ) => true,

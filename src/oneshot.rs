@@ -1,5 +1,5 @@
-//! The one-shot commands: `list`, `show`, `run`, `python`, `compare`,
-//! `bench`, `check`. Each writes to the given output and returns whether it
+//! The one-shot commands: `list`, `show`, `run`, `python`, `trace`,
+//! `compare`, `bench`, `check`. Each writes to the given output and returns whether it
 //! succeeded.
 
 use std::io::{self, Write};
@@ -158,6 +158,73 @@ pub fn python(
         Err(error) => {
             writeln!(err, "mptutor: {error}")?;
             Ok(false)
+        }
+    }
+}
+
+/// What `mptutor trace` was asked to run.
+#[derive(Debug, Clone)]
+pub struct TraceRun {
+    pub program: crate::python::PythonProgram,
+    pub python: Option<std::path::PathBuf>,
+    pub timeout: Option<std::time::Duration>,
+    pub json: bool,
+}
+
+/// The exit status of a program stopped at its timeout, as `timeout(1)`
+/// gives it.
+pub const TIMED_OUT_EXIT: u8 = 124;
+
+/// `mptutor trace FILE.py [ARGS…]` or `mptutor trace -c CODE`: the program
+/// live (or as JSON lines), then its X-ray. Returns the exit status to end
+/// with: the program's own, 128 + the signal's number when a signal ended
+/// it, [`TIMED_OUT_EXIT`] when it was stopped at its timeout, and 1 when
+/// it could not be run (saying why on `err`).
+pub fn trace(
+    run: &TraceRun,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    let timeout = run.timeout.unwrap_or(crate::python_view::DEFAULT_TIMEOUT);
+    let title = match &run.program {
+        crate::python::PythonProgram::File { path, .. } => path.display().to_string(),
+        crate::python::PythonProgram::Source { .. } => "python3 -c".to_string(),
+    };
+    let request = crate::python_view::PythonRequest {
+        program: run.program.clone(),
+        title: render::sanitize(&title, " "),
+        checks: Vec::new(),
+        checks_file: String::new(),
+        timeout,
+        interpreter: run.python.clone(),
+    };
+    let outcome = if run.json {
+        crate::python_view::run_trace_json(&request, out)?
+    } else {
+        let outcome = crate::python_view::run_trace_live(&request, out, *options);
+        writeln!(out)?;
+        outcome
+    };
+    match outcome {
+        Ok(outcome) if outcome.timed_out => {
+            writeln!(
+                err,
+                "mptutor trace: timed out after {} s; the program and every process it started \
+                 were killed (`--timeout S` gives it longer)",
+                timeout.as_secs()
+            )?;
+            Ok(TIMED_OUT_EXIT)
+        }
+        Ok(outcome) => Ok(match outcome.status {
+            crate::engine::ExitStatus::Code(code) => u8::try_from(code).unwrap_or(1),
+            crate::engine::ExitStatus::Signal(_) => {
+                u8::try_from(128 - outcome.exit_code.clamp(-127, 0)).unwrap_or(1)
+            }
+        }),
+        Err(error) => {
+            writeln!(err, "mptutor trace: {error}")?;
+            Ok(1)
         }
     }
 }

@@ -6,16 +6,22 @@
 //! same run as JSON lines: the engine's events, then the checked outcome.
 //!
 //! The REPL (`python`, `try`), `mptutor python` and `mptutor check` run
-//! examples; the first two show them through this module.
+//! examples; the first two show them through this module, and so does
+//! `mptutor trace`, which runs any program and ends with its X-ray instead
+//! of checks.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::course::{CodeBlock, Lesson, OutputCheck, PythonExample};
 use crate::engine::EngineError;
-use crate::json::{Failure, JsonLines, Message};
+use crate::json::{Failure, JsonLines, Message, XrayRun};
 use crate::live_view::LiveView;
-use crate::python::{CheckedRun, PythonError, PythonProgram, find_python3, run_program};
+use crate::python::{
+    CheckedRun, PythonError, PythonOutcome, PythonProgram, chosen_interpreter, find_python3,
+    run_program,
+};
 use crate::render::{self, CheckResult, LiveColumns, RenderOptions};
 use crate::user_file::{self, SizeCap};
 
@@ -40,6 +46,9 @@ pub struct PythonRequest {
     /// The lesson file holding the checks, for `path:line` in verdicts.
     pub checks_file: String,
     pub timeout: Duration,
+    /// The interpreter to run it with (`python=`, `--python`); `None`:
+    /// the first `python3` on `PATH`.
+    pub interpreter: Option<PathBuf>,
 }
 
 impl PythonRequest {
@@ -66,6 +75,15 @@ impl PythonRequest {
                 .collect(),
             checks_file: lesson.path.clone(),
             timeout,
+            interpreter: None,
+        }
+    }
+
+    /// The interpreter to run it with, checked before anything starts.
+    fn interpreter(&self) -> Result<PathBuf, PythonError> {
+        match &self.interpreter {
+            Some(chosen) => chosen_interpreter(chosen),
+            None => find_python3(),
         }
     }
 
@@ -86,15 +104,62 @@ pub fn example_file_name(lesson: &str, example: &PythonExample<'_>) -> String {
 }
 
 /// Runs the request's program with the student's `python3`, live on
-/// `out`. When there is no `python3`, nothing is shown and the error says
-/// how to install it.
+/// `out`, then shows how it ended, its checks and its X-ray. When there is
+/// no `python3`, nothing is shown and the error says how to install it.
 pub fn run_python_live(
     request: &PythonRequest,
     out: &mut dyn Write,
     options: RenderOptions,
     pace: Option<Duration>,
 ) -> Result<CheckedRun, PythonError> {
-    let interpreter = find_python3()?;
+    run_shown(request, out, options, pace, |outcome| {
+        let run = request.checked(outcome);
+        let closing = python_closing(request, &run, &options);
+        (run, closing)
+    })
+}
+
+/// How a run ended and fared against its checks, then its X-ray when the
+/// X-ray saw any process.
+fn python_closing(request: &PythonRequest, run: &CheckedRun, options: &RenderOptions) -> String {
+    let results: Vec<CheckResult<'_>> = request
+        .checks
+        .iter()
+        .zip(&run.checks)
+        .map(|(check, report)| CheckResult { check, report })
+        .collect();
+    let mut closing = render::render_python_outcome(&run.outcome, &results, options);
+    if !run.outcome.xray.processes.is_empty() {
+        closing.push_str("\n\n");
+        closing.push_str(&render::render_xray(&run.outcome.xray, options));
+    }
+    closing
+}
+
+/// `mptutor trace`: the request's program live on `out`, then how it
+/// ended and its X-ray. The run's findings go under it, through
+/// [`render::render_xray_findings`].
+pub fn run_trace_live(
+    request: &PythonRequest,
+    out: &mut dyn Write,
+    options: RenderOptions,
+) -> Result<PythonOutcome, PythonError> {
+    run_shown(request, out, options, None, |outcome| {
+        let closing = render::render_trace_outcome(&outcome, &options);
+        (outcome, closing)
+    })
+}
+
+/// The live view of one run: the program's code beside its output as it
+/// prints, then what `close` makes of the outcome, or why the run failed.
+fn run_shown<T>(
+    request: &PythonRequest,
+    out: &mut dyn Write,
+    options: RenderOptions,
+    pace: Option<Duration>,
+    close: impl FnOnce(PythonOutcome) -> (T, String),
+) -> Result<T, PythonError> {
+    let interpreter = request.interpreter()?;
     let code = match &request.program {
         PythonProgram::Source { code, .. } => code.clone(),
         PythonProgram::File { path, .. } => user_file::read_regular(path, PROGRAM_CAP)
@@ -114,23 +179,24 @@ pub fn run_python_live(
         },
     );
     let mut view = LiveView::start_rendered(out, &explanation, options).with_pace(pace);
-    let outcome = run_program(&interpreter, &request.program, request.timeout, &mut view)
-        .map(|outcome| request.checked(outcome));
-    let closing = match &outcome {
-        Ok(run) => {
-            let results: Vec<CheckResult<'_>> = request
-                .checks
-                .iter()
-                .zip(&run.checks)
-                .map(|(check, report)| CheckResult { check, report })
-                .collect();
-            render::render_python_outcome(&run.outcome, &results, &options)
+    let outcome = run_program(&interpreter, &request.program, request.timeout, &mut view);
+    let (outcome, closing) = match outcome {
+        Ok(outcome) => {
+            let (kept, closing) = close(outcome);
+            (Ok(kept), closing)
         }
-        Err(PythonError::Engine(EngineError::Interrupted)) => render::render_markdown(
-            "**Stopped** (Ctrl-C): python3 and every process it started were killed.",
-            &options,
+        Err(PythonError::Engine(EngineError::Interrupted)) => (
+            Err(PythonError::Engine(EngineError::Interrupted)),
+            render::render_markdown(
+                "**Stopped** (Ctrl-C): python3 and every process it started were killed.",
+                &options,
+            ),
         ),
-        Err(error) => render::render_markdown(&format!("**The run failed:** {error}"), &options),
+        Err(error) => {
+            let closing =
+                render::render_markdown(&format!("**The run failed:** {error}"), &options);
+            (Err(error), closing)
+        }
     };
     view.finish_with(&closing);
     outcome
@@ -143,18 +209,120 @@ pub fn run_python_json(
     request: &PythonRequest,
     out: &mut dyn Write,
 ) -> std::io::Result<Result<CheckedRun, PythonError>> {
-    let outcome = find_python3().and_then(|interpreter| {
-        let mut sink = JsonLines::new(out);
-        run_program(&interpreter, &request.program, request.timeout, &mut sink)
-    });
-    let outcome = outcome.map(|outcome| request.checked(outcome));
+    let outcome = run_json_events(request, out).map(|outcome| request.checked(outcome));
     let message = match &outcome {
         Ok(run) => Message::Python(run.clone()),
-        Err(error) => Message::Error(Failure {
-            error: error.to_string(),
-            interrupted: matches!(error, PythonError::Engine(EngineError::Interrupted)),
-        }),
+        Err(error) => failure(error),
     };
     crate::json::write_line(out, message)?;
     Ok(outcome)
+}
+
+/// `mptutor trace --json`: the engine's events as JSON lines, then the
+/// run's X-ray (`"type":"xray"`) or why the run failed (`"type":"error"`).
+/// The outer `Err` is a failed write.
+pub fn run_trace_json(
+    request: &PythonRequest,
+    out: &mut dyn Write,
+) -> std::io::Result<Result<PythonOutcome, PythonError>> {
+    let outcome = run_json_events(request, out);
+    let message = match &outcome {
+        Ok(outcome) => Message::Xray(XrayRun::of(outcome)),
+        Err(error) => failure(error),
+    };
+    crate::json::write_line(out, message)?;
+    Ok(outcome)
+}
+
+/// Runs the request with its events written to `out` as JSON lines.
+fn run_json_events(
+    request: &PythonRequest,
+    out: &mut dyn Write,
+) -> Result<PythonOutcome, PythonError> {
+    let interpreter = request.interpreter()?;
+    let mut sink = JsonLines::new(out);
+    run_program(&interpreter, &request.program, request.timeout, &mut sink)
+}
+
+fn failure(error: &PythonError) -> Message {
+    Message::Error(Failure {
+        error: error.to_string(),
+        interrupted: matches!(error, PythonError::Engine(EngineError::Interrupted)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{ExitStatus, Load};
+    use crate::xray::model::{Role, Xray, XrayProcess};
+
+    fn finished_run(xray: Xray) -> CheckedRun {
+        CheckedRun {
+            outcome: PythonOutcome {
+                status: ExitStatus::Code(0),
+                exit_code: 0,
+                stdout: vec!["hello".into()],
+                processes: Vec::new(),
+                timed_out: false,
+                elapsed_us: 20_000,
+                cpu_us: 15_000,
+                load: Load {
+                    wall_us: 20_000,
+                    cores: 2,
+                    machine_busy_us: None,
+                    own_us: 15_000,
+                },
+                group: 10,
+                xray,
+            },
+            checks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_run_shows_its_xray_under_its_summary_when_it_saw_processes() {
+        let request = PythonRequest {
+            program: PythonProgram::Source {
+                code: "print('hello')".into(),
+                file_name: "hello.py".into(),
+            },
+            title: "hello".into(),
+            checks: Vec::new(),
+            checks_file: String::new(),
+            timeout: DEFAULT_TIMEOUT,
+            interpreter: None,
+        };
+        let options = RenderOptions::plain(80);
+        let empty = python_closing(&request, &finished_run(Xray::default()), &options);
+        assert!(!empty.contains("X-ray"), "{empty}");
+        let xray = Xray {
+            processes: vec![XrayProcess {
+                pid: 10,
+                ppid: 9,
+                name: "MainProcess".into(),
+                role: Role::Main,
+                start_method: None,
+                python: true,
+                start_us: 0,
+                end_us: Some(20_000),
+                reaped_us: Some(20_000),
+                exit: Some(crate::xray::model::ProcessExit::Code(0)),
+                cpu_us: 15_000,
+                peak_rss_kb: 9_000,
+                zombie_us: None,
+                killed_at_end: false,
+                exception: None,
+            }],
+            wall_us: 20_000,
+            ..Xray::default()
+        };
+        let shown = python_closing(&request, &finished_run(xray), &options);
+        let summary = shown.find("exited with code 0").unwrap_or(usize::MAX);
+        let lanes = shown.find("MainProcess 10 main").unwrap_or(0);
+        assert!(
+            summary < lanes,
+            "the X-ray comes under the summary:\n{shown}"
+        );
+    }
 }

@@ -21,6 +21,6 @@ pub mod speed;
 
 pub use checked::{CheckReport, CheckedRun};
 pub use examples::{CHECK_MEMORY_LIMIT, ExampleReport, check_examples, examples_to_run};
-pub use interpreter::{PythonError, find_python3};
+pub use interpreter::{PythonError, chosen_interpreter, find_python3};
 pub use pid_lines::{PidAttribution, ProcessSeen, TaggedLine, untag};
 pub use run::{PythonOutcome, PythonProgram, RunLimits, run_limited, run_program};

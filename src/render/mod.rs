@@ -22,7 +22,9 @@
 //! [`compare`]. A running demo's events are drawn by [`live`] (one
 //! event as tagged lines) and [`live_columns`] (beside the explanation, as
 //! they stream), and afterwards by [`timeline`] and [`summary`], from the
-//! per-worker runs in `runs`; `findings::format_us` formats the times they all show.
+//! per-worker runs in `runs`; a Python run's X-ray by [`xray`] (lanes of CPU use
+//! per process and thread, their cells in `xray_cells`) and `xray_table`
+//! (its figures); `findings::format_us` formats the times they all show.
 
 mod ansi;
 pub mod code;
@@ -46,6 +48,9 @@ pub mod style;
 pub mod summary;
 pub mod table;
 pub mod timeline;
+pub mod xray;
+mod xray_cells;
+mod xray_table;
 
 #[cfg(test)]
 mod compare_snapshot_tests;
@@ -57,6 +62,8 @@ mod snapshot_tests;
 mod test_course;
 #[cfg(test)]
 mod test_events;
+#[cfg(test)]
+mod xray_snapshot_tests;
 
 pub use crate::findings::format_us;
 pub(crate) use ansi::sanitize;
@@ -72,12 +79,14 @@ pub use live::{WorkerLabels, render_event, worker_tag};
 pub use live_columns::LiveColumns;
 pub use markdown::{render_markdown, render_wrapped};
 pub use progress::{format_age, render_progress};
-pub use python_run::{CheckResult, render_python_outcome};
+pub use python_run::{CheckResult, render_python_outcome, render_trace_outcome};
 pub use quiz::{render_quiz_feedback, render_quiz_question};
 pub use style::{Styles, WORKER_COLOR_COUNT};
 pub use summary::render_worker_summary;
 pub use table::render_table;
 pub use timeline::render_timeline;
+pub use xray::render_xray;
+pub use xray_table::render_xray_findings;
 
 /// The narrowest layout the renderers produce; anything smaller is treated
 /// as this, so a tiny or mis-measured terminal gives slightly too-wide lines

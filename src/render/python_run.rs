@@ -12,6 +12,7 @@ use super::findings::render_findings;
 use super::markdown::{hang, markdown_lines, render_markdown};
 use super::style::Styles;
 use super::table::render_table;
+use super::xray::render_xray;
 use crate::findings::format_us;
 
 /// One check block and how a run fared against it.
@@ -28,61 +29,10 @@ pub fn render_python_outcome(
     opts: &RenderOptions,
 ) -> String {
     let styles = Styles::new(opts);
-    let took = format_us(outcome.elapsed_us);
-    let (ok, ending) = if outcome.timed_out {
-        (
-            false,
-            format!(
-                "**Stopped at the timeout**, after {took}: mptutor killed process group {} — \
-                 python3 and every process it started.",
-                outcome.group
-            ),
-        )
-    } else {
-        match &outcome.status {
-            ExitStatus::Code(0) => (true, format!("python3 exited with code 0 after {took}.")),
-            ExitStatus::Code(code) => (
-                false,
-                format!(
-                    "python3 exited with code {code} after {took}; what it printed on stderr \
-                     (a traceback?) says why."
-                ),
-            ),
-            ExitStatus::Signal(name) => (
-                false,
-                format!(
-                    "python3 was killed by {name} (exit code {}) after {took}.",
-                    outcome.exit_code
-                ),
-            ),
-        }
-    };
+    let (ok, ending) = ending(outcome);
     let mut parts = vec![marked(ok, &ending, &styles, opts)];
     if outcome.processes.len() > 1 {
-        let header: Vec<String> = ["pid", "parent", "lines printed", "what it is"]
-            .map(String::from)
-            .to_vec();
-        let main = outcome.processes.first().map_or(0, |first| first.pid);
-        let rows: Vec<Vec<String>> = outcome
-            .processes
-            .iter()
-            .map(|seen| {
-                let role = if seen.pid == main {
-                    "python3: your program"
-                } else if seen.ppid == main {
-                    "a child of your program"
-                } else {
-                    "started by another process"
-                };
-                vec![
-                    seen.pid.to_string(),
-                    seen.ppid.to_string(),
-                    seen.lines.to_string(),
-                    role.to_string(),
-                ]
-            })
-            .collect();
-        parts.push(render_table(&header, &rows, opts));
+        parts.push(printing_processes(outcome, opts));
     }
     if checks.is_empty() {
         parts.push(render_markdown(
@@ -114,6 +64,81 @@ pub fn render_python_outcome(
         }
     }
     parts.join("\n\n")
+}
+
+/// `mptutor trace`'s closing: how the program ended, then its X-ray (or,
+/// without one, which processes printed).
+pub fn render_trace_outcome(outcome: &PythonOutcome, opts: &RenderOptions) -> String {
+    let styles = Styles::new(opts);
+    let (ok, ending) = ending(outcome);
+    let mut parts = vec![marked(ok, &ending, &styles, opts)];
+    if !outcome.xray.processes.is_empty() {
+        parts.push(render_xray(&outcome.xray, opts));
+    } else if outcome.processes.len() > 1 {
+        parts.push(printing_processes(outcome, opts));
+    }
+    parts.join("\n\n")
+}
+
+/// Whether the run ended well, and how it ended in words.
+fn ending(outcome: &PythonOutcome) -> (bool, String) {
+    let took = format_us(outcome.elapsed_us);
+    if outcome.timed_out {
+        (
+            false,
+            format!(
+                "**Stopped at the timeout**, after {took}: mptutor killed process group {} — \
+                 python3 and every process it started.",
+                outcome.group
+            ),
+        )
+    } else {
+        match &outcome.status {
+            ExitStatus::Code(0) => (true, format!("python3 exited with code 0 after {took}.")),
+            ExitStatus::Code(code) => (
+                false,
+                format!(
+                    "python3 exited with code {code} after {took}; what it printed on stderr \
+                     (a traceback?) says why."
+                ),
+            ),
+            ExitStatus::Signal(name) => (
+                false,
+                format!(
+                    "python3 was killed by {name} (exit code {}) after {took}.",
+                    outcome.exit_code
+                ),
+            ),
+        }
+    }
+}
+
+/// Which processes printed, and what each is to the program.
+fn printing_processes(outcome: &PythonOutcome, opts: &RenderOptions) -> String {
+    let header: Vec<String> = ["pid", "parent", "lines printed", "what it is"]
+        .map(String::from)
+        .to_vec();
+    let main = outcome.processes.first().map_or(0, |first| first.pid);
+    let rows: Vec<Vec<String>> = outcome
+        .processes
+        .iter()
+        .map(|seen| {
+            let role = if seen.pid == main {
+                "python3: your program"
+            } else if seen.ppid == main {
+                "a child of your program"
+            } else {
+                "started by another process"
+            };
+            vec![
+                seen.pid.to_string(),
+                seen.ppid.to_string(),
+                seen.lines.to_string(),
+                role.to_string(),
+            ]
+        })
+        .collect();
+    render_table(&header, &rows, opts)
 }
 
 /// Markdown with a `✓` or `✗` hanging before it.

@@ -26,6 +26,9 @@ pub(crate) enum Span {
     Command,
     Ok,
     Error,
+    /// Something wrong but not failed (a zombie): on a yellow background,
+    /// so it cannot be mistaken for a worker's own colour.
+    Warning,
     /// The colour of the worker with this index (see [`WORKER_COLORS`]).
     Worker(usize),
 }
@@ -62,6 +65,7 @@ impl Span {
             Span::Command => style.bold().color(AnsiColors::BrightGreen),
             Span::Ok => style.bold().color(AnsiColors::Green),
             Span::Error => style.bold().color(AnsiColors::Red),
+            Span::Warning => style.color(AnsiColors::Black).on_color(AnsiColors::Yellow),
             Span::Worker(index) => style.color(WORKER_COLORS[index % WORKER_COLORS.len()]),
         }
     }
@@ -146,6 +150,11 @@ impl Styles {
 
     pub fn error(&self, text: &str) -> String {
         self.paint(text, &[Span::Error])
+    }
+
+    /// Something to worry about that is not a failure: a zombie.
+    pub fn warning(&self, text: &str) -> String {
+        self.paint(text, &[Span::Warning])
     }
 
     /// Text about one worker of a demo, in that worker's colour: the same

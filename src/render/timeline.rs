@@ -141,7 +141,7 @@ fn lane_label(lane: &Lane<'_>) -> String {
 }
 
 /// `text` cut to `columns` with a `…` when it is longer.
-fn clip(text: &str, columns: usize) -> String {
+pub(super) fn clip(text: &str, columns: usize) -> String {
     if display_width(text) <= columns {
         return text.to_string();
     }
@@ -150,7 +150,7 @@ fn clip(text: &str, columns: usize) -> String {
 }
 
 /// The plot column of time `t_us` on an axis from 0 to `end_us`.
-fn column(t_us: u64, end_us: u64, plot_width: usize) -> usize {
+pub(super) fn column(t_us: u64, end_us: u64, plot_width: usize) -> usize {
     if end_us == 0 {
         return 0;
     }
@@ -218,7 +218,7 @@ fn paint_cells(cells: &[Cell], worker: WorkerIndex, styles: &Styles) -> String {
 }
 
 /// `0`, the midpoint and the end under the axis, where they fit.
-fn ticks(end: u64, plot_width: usize) -> String {
+pub(super) fn ticks(end: u64, plot_width: usize) -> String {
     let mut row = vec![' '; plot_width];
     let mut place = |text: &str, at: usize| {
         for (offset, ch) in text.chars().enumerate() {

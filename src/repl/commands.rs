@@ -27,6 +27,9 @@ pub enum Command {
     Python(Vec<String>),
     /// Copy the example to edit, then run the copy: `try [reset] [timeout=N]`.
     Try(Vec<String>),
+    /// Choose the interpreter of `python` and `try` for the session:
+    /// `python=PATH`, or `python=` for `python3` on `PATH` again.
+    Interpreter(String),
     Compare(Option<String>),
     Progress,
     /// Forget progress, in one lesson or all, after asking.
@@ -63,6 +66,7 @@ impl Command {
             Command::Hint => "hint",
             Command::Python(_) => "python",
             Command::Try(_) => "try",
+            Command::Interpreter(_) => "python",
             Command::Compare(_) => "compare",
             Command::Progress => "progress",
             Command::Reset(_) => "reset",
@@ -204,19 +208,24 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "python",
         aliases: &["py"],
-        args: "[timeout=N]",
+        args: "[timeout=N] [python=PATH]",
         summary: "run the step's Python example with your python3, live",
         details: "Runs the step's Python example in a fresh `python3 -u`, in a process group of its \
                   own: its code on the left, each line it prints on the right with the pid of the \
                   process that printed it. Then its output is checked against what the lesson says \
                   a correct run prints, in any order. It is stopped after 30 s \
-                  (`python timeout=5` changes that); Ctrl-C stops it sooner.",
+                  (`python timeout=5` changes that); Ctrl-C stops it sooner. Then its X-ray: a \
+                  lane per process and thread with its CPU use over time, and every process in a \
+                  table. `python=PATH` on its own line runs `python` and `try` with another \
+                  interpreter for the rest of the session (`python=python3.13t`, a free-threaded \
+                  build; `python=` goes back to `python3` on your PATH); `python \
+                  python=/usr/bin/python3.12` uses one for this run only.",
         parse: |_, rest| Ok(Command::Python(rest.to_vec())),
     },
     CommandInfo {
         name: "try",
         aliases: &[],
-        args: "[reset] [timeout=N]",
+        args: "[reset] [timeout=N] [python=PATH]",
         summary: "edit your own copy of the example, then run and check it",
         details: "Copies the step's example to a file of your own and opens it in `$EDITOR`; when \
                   you close the editor, your version runs and is checked like `python`. Without \
@@ -359,6 +368,18 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         return Ok(Command::Next);
     };
     let rest: Vec<String> = words.map(str::to_string).collect();
+    if let Some((name, path)) = first.split_once('=')
+        && name.eq_ignore_ascii_case("python")
+    {
+        return match rest.as_slice() {
+            [] => Ok(Command::Interpreter(path.to_string())),
+            _ => Err(ParseError::Usage(
+                "usage: python=PATH, a path without spaces (or `python=` for python3 on your \
+                 PATH)"
+                    .to_string(),
+            )),
+        };
+    }
     let Some(info) = find_command(first) else {
         return Err(ParseError::Unknown {
             word: first.to_string(),
@@ -408,6 +429,20 @@ mod tests {
     #[test]
     fn empty_line_means_next() {
         assert_eq!(parse("   "), Ok(Command::Next));
+    }
+
+    #[test]
+    fn python_equals_chooses_the_interpreter() {
+        assert_eq!(
+            parse("python=/usr/bin/python3.12"),
+            Ok(Command::Interpreter("/usr/bin/python3.12".to_string()))
+        );
+        assert_eq!(parse("Python="), Ok(Command::Interpreter(String::new())));
+        assert!(matches!(parse("python=a b"), Err(ParseError::Usage(_))));
+        assert_eq!(
+            parse("python python=/x"),
+            Ok(Command::Python(vec!["python=/x".to_string()]))
+        );
     }
 
     #[test]

@@ -118,7 +118,10 @@ pub fn carry_out<W: Write>(
                 }
             }
             Err(
-                error @ (PythonError::NotFound | PythonError::Io { .. } | PythonError::NulByte),
+                error @ (PythonError::NotFound
+                | PythonError::NotAnInterpreter { .. }
+                | PythonError::Io { .. }
+                | PythonError::NulByte),
             ) => {
                 notices.push(Notice::error(render::render_markdown(
                     &error.to_string(),

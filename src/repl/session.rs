@@ -74,6 +74,9 @@ pub struct Session {
     presenting: bool,
     /// The wait after each live line, set by `pace`.
     pace: Option<Duration>,
+    /// The interpreter of `python` and `try`, set by `python=PATH`; `None`:
+    /// `python3` on `PATH`.
+    python: Option<PathBuf>,
     /// Where `try` keeps the student's copies of the examples.
     scratch_dir: PathBuf,
     /// The command that opens the student's editor, when the front end can
@@ -97,6 +100,7 @@ impl Session {
             hints_shown: HashMap::new(),
             presenting: false,
             pace: None,
+            python: None,
             scratch_dir: std::env::temp_dir().join("mptutor-scratch"),
             editor: None,
         }
@@ -280,6 +284,7 @@ impl Session {
             Command::Hint => self.hint(),
             Command::Python(args) => self.python(&args),
             Command::Try(args) => self.try_example(&args),
+            Command::Interpreter(path) => self.choose_interpreter(&path),
             Command::Compare(row) => self.compare(row.as_deref()),
             Command::Progress => self.progress_table(),
             Command::Reset(lesson) => self.reset(lesson.as_deref()),

@@ -25,4 +25,5 @@ mod repl_pty;
 mod snapshots;
 mod support;
 mod terminal_signals;
+mod trace;
 mod transcript;

@@ -1,10 +1,11 @@
 //! `python` and `try`: the step's Python example on the student's own
 //! `python3`, as the lesson wrote it or as the student changed it.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{EditRequest, Reply, Session};
-use crate::python::PythonProgram;
+use crate::python::{PythonProgram, chosen_interpreter};
 use crate::python_view::{DEFAULT_TIMEOUT, PythonRequest, example_file_name};
 use crate::user_file;
 
@@ -12,11 +13,13 @@ use crate::user_file;
 const MAX_TIMEOUT_SECONDS: u64 = 600;
 
 /// What `python` and `try` were given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct RunArgs {
     timeout: Duration,
     /// `try reset`: copy the lesson's example again.
     reset: bool,
+    /// `python=PATH`: this interpreter for this run.
+    interpreter: Option<PathBuf>,
 }
 
 impl RunArgs {
@@ -24,6 +27,7 @@ impl RunArgs {
         let mut parsed = RunArgs {
             timeout: DEFAULT_TIMEOUT,
             reset: false,
+            interpreter: None,
         };
         for arg in args {
             match arg.split_once('=') {
@@ -38,14 +42,20 @@ impl RunArgs {
                         ));
                     }
                 },
+                Some(("python", path)) => {
+                    let chosen = chosen_interpreter(Path::new(path)).map_err(|error| {
+                        format!("`python=` wants an interpreter to run: {error}.")
+                    })?;
+                    parsed.interpreter = Some(chosen);
+                }
                 None if command == "try" && arg.eq_ignore_ascii_case("reset") => {
                     parsed.reset = true;
                 }
                 _ => {
                     let usage = if command == "try" {
-                        "try [reset] [timeout=N]"
+                        "try [reset] [timeout=N] [python=PATH]"
                     } else {
-                        "python [timeout=N]"
+                        "python [timeout=N] [python=PATH]"
                     };
                     return Err(format!("`{command}` does not take `{arg}`; usage: {usage}"));
                 }
@@ -56,6 +66,32 @@ impl RunArgs {
 }
 
 impl Session {
+    /// `python=PATH`: the interpreter of `python` and `try` from now on;
+    /// `python=` goes back to `python3` on `PATH`.
+    pub(super) fn choose_interpreter(&mut self, path: &str) -> Reply {
+        if path.is_empty() || path.eq_ignore_ascii_case("python3") {
+            self.python = None;
+            return self.say("`python` and `try` run with `python3` on your PATH again.");
+        }
+        match chosen_interpreter(Path::new(path)) {
+            Ok(chosen) => {
+                let reply = self.say(&format!(
+                    "`python` and `try` now run with `{}` for the rest of the session; \
+                     `python=` goes back to `python3`.",
+                    chosen.display()
+                ));
+                self.python = Some(chosen);
+                reply
+            }
+            Err(error) => self.fail(format!("{error}.")),
+        }
+    }
+
+    /// The interpreter of one run: its own `python=`, or the session's.
+    fn interpreter_for(&self, args: &RunArgs) -> Option<PathBuf> {
+        args.interpreter.clone().or_else(|| self.python.clone())
+    }
+
     /// `python`: runs the lesson's example for this step.
     pub(super) fn python(&self, args: &[String]) -> Reply {
         let Some((at, lesson)) = self.current_lesson() else {
@@ -68,7 +104,8 @@ impl Session {
         let Some(example) = lesson.example_for_step(at.step) else {
             return self.fail(format!("Lesson {} has no Python example.", lesson.id));
         };
-        let request = PythonRequest::for_example(lesson, &example, args.timeout);
+        let mut request = PythonRequest::for_example(lesson, &example, args.timeout);
+        request.interpreter = self.interpreter_for(&args);
         Reply {
             python: Some(request),
             pace: self.pace,
@@ -126,6 +163,7 @@ impl Session {
                 .collect(),
             checks_file: lesson.path.clone(),
             timeout: args.timeout,
+            interpreter: self.interpreter_for(&args),
         };
         match &self.editor {
             Some(editor) => Reply {
@@ -170,11 +208,27 @@ mod tests {
             parsed,
             Ok(RunArgs {
                 timeout: Duration::from_secs(5),
-                reset: true
+                reset: true,
+                interpreter: None,
             })
         );
         assert!(RunArgs::parse(&strings(&["reset"]), "python").is_err());
         assert!(RunArgs::parse(&strings(&["timeout=0"]), "python").is_err());
         assert!(RunArgs::parse(&strings(&["timeout=601"]), "python").is_err());
+    }
+
+    #[test]
+    fn python_equals_takes_an_executable_and_refuses_anything_else() {
+        let parsed = RunArgs::parse(&strings(&["python=/bin/sh"]), "python");
+        assert_eq!(
+            parsed.map(|args| args.interpreter),
+            Ok(Some(PathBuf::from("/bin/sh")))
+        );
+        let refused = RunArgs::parse(&strings(&["python=/no/such/python3.12"]), "try");
+        let message = refused.expect_err("a missing interpreter is refused");
+        assert!(
+            message.contains("`/no/such/python3.12` does not exist"),
+            "{message}"
+        );
     }
 }
