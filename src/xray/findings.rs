@@ -12,10 +12,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::finding::{
-    KilledWorker, Named, NotJoined, PoolKind, Unreaped, WorkerError, XrayFinding, Zombie,
-};
-use super::model::{ProcessExit, Role, Xray, XrayProcess};
+use super::failures;
+use super::finding::{Named, NotJoined, Unreaped, XrayFinding, Zombie};
+use super::model::{Xray, XrayProcess};
 use super::overlap::{self, Span};
 use crate::engine::Load;
 use crate::engine::load::SHORTEST_WINDOW_US;
@@ -38,8 +37,6 @@ pub const BUSY_THREAD: f64 = 0.05;
 /// A thread whose CPU was not sampled is judged only if the time all ran
 /// together covers this share of each one's life.
 pub const UNSAMPLED_COVER: f64 = 0.9;
-/// The longest error text a finding quotes.
-pub const ERROR_CHARS: usize = 200;
 
 /// The figures and findings of one X-ray.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,8 +67,8 @@ pub fn summarize(xray: &Xray, load: &Load) -> XraySummary {
     );
     findings.extend(never_joined(xray));
     findings.extend(zombies(xray));
-    findings.extend(pool_workers_killed(xray));
-    findings.extend(worker_exceptions(xray));
+    findings.extend(failures::pool_workers_killed(xray));
+    findings.extend(failures::worker_exceptions(xray));
     findings.extend(killed_at_end(xray));
     XraySummary {
         max_concurrent_processes,
@@ -94,7 +91,7 @@ pub fn cpu_parallelism(xray: &Xray) -> f64 {
     cpu / xray.wall_us as f64
 }
 
-fn named(process: &XrayProcess) -> Named {
+pub(super) fn named(process: &XrayProcess) -> Named {
     Named {
         pid: process.pid,
         name: process.name.clone(),
@@ -302,128 +299,6 @@ fn zombies(xray: &Xray) -> Option<XrayFinding> {
         })
         .collect();
     (!zombies.is_empty()).then_some(XrayFinding::Zombies { zombies })
-}
-
-/// Which pool `process` worked for, by the name `multiprocessing` gives
-/// its workers.
-pub fn pool_kind(process: &XrayProcess) -> PoolKind {
-    let name = process.name.as_str();
-    if [
-        "ForkPoolWorker-",
-        "SpawnPoolWorker-",
-        "ForkServerPoolWorker-",
-    ]
-    .iter()
-    .any(|prefix| name.starts_with(prefix))
-    {
-        PoolKind::Pool
-    } else if ["ForkProcess-", "SpawnProcess-", "ForkServerProcess-"]
-        .iter()
-        .any(|prefix| name.starts_with(prefix))
-    {
-        PoolKind::Executor
-    } else {
-        PoolKind::Unknown
-    }
-}
-
-/// Pool workers a signal ended. Not `SIGTERM`: `Pool.terminate()`, which
-/// leaving a `with Pool(…)` block calls, ends every worker with it; and
-/// not those mptutor killed at the end.
-fn pool_workers_killed(xray: &Xray) -> Vec<XrayFinding> {
-    let killed: Vec<(PoolKind, KilledWorker)> = xray
-        .processes
-        .iter()
-        .filter(|process| {
-            process.role == Role::PoolWorker || xray.tasks.iter().any(|t| t.pid == process.pid)
-        })
-        .filter(|process| !process.killed_at_end)
-        .filter_map(|process| match &process.exit {
-            Some(ProcessExit::Signal(signal)) if signal != "SIGTERM" => Some((
-                pool_kind(process),
-                KilledWorker {
-                    process: named(process),
-                    signal: signal.clone(),
-                },
-            )),
-            _ => None,
-        })
-        .collect();
-    [PoolKind::Pool, PoolKind::Executor, PoolKind::Unknown]
-        .into_iter()
-        .filter_map(|pool| {
-            let workers: Vec<KilledWorker> = killed
-                .iter()
-                .filter(|(kind, _)| *kind == pool)
-                .map(|(_, worker)| worker.clone())
-                .collect();
-            (!workers.is_empty()).then_some(XrayFinding::PoolWorkerKilled {
-                pool,
-                workers,
-                timed_out: xray.timed_out,
-            })
-        })
-        .collect()
-}
-
-/// An error's first line, at most [`ERROR_CHARS`] long.
-fn first_line(error: &str) -> String {
-    let line = error
-        .lines()
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or("");
-    let line = line.trim();
-    if line.chars().count() > ERROR_CHARS {
-        let cut: String = line.chars().take(ERROR_CHARS).collect();
-        format!("{cut}…")
-    } else {
-        line.to_string()
-    }
-}
-
-fn worker_exceptions(xray: &Xray) -> Option<XrayFinding> {
-    let main = xray.main().map(|main| main.pid);
-    let mut errors: Vec<WorkerError> = Vec::new();
-    for task in xray.tasks.iter().filter(|task| !task.ok) {
-        let error = first_line(task.error.as_deref().unwrap_or("an exception"));
-        let same = errors.iter_mut().find(|seen| {
-            seen.process.pid == task.pid
-                && seen.function.as_deref() == Some(task.function.as_str())
-                && seen.error == error
-        });
-        match same {
-            Some(seen) => seen.times += 1,
-            None => errors.push(WorkerError {
-                process: xray.process(task.pid).map_or(
-                    Named {
-                        pid: task.pid,
-                        name: "a worker".into(),
-                    },
-                    named,
-                ),
-                function: Some(task.function.clone()),
-                error,
-                times: 1,
-                exit: None,
-            }),
-        }
-    }
-    for process in &xray.processes {
-        if let Some(error) = process
-            .exception
-            .as_deref()
-            .filter(|_| Some(process.pid) != main)
-        {
-            errors.push(WorkerError {
-                process: named(process),
-                function: None,
-                error: first_line(error),
-                times: 1,
-                exit: process.exit.clone(),
-            });
-        }
-    }
-    (!errors.is_empty()).then_some(XrayFinding::WorkerExceptions { errors })
 }
 
 fn killed_at_end(xray: &Xray) -> Option<XrayFinding> {
