@@ -96,7 +96,7 @@ impl Selftest {
                         lines_seen: sink.lines,
                         notes: sink.notes,
                         exited: sink.exited,
-                        peak_rss_kb: sys::own_max_rss_kb(),
+                        peak_rss_kb: sys::own_peak_rss_kb_since_exec(),
                     }),
                 };
                 json::write_line(out, Message::Selftest(report))?;

@@ -339,6 +339,38 @@ fn a_worker_flooding_100_mb_leaves_mptutor_memory_bounded() {
     );
 }
 
+/// mptutor's own peak memory is its own, whatever started it: Linux
+/// carries the peak of a process's memory from before `execve` into
+/// `ru_maxrss`, so mptutor started by a large process (here a helper that
+/// holds 160 MiB, as a test harness running many tests can) must not
+/// report that process's peak as its own.
+#[test]
+fn the_peak_memory_reported_is_mptutors_not_its_starters() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let starter = format!(
+        "big = bytearray(160 * 1024 * 1024)\nfor i in range(0, len(big), 4096):\n    big[i] = 1\n\
+         import subprocess, sys\nsys.stdout.write(subprocess.run([{:?}, 'selftest', 'flood', \
+         '1000000'], capture_output=True, text=True, stdin=subprocess.DEVNULL).stdout)\n",
+        env!("CARGO_BIN_EXE_mptutor")
+    );
+    let Ok(output) = std::process::Command::new("python3")
+        .args(["-c", &starter])
+        .env("HOME", home.path())
+        .output()
+    else {
+        eprintln!("python3 is not on PATH: skipping");
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().next().unwrap_or_default())
+        .unwrap_or_else(|error| panic!("the selftest's JSON ({error}): {output:?}"));
+    let peak_kib = report["peak_rss_kb"].as_u64().expect("peak_rss_kb");
+    assert!(
+        (1..64 * 1024).contains(&peak_kib),
+        "mptutor's peak memory was {peak_kib} KiB: {report}"
+    );
+}
+
 #[test]
 fn the_process_table_helpers_read_real_processes() {
     let me = i32::try_from(std::process::id()).expect("pid");

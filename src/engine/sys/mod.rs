@@ -34,5 +34,6 @@ pub use process::{
 pub use shared::{SharedCell, SharedCounter};
 pub use signal::{ignore_stop_signals, segfault};
 pub use thread::{
-    own_max_rss_kb, process_cpu_us, reaped_children_cpu_us, thread_cpu_us, thread_id,
+    own_max_rss_kb, own_peak_rss_kb_since_exec, process_cpu_us, reaped_children_cpu_us,
+    thread_cpu_us, thread_id,
 };

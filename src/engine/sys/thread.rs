@@ -38,6 +38,24 @@ pub fn own_max_rss_kb() -> u64 {
         .map_or(0, |usage| u64::try_from(usage.max_rss()).unwrap_or(0))
 }
 
+/// Peak resident memory of this program since it was started, in KiB:
+/// `VmHWM` of its own memory map. Slower than [`own_max_rss_kb`], and
+/// exact where that one is not: Linux carries into `ru_maxrss` the peak of
+/// the map a process had before `execve`, so mptutor started by a large
+/// process (a test harness, an IDE) reports that process's peak as its
+/// own there.
+pub fn own_peak_rss_kb_since_exec() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))?;
+            line.trim().trim_end_matches("kB").trim().parse().ok()
+        })
+        .unwrap_or_else(own_max_rss_kb)
+}
+
 fn micros(seconds: i64, micros: i64) -> u64 {
     u64::try_from(seconds)
         .unwrap_or(0)
