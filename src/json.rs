@@ -94,18 +94,18 @@ pub enum Message {
 pub struct XrayRun {
     /// The interpreter's exit code, or minus the signal that ended it.
     pub exit_code: i32,
-    pub timed_out: bool,
     pub elapsed_us: u64,
-    pub xray: crate::xray::model::Xray,
+    /// Every process, thread and task, the figures and the findings.
+    #[serde(flatten)]
+    pub result: crate::xray::result::XrayResult,
 }
 
 impl XrayRun {
     pub fn of(outcome: &crate::python::PythonOutcome) -> Self {
         XrayRun {
             exit_code: outcome.exit_code,
-            timed_out: outcome.timed_out,
             elapsed_us: outcome.elapsed_us,
-            xray: outcome.xray.clone(),
+            result: crate::xray::result::XrayResult::new(&outcome.xray, &outcome.load),
         }
     }
 }

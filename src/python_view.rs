@@ -131,14 +131,13 @@ fn python_closing(request: &PythonRequest, run: &CheckedRun, options: &RenderOpt
     let mut closing = render::render_python_outcome(&run.outcome, &results, options);
     if !run.outcome.xray.processes.is_empty() {
         closing.push_str("\n\n");
-        closing.push_str(&render::render_xray(&run.outcome.xray, options));
+        closing.push_str(&render::render_xray_with_findings(&run.outcome, options));
     }
     closing
 }
 
 /// `mptutor trace`: the request's program live on `out`, then how it
-/// ended and its X-ray. The run's findings go under it, through
-/// [`render::render_xray_findings`].
+/// ended, its X-ray and the X-ray's findings.
 pub fn run_trace_live(
     request: &PythonRequest,
     out: &mut dyn Write,

@@ -79,7 +79,9 @@ pub use live::{WorkerLabels, render_event, worker_tag};
 pub use live_columns::LiveColumns;
 pub use markdown::{render_markdown, render_wrapped};
 pub use progress::{format_age, render_progress};
-pub use python_run::{CheckResult, render_python_outcome, render_trace_outcome};
+pub use python_run::{
+    CheckResult, render_python_outcome, render_trace_outcome, render_xray_with_findings,
+};
 pub use quiz::{render_quiz_feedback, render_quiz_question};
 pub use style::{Styles, WORKER_COLOR_COUNT};
 pub use summary::render_worker_summary;

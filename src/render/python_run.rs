@@ -13,6 +13,7 @@ use super::markdown::{hang, markdown_lines, render_markdown};
 use super::style::Styles;
 use super::table::render_table;
 use super::xray::render_xray;
+use super::xray_table::render_xray_findings;
 use crate::findings::format_us;
 
 /// One check block and how a run fared against it.
@@ -73,11 +74,25 @@ pub fn render_trace_outcome(outcome: &PythonOutcome, opts: &RenderOptions) -> St
     let (ok, ending) = ending(outcome);
     let mut parts = vec![marked(ok, &ending, &styles, opts)];
     if !outcome.xray.processes.is_empty() {
-        parts.push(render_xray(&outcome.xray, opts));
+        parts.push(render_xray_with_findings(outcome, opts));
     } else if outcome.processes.len() > 1 {
         parts.push(printing_processes(outcome, opts));
     }
     parts.join("\n\n")
+}
+
+/// The run's X-ray, then what its figures show (each finding made from
+/// them, judged with the machine's load during the run).
+pub fn render_xray_with_findings(outcome: &PythonOutcome, opts: &RenderOptions) -> String {
+    let summary = crate::xray::findings::summarize(&outcome.xray, &outcome.load);
+    let sentences: Vec<String> = summary.findings.iter().map(|found| found.text()).collect();
+    let mut shown = render_xray(&outcome.xray, opts);
+    let findings = render_xray_findings(&sentences, opts);
+    if !findings.is_empty() {
+        shown.push_str("\n\n");
+        shown.push_str(&findings);
+    }
+    shown
 }
 
 /// Whether the run ended well, and how it ended in words.

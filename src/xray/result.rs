@@ -1,7 +1,8 @@
 //! The X-ray's closing `--json` object: every process, thread and pool
 //! task of the run, its figures, and its findings, each with its kind and
-//! its sentence, under the envelope every `--json` line has
-//! (`{"schema":"mptutor/2","type":"xray",…}`).
+//! its sentence. `mptutor trace --json` writes it as
+//! [`crate::json::Message::Xray`], under the envelope every `--json` line
+//! has (`{"schema":"mptutor/2","type":"xray",…}`).
 
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +10,6 @@ use super::finding::XrayFinding;
 use super::findings::{XraySummary, summarize};
 use super::model::{Xray, XrayProcess, XrayTask, XrayThread};
 use crate::engine::Load;
-use crate::json::Envelope;
 
 /// A finding as `--json` writes it: its figures, tagged with its `kind`,
 /// and the sentence made from them.
@@ -66,19 +66,4 @@ impl XrayResult {
             findings: summary.findings.iter().map(FindingEntry::from).collect(),
         }
     }
-}
-
-/// The `type` an X-ray result carries in its envelope.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum XrayMessage {
-    Xray(XrayResult),
-}
-
-/// The closing object, as `--json` prints it (see
-/// [`crate::json::write_line`], which writes an [`XrayMessage`] the same
-/// way).
-pub fn xray_result_json(xray: &Xray, load: &Load) -> serde_json::Value {
-    let message = XrayMessage::Xray(XrayResult::new(xray, load));
-    serde_json::to_value(Envelope::new(message)).unwrap_or(serde_json::Value::Null)
 }

@@ -111,14 +111,30 @@ fn trace_c_runs_the_code_and_json_ends_with_the_xray() {
     let Some(Message::Xray(run)) = messages.last() else {
         panic!("ends with the X-ray: {stdout}");
     };
-    assert_eq!((run.exit_code, run.timed_out), (0, false), "{stdout}");
+    assert_eq!(
+        (run.exit_code, run.result.timed_out),
+        (0, false),
+        "{stdout}"
+    );
     assert!(
         stdout
             .lines()
             .last()
             .unwrap_or_default()
-            .contains(r#""xray":{"#)
+            .contains(r#""type":"xray","exit_code":0,"#),
+        "{stdout}"
     );
+    let last: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON");
+    for field in [
+        "processes",
+        "threads",
+        "tasks",
+        "max_concurrent_processes",
+        "findings",
+    ] {
+        assert!(last.get(field).is_some(), "`{field}` missing: {last}");
+    }
 }
 
 #[test]

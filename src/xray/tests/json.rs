@@ -3,9 +3,24 @@
 use serde_json::Value;
 
 use super::super::model::{ProcessExit, Role, XrayTask};
-use super::super::result::{XrayMessage, XrayResult, xray_result_json};
+use super::super::result::XrayResult;
 use super::*;
-use crate::json::{read_line, write_line};
+use crate::json::{Message, XrayRun, read_line, write_line};
+
+/// The closing line of `trace --json` for `result`.
+fn message(result: XrayResult) -> Message {
+    Message::Xray(XrayRun {
+        exit_code: 0,
+        elapsed_us: result.wall_us,
+        result,
+    })
+}
+
+fn xray_result_json(xray: &Xray, load: &crate::engine::Load) -> Value {
+    let mut line = Vec::new();
+    write_line(&mut line, message(XrayResult::new(xray, load))).expect("written");
+    serde_json::from_slice(&line).expect("JSON")
+}
 
 /// A run with a bit of everything: a killed pool worker, a zombie, two
 /// threads, a failed task, a timeout.
@@ -143,12 +158,12 @@ fn the_result_names_every_field_the_issue_lists_under_the_schema() {
 fn the_result_reads_back_as_written() {
     let result = XrayResult::new(&run(), &busy());
     let mut line = Vec::new();
-    write_line(&mut line, XrayMessage::Xray(result.clone())).expect("written");
+    write_line(&mut line, message(result.clone())).expect("written");
     let line = String::from_utf8(line).expect("UTF-8");
     assert!(
-        line.starts_with(r#"{"schema":"mptutor/2","type":"xray","processes":[{"pid":100,"#),
+        line.starts_with(r#"{"schema":"mptutor/2","type":"xray","exit_code":0,"#),
         "{line}"
     );
-    let back: XrayMessage = read_line(line.trim()).expect("reads back");
-    assert_eq!(back, XrayMessage::Xray(result));
+    let back: Message = read_line(line.trim()).expect("reads back");
+    assert_eq!(back, message(result));
 }
