@@ -4,6 +4,7 @@
 //!
 //! - [`wire`]: what the run's `sitecustomize.py` reports about each Python
 //!   process, over a datagram socket that is neither stdout nor stderr;
+//! - [`collect`]: what watches a run while it goes on, and builds its X-ray;
 //! - [`model`]: the typed result, [`model::Xray`], that the live view, the
 //!   summary, the findings and `--json` all read.
 //!
@@ -13,5 +14,6 @@
 //! samples every thread's CPU time from `/proc`, sees zombies there, and
 //! at the end kills and reaps whatever is left.
 
+pub mod collect;
 pub mod model;
 pub mod wire;
