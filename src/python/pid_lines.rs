@@ -90,6 +90,9 @@ pub struct PidAttribution<'s> {
     /// Worker index of each thread seen (`(pid, tid)`), and how many there
     /// were, for their `T1`, `T2` labels.
     threads: HashMap<(i32, i32), WorkerIndex>,
+    /// The `P<n>` label of each process's worker: processes and threads
+    /// are counted apart, as the engine's demos label them.
+    labels: HashMap<i32, String>,
 }
 
 impl<'s> PidAttribution<'s> {
@@ -102,6 +105,7 @@ impl<'s> PidAttribution<'s> {
             next_worker: 0,
             stdout: Vec::new(),
             threads: HashMap::new(),
+            labels: HashMap::new(),
         }
     }
 
@@ -125,9 +129,11 @@ impl<'s> PidAttribution<'s> {
         let worker = self.next_worker;
         self.next_worker += 1;
         self.workers.insert(pid, worker);
+        let label = format!("P{}", self.workers.len());
+        self.labels.insert(pid, label.clone());
         self.inner.event(&Event::Started {
             worker,
-            label: format!("P{}", worker + 1).into(),
+            label: label.into(),
             name: name.map_or_else(|| pid.to_string(), str::to_string).into(),
             kind: WorkerKind::Process,
             pid,
@@ -235,8 +241,8 @@ impl<'s> PidAttribution<'s> {
 
     /// `P3 Process-2 (pid 123)`.
     fn who(&self, pid: i32, name: &str) -> String {
-        match self.workers.get(&pid) {
-            Some(worker) => format!("P{} {name} (pid {pid})", worker + 1),
+        match self.labels.get(&pid) {
+            Some(label) => format!("{label} {name} (pid {pid})"),
             None => format!("{name} (pid {pid})"),
         }
     }
@@ -250,11 +256,16 @@ impl EventSink for PidAttribution<'_> {
     fn event(&mut self, event: &Event) {
         match event {
             Event::Started {
-                worker, pid, ppid, ..
+                worker,
+                pid,
+                ppid,
+                label,
+                ..
             } => {
                 self.main = Some((*worker, *pid));
                 self.next_worker = self.next_worker.max(worker + 1);
                 self.workers.insert(*pid, *worker);
+                self.labels.insert(*pid, label.to_string());
                 self.processes.push(ProcessSeen {
                     pid: *pid,
                     ppid: *ppid,
@@ -392,16 +403,16 @@ mod tests {
             ppid: 1,
             t_us: 0,
         });
-        attribution.sighting(&Sighting::ProcessStarted {
-            pid: 123,
-            ppid: 100,
-            name: "Process-2".into(),
-            t_us: 5,
-        });
         attribution.sighting(&Sighting::ThreadStarted {
             pid: 100,
             tid: 101,
             name: "Thread-1 (work)".into(),
+            t_us: 5,
+        });
+        attribution.sighting(&Sighting::ProcessStarted {
+            pid: 123,
+            ppid: 100,
+            name: "Process-2".into(),
             t_us: 6,
         });
         attribution.sighting(&Sighting::Zombie {
@@ -431,8 +442,12 @@ mod tests {
             .iter()
             .map(|event| match event {
                 Event::Started {
-                    worker, name, kind, ..
-                } => format!("start {worker} {name} {kind:?}"),
+                    worker,
+                    label,
+                    name,
+                    kind,
+                    ..
+                } => format!("start {worker} {label} {name} {kind:?}"),
                 Event::Exited { worker, status, .. } => format!("exit {worker} {status}"),
                 Event::Note { text, .. } => text.clone(),
                 Event::Line { worker, text, .. } => format!("line {worker} {text}"),
@@ -442,12 +457,12 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "start 0 python3 Process",
-                "start 1 Process-2 Process",
-                "start 2 Thread-1 (work) Thread",
+                "start 0 P1 python3 Process",
+                "start 1 T1 Thread-1 (work) Thread",
+                "start 2 P2 Process-2 Process",
                 "P2 Process-2 (pid 123) has exited and is a zombie until its parent reaps it",
-                "exit 1 SIGKILL",
-                "line 1 late",
+                "exit 2 SIGKILL",
+                "line 2 late",
             ]
         );
     }

@@ -26,6 +26,10 @@ fn have_python3() -> bool {
 /// Runs `program` as a lesson's example with `mptutor python --json` and
 /// returns its X-ray and its stdout lines.
 fn xray_of(program: &str) -> (Xray, Vec<String>) {
+    xray_with_path(program, real_python_first())
+}
+
+fn xray_with_path(program: &str, path: std::ffi::OsString) -> (Xray, Vec<String>) {
     let lesson = format!(
         "+++\nid = \"ex\"\ntitle = \"Example\"\n+++\n\n## The example\n\nProse.\n\n\
          ```python\n{program}```\n\n```check\nexit_code = 0\n```\n"
@@ -34,7 +38,7 @@ fn xray_of(program: &str) -> (Xray, Vec<String>) {
     let home = tempfile::tempdir().expect("temporary directory");
     let dir = course.path().display().to_string();
     let mut command = crate::support::mptutor(home.path());
-    command.env("PATH", real_python_first());
+    command.env("PATH", path);
     let output = crate::support::run_with_command(
         command,
         &[
@@ -63,11 +67,7 @@ fn xray_of(program: &str) -> (Xray, Vec<String>) {
 /// version manager's `python3` (pyenv's shim) is a shell script whose own
 /// helpers would be processes of the run too.
 fn real_python_first() -> std::ffi::OsString {
-    let output = std::process::Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .expect("python3 runs");
-    let executable = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let executable = real_python();
     let mut folders: Vec<std::path::PathBuf> = std::path::Path::new(&executable)
         .parent()
         .map(std::path::Path::to_path_buf)
@@ -77,6 +77,14 @@ fn real_python_first() -> std::ffi::OsString {
         &std::env::var_os("PATH").unwrap_or_default(),
     ));
     std::env::join_paths(folders).expect("a PATH")
+}
+
+fn real_python() -> String {
+    let output = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 runs");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 /// The processes other than the interpreter.
@@ -307,4 +315,62 @@ fn records_the_program_sends_give_names_roles_threads_and_tasks() {
         "{:?}",
         xray.notes
     );
+}
+
+#[test]
+fn what_a_launcher_script_runs_before_python_is_not_part_of_the_xray() {
+    if !have_python3() {
+        return;
+    }
+    // As pyenv's `python3` does: a shell script that runs a few helpers,
+    // then executes the real interpreter in its place.
+    let launcher = tempfile::tempdir().expect("temporary directory");
+    let script = launcher.path().join("python3");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n/bin/sleep 0.05\n/bin/sleep 0.05\nexec {} \"$@\"\n",
+            real_python()
+        ),
+    )
+    .expect("write the launcher");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut folders = vec![launcher.path().to_path_buf()];
+    folders.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let path = std::env::join_paths(folders).expect("a PATH");
+    let (xray, _) = xray_with_path(
+        "import time, multiprocessing as mp\n\n\
+         def nap():\n    time.sleep(0.2)\n\n\
+         if __name__ == \"__main__\":\n    mp.set_start_method(\"fork\")\n    \
+         p = mp.Process(target=nap)\n    p.start()\n    p.join()\n",
+        path,
+    );
+    let names: Vec<&str> = xray.processes.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(xray.processes.len(), 2, "{names:?}");
+    assert!(!names.contains(&"sleep"), "{names:?}");
+}
+
+#[test]
+fn a_child_killed_and_reaped_at_once_still_shows_the_signal_where_the_kernel_keeps_it() {
+    if !have_python3() {
+        return;
+    }
+    // Never seen as a zombie: its parent reaps it the moment it dies.
+    let (xray, _) = xray_of(
+        "import os, signal, time, multiprocessing as mp\n\n\
+         def wait():\n    time.sleep(10)\n\n\
+         if __name__ == \"__main__\":\n    mp.set_start_method(\"fork\")\n    \
+         p = mp.Process(target=wait)\n    p.start()\n    time.sleep(0.2)\n    \
+         os.kill(p.pid, signal.SIGKILL)\n    p.join()\n",
+    );
+    let kids = children(&xray);
+    assert_eq!(kids.len(), 1, "{:#?}", xray.processes);
+    match &kids[0].exit {
+        None => eprintln!("this kernel keeps no exit status for a pidfd (before Linux 6.15)"),
+        exit => assert_eq!(exit, &Some(ProcessExit::Signal("SIGKILL".into()))),
+    }
+    assert!(!kids[0].killed_at_end);
 }

@@ -67,6 +67,25 @@ pub fn process_stat(pid: i32) -> Option<ProcStat> {
     parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
+/// The file name of the program `pid` runs (`/proc/<pid>/exe`):
+/// `python3.11`, or `bash` for a script such as a version manager's
+/// `python3`.
+pub fn executable_name(pid: i32) -> Option<String> {
+    Some(executable(pid)?.file_name()?.to_string_lossy().into_owned())
+}
+
+/// The program `pid` runs, by its path.
+pub fn executable(pid: i32) -> Option<std::path::PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/exe")).ok()
+}
+
+/// Whether `pid` still runs this process's program: forked, and not yet
+/// executing what it was forked for.
+pub fn runs_own_program(pid: i32) -> bool {
+    executable(pid)
+        .is_some_and(|program| std::fs::read_link("/proc/self/exe").ok() == Some(program))
+}
+
 /// The thread ids of `pid`, from `/proc/<pid>/task`.
 pub fn thread_ids(pid: i32) -> Vec<i32> {
     let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
@@ -136,6 +155,46 @@ pub fn pidfd_has_exited(pidfd: &OwnedFd) -> bool {
     matches!(poll(&mut fds, PollTimeout::ZERO), Ok(ready) if ready > 0)
 }
 
+/// `struct pidfd_info` of `<linux/pidfd.h>`, as far as its exit code
+/// (`PIDFD_INFO_SIZE_VER0`, 64 bytes; the kernel fills what both know).
+#[repr(C)]
+#[derive(Default)]
+struct PidfdInfo {
+    mask: u64,
+    cgroupid: u64,
+    ids: [u32; 11],
+    exit_code: i32,
+}
+
+/// `PIDFD_INFO_EXIT`: ask for (and, back, have) the exit code.
+const PIDFD_INFO_EXIT: u64 = 1 << 3;
+
+/// `PIDFD_GET_INFO`: `_IOWR(0xFF, 11, struct pidfd_info)`.
+const PIDFD_GET_INFO: u64 =
+    (3 << 30) | ((std::mem::size_of::<PidfdInfo>() as u64) << 16) | (0xFF << 8) | 11;
+
+/// The wait status of the process behind `pidfd`, once it has exited and
+/// been reaped, by whoever reaped it (Linux 6.15 and later keep it for
+/// every pidfd open at the time; `None` before, or while it runs or is a
+/// zombie).
+pub fn pidfd_exit_status(pidfd: &OwnedFd) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let mut info = PidfdInfo {
+        mask: PIDFD_INFO_EXIT,
+        ..PidfdInfo::default()
+    };
+    // SAFETY: `info` is a live, writable `struct pidfd_info` of the size
+    // the request number says; the kernel writes at most that much.
+    let result = unsafe {
+        libc::ioctl(
+            pidfd.as_raw_fd(),
+            PIDFD_GET_INFO as _,
+            std::ptr::from_mut(&mut info),
+        )
+    };
+    (result == 0 && info.mask & PIDFD_INFO_EXIT != 0).then_some(info.exit_code)
+}
+
 /// How a raw wait status (`os.waitpid`'s, or a zombie's `exit_code`)
 /// says the process ended.
 pub fn decode_wait_status(status: i32) -> ExitStatus {
@@ -184,6 +243,37 @@ mod tests {
     }
 
     #[test]
+    fn a_reaped_child_s_pidfd_tells_how_it_ended_where_the_kernel_keeps_it() {
+        for (code, expected) in [
+            (3, ExitStatus::Code(3)),
+            (-9, ExitStatus::Signal("SIGKILL".into())),
+        ] {
+            let mut command = if code < 0 {
+                let mut sleep = std::process::Command::new("sleep");
+                sleep.arg("10");
+                sleep
+            } else {
+                let mut shell = std::process::Command::new("sh");
+                shell.args(["-c", "exit 3"]);
+                shell
+            };
+            let mut child = command.spawn().expect("a child");
+            let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+            let pidfd = super::super::pidfd_open(pid).expect("a pidfd");
+            assert_eq!(pidfd_exit_status(&pidfd), None, "it has not ended");
+            if code < 0 {
+                child.kill().expect("killed");
+            }
+            child.wait().expect("reaped");
+            assert!(pidfd_has_exited(&pidfd));
+            match pidfd_exit_status(&pidfd) {
+                Some(status) => assert_eq!(decode_wait_status(status), expected),
+                None => eprintln!("this kernel keeps no exit status for a pidfd"),
+            }
+        }
+    }
+
+    #[test]
     fn this_process_reads_as_running_with_a_thread_and_cpu_time() {
         let pid = i32::try_from(std::process::id()).expect("pid");
         let stat = process_stat(pid).expect("own stat");
@@ -191,5 +281,10 @@ mod tests {
         assert!(thread_ids(pid).contains(&pid));
         assert!(thread_cpu_us(pid, pid).is_some());
         assert!(peak_rss_kb(pid).is_some_and(|kb| kb > 0));
+        let exe = std::env::current_exe().expect("own executable");
+        let name = exe
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned());
+        assert_eq!(executable_name(pid), name);
     }
 }

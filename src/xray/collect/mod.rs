@@ -20,8 +20,10 @@
 
 mod records;
 mod result;
+mod sighting;
 
 pub use result::RunEnd;
+pub use sighting::Sighting;
 
 use std::collections::HashMap;
 use std::os::fd::OwnedFd;
@@ -36,54 +38,9 @@ use crate::xray::wire;
 /// Samples are at least this far apart (µs): 100 a second at most.
 pub const SAMPLE_EVERY_US: u64 = 10_000;
 
-/// How long a Python process or thread may go unannounced while its
-/// name is awaited from its records (µs): longer, and it is shown by its
-/// command name.
-const NAME_PATIENCE_US: u64 = 100_000;
-
 /// The receive buffer asked for the side channel: a burst of records
 /// from many processes waits there until the next poll.
 const SOCKET_BUFFER: usize = 4 << 20;
-
-/// Something the live view should show now.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Sighting {
-    ProcessStarted {
-        pid: i32,
-        ppid: i32,
-        name: String,
-        t_us: u64,
-    },
-    /// `status` is `None` when nothing said how it ended.
-    ProcessExited {
-        pid: i32,
-        status: Option<ExitStatus>,
-        cpu_us: u64,
-        max_rss_kb: u64,
-        t_us: u64,
-    },
-    /// It has exited and its parent has not reaped it yet.
-    Zombie { pid: i32, name: String, t_us: u64 },
-    /// Its parent (or the keeper) reaped it, after `zombie_us` as a zombie.
-    Reaped {
-        pid: i32,
-        name: String,
-        zombie_us: u64,
-        t_us: u64,
-    },
-    ThreadStarted {
-        pid: i32,
-        tid: i32,
-        name: String,
-        t_us: u64,
-    },
-    ThreadExited {
-        pid: i32,
-        tid: i32,
-        cpu_us: u64,
-        t_us: u64,
-    },
-}
 
 /// One process the collector knows, and what it has told of it.
 struct Tracked {
@@ -134,8 +91,17 @@ pub struct Collector {
     unreadable: usize,
     notes: Vec<String>,
     ending: bool,
+    /// The interpreter is still a shell running a script that will become
+    /// it (pyenv's `python3` is one): what that script runs first is not
+    /// the student's program, and is not shown.
+    launching: bool,
     buffer: Vec<u8>,
 }
+
+/// Programs that run a script: an interpreter mptutor was given that runs
+/// one of them is a launcher (a version manager's shim) until it executes
+/// the real Python.
+const SCRIPT_RUNNERS: [&str; 7] = ["sh", "bash", "dash", "zsh", "ksh", "busybox", "env"];
 
 impl Collector {
     /// A collector listening at `socket_path` (its records' clock starts
@@ -168,6 +134,7 @@ impl Collector {
             unreadable: 0,
             notes,
             ending: false,
+            launching: true,
             buffer: vec![0; wire::MAX_DATAGRAM],
         }
     }
@@ -357,6 +324,17 @@ impl Collector {
             if tracked.gone && tracked.process.reaped_us.is_none() {
                 tracked.process.reaped_us = Some(now_us);
             }
+            // Reaped by its parent before mptutor saw it as a zombie: the
+            // kernel may still say how it ended.
+            if tracked.gone
+                && tracked.process.exit.is_none()
+                && let Some(status) = tracked
+                    .pidfd
+                    .as_ref()
+                    .and_then(proc_sample::pidfd_exit_status)
+            {
+                tracked.process.exit = Some(exit_of(&proc_sample::decode_wait_status(status)));
+            }
         }
         if main_ended && !self.ending {
             self.begin_ending(&running, self.main);
@@ -380,6 +358,20 @@ impl Collector {
         let Some(root) = self.root.or(self.main) else {
             return;
         };
+        if self.launching {
+            let Some(main) = self.main else {
+                return;
+            };
+            // Until the keeper's fork has executed the interpreter, it
+            // still runs mptutor.
+            let launcher = proc_sample::runs_own_program(main)
+                || proc_sample::executable_name(main)
+                    .is_some_and(|name| SCRIPT_RUNNERS.contains(&name.as_str()));
+            if launcher {
+                return;
+            }
+            self.launching = false;
+        }
         let mut parents = vec![root];
         while let Some(parent) = parents.pop() {
             for child in proc_sample::children_of(parent) {
@@ -423,98 +415,25 @@ impl Collector {
                 }
             }
             let tracked = &mut self.processes[at];
-            let ticks = proc_sample::process_stat(pid)
+            let stat = proc_sample::process_stat(pid);
+            let ticks = stat
+                .as_ref()
                 .map_or(0, |stat| proc_sample::ticks_to_us(stat.cpu_ticks));
+            // A forked child that then executes a program (`subprocess`)
+            // is that program from then on.
+            if let Some(stat) = stat
+                && stat.comm != tracked.comm
+            {
+                if !tracked.named {
+                    tracked.process.name = stat.comm.clone();
+                }
+                tracked.comm = stat.comm;
+            }
             tracked.process.cpu_us = tracked.process.cpu_us.max(threads_cpu).max(ticks);
             if let Some(kb) = proc_sample::peak_rss_kb(pid) {
                 tracked.process.peak_rss_kb = tracked.process.peak_rss_kb.max(kb);
             }
         }
-    }
-
-    fn sightings(&mut self, now_us: u64) -> Vec<Sighting> {
-        let mut sightings = Vec::new();
-        for tracked in &mut self.processes {
-            let process = &tracked.process;
-            let (pid, name) = (process.pid, process.name.clone());
-            let waited = now_us.saturating_sub(tracked.first_seen_us) >= NAME_PATIENCE_US;
-            if !tracked.told_start
-                && (tracked.named
-                    || !tracked.comm.starts_with("python")
-                    || waited
-                    || process.end_us.is_some())
-            {
-                tracked.told_start = true;
-                sightings.push(Sighting::ProcessStarted {
-                    pid,
-                    ppid: process.ppid,
-                    name: name.clone(),
-                    t_us: process.start_us,
-                });
-            }
-            if !tracked.told_start {
-                continue;
-            }
-            let Some(end_us) = process.end_us else {
-                continue;
-            };
-            if tracked.zombie_seen && !tracked.gone && !tracked.told_zombie {
-                tracked.told_zombie = true;
-                sightings.push(Sighting::Zombie {
-                    pid,
-                    name: name.clone(),
-                    t_us: end_us,
-                });
-            }
-            if !tracked.told_exit && (process.exit.is_some() || tracked.gone) {
-                tracked.told_exit = true;
-                sightings.push(Sighting::ProcessExited {
-                    pid,
-                    status: process.exit.as_ref().map(status_of),
-                    cpu_us: process.cpu_us,
-                    max_rss_kb: process.peak_rss_kb,
-                    t_us: end_us,
-                });
-            }
-            if let Some(reaped_us) = process.reaped_us
-                && tracked.told_zombie
-                && !tracked.told_reaped
-            {
-                tracked.told_reaped = true;
-                sightings.push(Sighting::Reaped {
-                    pid,
-                    name,
-                    zombie_us: reaped_us.saturating_sub(end_us),
-                    t_us: reaped_us,
-                });
-            }
-        }
-        for tracked in &mut self.threads {
-            let thread = &tracked.thread;
-            let waited = now_us.saturating_sub(tracked.first_seen_us) >= NAME_PATIENCE_US;
-            if !tracked.told_start && (tracked.named || waited || thread.end_us.is_some()) {
-                tracked.told_start = true;
-                sightings.push(Sighting::ThreadStarted {
-                    pid: thread.pid,
-                    tid: thread.tid,
-                    name: thread.name.clone(),
-                    t_us: thread.start_us,
-                });
-            }
-            if let Some(end_us) = thread.end_us
-                && tracked.told_start
-                && !tracked.told_exit
-            {
-                tracked.told_exit = true;
-                sightings.push(Sighting::ThreadExited {
-                    pid: thread.pid,
-                    tid: thread.tid,
-                    cpu_us: thread.cpu_us,
-                    t_us: end_us,
-                });
-            }
-        }
-        sightings
     }
 }
 

@@ -47,16 +47,19 @@ impl Collector {
             process.zombie_us = (tracked.zombie_seen || process.reaped_us.is_some())
                 .then(|| reaped_us.saturating_sub(end_us));
         }
-        let python: Vec<i32> = self
-            .processes
-            .iter()
-            .filter(|tracked| tracked.process.python || Some(tracked.process.pid) == self.main)
-            .map(|tracked| tracked.process.pid)
-            .collect();
         for tracked in &mut self.threads {
             let thread = &mut tracked.thread;
-            if thread.tid == thread.pid && python.contains(&thread.pid) {
-                thread.name = "MainThread".into();
+            let process = self.by_pid.get(&thread.pid).map(|at| &self.processes[*at]);
+            if thread.tid == thread.pid
+                && let Some(process) = process
+            {
+                // A program's main thread goes by its program's name.
+                let python = process.process.python || Some(thread.pid) == self.main;
+                thread.name = if python {
+                    "MainThread".into()
+                } else {
+                    process.comm.clone()
+                };
             }
             if thread.end_us.is_none() {
                 thread.end_us = self
