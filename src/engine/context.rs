@@ -166,6 +166,11 @@ impl<'s> RunContext<'s> {
         u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
+    /// The run's start on the CLOCK_MONOTONIC clock, in nanoseconds.
+    pub fn started_ns(&self) -> u64 {
+        self.started_ns
+    }
+
     /// The run's time of a CLOCK_MONOTONIC instant (a stamped line).
     pub fn t_us_of_monotonic(&self, ns: u64) -> u64 {
         ns.saturating_sub(self.started_ns) / 1_000

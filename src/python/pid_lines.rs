@@ -10,10 +10,16 @@
 //! `Started` event the first time it prints, named by its pid — and strips
 //! the tags, so the live view, the JSON output and the checks all see the
 //! lines as the program printed them.
+//!
+//! The X-ray's collector sees more than what prints: every process of the
+//! run and every thread ([`Sighting`]s). Each gets its worker as soon as it
+//! is seen, named as Python names it (`Process-1`) once that is known,
+//! and an `Exited` event when it ends; a zombie is told of by a note.
 
 use std::collections::HashMap;
 
-use crate::engine::{Event, EventSink, Stream, WorkerIndex, WorkerKind};
+use crate::engine::{Event, EventSink, ExitStatus, Stream, WorkerIndex, WorkerKind};
+use crate::xray::collect::Sighting;
 
 /// Where a tag starts: `\x02mptutor:<pid>:<ppid>\x03`.
 const TAG_START: &str = "\u{2}mptutor:";
@@ -81,6 +87,12 @@ pub struct PidAttribution<'s> {
     main: Option<(WorkerIndex, i32)>,
     next_worker: WorkerIndex,
     stdout: Vec<String>,
+    /// Worker index of each thread seen (`(pid, tid)`), and how many there
+    /// were, for their `T1`, `T2` labels.
+    threads: HashMap<(i32, i32), WorkerIndex>,
+    /// The `P<n>` label of each process's worker: processes and threads
+    /// are counted apart, as the engine's demos label them.
+    labels: HashMap<i32, String>,
 }
 
 impl<'s> PidAttribution<'s> {
@@ -92,6 +104,8 @@ impl<'s> PidAttribution<'s> {
             main: None,
             next_worker: 0,
             stdout: Vec::new(),
+            threads: HashMap::new(),
+            labels: HashMap::new(),
         }
     }
 
@@ -106,23 +120,21 @@ impl<'s> PidAttribution<'s> {
         &self.processes
     }
 
-    /// The worker for `pid`, announcing it with `Started` if it is new.
-    fn worker_for(&mut self, pid: i32, ppid: i32, t_us: u64) -> WorkerIndex {
+    /// The worker for `pid`, announcing it with `Started` if it is new:
+    /// by `name`, or by its pid when its name is not known.
+    fn worker_for(&mut self, pid: i32, ppid: i32, name: Option<&str>, t_us: u64) -> WorkerIndex {
         if let Some(worker) = self.workers.get(&pid) {
             return *worker;
         }
         let worker = self.next_worker;
         self.next_worker += 1;
         self.workers.insert(pid, worker);
-        self.processes.push(ProcessSeen {
-            pid,
-            ppid,
-            lines: 0,
-        });
+        let label = format!("P{}", self.workers.len());
+        self.labels.insert(pid, label.clone());
         self.inner.event(&Event::Started {
             worker,
-            label: format!("P{}", worker + 1).into(),
-            name: pid.to_string().into(),
+            label: label.into(),
+            name: name.map_or_else(|| pid.to_string(), str::to_string).into(),
             kind: WorkerKind::Process,
             pid,
             ppid,
@@ -130,17 +142,130 @@ impl<'s> PidAttribution<'s> {
         });
         worker
     }
+
+    /// Shows what the X-ray's collector saw: a process or thread began or
+    /// ended, a zombie appeared or was reaped. The interpreter's own start
+    /// and exit come from the engine.
+    pub fn sighting(&mut self, sighting: &Sighting) {
+        let is_main = |pid: &i32| self.main.is_some_and(|(_, main)| main == *pid);
+        match sighting {
+            Sighting::ProcessStarted {
+                pid,
+                ppid,
+                name,
+                t_us,
+            } => {
+                self.worker_for(*pid, *ppid, Some(name), *t_us);
+            }
+            Sighting::ProcessExited {
+                pid,
+                status,
+                cpu_us,
+                max_rss_kb,
+                t_us,
+            } if !is_main(pid) => {
+                if let Some(worker) = self.workers.get(pid) {
+                    self.inner.event(&Event::Exited {
+                        worker: *worker,
+                        pid: *pid,
+                        // As the engine says of a worker someone else reaped.
+                        status: status.clone().unwrap_or(ExitStatus::Code(-1)),
+                        cpu_us: *cpu_us,
+                        max_rss_kb: *max_rss_kb,
+                        t_us: *t_us,
+                    });
+                }
+            }
+            Sighting::Zombie { pid, name, t_us } if !is_main(pid) => {
+                let who = self.who(*pid, name);
+                self.note(
+                    format!("{who} has exited and is a zombie until its parent reaps it"),
+                    *t_us,
+                );
+            }
+            Sighting::Reaped {
+                pid,
+                name,
+                zombie_us,
+                t_us,
+            } if !is_main(pid) => {
+                let who = self.who(*pid, name);
+                let seconds = *zombie_us as f64 / 1e6;
+                self.note(
+                    format!("{who} was reaped, after {seconds:.2} s as a zombie"),
+                    *t_us,
+                );
+            }
+            Sighting::ThreadStarted {
+                pid,
+                tid,
+                name,
+                t_us,
+            } => {
+                if self.threads.contains_key(&(*pid, *tid)) {
+                    return;
+                }
+                let worker = self.next_worker;
+                self.next_worker += 1;
+                self.threads.insert((*pid, *tid), worker);
+                self.inner.event(&Event::Started {
+                    worker,
+                    label: format!("T{}", self.threads.len()).into(),
+                    name: name.clone().into(),
+                    kind: WorkerKind::Thread,
+                    pid: *tid,
+                    ppid: *pid,
+                    t_us: *t_us,
+                });
+            }
+            Sighting::ThreadExited {
+                pid,
+                tid,
+                cpu_us,
+                t_us,
+            } => {
+                if let Some(worker) = self.threads.get(&(*pid, *tid)) {
+                    self.inner.event(&Event::Exited {
+                        worker: *worker,
+                        pid: *tid,
+                        status: ExitStatus::Code(0),
+                        cpu_us: *cpu_us,
+                        max_rss_kb: 0,
+                        t_us: *t_us,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `P3 Process-2 (pid 123)`.
+    fn who(&self, pid: i32, name: &str) -> String {
+        match self.labels.get(&pid) {
+            Some(label) => format!("{label} {name} (pid {pid})"),
+            None => format!("{name} (pid {pid})"),
+        }
+    }
+
+    fn note(&mut self, text: String, t_us: u64) {
+        self.inner.event(&Event::Note { text, t_us });
+    }
 }
 
 impl EventSink for PidAttribution<'_> {
     fn event(&mut self, event: &Event) {
         match event {
             Event::Started {
-                worker, pid, ppid, ..
+                worker,
+                pid,
+                ppid,
+                label,
+                ..
             } => {
                 self.main = Some((*worker, *pid));
                 self.next_worker = self.next_worker.max(worker + 1);
                 self.workers.insert(*pid, *worker);
+                self.labels.insert(*pid, label.to_string());
                 self.processes.push(ProcessSeen {
                     pid: *pid,
                     ppid: *ppid,
@@ -156,12 +281,19 @@ impl EventSink for PidAttribution<'_> {
                 t_us,
             } => {
                 let line = untag(text);
-                let (pid, worker) = match line.origin {
-                    Some((tagged, ppid)) => (tagged, self.worker_for(tagged, ppid, *t_us)),
-                    None => self.main.map_or((*pid, *worker), |(w, p)| (p, w)),
+                let (pid, ppid, worker) = match line.origin {
+                    Some((tagged, ppid)) => {
+                        (tagged, ppid, self.worker_for(tagged, ppid, None, *t_us))
+                    }
+                    None => self.main.map_or((*pid, 0, *worker), |(w, p)| (p, 0, w)),
                 };
-                if let Some(seen) = self.processes.iter_mut().find(|seen| seen.pid == pid) {
-                    seen.lines += 1;
+                match self.processes.iter_mut().find(|seen| seen.pid == pid) {
+                    Some(seen) => seen.lines += 1,
+                    None => self.processes.push(ProcessSeen {
+                        pid,
+                        ppid,
+                        lines: 1,
+                    }),
                 }
                 if *stream == Stream::Stdout && self.stdout.len() < MAX_KEPT_LINES {
                     self.stdout.push(line.text.clone());
@@ -256,5 +388,82 @@ mod tests {
             })
             .collect();
         assert_eq!(starts, vec![(0, "python3".into()), (1, "101".into())]);
+    }
+
+    #[test]
+    fn a_process_the_collector_saw_gets_a_named_worker_a_zombie_note_and_an_exit() {
+        let mut recorder = Recorder::default();
+        let mut attribution = PidAttribution::new(&mut recorder);
+        attribution.event(&Event::Started {
+            worker: 0,
+            label: "P1".into(),
+            name: "python3".into(),
+            kind: WorkerKind::Process,
+            pid: 100,
+            ppid: 1,
+            t_us: 0,
+        });
+        attribution.sighting(&Sighting::ThreadStarted {
+            pid: 100,
+            tid: 101,
+            name: "Thread-1 (work)".into(),
+            t_us: 5,
+        });
+        attribution.sighting(&Sighting::ProcessStarted {
+            pid: 123,
+            ppid: 100,
+            name: "Process-2".into(),
+            t_us: 6,
+        });
+        attribution.sighting(&Sighting::Zombie {
+            pid: 123,
+            name: "Process-2".into(),
+            t_us: 7,
+        });
+        attribution.sighting(&Sighting::ProcessExited {
+            pid: 123,
+            status: Some(ExitStatus::Signal("SIGKILL".into())),
+            cpu_us: 1,
+            max_rss_kb: 2,
+            t_us: 7,
+        });
+        // The interpreter's exit is the engine's to report.
+        attribution.sighting(&Sighting::ProcessExited {
+            pid: 100,
+            status: None,
+            cpu_us: 1,
+            max_rss_kb: 2,
+            t_us: 8,
+        });
+        // A line from the process now goes to its worker.
+        attribution.event(&line(123, "late"));
+        let shown: Vec<String> = recorder
+            .events
+            .iter()
+            .map(|event| match event {
+                Event::Started {
+                    worker,
+                    label,
+                    name,
+                    kind,
+                    ..
+                } => format!("start {worker} {label} {name} {kind:?}"),
+                Event::Exited { worker, status, .. } => format!("exit {worker} {status}"),
+                Event::Note { text, .. } => text.clone(),
+                Event::Line { worker, text, .. } => format!("line {worker} {text}"),
+                Event::Progress { .. } => String::new(),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "start 0 P1 python3 Process",
+                "start 1 T1 Thread-1 (work) Thread",
+                "start 2 P2 Process-2 Process",
+                "P2 Process-2 (pid 123) has exited and is a zombie until its parent reaps it",
+                "exit 2 SIGKILL",
+                "line 2 late",
+            ]
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! One run of a Python program, as a worker of the demo engine.
 
+use std::cell::RefCell;
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -13,8 +14,12 @@ use super::pid_lines::{PidAttribution, ProcessSeen};
 use crate::engine::interrupt::InterruptGuard;
 use crate::engine::keeper::KeptProgram;
 use crate::engine::process_group::ProcessGroup;
-use crate::engine::{EventSink, ExitStatus, Load, LoadMeter, RunContext, StartMethod};
+use crate::engine::{
+    EngineError, Event, EventSink, ExitStatus, Load, LoadMeter, RunContext, StartMethod,
+};
+use crate::xray::collect::{Collector, RunEnd};
 use crate::xray::model::Xray;
+use crate::xray::wire::SOCKET_ENV;
 
 /// The tagging module every interpreter of a run imports at start-up.
 const SITECUSTOMIZE: &str = include_str!("sitecustomize.py");
@@ -141,7 +146,8 @@ pub fn run_limited(
             argv.push(c_string(arg.as_bytes())?);
         }
     }
-    let env = environment(&site)?;
+    let xray_socket = workspace.path().join("xray.sock");
+    let env = environment(&site, &xray_socket)?;
     let shown = path.file_name().map_or_else(
         || path.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
@@ -149,8 +155,10 @@ pub fn run_limited(
 
     let _interrupts = InterruptGuard::install();
     let _adoption = Adoption::begin();
-    let mut attribution = PidAttribution::new(sink);
-    let mut ctx = RunContext::new(&mut attribution, StartMethod::Fork, timeout);
+    let attribution = RefCell::new(PidAttribution::new(sink));
+    let mut front = Shared(&attribution);
+    let mut ctx = RunContext::new(&mut front, StartMethod::Fork, timeout);
+    let mut collector = Collector::new(&xray_socket, ctx.started_ns());
     ctx.note(format!("python3 -u {shown}"));
     let mut group = ProcessGroup::new();
     let meter = LoadMeter::start();
@@ -164,7 +172,11 @@ pub fn run_limited(
         memory_limit: limits.memory_limit,
     };
     let started = group.spawn_program(&mut ctx, 0, "python3", kept);
-    let waited = started.and_then(|_| group.wait_all(&mut ctx));
+    let waited = started.and_then(|pid| {
+        let keeper = ctx.start_of(0).map(|start| start.ppid);
+        collector.watch(pid.as_raw(), keeper, ctx.t_us());
+        wait_watching(&mut group, &mut ctx, &mut collector, &attribution)
+    });
     // The keeper has killed whatever the interpreter left running once it
     // reports the interpreter's exit; this ends the keeper itself, and
     // anything of the run that got past it (its group, should the keeper
@@ -176,11 +188,20 @@ pub fn run_limited(
     }
     let load = meter.finish();
     waited?;
+    // The last look: everything of the run is gone by now.
+    show(&attribution, &collector.poll(ctx.t_us(), ctx.timed_out));
     let status = group.status(0).cloned().unwrap_or(ExitStatus::Code(-1));
     let cpu_us = ctx.exit(0).map_or(0, |exit| exit.cpu_us);
     let (timed_out, elapsed_us) = (ctx.timed_out, ctx.t_us());
     let group_id = group.group_id().map_or(0, nix::unistd::Pid::as_raw);
     drop(ctx);
+    let xray = collector.finish(&RunEnd {
+        now_us: elapsed_us,
+        timed_out,
+        main_status: group.status(0).cloned(),
+        main_cpu_us: cpu_us,
+    });
+    let attribution = attribution.into_inner();
     Ok(PythonOutcome {
         exit_code: python_exit_code(&status),
         status,
@@ -191,8 +212,55 @@ pub fn run_limited(
         cpu_us,
         load,
         group: group_id,
-        xray: Xray::default(),
+        xray,
     })
+}
+
+/// [`ProcessGroup::wait_all`], with a look by the X-ray's collector
+/// between two rounds (at most [`crate::xray::collect::SAMPLE_EVERY_US`]
+/// apart), so what it sees reaches the live view while the program runs.
+/// At the timeout, every worker is killed, as there.
+fn wait_watching(
+    group: &mut ProcessGroup,
+    ctx: &mut RunContext<'_>,
+    collector: &mut Collector,
+    attribution: &RefCell<PidAttribution<'_>>,
+) -> Result<(), EngineError> {
+    while group.running() > 0 {
+        if ctx.remaining().is_zero() && !ctx.timed_out {
+            ctx.timed_out = true;
+            ctx.note("timeout reached: stopping every worker");
+            group.signal_all(Signal::SIGKILL);
+        }
+        group.pump(ctx, collector.next_wait(ctx.t_us()))?;
+        show(attribution, &collector.poll(ctx.t_us(), ctx.timed_out));
+    }
+    Ok(())
+}
+
+fn show(attribution: &RefCell<PidAttribution<'_>>, sightings: &[crate::xray::collect::Sighting]) {
+    let mut attribution = attribution.borrow_mut();
+    for sighting in sightings {
+        attribution.sighting(sighting);
+    }
+}
+
+/// The run's events go to the attribution, which the collector's
+/// sightings reach too, between two rounds of the engine.
+struct Shared<'a, 's>(&'a RefCell<PidAttribution<'s>>);
+
+impl EventSink for Shared<'_, '_> {
+    fn event(&mut self, event: &Event) {
+        self.0.borrow_mut().event(event);
+    }
+
+    fn interrupted(&self) -> bool {
+        self.0.borrow().interrupted()
+    }
+
+    fn run_ends_by(&mut self, deadline: std::time::Instant) {
+        self.0.borrow_mut().run_ends_by(deadline);
+    }
 }
 
 /// While a run lasts, processes the program orphans (a child still running
@@ -232,9 +300,15 @@ fn c_string(bytes: &[u8]) -> Result<CString, PythonError> {
 }
 
 /// mptutor's environment, with `site` first on `PYTHONPATH`, output
-/// unbuffered and no `__pycache__` written next to the student's file.
-fn environment(site: &Path) -> Result<Vec<CString>, PythonError> {
-    const SET_HERE: [&str; 3] = ["PYTHONPATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"];
+/// unbuffered, no `__pycache__` written next to the student's file, and
+/// the X-ray's socket in `MPTUTOR_XRAY`.
+fn environment(site: &Path, xray_socket: &Path) -> Result<Vec<CString>, PythonError> {
+    const SET_HERE: [&str; 4] = [
+        "PYTHONPATH",
+        "PYTHONUNBUFFERED",
+        "PYTHONDONTWRITEBYTECODE",
+        SOCKET_ENV,
+    ];
     let mut python_path = vec![site.to_path_buf()];
     if let Some(existing) = std::env::var_os("PYTHONPATH") {
         python_path.extend(std::env::split_paths(&existing));
@@ -247,6 +321,7 @@ fn environment(site: &Path) -> Result<Vec<CString>, PythonError> {
     vars.push(("PYTHONPATH".into(), python_path));
     vars.push(("PYTHONUNBUFFERED".into(), "1".into()));
     vars.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+    vars.push((SOCKET_ENV.into(), xray_socket.as_os_str().to_owned()));
     vars.iter()
         .map(|(key, value)| {
             let mut entry = key.as_bytes().to_vec();

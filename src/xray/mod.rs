@@ -4,6 +4,7 @@
 //!
 //! - [`wire`]: what the run's `sitecustomize.py` reports about each Python
 //!   process, over a datagram socket that is neither stdout nor stderr;
+//! - [`collect`]: what watches a run while it goes on, and builds its X-ray;
 //! - [`model`]: the typed result, [`model::Xray`], that the live view, the
 //!   summary, the findings and `--json` all read;
 //! - [`findings`]: what the run shows, [`findings::summarize`], as typed
@@ -19,6 +20,7 @@
 //! samples every thread's CPU time from `/proc`, sees zombies there, and
 //! at the end kills and reaps whatever is left.
 
+pub mod collect;
 pub mod failures;
 pub mod finding;
 pub mod findings;

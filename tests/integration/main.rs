@@ -27,3 +27,4 @@ mod support;
 mod terminal_signals;
 mod trace;
 mod transcript;
+mod xray_collect;

@@ -1,6 +1,7 @@
 //! The one home of `unsafe` and of every Linux-only call mptutor makes:
 //! forking and setting up workers ([`fork`]), pidfds, `wait4` and
-//! `/proc/<pid>` ([`process`]), descriptors ([`fds`]), the calling
+//! `/proc/<pid>` ([`process`]), what `/proc` says of a
+//! running process and its threads ([`proc_sample`]), descriptors ([`fds`]), the calling
 //! thread's clocks ([`thread`]), SIGINT ([`signal`]), file locks
 //! ([`lock`]), the machine's CPU times ([`machine`]), the limits on
 //! processes, threads and address space ([`limits`]), the fork server's
@@ -17,6 +18,7 @@ pub mod fork;
 pub mod limits;
 pub mod lock;
 pub mod machine;
+pub mod proc_sample;
 pub mod process;
 pub mod shared;
 pub mod signal;

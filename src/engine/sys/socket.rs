@@ -116,6 +116,28 @@ pub fn receive_with_fds(
     }))
 }
 
+/// A datagram socket bound at `path`, that never blocks a read, with a
+/// receive buffer of `buffer` bytes where the kernel allows so many (it
+/// caps the size at `net.core.rmem_max`): the X-ray's side channel, where
+/// a burst of records from many processes must wait until mptutor reads.
+pub fn bind_datagram(
+    path: &std::path::Path,
+    buffer: usize,
+) -> std::io::Result<std::os::unix::net::UnixDatagram> {
+    let socket = std::os::unix::net::UnixDatagram::bind(path)?;
+    socket.set_nonblocking(true)?;
+    // Best effort: the default buffer still works, with fewer records in
+    // flight.
+    let _ = nix::sys::socket::setsockopt(&socket, nix::sys::socket::sockopt::RcvBuf, &buffer);
+    Ok(socket)
+}
+
+/// The receive buffer the kernel gave `socket`, in bytes.
+pub fn receive_buffer(socket: &std::os::unix::net::UnixDatagram) -> std::io::Result<usize> {
+    nix::sys::socket::getsockopt(socket, nix::sys::socket::sockopt::RcvBuf)
+        .map_err(std::io::Error::from)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +165,22 @@ mod tests {
                 .expect("end")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_bound_datagram_socket_has_a_large_buffer_and_never_blocks() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("x.sock");
+        let socket = bind_datagram(&path, 4 << 20).expect("bound");
+        let mut buffer = [0u8; 16];
+        let error = socket.recv(&mut buffer).expect_err("nothing sent yet");
+        assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
+        // The default is some hundreds of kB; asked for 4 MiB, it grows
+        // (up to the kernel's cap).
+        let default = std::os::unix::net::UnixDatagram::unbound().expect("unbound");
+        assert!(receive_buffer(&socket).expect("size") >= receive_buffer(&default).expect("size"));
+        let sender = std::os::unix::net::UnixDatagram::unbound().expect("sender");
+        sender.send_to(b"hi", &path).expect("sent");
+        assert_eq!(socket.recv(&mut buffer).expect("received"), 2);
     }
 }
