@@ -34,6 +34,9 @@ pub const FREE_FOR_THREADS: f64 = 1.5;
 /// A thread that used less than this share of a core over its life did
 /// not compute: not counted among the threads that competed for the GIL.
 pub const BUSY_THREAD: f64 = 0.05;
+/// Processes that used under this share of the cores free to them were
+/// waiting, not kept from running by other programs.
+pub const IDLE_SHARE: f64 = 0.5;
 /// A thread whose CPU was not sampled is judged only if the time all ran
 /// together covers this share of each one's life.
 pub const UNSAMPLED_COVER: f64 = 0.9;
@@ -177,6 +180,10 @@ fn processes_cpu(
         Some(Verdict::CouldntTell(Unclear::OneCore))
     } else if cores_used >= BUSY_SHARE * ideal {
         Some(Verdict::Holds)
+    } else if left_cores_idle(load, cores_used, ideal) {
+        // Other programs left them cores they did not take: they were
+        // waiting (a sleep, I/O, a lock), not kept from running.
+        None
     } else {
         room_for(load, BUSY_SHARE * ideal)
             .err()
@@ -189,6 +196,16 @@ fn processes_cpu(
         cores_used,
         machine_cores: load.cores,
         verdict,
+    })
+}
+
+/// Whether processes that could have used `ideal` cores used under half
+/// of what the machine had free beside other programs: they left cores
+/// idle that were theirs to take, so a busy machine is not why.
+fn left_cores_idle(load: &Load, cores_used: f64, ideal: f64) -> bool {
+    load.others_cores().is_some_and(|others| {
+        let free = (load.cores as f64 - others).min(ideal);
+        free > 0.0 && cores_used < IDLE_SHARE * free
     })
 }
 

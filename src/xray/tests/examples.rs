@@ -62,6 +62,17 @@ fn one_after_another_then_all_at_once_is_told_as_two_phases() {
     assert!(!cpu.contains("parallel"), "{cpu}");
 }
 
+/// Sleeping children leave free cores idle: other programs taking some of
+/// the machine are not why they used no CPU, so the finding says they
+/// were waiting rather than that it could not tell.
+#[test]
+fn children_that_wait_on_a_partly_busy_machine_are_said_to_wait() {
+    let partly_busy = load(2, 0.6);
+    let cpu = text_of(&summarize(&q6(), &partly_busy), "processes_cpu");
+    assert!(cpu.contains("they were not computing"), "{cpu}");
+    assert!(!cpu.contains("couldn't be told"), "{cpu}");
+}
+
 #[test]
 fn started_and_joined_in_turn_differs_from_started_all_then_joined_all() {
     let mut sequential = q6();
