@@ -159,7 +159,10 @@ pub fn run_limited(
     let mut front = Shared(&attribution);
     let mut ctx = RunContext::new(&mut front, StartMethod::Fork, timeout);
     let mut collector = Collector::new(&xray_socket, ctx.started_ns());
-    ctx.note(format!("python3 -u {shown}"));
+    let named = interpreter
+        .file_name()
+        .map_or_else(|| "python3".into(), |name| name.to_string_lossy());
+    ctx.note(format!("{named} -u {shown}"));
     let mut group = ProcessGroup::new();
     let meter = LoadMeter::start();
     let kept = KeptProgram {
