@@ -52,7 +52,10 @@ fn process_row(process: &XrayProcess) -> Vec<String> {
         exit,
         format_us(process.cpu_us),
         memory(process.peak_rss_kb),
-        process.zombie_us.map_or(String::new(), format_us),
+        process
+            .zombie_us
+            .filter(|us| *us > 0)
+            .map_or(String::new(), format_us),
     ]
 }
 
