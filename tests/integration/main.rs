@@ -26,3 +26,4 @@ mod snapshots;
 mod support;
 mod terminal_signals;
 mod transcript;
+mod xray_python;
