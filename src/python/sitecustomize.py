@@ -215,10 +215,12 @@ class _Channel:
         # The lock may have been held by a thread that does not exist in
         # the child.
         self.lock = self.lock_type()
-        self.pending = []
+        del self.pending[:]
 
     def _flush_locked(self):
-        lines, self.pending = self.pending, []
+        # One list for the process's life: a pool worker's hooks hold it.
+        lines = self.pending[:]
+        del self.pending[:]
         data = b""
         for line in lines:
             encoded = (line + "\n").encode("utf-8", "replace")
@@ -312,7 +314,12 @@ class _Xray:
 
         self.now = time.monotonic_ns
         self.channel = _Channel(path, self.now, _thread.RLock)
-        self.command_line = self._read_command_line()
+        # The whole command line tells what the process is; its records
+        # carry the first items of it.
+        self.full_command_line = self._read_command_line()
+        self.command_line = [
+            str(item)[:_ARGV_CHARS] for item in self.full_command_line[:_ARGV_ITEMS]
+        ]
         self.pid = os.getpid()
         self.main = False
         # How multiprocessing started this process, as far as it can be
@@ -336,7 +343,7 @@ class _Xray:
                 ]
             except OSError:
                 argv = list(getattr(sys, "argv", []))
-        return [str(item)[:_ARGV_CHARS] for item in argv[:_ARGV_ITEMS]]
+        return [str(item) for item in argv]
 
     def process(self, how):
         self.channel.send(
@@ -376,7 +383,7 @@ class _Xray:
     def start(self):
         self.process("interpreter")
         root = os.environ.get("MPTUTOR_XRAY_ROOT")
-        joined = " ".join(self.command_line)
+        joined = " ".join(self.full_command_line)
         if root is None:
             # The interpreter mptutor started; every process it starts
             # inherits the variable and so knows it is not the main one.
@@ -390,7 +397,7 @@ class _Xray:
             or "from multiprocessing.semaphore_tracker import main" in joined
         ):
             self.role("resource_tracker", "resource_tracker")
-        elif "--multiprocessing-fork" in self.command_line:
+        elif "--multiprocessing-fork" in self.full_command_line:
             # A spawn child: `_bootstrap` will say what it is.
             self.started_by = "spawn"
         else:
@@ -633,11 +640,9 @@ class _Xray:
         xray = self
 
         def worker(inqueue, outqueue, *args, **kwargs):
-            tasks = _Tasks(xray, _pool_task, _pool_result)
+            inqueue, outqueue = _watched_queues(xray, inqueue, outqueue, _pool_task, _pool_result)
             try:
-                return original(
-                    _TaskQueue(inqueue, tasks), _ResultQueue(outqueue, tasks), *args, **kwargs
-                )
+                return original(inqueue, outqueue, *args, **kwargs)
             finally:
                 xray.channel.flush()
 
@@ -654,14 +659,11 @@ class _Xray:
         xray = self
 
         def _process_worker(call_queue, result_queue, *args, **kwargs):
-            tasks = _Tasks(xray, _executor_task, _executor_result)
+            call_queue, result_queue = _watched_queues(
+                xray, call_queue, result_queue, _executor_task, _executor_result
+            )
             try:
-                return original(
-                    _TaskQueue(call_queue, tasks),
-                    _ResultQueue(result_queue, tasks),
-                    *args,
-                    **kwargs
-                )
+                return original(call_queue, result_queue, *args, **kwargs)
             finally:
                 xray.channel.flush()
 
@@ -695,10 +697,10 @@ def _pool_task(task):
 
 
 def _pool_result(item):
-    """Whether a Pool result `(job, i, (ok, value))` returned, and its
-    error."""
+    """The error of a Pool result `(job, i, (ok, value))`, None when it
+    returned."""
     ok, value = item[2]
-    return (True, None) if ok else (False, _error_text(value))
+    return None if ok else _error_text(value)
 
 
 def _executor_task(call_item):
@@ -716,102 +718,99 @@ def _executor_task(call_item):
 
 def _executor_result(item):
     exception = getattr(item, "exception", None)
-    return (True, None) if exception is None else (False, _error_text(exception))
+    return None if exception is None else _error_text(exception)
 
 
-class _Tasks:
-    """The task a pool worker is running: taken off its task queue, ended
-    when its result is handed back."""
+class _QueueView:
+    """A pool queue as its worker sees it: everything is the queue's but
+    the one method (`get` or `put`) set on the instance."""
 
-    def __init__(self, xray, describe_task, describe_result):
-        self.xray = xray
-        self.describe_task = describe_task
-        self.describe_result = describe_result
-        self.current = None
-
-    def started(self, task):
-        if task is None:
-            return
-        start = self.xray.now()
-        try:
-            function, items = self.describe_task(task)
-            self.current = (function, items, start)
-        except Exception as error:
-            self.current = None
-            self.xray.hook_failed("pool tasks", error)
-
-    def ended(self, item, end, failure=None):
-        current, self.current = self.current, None
-        try:
-            if failure is not None:
-                ok, error = False, _error_text(failure)
-            else:
-                ok, error = self.describe_result(item)
-            function, items, start = current
-            self.xray.channel.add_task(
-                '{"r":"task","pid":%d,"function":%s,"items":%d,"start_ns":%d,"end_ns":%d,'
-                '"ok":%s,"error":%s}'
-                % (
-                    self.xray.pid,
-                    _json_text(function),
-                    items,
-                    start,
-                    end,
-                    "true" if ok else "false",
-                    _json_or_null(error),
-                ),
-                end,
-            )
-        except Exception as error:
-            self.xray.hook_failed("pool tasks", error)
-
-
-class _TaskQueue:
-    """A pool's task queue as its worker sees it: each `get` starts a task."""
-
-    def __init__(self, queue, tasks):
+    def __init__(self, queue):
         self._queue = queue
-        self._tasks = tasks
 
-    def get(self, *args, **kwargs):
-        channel = self._tasks.xray.channel
-        if channel.pending:
-            # Idle workers hold no records back.
+    def __getattr__(self, name):
+        return getattr(self._queue, name)
+
+
+def _watched_queues(xray, task_queue, result_queue, describe_task, describe_result):
+    """Views of a worker's two queues that time each task: from taking it
+    off `task_queue` to handing its result to `result_queue`. The worker
+    calls these once per task, so they are closures over what they need,
+    and the only system call they add is a poll(2) of the task queue."""
+    channel = xray.channel
+    now = xray.now
+    pending = channel.pending
+    current = [None]
+    # The JSON of each function's record up to its inputs, made once.
+    prefixes = {}
+    poller = []
+
+    def flush_if_idle():
+        # A worker with no work waiting sends what it holds: the pool may
+        # be about to end it (`Pool.terminate` sends SIGTERM as soon as
+        # the last result is in).
+        try:
+            if not poller:
+                import select
+
+                poller.append(select.poll())
+                poller[0].register(task_queue._reader.fileno(), select.POLLIN)
+            if not poller[0].poll(0):
+                channel.flush()
+        except Exception as error:
+            xray.hook_failed("pool tasks", error)
+
+    def get(*args, **kwargs):
+        if pending:
+            flush_if_idle()
+        task = task_queue.get(*args, **kwargs)
+        if task is not None:
+            start = now()
             try:
-                if self._queue.empty():
-                    channel.flush()
-            except Exception:
-                pass
-        task = self._queue.get(*args, **kwargs)
-        self._tasks.started(task)
+                function, items = describe_task(task)
+                prefix = prefixes.get(function)
+                if prefix is None:
+                    prefix = prefixes[function] = '{"r":"task","pid":%d,"function":%s,' % (
+                        xray.pid,
+                        _json_text(function),
+                    )
+                current[0] = (prefix, items, start)
+            except Exception as error:
+                current[0] = None
+                xray.hook_failed("pool tasks", error)
         return task
 
-    def __getattr__(self, name):
-        return getattr(self._queue, name)
+    def put(item, *args, **kwargs):
+        task = current[0]
+        if task is not None:
+            current[0] = None
+            end = now()
+            try:
+                # A result that cannot be pickled fails in `put` after
+                # this: the function itself returned.
+                error = describe_result(item)
+                channel.add_task(
+                    '%s"items":%d,"start_ns":%d,"end_ns":%d,"ok":%s,"error":%s}'
+                    % (
+                        task[0],
+                        task[1],
+                        task[2],
+                        end,
+                        "true" if error is None else "false",
+                        "null" if error is None else _json_text(error),
+                    ),
+                    end,
+                )
+                # Sent before the result when no work is waiting.
+                flush_if_idle()
+            except Exception as error:
+                xray.hook_failed("pool tasks", error)
+        return result_queue.put(item, *args, **kwargs)
 
-
-class _ResultQueue:
-    """A pool's result queue as its worker sees it: each `put` of a result
-    ends the task."""
-
-    def __init__(self, queue, tasks):
-        self._queue = queue
-        self._tasks = tasks
-
-    def put(self, item, *args, **kwargs):
-        if self._tasks.current is None:
-            return self._queue.put(item, *args, **kwargs)
-        end = self._tasks.xray.now()
-        try:
-            result = self._queue.put(item, *args, **kwargs)
-        except BaseException as failure:
-            self._tasks.ended(item, end, failure)
-            raise
-        self._tasks.ended(item, end)
-        return result
-
-    def __getattr__(self, name):
-        return getattr(self._queue, name)
+    tasks_view, results_view = _QueueView(task_queue), _QueueView(result_queue)
+    tasks_view.get = get
+    results_view.put = put
+    return tasks_view, results_view
 
 
 class _PatchOnImport:
