@@ -190,6 +190,7 @@ class _Channel:
         self.lock_type = lock_type
         self.lock = lock_type()
         self.sock = None
+        self.unreachable = False
         self.pending = []
         self.first_ns = 0
 
@@ -235,18 +236,29 @@ class _Channel:
         for _attempt in (1, 2):
             try:
                 if self.sock is None:
+                    if self.unreachable:
+                        return
                     import _socket
 
                     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_DGRAM)
+                    # Connected, so that a full queue at mptutor's end makes
+                    # the send wait (poll(2) watches the receiver's queue
+                    # only for a connected socket) instead of spinning.
+                    try:
+                        sock.connect(self.path)
+                    except OSError:
+                        sock.close()
+                        self.unreachable = True
+                        return
                     sock.settimeout(_SEND_TIMEOUT_S)
                     self.sock = sock
-                self.sock.sendto(data, self.path)
+                self.sock.send(data)
                 return
             except OSError as error:
                 # The program closed our descriptor (or reused its number):
                 # open another once. Anything else (mptutor gone, its queue
                 # full for a second) drops the datagram.
-                if getattr(error, "errno", None) not in (9, 88):
+                if getattr(error, "errno", None) not in (9, 88, 107):
                     return
                 self.sock = None
 

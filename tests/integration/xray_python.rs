@@ -8,14 +8,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mptutor::xray::wire::{Begun, MAX_DATAGRAM, Record, Role, decode_datagram};
 
 const SITECUSTOMIZE: &str = include_str!("../../src/python/sitecustomize.py");
 const START_METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
+
+/// One Python run of these tests at a time: each starts a handful of
+/// processes, and several at once would take every core from the other
+/// tests.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// Every CPython 3.8 or newer found: the system's, then pyenv's.
 fn pythons() -> Vec<PathBuf> {
@@ -151,6 +156,9 @@ impl Run {
 /// on `PYTHONPATH` (then `extra_path`), reporting to a socket when
 /// `xray`; collects every record until the run and its children are gone.
 fn run(python: &Path, program: &str, xray: bool, extra_path: Option<&Path>) -> Run {
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempfile::tempdir().expect("temporary directory");
     let site = dir.path().join("site");
     std::fs::create_dir(&site).expect("site folder");
