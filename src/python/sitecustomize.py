@@ -200,12 +200,14 @@ class _Channel:
             self._flush_locked()
 
     def add_task(self, line, now):
-        with self.lock:
-            if not self.pending:
-                self.first_ns = now
-            self.pending.append(line)
-            if len(self.pending) >= _BATCH_RECORDS or now - self.first_ns >= _BATCH_NS:
-                self._flush_locked()
+        # No lock: a list's append is atomic, and a flush takes only the
+        # records it counted, so one added meanwhile waits for the next.
+        pending = self.pending
+        if not pending:
+            self.first_ns = now
+        pending.append(line)
+        if len(pending) >= _BATCH_RECORDS or now - self.first_ns >= _BATCH_NS:
+            self.flush()
 
     def flush(self):
         if self.pending:
@@ -220,8 +222,9 @@ class _Channel:
 
     def _flush_locked(self):
         # One list for the process's life: a pool worker's hooks hold it.
-        lines = self.pending[:]
-        del self.pending[:]
+        count = len(self.pending)
+        lines = self.pending[:count]
+        del self.pending[:count]
         data = b""
         for line in lines:
             encoded = (line + "\n").encode("utf-8", "replace")
