@@ -28,3 +28,4 @@ mod terminal_signals;
 mod trace;
 mod transcript;
 mod xray_collect;
+mod xray_python;
