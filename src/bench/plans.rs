@@ -36,6 +36,11 @@ pub struct Plans {
     pub cpu_seconds: f64,
     pub latency: LatencyPlan,
     pub startup: Plan,
+    /// Lesson q1's example, traced and untraced: whole Python runs of
+    /// about a second each, so a handful.
+    pub xray_q1: Plan,
+    /// The pool map of 20 000 inputs, traced and untraced.
+    pub xray_pool: Plan,
 }
 
 impl Plans {
@@ -66,6 +71,8 @@ impl Plans {
                 warmup: 20,
             },
             startup: plan((1, 5), (2, 20)),
+            xray_q1: plan((1, 3), (1, 7)),
+            xray_pool: plan((1, 3), (1, 7)),
         }
     }
 }
