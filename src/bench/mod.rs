@@ -74,7 +74,8 @@ pub use verdict::Operation;
 /// What one `mptutor bench` run does.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Settings {
-    /// Fewer iterations and smaller inputs: done in under 10 s, for a class.
+    /// Fewer iterations and smaller inputs: done in about 20 s, under 10 s
+    /// without the X-ray's two operations, which run whole Python programs.
     pub quick: bool,
     /// The operations to measure; empty means all of them.
     pub only: Vec<Op>,

@@ -20,7 +20,8 @@ pub struct LatencyPlan {
 }
 
 /// Every iteration count of a run, in one place. `--quick` keeps the whole
-/// run, Python included, under 10 s on a small machine.
+/// run, Python included, under 10 s on a small machine, but for the X-ray's
+/// two operations, whose four rounds of whole Python runs add about 10 s.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plans {
     pub fork: Plan,
