@@ -171,7 +171,8 @@ pub enum Command {
         /// Only these operations (default: all of them).
         #[arg(value_enum)]
         ops: Vec<crate::bench::Op>,
-        /// Fewer iterations and smaller inputs: done in under 10 seconds.
+        /// Fewer iterations and smaller inputs: done in about 20 seconds,
+        /// under 10 without the X-ray's operations (xray-q1, xray-pool).
         #[arg(long)]
         quick: bool,
         /// Print the figures as one JSON object instead of a table.

@@ -413,6 +413,7 @@ mod tests {
                 Some(busy),
                 None,
             )],
+            skipped: Vec::new(),
         };
         let mut out = Vec::new();
         write_line(&mut out, Message::Bench(run.clone())).expect("written");

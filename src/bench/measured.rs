@@ -115,4 +115,15 @@ pub struct BenchRun {
     pub unix_time: u64,
     pub python: PythonSide,
     pub operations: Vec<Operation>,
+    /// Operations asked for but not measured, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+/// An operation that could not be measured on this machine (the X-ray's,
+/// without a `python3`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub op: Op,
+    pub why: String,
 }

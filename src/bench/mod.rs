@@ -16,6 +16,10 @@
 //! - **Python**: real `multiprocessing` code, written to a temporary file
 //!   and run by the `python3` on `PATH` (`python`), when there is one.
 //!
+//! The X-ray's own cost (`xray`) is the exception: a Python program run
+//! traced, as `python` runs it, is held against the same program run
+//! untraced, which takes the floor's place and its column.
+//!
 //! Honesty rules, each kept by construction:
 //! - mptutor and the floor run the same iteration counts and warm-up, are
 //!   timed by the same clock in the same runner (`alternate`), and take
@@ -33,7 +37,7 @@
 //! benchmarks join every thread they start before anything forks again.
 //!
 //! One file per group of operations: `process`, `thread`, `pool`, `cpu`,
-//! `latency`, `startup`; the bare system calls are in `floor`, Python's side
+//! `latency`, `startup`, `xray`; the bare system calls are in `floor`, Python's side
 //! in `python`. [`Plans`] holds every iteration count, [`Measured`] what an
 //! operation found, [`Operation`] whether it met its [`Target`], and
 //! `report` draws the table; `--json` prints the [`BenchRun`] itself.
@@ -51,6 +55,7 @@ mod startup;
 mod stats;
 mod thread;
 mod verdict;
+mod xray;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -60,7 +65,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::engine::interrupt::{self, InterruptGuard};
 use crate::engine::{EngineError, Event, EventSink, LoadMeter, RunContext, StartMethod};
 
-pub use measured::{BenchRun, CpuLoad, Extra, Measured, PythonSide, Sides, Target};
+pub use measured::{BenchRun, CpuLoad, Extra, Measured, PythonSide, Sides, Skipped, Target};
 pub use plans::{LatencyPlan, Plan, Plans};
 pub use report::render_table;
 pub use stats::Stats;
@@ -69,7 +74,8 @@ pub use verdict::Operation;
 /// What one `mptutor bench` run does.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Settings {
-    /// Fewer iterations and smaller inputs: done in under 10 s, for a class.
+    /// Fewer iterations and smaller inputs: done in about 20 s, under 10 s
+    /// without the X-ray's two operations, which run whole Python programs.
     pub quick: bool,
     /// The operations to measure; empty means all of them.
     pub only: Vec<Op>,
@@ -139,10 +145,17 @@ pub enum Op {
     /// mptutor's start-up to a ready prompt, and its memory.
     #[value(name = "startup")]
     Startup,
+    /// Lesson q1's Python example, traced by the X-ray versus untraced.
+    #[value(name = "xray-q1")]
+    XrayQ1,
+    /// `Pool(4).map` over 20 000 inputs at chunksize 1, traced versus
+    /// untraced.
+    #[value(name = "xray-pool")]
+    XrayPool,
 }
 
 /// Every operation, in order.
-pub const OPERATIONS: [Op; 9] = [
+pub const OPERATIONS: [Op; 11] = [
     Op::ProcessFork,
     Op::ProcessSpawn,
     Op::ProcessForkServer,
@@ -152,6 +165,8 @@ pub const OPERATIONS: [Op; 9] = [
     Op::CpuAllCores,
     Op::OutputLatency,
     Op::Startup,
+    Op::XrayQ1,
+    Op::XrayPool,
 ];
 
 impl Op {
@@ -167,6 +182,8 @@ impl Op {
             Op::CpuAllCores => "cpu_all_cores",
             Op::OutputLatency => "live_output_latency",
             Op::Startup => "startup_to_prompt",
+            Op::XrayQ1 => "xray_q1_example",
+            Op::XrayPool => "xray_pool_map_20000",
         }
     }
 
@@ -182,6 +199,8 @@ impl Op {
             Op::CpuAllCores => "CPU-bound, all cores (processes)",
             Op::OutputLatency => "child's write → line event",
             Op::Startup => "start-up to prompt (pty)",
+            Op::XrayQ1 => "X-ray: q1's example, traced",
+            Op::XrayPool => "X-ray: Pool(4).map 20 000, traced",
         }
     }
 
@@ -193,8 +212,23 @@ impl Op {
             Op::PoolRoundTrip => Some(Target::FasterThanPython(5.0)),
             Op::CpuAllCores => Some(Target::Efficiency(0.9)),
             Op::OutputLatency => Some(Target::MedianBelowUs(1000.0)),
+            // The floor is the untraced run.
+            Op::XrayQ1 => Some(Target::WithinFloor(1.05)),
+            Op::XrayPool => Some(Target::WithinFloor(1.10)),
             Op::ProcessSpawn | Op::ProcessForkServer | Op::Startup => None,
         }
+    }
+
+    /// Whether it measures the X-ray: the same Python program traced and
+    /// untraced, so its floor is the untraced run and it has no Python
+    /// turn of its own.
+    pub fn is_xray(self) -> bool {
+        matches!(self, Op::XrayQ1 | Op::XrayPool)
+    }
+
+    /// What its floor column holds, in a word: `floor`, or `untraced`.
+    pub fn floor_name(self) -> &'static str {
+        if self.is_xray() { "untraced" } else { "floor" }
     }
 }
 
@@ -325,6 +359,9 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
     // until Python has first run.
     let mut python: Option<Result<String, String>> = None;
     let mut executable = None;
+    // The interpreter the X-ray's operations run, found once.
+    let mut xray_python: Option<Result<std::path::PathBuf, String>> = None;
+    let mut skipped = Vec::new();
     for op in OPERATIONS.into_iter().filter(|&op| settings.wants(op)) {
         // mptutor's and the floor's turn, then Python's, each with the
         // machine's load: a target missed while other programs were busy
@@ -370,10 +407,28 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
                 say("start-up to a ready prompt…");
                 startup::to_prompt(plans.startup)?
             }
+            Op::XrayQ1 | Op::XrayPool => {
+                let found = match xray_python.get_or_insert_with(xray::interpreter) {
+                    Ok(found) => found.clone(),
+                    Err(why) => {
+                        say(&format!("{}: skipped, {why}", op.label()));
+                        let why = why.clone();
+                        skipped.push(Skipped { op, why });
+                        continue;
+                    }
+                };
+                say(&format!("{}, and untraced…", op.label()));
+                let plan = match op {
+                    Op::XrayQ1 => plans.xray_q1,
+                    _ => plans.xray_pool,
+                };
+                xray::cost(op, plan, &found)?
+            }
         };
         let turn = meter.finish();
         let mut python_turn = None;
-        if !matches!(python, Some(Err(_))) {
+        // The X-ray's operations are Python against itself.
+        if !op.is_xray() && !matches!(python, Some(Err(_))) {
             let meter = LoadMeter::start();
             // Python's start-up is timed here, in a pty; its script then
             // only has to say which python3 it is, and only if no other
@@ -411,6 +466,7 @@ pub fn run(settings: Settings, progress: &mut dyn Write) -> Result<BenchRun, Ben
             .map_or(0, |since| since.as_secs()),
         python,
         operations,
+        skipped,
     })
 }
 
@@ -426,5 +482,34 @@ mod tests {
         let ratio = paired_ratio(&engine, &floor).unwrap_or(0.0);
         assert!((ratio - 1.1).abs() < 1e-9, "{ratio}");
         assert_eq!(paired_ratio(&[], &[]), None);
+    }
+
+    #[test]
+    fn the_xray_operations_are_picked_by_name_and_held_to_their_targets() {
+        use clap::ValueEnum;
+        let picked = |name: &str| Op::from_str(name, false).ok();
+        assert_eq!(picked("xray-q1"), Some(Op::XrayQ1));
+        assert_eq!(picked("xray-pool"), Some(Op::XrayPool));
+        assert_eq!(Op::XrayQ1.target(), Some(Target::WithinFloor(1.05)));
+        assert_eq!(Op::XrayPool.target(), Some(Target::WithinFloor(1.10)));
+        assert_eq!(&OPERATIONS[9..], [Op::XrayQ1, Op::XrayPool]);
+        for op in OPERATIONS {
+            assert_eq!(op.is_xray(), op.floor_name() == "untraced", "{op:?}");
+            // Each reads back from its key, as the JSON writes it.
+            let text = serde_json::to_string(&op).expect("serializes");
+            assert_eq!(text, format!("\"{}\"", op.key()));
+            let back: Op = serde_json::from_str(&text).expect("reads back");
+            assert_eq!(back, op);
+        }
+    }
+
+    #[test]
+    fn the_xray_operations_run_a_handful_of_whole_python_runs() {
+        for (quick, runs) in [(true, 3), (false, 7)] {
+            let plans = Plans::new(quick);
+            for plan in [plans.xray_q1, plans.xray_pool] {
+                assert_eq!(plan, Plan { warmup: 1, runs }, "quick: {quick}");
+            }
+        }
     }
 }

@@ -20,7 +20,8 @@ pub struct LatencyPlan {
 }
 
 /// Every iteration count of a run, in one place. `--quick` keeps the whole
-/// run, Python included, under 10 s on a small machine.
+/// run, Python included, under 10 s on a small machine, but for the X-ray's
+/// two operations, whose four rounds of whole Python runs add about 10 s.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plans {
     pub fork: Plan,
@@ -36,6 +37,11 @@ pub struct Plans {
     pub cpu_seconds: f64,
     pub latency: LatencyPlan,
     pub startup: Plan,
+    /// Lesson q1's example, traced and untraced: whole Python runs of
+    /// about a second each, so a handful.
+    pub xray_q1: Plan,
+    /// The pool map of 20 000 inputs, traced and untraced.
+    pub xray_pool: Plan,
 }
 
 impl Plans {
@@ -66,6 +72,8 @@ impl Plans {
                 warmup: 20,
             },
             startup: plan((1, 5), (2, 20)),
+            xray_q1: plan((1, 3), (1, 7)),
+            xray_pool: plan((1, 3), (1, 7)),
         }
     }
 }

@@ -162,7 +162,7 @@ pub fn measure(
 
 /// Runs `command` in a process group of its own; its stdout, or why not.
 /// At `limit` or on Ctrl-C the whole group is killed.
-fn run_with_limit(command: &mut Command, limit: Duration) -> Result<String, String> {
+pub(super) fn run_with_limit(command: &mut Command, limit: Duration) -> Result<String, String> {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

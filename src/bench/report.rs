@@ -37,9 +37,11 @@ fn versus_python(ratio: f64) -> String {
     }
 }
 
-fn target_text(target: Target) -> String {
+/// The target in words; `floor` is what `op`'s floor column holds
+/// ([`Op::floor_name`]).
+fn target_text(target: Target, op: Op) -> String {
     match target {
-        Target::WithinFloor(most) => format!("≤ {most}× floor"),
+        Target::WithinFloor(most) => format!("≤ {most}× {}", op.floor_name()),
         Target::FasterThanPython(times) => format!("≥ {times}× faster"),
         Target::Efficiency(least) => format!("≥ {least}"),
         Target::MedianBelowUs(most) => format!("< {}", show_us(most)),
@@ -92,7 +94,7 @@ fn target_cell(operation: &Operation, cores: usize) -> String {
         Verdict::CouldntTell(_) if without_python(operation) => "– (no Python)".to_string(),
         Verdict::CouldntTell(why) => format!("? {}", unclear_cell(why, cores)),
     };
-    format!("{} {mark}", target_text(target))
+    format!("{} {mark}", target_text(target, operation.measured.op))
 }
 
 /// The table row of an operation's medians.
@@ -213,7 +215,8 @@ fn targets_line(operations: &[Operation]) -> String {
 /// how its target reads: every verdict that is not a plain ✓, and the
 /// CPU-bound runs always.
 fn load_note(operation: &Operation) -> Option<String> {
-    let target = operation.target.map(target_text)?;
+    let op = operation.measured.op;
+    let target = operation.target.map(|target| target_text(target, op))?;
     let verdict = operation.verdict.as_ref()?;
     let speed = operation
         .measured
@@ -309,8 +312,16 @@ pub fn render_table(run: &BenchRun, options: &RenderOptions) -> String {
          mptutor's own turn at the same operation. **target**: ✓ met, ✗ missed on a quiet \
          machine, ? couldn't tell: missed while the machine was busy with other programs \
          (measured from its CPU counters during each operation), which slows every figure \
-         that waits on the scheduler.\n",
+         that waits on the scheduler. In the X-ray's rows, mptutor is a Python run traced \
+         and the floor the same run untraced.\n",
     );
+    for skipped in &run.skipped {
+        notes.push_str(&format!(
+            "\n- *{}*: not measured: {}",
+            skipped.op.label(),
+            skipped.why
+        ));
+    }
     for operation in &run.operations {
         let label = &operation.label;
         for note in &operation.measured.notes {
@@ -394,8 +405,82 @@ mod tests {
             unix_time: 0,
             python: PythonSide::Missing("python3 is not on PATH".into()),
             operations,
+            skipped: Vec::new(),
         };
         render_table(&run, &RenderOptions::plain(200))
+    }
+
+    fn xray(op: Op, paired_ratio: f64, others: f64) -> Operation {
+        let measured = Measured {
+            op,
+            mptutor: stats(900_000.0),
+            floor: stats(850_000.0),
+            python: None,
+            paired_ratio: Some(paired_ratio),
+            runs: 3,
+            extra: Extra::default(),
+            notes: vec!["floor: the same file untraced".into()],
+        };
+        Operation::new(measured, Some(load(others)), None)
+    }
+
+    #[test]
+    fn the_xray_rows_hold_the_traced_run_against_the_untraced_one() {
+        let shown = table(vec![
+            xray(Op::XrayQ1, 1.02, 0.02),
+            xray(Op::XrayPool, 1.2, 0.02),
+        ]);
+        for row in [
+            "┆ 900ms   ┆ 850ms ┆ 1.02×   ┆ –      ┆ –         ┆ ≤ 1.05× untraced ✓",
+            "┆ 1.20×   ┆ –      ┆ –         ┆ ≤ 1.1× untraced ✗",
+        ] {
+            assert!(shown.contains(row), "{row}\n{shown}");
+        }
+        assert!(
+            shown.contains("Targets met: 1 of 2 (1 missed, marked ✗)."),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("target ≤ 1.1× untraced missed on a quiet machine"),
+            "{shown}"
+        );
+        assert!(shown.contains("the floor the same run untraced"), "{shown}");
+        assert!(!shown.contains("(no Python)"), "{shown}");
+        let busy = table(vec![xray(Op::XrayPool, 1.2, 0.9)]);
+        assert!(
+            busy.contains("≤ 1.1× untraced ? busy: other programs used 0.9 of 2 cores"),
+            "{busy}"
+        );
+    }
+
+    #[test]
+    fn an_operation_skipped_without_python_says_why_and_reads_back_from_json() {
+        let run = BenchRun {
+            quick: true,
+            cores: 2,
+            unix_time: 0,
+            python: PythonSide::Missing("python3 is not on PATH".into()),
+            operations: Vec::new(),
+            skipped: vec![crate::bench::Skipped {
+                op: Op::XrayPool,
+                why: "python3 is not on PATH, so the X-ray's cost was not measured".into(),
+            }],
+        };
+        let shown = render_table(&run, &RenderOptions::plain(200));
+        assert!(
+            shown.contains(
+                "X-ray: Pool(4).map 20 000, traced: not measured: python3 is not on PATH, so \
+                 the X-ray's cost was not measured"
+            ),
+            "{shown}"
+        );
+        let text = serde_json::to_string(&run).expect("serializes");
+        assert!(
+            text.contains(r#""skipped":[{"op":"xray_pool_map_20000""#),
+            "{text}"
+        );
+        let back: BenchRun = serde_json::from_str(&text).expect("reads back");
+        assert_eq!(back, run);
     }
 
     #[test]

@@ -308,6 +308,31 @@ mod tests {
     }
 
     #[test]
+    fn the_xray_cost_is_traced_over_untraced_and_missed_only_on_a_quiet_machine() {
+        // 1.08× the untraced run: within the pool's 1.10, beyond q1's 1.05.
+        let xray = |op| Measured {
+            python: None,
+            paired_ratio: Some(1.08),
+            ..measured(op)
+        };
+        let judged = |op, others_us| Operation::new(xray(op), Some(load(others_us)), None);
+        assert_eq!(
+            judged(Op::XrayPool, Some(10_000)).verdict,
+            Some(Verdict::Holds)
+        );
+        let quiet = judged(Op::XrayQ1, Some(10_000));
+        assert_eq!(quiet.verdict, Some(Verdict::Contradicted));
+        assert_eq!(quiet.ratio_python, None);
+        assert_eq!(
+            judged(Op::XrayQ1, Some(900_000)).verdict,
+            Some(Verdict::CouldntTell(Unclear::OthersBusy {
+                others: 0.9,
+                cores: 2
+            }))
+        );
+    }
+
+    #[test]
     fn an_operation_reads_back_from_json() {
         let operation = Operation::new(
             measured(Op::PoolLifecycle),

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::support::mptutor;
 
-const OPERATIONS: [&str; 9] = [
+const OPERATIONS: [&str; 11] = [
     "process_fork",
     "process_spawn",
     "process_forkserver",
@@ -24,6 +24,8 @@ const OPERATIONS: [&str; 9] = [
     "cpu_all_cores",
     "live_output_latency",
     "startup_to_prompt",
+    "xray_q1_example",
+    "xray_pool_map_20000",
 ];
 
 fn is_number(value: &Value) -> bool {
@@ -78,7 +80,17 @@ fn quick_json_bench_reports_every_operation_with_every_field() {
         .iter()
         .map(|operation| operation.measured.op.key())
         .collect();
-    assert_eq!(names, OPERATIONS);
+    // The X-ray's operations need a python3, and say why they were skipped.
+    let skipped: Vec<&str> = run.skipped.iter().map(|skip| skip.op.key()).collect();
+    let expected: Vec<&str> = OPERATIONS
+        .into_iter()
+        .filter(|name| !skipped.contains(name))
+        .collect();
+    assert_eq!(names, expected);
+    assert!(
+        skipped.iter().all(|name| name.starts_with("xray_")),
+        "{skipped:?}"
+    );
     let operations = report["operations"].as_array().expect("an operations list");
     for (operation, raw) in run.operations.iter().zip(operations) {
         let name = operation.measured.op.key();
@@ -129,7 +141,7 @@ fn quick_json_bench_reports_every_operation_with_every_field() {
     if python_ran {
         for operation in &run.operations {
             let name = operation.measured.op.key();
-            if name != "cpu_all_cores" {
+            if name != "cpu_all_cores" && !operation.measured.op.is_xray() {
                 assert!(
                     operation.measured.python.is_some(),
                     "{name}: no Python figure"
@@ -162,4 +174,77 @@ fn quick_json_bench_reports_every_operation_with_every_field() {
             .is_some(),
         "{startup:?}"
     );
+}
+
+/// The bench's JSON, read back, from `bench ARGS --quick --json`.
+fn quick_json_bench(mut command: Command, ops: &[&str]) -> mptutor::bench::BenchRun {
+    let output = command
+        .arg("bench")
+        .args(ops)
+        .args(["--quick", "--json"])
+        .output()
+        .expect("run mptutor bench");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "mptutor bench failed:\n{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let Ok(Message::Bench(run)) = read_line::<Message>(stdout.trim()) else {
+        panic!("does not read back as a bench run: {stdout}");
+    };
+    run
+}
+
+#[test]
+fn the_xray_pool_bench_gives_the_traced_and_the_untraced_median() {
+    let found = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        eprintln!("python3 is not installed: skipping");
+        return;
+    }
+    let home = tempfile::tempdir().expect("temporary directory");
+    let run = quick_json_bench(bench_command(home.path()), &["xray-pool"]);
+    assert!(run.skipped.is_empty(), "{:?}", run.skipped);
+    let [operation] = run.operations.as_slice() else {
+        panic!("one operation: {:?}", run.operations);
+    };
+    assert_eq!(operation.measured.op, Op::XrayPool);
+    // No ratio is checked: on a shared machine it is noise to a test.
+    let (traced, untraced) = (operation.measured.mptutor, operation.measured.floor);
+    for side in [traced, untraced] {
+        assert!(
+            side.median_us.is_finite() && side.median_us > 0.0,
+            "{side:?}"
+        );
+        assert_eq!(side.samples, operation.measured.runs);
+    }
+    assert!(operation.measured.paired_ratio.is_some(), "{operation:?}");
+    assert_eq!(operation.target, Some(Target::WithinFloor(1.10)));
+    assert!(operation.verdict.is_some(), "{operation:?}");
+    assert!(operation.measured.python.is_none(), "{operation:?}");
+    assert!(
+        operation
+            .measured
+            .notes
+            .iter()
+            .any(|note| note.contains("untraced")),
+        "{:?}",
+        operation.measured.notes
+    );
+}
+
+#[test]
+fn without_python3_the_xray_operations_are_skipped_saying_why() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let empty = tempfile::tempdir().expect("an empty folder for PATH");
+    let mut command = mptutor(home.path());
+    command.env("PATH", empty.path());
+    let run = quick_json_bench(command, &["xray-q1", "xray-pool"]);
+    assert!(run.operations.is_empty(), "{:?}", run.operations);
+    let skipped: Vec<Op> = run.skipped.iter().map(|skip| skip.op).collect();
+    assert_eq!(skipped, [Op::XrayQ1, Op::XrayPool]);
+    for skip in &run.skipped {
+        assert!(skip.why.contains("python3 is not on PATH"), "{skip:?}");
+    }
 }
