@@ -26,6 +26,7 @@ mod snapshots;
 mod support;
 mod terminal_signals;
 mod trace;
+mod trace_xray;
 mod transcript;
 mod xray_collect;
 mod xray_python;
