@@ -32,8 +32,8 @@ fn traced(home: &Path, program: &str, timeout: &str) -> (Value, Option<i32>) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let last = stdout
         .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .last()
+        .rev()
+        .find_map(|line| serde_json::from_str::<Value>(line).ok())
         .unwrap_or_else(|| panic!("no JSON: {stdout}\n{:?}", output.stderr));
     assert_eq!(last["type"], "xray", "{last}");
     (last, output.status.code())
