@@ -6,18 +6,8 @@
 use std::process::Output;
 
 use crate::proc_table::{self, PATIENCE, eventually};
+use crate::support::have_python3;
 use crate::support::{TempCourse, mptutor};
-
-fn have_python3() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        eprintln!("python3 is not installed: skipping");
-    }
-    found
-}
 
 /// A course whose one lesson holds `python` (its fence on line 10) and
 /// `check` (its fence on line 14 when `python` is three lines).

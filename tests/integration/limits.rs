@@ -8,6 +8,7 @@ use std::os::unix::process::CommandExt;
 use nix::sys::wait::WaitStatus;
 
 use crate::proc_table::{self, Mptutor};
+use crate::support::have_python3;
 use crate::support::{self, TempCourse};
 
 /// The user mptutor runs as when the tests run as root, whom the kernel
@@ -121,17 +122,6 @@ fn refused_fork_is_explained(run: &str) {
 /// seconds at the very least, whatever the machine.
 const SLOW_PRINTER: &str = "import time\nfor n in range(1, 101):\n    print(f\"line {n}\", \
                             flush=True)\n    time.sleep(0.02)\n";
-
-fn have_python3() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        eprintln!("python3 is not installed: skipping");
-    }
-    found
-}
 
 /// `pace` makes the live view wait after each line so a class can
 /// follow, and while it waits the run cannot stop its program. With

@@ -6,20 +6,8 @@
 use std::process::{Output, Stdio};
 
 use crate::proc_table::{self, Mptutor, PATIENCE, eventually};
+use crate::support::have_python3;
 use crate::support::{TempCourse, mptutor};
-
-fn have_python3() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        eprintln!("python3 is not installed: skipping");
-    }
-    found
-}
 
 /// A course with one lesson whose step holds `python` and `check`.
 fn course_with_example(python: &str, check: &str) -> TempCourse {

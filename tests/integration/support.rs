@@ -165,3 +165,16 @@ pub fn run_guarded(home: &Path, args: &[&str], stdin: &str) -> std::process::Out
     }
     child.wait_with_output().expect("wait for mptutor")
 }
+
+/// Whether `python3` runs on this machine; a test that needs it says when
+/// it does not, and passes.
+pub fn have_python3() -> bool {
+    let found = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        eprintln!("python3 is not installed: skipping");
+    }
+    found
+}

@@ -5,24 +5,12 @@
 //! Tests that need `python3`, or a second Python, say so and pass without.
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use mptutor::json::{Message, read_line};
 
+use crate::support::have_python3;
 use crate::support::{TempCourse, run_with_input};
-
-fn have_python3() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        eprintln!("python3 is not installed: skipping");
-    }
-    found
-}
 
 /// A CPython from pyenv (`$(pyenv root)/versions/*/bin/python3`), if the
 /// machine has one.

@@ -9,18 +9,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::support::have_python3;
 use crate::support::run_with_input;
-
-fn have_python3() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        eprintln!("python3 is not installed: skipping");
-    }
-    found
-}
 
 /// The closing X-ray object of `mptutor trace --json` on `program`, and
 /// mptutor's exit code.

@@ -4,24 +4,10 @@
 //! and what was killed at the end. Tests that need `python3` say so and
 //! pass when it is missing.
 
-use std::process::Stdio;
-
 use mptutor::xray::model::{ProcessExit, Role, Xray, XrayProcess};
 
 use crate::support::TempCourse;
-
-fn have_python3() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        eprintln!("python3 is not installed: skipping");
-    }
-    found
-}
+use crate::support::have_python3;
 
 /// Runs `program` as a lesson's example with `mptutor python --json` and
 /// returns its X-ray and its stdout lines.
