@@ -65,7 +65,10 @@ pub enum Record {
         ppid: i32,
         t_ns: u64,
         how: Begun,
-        /// `sys.argv` at that moment (at most 8 items of 200 characters):
+        /// The interpreter's whole command line (`sys.orig_argv`, or
+        /// `/proc/self/cmdline` before Python 3.10; at most 8 items of 200
+        /// characters), not `sys.argv`, which is only `['-c']` for a
+        /// `-c` child:
         /// how a forkserver or resource tracker is told apart.
         argv: Vec<String>,
     },
