@@ -134,19 +134,31 @@ pub fn check_regular(path: &Path) -> io::Result<()> {
     }
 }
 
-/// The bytes of the regular file at `path`, refusing anything else (kind
-/// `InvalidInput`) and any file of more than `cap` (kind `FileTooLarge`,
-/// the message giving its size).
-pub fn read_regular_bytes(path: &Path, cap: SizeCap) -> io::Result<Vec<u8>> {
-    let file = File::options()
-        .read(true)
+/// Opens `path` with `options` and `O_NONBLOCK` (so a named pipe cannot
+/// make the open wait), then checks what the descriptor itself is (no race
+/// with a rename): anything `accept` does not take is refused with what it
+/// is. The file and what it is.
+fn open_checked(
+    path: &Path,
+    options: &mut std::fs::OpenOptions,
+    accept: fn(&Metadata) -> bool,
+) -> io::Result<(File, Metadata)> {
+    let file = options
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .map_err(explain_open_error)?;
     let meta = file.metadata()?;
-    if !meta.is_file() {
+    if !accept(&meta) {
         return Err(refused(&meta));
     }
+    Ok((file, meta))
+}
+
+/// The bytes of the regular file at `path`, refusing anything else (kind
+/// `InvalidInput`) and any file of more than `cap` (kind `FileTooLarge`,
+/// the message giving its size).
+pub fn read_regular_bytes(path: &Path, cap: SizeCap) -> io::Result<Vec<u8>> {
+    let (file, meta) = open_checked(path, File::options().read(true), Metadata::is_file)?;
     if meta.len() > cap.bytes {
         return Err(too_large(meta.len(), cap));
     }
@@ -177,17 +189,11 @@ pub fn read_regular(path: &Path, cap: SizeCap) -> io::Result<String> {
 /// refused, with nothing written, when `path` is anything but a regular
 /// file.
 pub fn write_regular(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let file = File::options()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(explain_open_error)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(refused(&meta));
-    }
+    let (file, _) = open_checked(
+        path,
+        File::options().write(true).create(true).truncate(false),
+        Metadata::is_file,
+    )?;
     let mut file = blocking(file)?;
     file.set_len(0)?;
     file.write_all(contents)?;
@@ -197,18 +203,15 @@ pub fn write_regular(path: &Path, contents: &[u8]) -> io::Result<()> {
 /// Opens (creating) the regular file at `path` for reading and writing,
 /// without truncating it: a lock file.
 pub fn open_regular_for_locking(path: &Path) -> io::Result<File> {
-    let file = File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(explain_open_error)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(refused(&meta));
-    }
+    let (file, _) = open_checked(
+        path,
+        File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+        Metadata::is_file,
+    )?;
     blocking(file)
 }
 
@@ -216,16 +219,9 @@ pub fn open_regular_for_locking(path: &Path) -> io::Result<File> {
 /// character device (`/dev/null`, a terminal), which takes what is written
 /// without blocking for long. Pipes, sockets and folders are refused.
 pub fn open_for_appending(path: &Path) -> io::Result<File> {
-    let file = File::options()
-        .append(true)
-        .create(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(explain_open_error)?;
-    let meta = file.metadata()?;
-    if !(meta.is_file() || meta.file_type().is_char_device()) {
-        return Err(refused(&meta));
-    }
+    let (file, _) = open_checked(path, File::options().append(true).create(true), |meta| {
+        meta.is_file() || meta.file_type().is_char_device()
+    })?;
     blocking(file)
 }
 

@@ -356,11 +356,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn each_new_pid_becomes_a_started_worker() {
-        let mut recorder = Recorder::default();
-        let mut attribution = PidAttribution::new(&mut recorder);
-        attribution.event(&Event::Started {
+    /// The engine's `Started` for the interpreter, pid 100.
+    fn interpreter_started() -> Event {
+        Event::Started {
             worker: 0,
             label: "P1".into(),
             name: "python3".into(),
@@ -368,7 +366,14 @@ mod tests {
             pid: 100,
             ppid: 1,
             t_us: 0,
-        });
+        }
+    }
+
+    #[test]
+    fn each_new_pid_becomes_a_started_worker() {
+        let mut recorder = Recorder::default();
+        let mut attribution = PidAttribution::new(&mut recorder);
+        attribution.event(&interpreter_started());
         attribution.event(&line(101, "a"));
         attribution.event(&line(101, "b"));
         attribution.event(&line(100, "parent"));
@@ -394,15 +399,7 @@ mod tests {
     fn a_process_the_collector_saw_gets_a_named_worker_a_zombie_note_and_an_exit() {
         let mut recorder = Recorder::default();
         let mut attribution = PidAttribution::new(&mut recorder);
-        attribution.event(&Event::Started {
-            worker: 0,
-            label: "P1".into(),
-            name: "python3".into(),
-            kind: WorkerKind::Process,
-            pid: 100,
-            ppid: 1,
-            t_us: 0,
-        });
+        attribution.event(&interpreter_started());
         attribution.sighting(&Sighting::ThreadStarted {
             pid: 100,
             tid: 101,
