@@ -192,7 +192,7 @@ pub fn run_limited(
     let load = meter.finish();
     waited?;
     // The last look: everything of the run is gone by now.
-    show(&attribution, &collector.poll(ctx.t_us(), ctx.timed_out));
+    show(&attribution, &collector.look(ctx.t_us(), ctx.timed_out));
     let status = group.status(0).cloned().unwrap_or(ExitStatus::Code(-1));
     let cpu_us = ctx.exit(0).map_or(0, |exit| exit.cpu_us);
     let (timed_out, elapsed_us) = (ctx.timed_out, ctx.t_us());
@@ -235,7 +235,8 @@ fn wait_watching(
             ctx.note("timeout reached: stopping every worker");
             group.signal_all(Signal::SIGKILL);
         }
-        group.pump(ctx, collector.next_wait(ctx.t_us()))?;
+        let wait = collector.next_wait(ctx.t_us());
+        group.pump_waking(ctx, wait, collector.wake_fd())?;
         show(attribution, &collector.poll(ctx.t_us(), ctx.timed_out));
     }
     Ok(())

@@ -12,7 +12,7 @@ mod reap;
 mod start;
 
 use std::borrow::Cow;
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
@@ -278,12 +278,23 @@ impl ProcessGroup {
         ctx: &mut RunContext<'_>,
         wait: Duration,
     ) -> Result<ChannelLines, EngineError> {
+        self.pump_waking(ctx, wait, None)
+    }
+
+    /// [`ProcessGroup::pump`], whose wait also ends as soon as `wake` is
+    /// readable (the caller reads it).
+    pub fn pump_waking(
+        &mut self,
+        ctx: &mut RunContext<'_>,
+        wait: Duration,
+        wake: Option<BorrowedFd<'_>>,
+    ) -> Result<ChannelLines, EngineError> {
         if ctx.interrupted() {
             self.kill_all_reporting(ctx);
             return Err(EngineError::Interrupted);
         }
         let mut channel_lines = Vec::new();
-        self.read_ready(ctx, wait.min(POLL_SLICE), &mut channel_lines)?;
+        self.read_ready(ctx, wait.min(POLL_SLICE), wake, &mut channel_lines)?;
         if self.reaping {
             self.reap_ended(ctx)?;
         }

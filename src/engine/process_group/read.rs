@@ -1,6 +1,6 @@
 //! Reading workers' pipes: one `poll` over every descriptor of the group.
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::Duration;
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -26,6 +26,8 @@ pub(super) enum Source {
     ExitWatch,
     /// Its status pipe from the fork server: the server has reaped it.
     Status,
+    /// The caller's own descriptor, which only ends the wait.
+    Wake,
 }
 
 /// The read buffer starts at one page and doubles, up to [`MAX_READ`],
@@ -46,6 +48,7 @@ impl ProcessGroup {
         &mut self,
         ctx: &mut RunContext<'_>,
         wait: Duration,
+        wake: Option<BorrowedFd<'_>>,
         channel_lines: &mut ChannelLines,
     ) -> Result<(), EngineError> {
         // (worker position, which of its descriptors)
@@ -77,6 +80,10 @@ impl ProcessGroup {
             self.wait_for_exits(wait);
             return Ok(());
         }
+        if let Some(wake) = wake {
+            owners.push((usize::MAX, Source::Wake));
+            fds.push(PollFd::new(wake, PollFlags::POLLIN));
+        }
         let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::ZERO);
         match poll(&mut fds, timeout) {
             Ok(_) => {}
@@ -101,6 +108,9 @@ impl ProcessGroup {
         let mut closed: SmallVec<[(usize, Source); INLINE_FDS]> = SmallVec::new();
         let mut exited: SmallVec<[usize; INLINE_FDS]> = SmallVec::new();
         for (position, source) in ready {
+            if source == Source::Wake {
+                continue;
+            }
             let worker = &mut self.workers[position];
             if source == Source::ExitWatch {
                 // It can be reaped now. Its pipes end once drained, or are
@@ -129,7 +139,7 @@ impl ProcessGroup {
                     let pipe = &mut worker.pipes[number];
                     (&pipe.fd, &mut pipe.lines)
                 }
-                Source::ExitWatch | Source::Status => continue,
+                Source::ExitWatch | Source::Status | Source::Wake => continue,
             };
             match nix::unistd::read(fd, &mut buffer) {
                 Ok(0) => closed.push((position, source)),
@@ -243,7 +253,7 @@ impl ProcessGroup {
         let worker = &mut self.workers[position];
         let number = match source {
             Source::Pipe(number) => number,
-            Source::ExitWatch | Source::Status => return None,
+            Source::ExitWatch | Source::Status | Source::Wake => return None,
             Source::Channel => {
                 if let Some(channel) = worker.channel.as_mut() {
                     channel.results = None;

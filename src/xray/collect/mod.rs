@@ -38,6 +38,12 @@ use crate::xray::wire;
 /// Samples are at least this far apart (µs): 100 a second at most.
 pub const SAMPLE_EVERY_US: u64 = 10_000;
 
+/// Full looks (exits, new processes, samples) are at least this far
+/// apart (µs); in between, a poll only reads the side channel, which may
+/// wake the run thousands of times a second (its queue holds few
+/// datagrams, and a sender waits while it is full).
+const LOOK_EVERY_US: u64 = 1_000;
+
 /// The receive buffer asked for the side channel: a burst of records
 /// from many processes waits there until the next poll.
 const SOCKET_BUFFER: usize = 4 << 20;
@@ -88,6 +94,7 @@ pub struct Collector {
     tasks: Vec<XrayTask>,
     samples: u64,
     last_sample_us: Option<u64>,
+    last_look_us: Option<u64>,
     unreadable: usize,
     notes: Vec<String>,
     ending: bool,
@@ -131,6 +138,7 @@ impl Collector {
             tasks: Vec::new(),
             samples: 0,
             last_sample_us: None,
+            last_look_us: None,
             unreadable: 0,
             notes,
             ending: false,
@@ -158,9 +166,31 @@ impl Collector {
         std::time::Duration::from_micros(due.clamp(1_000, SAMPLE_EVERY_US))
     }
 
+    /// The side channel, for the run's wait to end as soon as records
+    /// arrive.
+    pub fn wake_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        self.socket.as_ref().map(AsFd::as_fd)
+    }
+
+    /// Reads the side channel, and takes a full look ([`Collector::look`])
+    /// when the last was at least [`LOOK_EVERY_US`] ago.
+    pub fn poll(&mut self, now_us: u64, timed_out: bool) -> Vec<Sighting> {
+        let due = self
+            .last_look_us
+            .is_none_or(|last| now_us >= last + LOOK_EVERY_US);
+        if due || (timed_out && !self.ending) {
+            self.look(now_us, timed_out)
+        } else {
+            self.drain_socket();
+            Vec::new()
+        }
+    }
+
     /// One look at the run; see the module docs. `timed_out`: the run's
     /// timeout has passed and everything is being killed.
-    pub fn poll(&mut self, now_us: u64, timed_out: bool) -> Vec<Sighting> {
+    pub fn look(&mut self, now_us: u64, timed_out: bool) -> Vec<Sighting> {
+        self.last_look_us = Some(now_us);
         self.drain_socket();
         if timed_out && !self.ending {
             let running = self.running();
