@@ -13,6 +13,14 @@ use crate::demos::DemoResult;
 use crate::engine::{EngineError, Event, EventSink};
 use crate::render::{self, LiveColumns, RenderOptions, WorkerLabels};
 
+/// Most lanes the live X-ray panel draws; the closing picture has them all.
+const PANEL_MAX_LANES: usize = 12;
+/// Fewest lanes worth a panel: a shorter terminal gets none.
+const PANEL_MIN_LANES: usize = 3;
+/// Rows of the terminal kept for the panel's headline and axis and for
+/// the live output above it.
+const PANEL_SPARE_ROWS: usize = 12;
+
 /// Prints a demo live and keeps what the closing views need.
 pub struct LiveView<'w> {
     out: &'w mut dyn Write,
@@ -28,6 +36,14 @@ pub struct LiveView<'w> {
     /// Drawn only when progress is reported, never by a ticker thread:
     /// the process must stay single-threaded so workers can be forked.
     bar: Option<ProgressBar>,
+    /// A Python run's X-ray so far, redrawn in place under the live
+    /// output (on stderr, a terminal), when [`LiveView::with_xray_panel`]
+    /// asked for it. Like the progress bar, drawn only when a new picture
+    /// arrives, never by a thread of its own.
+    panel: Option<ProgressBar>,
+    /// Lanes the panel may draw: what the terminal's height leaves for it,
+    /// 0 when there is no panel.
+    panel_lanes: usize,
     /// How long to wait after each live line (instructor's `pace`).
     pace: Option<std::time::Duration>,
     /// The run's timeout: no pace is waited past it, so the run can stop
@@ -63,6 +79,8 @@ impl<'w> LiveView<'w> {
             kept: Vec::new(),
             broken: false,
             bar: None,
+            panel: None,
+            panel_lanes: 0,
             pace: None,
             ends_by: None,
         };
@@ -77,6 +95,50 @@ impl<'w> LiveView<'w> {
     pub fn with_pace(mut self, pace: Option<std::time::Duration>) -> Self {
         self.pace = pace.filter(|pace| !pace.is_zero());
         self
+    }
+
+    /// Draws a Python run's X-ray as it goes, under the live output, when
+    /// `on` and both stdout and stderr are a terminal tall enough for a
+    /// few lanes.
+    pub fn with_xray_panel(mut self, on: bool) -> Self {
+        use std::io::IsTerminal;
+        let terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+        let rows = console::Term::stderr()
+            .size_checked()
+            .map_or(0, |(rows, _)| usize::from(rows));
+        // The headline, the axis's two lines and room for the live output.
+        let lanes = rows.saturating_sub(PANEL_SPARE_ROWS).min(PANEL_MAX_LANES);
+        self.panel_lanes = if on && terminal && lanes >= PANEL_MIN_LANES {
+            lanes
+        } else {
+            0
+        };
+        self
+    }
+
+    fn show_panel(&mut self, xray: &crate::xray::model::Xray) {
+        // One line short of the terminal's width: a full line would wrap
+        // on some terminals and the panel would not be cleared in full.
+        let options = RenderOptions {
+            width: self.options.columns().saturating_sub(1).max(20),
+            ..self.options
+        };
+        let text = render::render_xray_live(xray, &options, self.panel_lanes);
+        let text = render::terminal_safe(&text, self.options.color);
+        let panel = self.panel.get_or_insert_with(|| {
+            let panel = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{msg}") {
+                panel.set_style(style);
+            }
+            panel
+        });
+        panel.set_message(text);
+    }
+
+    fn close_panel(&mut self) {
+        if let Some(panel) = self.panel.take() {
+            panel.finish_and_clear();
+        }
     }
 
     fn wait_for_pace(&self, lines: usize) {
@@ -102,9 +164,10 @@ impl<'w> LiveView<'w> {
         }
         let out = &mut self.out;
         let mut write = || writeln!(out, "{text}").and_then(|()| out.flush());
-        let written = match &self.bar {
-            Some(bar) => bar.suspend(write),
-            None => write(),
+        let written = match (&self.bar, &self.panel) {
+            (Some(bar), _) => bar.suspend(write),
+            (None, Some(panel)) => panel.suspend(write),
+            (None, None) => write(),
         };
         self.broken = written.is_err();
     }
@@ -131,6 +194,7 @@ impl<'w> LiveView<'w> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+        self.close_panel();
         let rest = self.columns.finish();
         self.print(&rest);
         self.print(&format!("\n{closing}"));
@@ -142,6 +206,7 @@ impl<'w> LiveView<'w> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+        self.close_panel();
         let rest = self.columns.finish();
         self.print(&rest);
         let options = self.options;
@@ -177,6 +242,16 @@ impl<'w> LiveView<'w> {
 impl EventSink for LiveView<'_> {
     fn run_ends_by(&mut self, deadline: std::time::Instant) {
         self.ends_by = Some(deadline);
+    }
+
+    fn wants_xray(&self) -> bool {
+        self.panel_lanes > 0 && !self.broken
+    }
+
+    fn xray_so_far(&mut self, xray: &crate::xray::model::Xray) {
+        if self.wants_xray() && self.bar.is_none() {
+            self.show_panel(xray);
+        }
     }
 
     fn event(&mut self, event: &Event) {

@@ -177,7 +177,9 @@ fn run_shown<T>(
             ..options
         },
     );
-    let mut view = LiveView::start_rendered(out, &explanation, options).with_pace(pace);
+    let mut view = LiveView::start_rendered(out, &explanation, options)
+        .with_pace(pace)
+        .with_xray_panel(true);
     let outcome = run_program(&interpreter, &request.program, request.timeout, &mut view);
     let (outcome, closing) = match outcome {
         Ok(outcome) => {

@@ -134,6 +134,18 @@ pub trait EventSink {
     fn interrupted(&self) -> bool {
         false
     }
+
+    /// Whether the sink shows a Python run's X-ray while the run goes on
+    /// (a live view on a terminal does); the run then sends it
+    /// [`EventSink::xray_so_far`] a few times a second.
+    fn wants_xray(&self) -> bool {
+        false
+    }
+
+    /// What the X-ray has seen of a Python run so far: every process and
+    /// thread announced, with CPU samples up to now (pool tasks are left
+    /// out until the end).
+    fn xray_so_far(&mut self, _xray: &crate::xray::model::Xray) {}
 }
 
 /// A sink that keeps every event, for tests and for rendering afterwards.

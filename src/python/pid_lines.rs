@@ -317,6 +317,14 @@ impl EventSink for PidAttribution<'_> {
     fn run_ends_by(&mut self, deadline: std::time::Instant) {
         self.inner.run_ends_by(deadline);
     }
+
+    fn wants_xray(&self) -> bool {
+        self.inner.wants_xray()
+    }
+
+    fn xray_so_far(&mut self, xray: &crate::xray::model::Xray) {
+        self.inner.xray_so_far(xray);
+    }
 }
 
 #[cfg(test)]

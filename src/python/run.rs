@@ -219,6 +219,9 @@ pub fn run_limited(
     })
 }
 
+/// How often a live view that wants it is sent the X-ray so far (µs).
+const LIVE_XRAY_EVERY_US: u64 = 100_000;
+
 /// [`ProcessGroup::wait_all`], with a look by the X-ray's collector
 /// between two rounds (at most [`crate::xray::collect::SAMPLE_EVERY_US`]
 /// apart), so what it sees reaches the live view while the program runs.
@@ -229,6 +232,8 @@ fn wait_watching(
     collector: &mut Collector,
     attribution: &RefCell<PidAttribution<'_>>,
 ) -> Result<(), EngineError> {
+    let live = attribution.borrow().wants_xray();
+    let mut last_shown_us: Option<u64> = None;
     while group.running() > 0 {
         if ctx.remaining().is_zero() && !ctx.timed_out {
             ctx.timed_out = true;
@@ -237,7 +242,14 @@ fn wait_watching(
         }
         let wait = collector.next_wait(ctx.t_us());
         group.pump_waking(ctx, wait, collector.wake_fd())?;
-        show(attribution, &collector.poll(ctx.t_us(), ctx.timed_out));
+        let now_us = ctx.t_us();
+        show(attribution, &collector.poll(now_us, ctx.timed_out));
+        if live && last_shown_us.is_none_or(|last| now_us >= last + LIVE_XRAY_EVERY_US) {
+            last_shown_us = Some(now_us);
+            attribution
+                .borrow_mut()
+                .xray_so_far(&collector.so_far(now_us));
+        }
     }
     Ok(())
 }

@@ -87,7 +87,7 @@ pub use style::{Styles, WORKER_COLOR_COUNT};
 pub use summary::render_worker_summary;
 pub use table::render_table;
 pub use timeline::render_timeline;
-pub use xray::render_xray;
+pub use xray::{render_xray, render_xray_live};
 pub use xray_table::render_xray_findings;
 
 /// The narrowest layout the renderers produce; anything smaller is treated

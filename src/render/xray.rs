@@ -55,6 +55,64 @@ pub fn render_xray(xray: &Xray, opts: &RenderOptions) -> String {
         return finish("The X-ray saw no process of this run.", columns, false);
     }
     let end = axis_end(xray);
+    let mut lines = vec![headline(xray, end, &styles)];
+    let lanes = draw_lanes(xray, end, opts, MAX_LANES, &mut lines);
+    lines.push(String::new());
+    lines.extend(wrap(&legend(&lanes, &styles), columns));
+    lines.push(String::new());
+    lines.push(process_table(xray, opts));
+    let workers = worker_lines(xray, &styles);
+    if !workers.is_empty() {
+        lines.push(String::new());
+        for worker in workers {
+            lines.extend(wrap(&worker, columns));
+        }
+    }
+    if !xray.notes.is_empty() {
+        lines.push(String::new());
+        for note in &xray.notes {
+            let note = sanitize(note, " ");
+            lines.extend(wrap(&styles.dim(&format!("Not seen: {note}")), columns));
+        }
+    }
+    finish(&lines.join("\n"), columns, opts.color)
+}
+
+/// The run so far, while it goes on: a headline and at most
+/// `max_lanes` lanes over the time up to now, for a live view to redraw
+/// in place. The table and the findings wait for the end.
+pub fn render_xray_live(xray: &Xray, opts: &RenderOptions, max_lanes: usize) -> String {
+    use crate::findings::words;
+    let columns = opts.columns();
+    let styles = Styles::new(opts);
+    let end = axis_end(xray);
+    let mut parts = vec![words::processes(xray.processes.len())];
+    if !xray.threads.is_empty() {
+        parts.push(words::threads(xray.threads.len()));
+    }
+    let mut lines = vec![format!(
+        "{} {} so far, {}",
+        styles.subheading("X-ray, live:"),
+        words::and_list(&parts),
+        format_us(end)
+    )];
+    if !xray.processes.is_empty() {
+        draw_lanes(xray, end, opts, max_lanes.max(1), &mut lines);
+    }
+    finish(&lines.join("\n"), columns, opts.color)
+}
+
+/// Draws up to `max_lanes` lanes of `xray` over `0..end` onto `lines`,
+/// with the axis under them; returns the lanes drawn.
+fn draw_lanes<'a>(
+    xray: &'a Xray,
+    end: u64,
+    opts: &RenderOptions,
+    max_lanes: usize,
+    lines: &mut Vec<String>,
+) -> Vec<Lane<'a>> {
+    let columns = opts.columns();
+    let styles = Styles::new(opts);
     let endings: Vec<String> = xray.processes.iter().map(ending).collect();
     let ending_width = endings.iter().map(|text| display_width(text)).max();
     let ending_width = ending_width.map_or(0, |width| if width > 0 { width + 1 } else { 0 });
@@ -79,9 +137,7 @@ pub fn render_xray(xray: &Xray, opts: &RenderOptions) -> String {
         .max(2);
     lanes = build_lanes(xray, end, plot_width, &endings);
     let all_lanes = lanes.len();
-    lanes.truncate(MAX_LANES);
-
-    let mut lines = vec![headline(xray, end, &styles)];
+    lanes.truncate(max_lanes);
     for lane in &lanes {
         let label = pad(&clip(&lane.labels[level], label_width), label_width);
         let label = match lane.process {
@@ -96,7 +152,13 @@ pub fn render_xray(xray: &Xray, opts: &RenderOptions) -> String {
         );
         if !lane.ending.is_empty() {
             line.push(' ');
-            line.push_str(&styles.error(&lane.ending));
+            // A process still running is no failure.
+            let still_running = lane.process.is_some_and(|process| process.end_us.is_none());
+            line.push_str(&if still_running {
+                styles.dim(&lane.ending)
+            } else {
+                styles.error(&lane.ending)
+            });
         }
         lines.push(line);
     }
@@ -115,25 +177,7 @@ pub fn render_xray(xray: &Xray, opts: &RenderOptions) -> String {
             ))
         ));
     }
-    lines.push(String::new());
-    lines.extend(wrap(&legend(&lanes, &styles), columns));
-    lines.push(String::new());
-    lines.push(process_table(xray, opts));
-    let workers = worker_lines(xray, &styles);
-    if !workers.is_empty() {
-        lines.push(String::new());
-        for worker in workers {
-            lines.extend(wrap(&worker, columns));
-        }
-    }
-    if !xray.notes.is_empty() {
-        lines.push(String::new());
-        for note in &xray.notes {
-            let note = sanitize(note, " ");
-            lines.extend(wrap(&styles.dim(&format!("Not seen: {note}")), columns));
-        }
-    }
-    finish(&lines.join("\n"), columns, opts.color)
+    lanes
 }
 
 /// `X-ray: 5 processes, 4 threads and 8 pool tasks in 1.2s`.

@@ -368,3 +368,67 @@ fn an_empty_xray_says_it_saw_nothing() {
     let shown = render_xray(&Xray::default(), &RenderOptions::plain(80));
     assert_eq!(shown, "The X-ray saw no process of this run.");
 }
+
+/// `xray` as a live view sees it at `t_ms`: what started by then, with
+/// no end, exit or samples after it.
+fn cut_at(mut xray: Xray, t_ms: u64) -> Xray {
+    let t = t_ms * MS;
+    xray.processes.retain(|process| process.start_us <= t);
+    for process in &mut xray.processes {
+        if process.end_us.is_some_and(|end| end > t) {
+            process.end_us = None;
+            process.reaped_us = None;
+            process.exit = None;
+        }
+    }
+    for series in &mut xray.cpu {
+        series.points.retain(|(at, _)| *at <= t);
+    }
+    xray.wall_us = t;
+    xray.tasks.clear();
+    xray
+}
+
+#[test]
+fn the_live_picture_draws_what_runs_so_far_and_no_more_lanes_than_asked() {
+    let live = render_xray_live(&cut_at(q6_xray(), 600), &RenderOptions::plain(80), 12);
+    insta::assert_snapshot!("xray_live_q6_600ms_80", live);
+    assert!(
+        live.starts_with("X-ray, live: 9 processes so far, 600ms"),
+        "{live}"
+    );
+    // The first four have ended; the four started together still run.
+    for n in 1..=4 {
+        assert!(!lane_line(&live, n).ends_with("running"), "{live}");
+    }
+    for n in 5..=8 {
+        assert!(lane_line(&live, n).ends_with("│ running"), "{live}");
+    }
+    assert!(live.lines().all(|line| width(line) <= 80), "{live}");
+    // No table, no findings: they wait for the end.
+    assert!(!live.contains("peak mem"), "{live}");
+
+    let short = render_xray_live(&cut_at(q6_xray(), 600), &RenderOptions::plain(80), 3);
+    assert_eq!(
+        short
+            .lines()
+            .filter(|line| line.contains(" process "))
+            .count(),
+        2,
+        "{short}"
+    );
+    assert!(short.contains("… and 6 more lanes, not drawn"), "{short}");
+
+    let first = render_xray_live(&cut_at(q6_xray(), 50), &RenderOptions::plain(80), 12);
+    assert!(
+        first.starts_with("X-ray, live: 2 processes so far, 50ms"),
+        "{first}"
+    );
+}
+
+fn lane_line(shown: &str, n: usize) -> &str {
+    shown
+        .lines()
+        .find(|line| line.starts_with(&format!("Process-{n} ")))
+        .unwrap_or_default()
+}

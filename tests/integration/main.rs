@@ -29,4 +29,5 @@ mod trace;
 mod trace_xray;
 mod transcript;
 mod xray_collect;
+mod xray_live;
 mod xray_python;

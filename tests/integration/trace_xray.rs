@@ -128,3 +128,84 @@ fn cpu_bound_threads_share_a_core_where_processes_may_use_every_core() {
         );
     }
 }
+
+/// A run's `trace --json` lines: what the program printed on stdout, and
+/// the closing X-ray.
+fn traced_lines(home: &Path, program: &str) -> (Vec<String>, Value, Option<i32>) {
+    let file = home.join("program.py");
+    std::fs::write(&file, program).expect("write the program");
+    let file = file.display().to_string();
+    let output = run_with_input(home, &["trace", "--json", &file], "");
+    let values: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let printed = values
+        .iter()
+        .filter(|value| value["event"] == "line" && value["stream"] == "stdout")
+        .filter_map(|value| value["text"].as_str().map(str::to_string))
+        .collect();
+    let xray = values
+        .iter()
+        .rev()
+        .find(|value| value["type"] == "xray")
+        .cloned()
+        .unwrap_or_else(|| panic!("no X-ray: {:?}", output));
+    (printed, xray, output.status.code())
+}
+
+/// A hook whose `multiprocessing` internals are not as it expects (a
+/// Python version that changed them) turns itself off with a note, and
+/// one that fails while the program runs does the same: the program runs
+/// on, and prints what it would have printed.
+#[test]
+fn a_hook_that_does_not_fit_this_python_turns_off_with_a_note_and_the_program_runs_on() {
+    if !have_python3() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("temporary directory");
+    let (printed, xray, code) = traced_lines(
+        home.path(),
+        "import sys, types\nfrom multiprocessing import Pool\n\n\
+         site = sys.modules[\"sitecustomize\"]\n\
+         # A Pool worker that takes other parameters, as another Python's might.\n\
+         site._xray._patch_pool(types.SimpleNamespace(worker=lambda jobs, answers, setup: None))\n\
+         # A task shape the hook cannot read.\n\
+         site._pool_task = lambda task: task[99]\n\n\
+         def double(x):\n    return 2 * x\n\n\
+         if __name__ == \"__main__\":\n\
+         \x20   with Pool(2) as pool:\n\
+         \x20       print(pool.map(double, range(6)))\n",
+    );
+    assert_eq!(code, Some(0), "{xray}");
+    assert_eq!(printed, ["[0, 2, 4, 6, 8, 10]"], "{xray}");
+    let notes: Vec<&str> = xray["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|note| note.starts_with("the pool hook is off")
+                && note.contains("another signature on this Python")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|note| note.starts_with("the pool tasks hook is off")
+                && note.contains("IndexError")),
+        "{notes:?}"
+    );
+    // The processes are still seen: the pool's two workers, by /proc and
+    // their own records.
+    let workers = xray["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .filter(|process| process["role"] == "pool_worker")
+        .count();
+    assert_eq!(workers, 2, "{xray}");
+}

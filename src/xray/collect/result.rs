@@ -2,7 +2,7 @@
 
 use super::{Collector, exit_of};
 use crate::engine::ExitStatus;
-use crate::xray::model::{ProcessExit, Xray};
+use crate::xray::model::{ProcessExit, Xray, XrayProcess};
 
 /// How the run's interpreter ended, as the keeper reported it.
 #[derive(Debug, Clone, Default)]
@@ -14,6 +14,38 @@ pub struct RunEnd {
 }
 
 impl Collector {
+    /// What has been seen up to `now_us`, for a live view: the processes
+    /// and threads already announced (so a Python process shows under its
+    /// own name, not its command's), their CPU samples, no pool tasks.
+    /// Whatever has not ended yet has no end.
+    pub fn so_far(&self, now_us: u64) -> Xray {
+        let shown: Vec<&XrayProcess> = self
+            .processes
+            .iter()
+            .filter(|tracked| tracked.told_start)
+            .map(|tracked| &tracked.process)
+            .collect();
+        let known = |pid: i32| shown.iter().any(|process| process.pid == pid);
+        let threads: Vec<_> = self
+            .threads
+            .iter()
+            .filter(|tracked| tracked.told_start && known(tracked.thread.pid))
+            .collect();
+        Xray {
+            processes: shown.iter().map(|process| (*process).clone()).collect(),
+            threads: threads
+                .iter()
+                .map(|tracked| tracked.thread.clone())
+                .collect(),
+            cpu: threads.iter().map(|tracked| tracked.cpu.clone()).collect(),
+            tasks: Vec::new(),
+            wall_us: now_us,
+            timed_out: false,
+            samples_per_s: 0.0,
+            notes: Vec::new(),
+        }
+    }
+
     /// Everything the collector saw, once the run and all it left are
     /// gone (call [`Collector::poll`] one last time before).
     pub fn finish(mut self, end: &RunEnd) -> Xray {
