@@ -432,3 +432,27 @@ fn lane_line(shown: &str, n: usize) -> &str {
         .find(|line| line.starts_with(&format!("Process-{n} ")))
         .unwrap_or_default()
 }
+
+#[test]
+fn the_process_table_never_cuts_a_name_or_a_pid_at_80_columns() {
+    for (name, xray) in every_xray() {
+        let shown = render_xray(&xray, &RenderOptions::plain(80));
+        let table: Vec<&str> = shown
+            .lines()
+            .skip_while(|line| !line.starts_with('╭'))
+            .take_while(|line| !line.starts_with('╰'))
+            .collect();
+        for process in &xray.processes {
+            assert!(
+                table.iter().any(|line| line.contains(&process.name)),
+                "{name}: {} is cut:\n{shown}",
+                process.name
+            );
+            let pid = format!("pid {} ← {}", process.pid, process.ppid);
+            assert!(
+                table.iter().any(|line| line.contains(&pid)),
+                "{name}: no {pid:?}:\n{shown}"
+            );
+        }
+    }
+}

@@ -13,50 +13,124 @@ use crate::findings::words;
 use crate::xray::model::{ProcessExit, Xray, XrayProcess};
 
 /// One row per process: who started it, what it was, when it ran, how it
-/// ended and what it used.
+/// ended and what it used. When a column each does not fit the width,
+/// the cells stack what they say on two or three lines: `name` over
+/// `pid ← parent`, the role over its start method, the start over the
+/// end and the time as a zombie.
 pub(super) fn process_table(xray: &Xray, opts: &RenderOptions) -> String {
     let header: Vec<String> = [
         "pid", "ppid", "name", "role", "ran", "exit", "CPU", "peak mem", "zombie",
     ]
     .map(String::from)
     .to_vec();
-    let rows: Vec<Vec<String>> = xray.processes.iter().map(process_row).collect();
+    let facts: Vec<ProcessFacts> = xray.processes.iter().map(ProcessFacts::of).collect();
+    let rows: Vec<Vec<String>> = facts.iter().map(ProcessFacts::wide_row).collect();
+    if natural_width(&header, &rows) <= opts.columns() {
+        return render_table(&header, &rows, opts);
+    }
+    let header: Vec<String> = ["process", "role", "ran", "exit", "CPU", "memory"]
+        .map(String::from)
+        .to_vec();
+    let rows: Vec<Vec<String>> = facts.iter().map(ProcessFacts::stacked_row).collect();
     render_table(&header, &rows, opts)
 }
 
-fn process_row(process: &XrayProcess) -> Vec<String> {
-    let exit = match &process.exit {
-        Some(ProcessExit::Code(code)) => code.to_string(),
-        Some(ProcessExit::Signal(name)) => name.clone(),
-        None => "—".to_string(),
-    };
-    let exit = match (&process.exception, process.killed_at_end) {
-        (_, true) => format!("{exit} (killed at end)"),
-        (Some(exception), false) => format!("{exit} ({})", last_line(exception)),
-        (None, false) => exit,
-    };
-    let role = super::xray::role_word(process.role);
-    let role = match &process.start_method {
-        Some(method) => format!("{role} ({method})"),
-        None => role.to_string(),
-    };
-    // Still running when the run ended: until the end.
-    let until = process.end_us.map_or("end".to_string(), format_us);
-    let ran = format!("{} → {until}", format_us(process.start_us));
-    vec![
-        process.pid.to_string(),
-        process.ppid.to_string(),
-        process.name.clone(),
-        role,
-        ran,
-        exit,
-        format_us(process.cpu_us),
-        memory(process.peak_rss_kb),
-        process
-            .zombie_us
-            .filter(|us| *us > 0)
-            .map_or(String::new(), format_us),
-    ]
+/// How wide a table of single-line cells is when nothing wraps.
+fn natural_width(header: &[String], rows: &[Vec<String>]) -> usize {
+    let widths = (0..header.len()).map(|column| {
+        std::iter::once(&header[column])
+            .chain(rows.iter().filter_map(|row| row.get(column)))
+            .map(|cell| super::ansi::width(cell))
+            .max()
+            .unwrap_or(0)
+    });
+    // Each column: its cell, a space either side and a border after.
+    widths.map(|width| width + 3).sum::<usize>() + 1
+}
+
+/// What one process's row says, before it is laid out.
+struct ProcessFacts {
+    pid: String,
+    ppid: String,
+    name: String,
+    role: &'static str,
+    method: Option<String>,
+    start: String,
+    until: String,
+    exit: String,
+    cpu: String,
+    memory: String,
+    zombie: String,
+}
+
+impl ProcessFacts {
+    fn of(process: &XrayProcess) -> Self {
+        let exit = match &process.exit {
+            Some(ProcessExit::Code(code)) => code.to_string(),
+            Some(ProcessExit::Signal(name)) => name.clone(),
+            None => "—".to_string(),
+        };
+        let exit = match (&process.exception, process.killed_at_end) {
+            (_, true) => format!("{exit} (killed at end)"),
+            (Some(exception), false) => format!("{exit} ({})", last_line(exception)),
+            (None, false) => exit,
+        };
+        ProcessFacts {
+            pid: process.pid.to_string(),
+            ppid: process.ppid.to_string(),
+            name: process.name.clone(),
+            role: super::xray::role_word(process.role),
+            method: process.start_method.clone(),
+            start: format_us(process.start_us),
+            // Still running when the run ended: until the end.
+            until: process.end_us.map_or("end".to_string(), format_us),
+            exit,
+            cpu: format_us(process.cpu_us),
+            memory: memory(process.peak_rss_kb),
+            zombie: process
+                .zombie_us
+                .filter(|us| *us > 0)
+                .map_or(String::new(), format_us),
+        }
+    }
+
+    fn wide_row(&self) -> Vec<String> {
+        let role = match &self.method {
+            Some(method) => format!("{} ({method})", self.role),
+            None => self.role.to_string(),
+        };
+        vec![
+            self.pid.clone(),
+            self.ppid.clone(),
+            self.name.clone(),
+            role,
+            format!("{} → {}", self.start, self.until),
+            self.exit.clone(),
+            self.cpu.clone(),
+            self.memory.clone(),
+            self.zombie.clone(),
+        ]
+    }
+
+    fn stacked_row(&self) -> Vec<String> {
+        let mut role = self.role.to_string();
+        if let Some(method) = &self.method {
+            role.push('\n');
+            role.push_str(method);
+        }
+        let mut ran = format!("{}\n→ {}", self.start, self.until);
+        if !self.zombie.is_empty() {
+            ran.push_str(&format!("\nzombie {}", self.zombie));
+        }
+        vec![
+            format!("{}\npid {} ← {}", self.name, self.pid, self.ppid),
+            role,
+            ran,
+            self.exit.clone(),
+            self.cpu.clone(),
+            self.memory.clone(),
+        ]
+    }
 }
 
 /// `900 KiB`, `12.3 MiB`; nothing when it was never sampled.
