@@ -19,7 +19,8 @@ When `MPTUTOR_XRAY` names a Unix datagram socket, every process of the run
 also sends there what it is and what it does, as JSON lines (the records
 of mptutor's `src/xray/wire.rs`): the process itself, the role
 `multiprocessing` gives it, its threads, the pool tasks it runs, the
-children it reaps, the exception that ended it and its exit code. The
+children it starts with `subprocess` and those it reaps, the exception
+that ended it and its exit code. The
 hooks leave the program's behaviour alone: each checks that what it wraps
 has the shape it expects on this Python, and otherwise stays off and says
 so; an error inside a hook is swallowed; no thread is started and nothing
@@ -547,6 +548,7 @@ class _Xray:
             "multiprocessing.process": self._patch_process,
             "multiprocessing.pool": self._patch_pool,
             "concurrent.futures.process": self._patch_executor,
+            "subprocess": self._patch_subprocess,
         }
         waiting = {}
         for name, patch in patches.items():
@@ -683,6 +685,45 @@ class _Xray:
                 xray.channel.flush()
 
         executor._process_worker = _copy_names(_process_worker, original)
+
+
+    def _patch_subprocess(self, subprocess):
+        # A child that runs another program sends no records, and one that
+        # ends within a few milliseconds may come and go between two looks
+        # at /proc: its parent says when it started it, and what.
+        popen = getattr(subprocess, "Popen", None)
+        original = getattr(popen, "_execute_child", None)
+        if not _has_parameters(original, ("self", "args")):
+            self.hook_off(
+                "subprocess", "subprocess.Popen._execute_child has another signature on this Python"
+            )
+            return
+        xray = self
+
+        def _execute_child(self, args, *rest, **kwargs):
+            started = xray.now()
+            original(self, args, *rest, **kwargs)
+            try:
+                xray.channel.send(
+                    '{"r":"spawned","pid":%d,"child":%d,"program":%s,"t_ns":%d}'
+                    % (xray.pid, self.pid, _json_text(_program_name(args)), started)
+                )
+            except Exception as error:
+                xray.hook_failed("subprocess", error)
+
+        popen._execute_child = _copy_names(_execute_child, original)
+
+
+def _program_name(args):
+    """The program a `Popen` runs, as its command name: the last part of
+    the first word of its arguments."""
+    if isinstance(args, (str, bytes)):
+        words = args.split()
+        first = words[0] if words else args
+    else:
+        first = list(args)[0]
+    first = os.fsdecode(os.fspath(first))
+    return os.path.basename(first) or first
 
 
 def _target_role(process):

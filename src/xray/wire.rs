@@ -127,6 +127,14 @@ pub enum Record {
         status: i32,
         t_ns: u64,
     },
+    /// Process `pid` started `child` running `program` (a `subprocess`
+    /// Popen), at `t_ns`: seen even when it ends before /proc shows it.
+    Spawned {
+        pid: i32,
+        child: i32,
+        program: String,
+        t_ns: u64,
+    },
     /// The process is about to exit with `code` (`os._exit`, or the
     /// interpreter's normal exit). A signal that ends it sends nothing.
     Exit { pid: i32, code: i32, t_ns: u64 },
@@ -146,6 +154,7 @@ impl Record {
             | Record::Task { pid, .. }
             | Record::Exception { pid, .. }
             | Record::Reaped { pid, .. }
+            | Record::Spawned { pid, .. }
             | Record::Exit { pid, .. }
             | Record::HookOff { pid, .. } => *pid,
         }
@@ -223,6 +232,12 @@ mod tests {
                 child: 9,
                 status: 9,
                 t_ns: 6,
+            },
+            Record::Spawned {
+                pid: 1,
+                child: 10,
+                program: "sh".into(),
+                t_ns: 7,
             },
             Record::Exit {
                 pid: 9,

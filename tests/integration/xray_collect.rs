@@ -381,3 +381,38 @@ fn a_child_killed_and_reaped_at_once_still_shows_the_signal_where_the_kernel_kee
     }
     assert!(!kids[0].killed_at_end);
 }
+
+/// A program a `subprocess` runs sends no records and may end between two
+/// looks at /proc: its parent's record says when it started it, and what,
+/// and its wait says how it ended.
+#[test]
+fn every_short_subprocess_is_seen_with_its_program_parent_and_exit() {
+    if !have_python3() {
+        return;
+    }
+    let (xray, _) = xray_of(
+        "import subprocess\n\n\
+         for code in range(6):\n\
+         \x20   subprocess.run([\"sh\", \"-c\", \"exit %d\" % code])\n",
+    );
+    let main = xray
+        .processes
+        .iter()
+        .find(|process| process.role == Role::Main)
+        .expect("the main process");
+    let mut codes: Vec<i32> = children(&xray)
+        .iter()
+        .filter(|process| process.name == "sh")
+        .map(|process| {
+            assert_eq!(process.ppid, main.pid, "{process:?}");
+            let (start, end) = interval(process);
+            assert!(start <= end, "{process:?}");
+            match process.exit {
+                Some(ProcessExit::Code(code)) => code,
+                ref other => panic!("{process:?} ended with {other:?}"),
+            }
+        })
+        .collect();
+    codes.sort_unstable();
+    assert_eq!(codes, [0, 1, 2, 3, 4, 5], "{:#?}", xray.processes);
+}

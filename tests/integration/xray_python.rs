@@ -496,6 +496,14 @@ print("subprocess", child.pid)
                 Record::Exit { pid, code: 3, .. } if *pid == forked)),
             "{context}"
         );
+        // Its parent says it started it, and what it runs.
+        assert!(
+            run.records.iter().any(|record| matches!(record,
+                Record::Spawned { pid, child, program, .. }
+                    if *pid == main && *child == spawned && program.starts_with("python"))),
+            "{context}"
+        );
+        assert!(run.hooks_off().is_empty(), "{context}");
     }
 }
 

@@ -84,17 +84,42 @@ impl Collector {
                 let at = self.track(pid, 0, self.run_us(t_ns));
                 self.processes[at].process.exception = Some(error);
             }
+            Record::Spawned {
+                pid,
+                child,
+                program,
+                t_ns,
+            } => {
+                let t_us = self.run_us(t_ns);
+                let at = self.track(child, pid, t_us);
+                let tracked = &mut self.processes[at];
+                let process = &mut tracked.process;
+                process.start_us = process.start_us.min(t_us);
+                if process.ppid == 0 {
+                    process.ppid = pid;
+                }
+                // The program it runs, which /proc may not have shown yet
+                // (it was still the fork) or no longer shows (it is gone);
+                // a Python child's records name it themselves.
+                if !tracked.named && !process.python {
+                    process.name.clone_from(&program);
+                    tracked.comm = program;
+                }
+            }
             Record::Reaped {
+                pid,
                 child,
                 status,
                 t_ns,
-                ..
             } => {
                 let t_us = self.run_us(t_ns);
-                let at = self.track(child, 0, t_us);
+                let at = self.track(child, pid, t_us);
                 let tracked = &mut self.processes[at];
                 tracked.gone = true;
                 let process = &mut tracked.process;
+                if process.ppid == 0 {
+                    process.ppid = pid;
+                }
                 // The parent's wait status is the last word on how it ended.
                 process.exit = Some(exit_of(&decode_wait_status(status)));
                 process.end_us = Some(process.end_us.map_or(t_us, |end| end.min(t_us)));
