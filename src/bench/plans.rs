@@ -38,9 +38,12 @@ pub struct Plans {
     pub latency: LatencyPlan,
     pub startup: Plan,
     /// Lesson q1's example, traced and untraced: whole Python runs of
-    /// about a second each, so a handful.
+    /// about half a second each, so a handful.
     pub xray_q1: Plan,
-    /// The pool map of 20 000 inputs, traced and untraced.
+    /// The pool map of 20 000 inputs, traced and untraced: runs of about
+    /// half a second whose pairs spread by a third on a 2-core machine
+    /// (five busy processes on two cores), so enough pairs for a steady
+    /// median.
     pub xray_pool: Plan,
 }
 
@@ -72,8 +75,8 @@ impl Plans {
                 warmup: 20,
             },
             startup: plan((1, 5), (2, 20)),
-            xray_q1: plan((1, 3), (1, 7)),
-            xray_pool: plan((1, 3), (1, 7)),
+            xray_q1: plan((1, 3), (1, 11)),
+            xray_pool: plan((1, 3), (1, 21)),
         }
     }
 }

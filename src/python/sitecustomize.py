@@ -226,6 +226,12 @@ class _Channel:
         count = len(self.pending)
         lines = self.pending[:count]
         del self.pending[:count]
+        if not lines:
+            return
+        data = ("\n".join(lines) + "\n").encode("utf-8", "replace")
+        if len(data) <= _DATAGRAM_BYTES:
+            self._send_datagram(data)
+            return
         data = b""
         for line in lines:
             encoded = (line + "\n").encode("utf-8", "replace")
@@ -650,10 +656,16 @@ class _Xray:
             self.hook_failed("exception", error)
 
     def _patch_pool(self, pool):
+        global _MAP_RUNNERS
         original = getattr(pool, "worker", None)
         if not _has_parameters(original, ("inqueue", "outqueue")):
             self.hook_off("pool", "multiprocessing.pool.worker has another signature on this Python")
             return
+        _MAP_RUNNERS = tuple(
+            runner
+            for runner in (getattr(pool, "mapstar", None), getattr(pool, "starmapstar", None))
+            if runner is not None
+        )
         xray = self
 
         def worker(inqueue, outqueue, *args, **kwargs):
@@ -741,15 +753,19 @@ def _target_role(process):
 
 
 def _pool_task(task):
-    """The student's function and how many inputs, for a Pool task
-    `(job, i, func, args, kwds)`: a map chunk runs `mapstar` over
-    `(func, chunk)`."""
-    func, args = task[2], task[3]
-    if getattr(func, "__module__", None) == "multiprocessing.pool" and getattr(
-        func, "__name__", None
-    ) in ("mapstar", "starmapstar"):
-        return _function_name(args[0][0]), len(args[0][1])
-    return _function_name(func), 1
+    """The student's function (the object: its name is looked up once)
+    and how many inputs, for a Pool task `(job, i, func, args, kwds)`: a
+    map chunk runs `mapstar` over `(func, chunk)`."""
+    func = task[2]
+    if func in _MAP_RUNNERS:
+        inner, chunk = task[3][0]
+        return inner, len(chunk)
+    return func, 1
+
+
+# `multiprocessing.pool.mapstar` and `starmapstar`, once that module is
+# patched.
+_MAP_RUNNERS = ()
 
 
 def _pool_result(item):
@@ -768,8 +784,8 @@ def _executor_task(call_item):
         inner = (getattr(fn, "keywords", None) or {}).get("fn")
         if inner is None and getattr(fn, "args", None):
             inner = fn.args[0]
-        return _function_name(inner), len(call_item.args[0])
-    return _function_name(fn), 1
+        return inner, len(call_item.args[0])
+    return fn, 1
 
 
 def _executor_result(item):
@@ -796,41 +812,52 @@ def _watched_queues(xray, task_queue, result_queue, describe_task, describe_resu
     channel = xray.channel
     now = xray.now
     pending = channel.pending
+    take_task = task_queue.get
     current = [None]
-    # The JSON of each function's record up to its inputs, made once.
+    # The JSON of each function's record up to its inputs, made once per
+    # function object (kept with it, so its id stays its own).
     prefixes = {}
     poller = []
 
-    def flush_if_idle():
-        # A worker with no work waiting sends what it holds: the pool may
-        # be about to end it (`Pool.terminate` sends SIGTERM as soon as
-        # the last result is in).
+    def work_waiting():
+        # Whether a task waits in the queue; True when that cannot be told.
         try:
             if not poller:
                 import select
 
                 poller.append(select.poll())
                 poller[0].register(task_queue._reader.fileno(), select.POLLIN)
-            if not poller[0].poll(0):
-                channel.flush()
+            return bool(poller[0].poll(0))
         except Exception as error:
             xray.hook_failed("pool tasks", error)
+            return True
+
+    def flush_if_idle():
+        # A worker with no work waiting sends what it holds: the pool may
+        # be about to end it (`Pool.terminate` sends SIGTERM as soon as
+        # the last result is in).
+        if not work_waiting():
+            channel.flush()
 
     def get(*args, **kwargs):
+        # Records wait only while work does: a worker about to block sends
+        # them first (the last hand-over found work waiting, but another
+        # worker may have taken it since).
         if pending:
             flush_if_idle()
-        task = task_queue.get(*args, **kwargs)
+        task = take_task(*args, **kwargs)
         if task is not None:
             start = now()
             try:
                 function, items = describe_task(task)
-                prefix = prefixes.get(function)
-                if prefix is None:
-                    prefix = prefixes[function] = '{"r":"task","pid":%d,"function":%s,' % (
-                        xray.pid,
-                        _json_text(function),
+                known = prefixes.get(id(function))
+                if known is None:
+                    known = prefixes[id(function)] = (
+                        function,
+                        '{"r":"task","pid":%d,"function":%s,'
+                        % (xray.pid, _json_text(_function_name(function))),
                     )
-                current[0] = (prefix, items, start)
+                current[0] = (known[1], items, start)
             except Exception as error:
                 current[0] = None
                 xray.hook_failed("pool tasks", error)
@@ -845,20 +872,33 @@ def _watched_queues(xray, task_queue, result_queue, describe_task, describe_resu
                 # A result that cannot be pickled fails in `put` after
                 # this: the function itself returned.
                 error = describe_result(item)
-                channel.add_task(
-                    '%s"items":%d,"start_ns":%d,"end_ns":%d,"ok":%s,"error":%s}'
-                    % (
+                if error is None:
+                    line = '%s"items":%d,"start_ns":%d,"end_ns":%d,"ok":true,"error":null}' % (
                         task[0],
                         task[1],
                         task[2],
                         end,
-                        "true" if error is None else "false",
-                        "null" if error is None else _json_text(error),
-                    ),
-                    end,
-                )
-                # Sent before the result when no work is waiting.
-                flush_if_idle()
+                    )
+                else:
+                    line = '%s"items":%d,"start_ns":%d,"end_ns":%d,"ok":false,"error":%s}' % (
+                        task[0],
+                        task[1],
+                        task[2],
+                        end,
+                        _json_text(error),
+                    )
+                # `channel.add_task` and `flush_if_idle`, in one: a full
+                # batch, an old one, or no work waiting sends it, before
+                # the result.
+                if not pending:
+                    channel.first_ns = end
+                pending.append(line)
+                if (
+                    len(pending) >= _BATCH_RECORDS
+                    or end - channel.first_ns >= _BATCH_NS
+                    or not work_waiting()
+                ):
+                    channel.flush()
             except Exception as error:
                 xray.hook_failed("pool tasks", error)
         return result_queue.put(item, *args, **kwargs)
