@@ -14,6 +14,7 @@
 
 mod blocks;
 mod diagnostic;
+mod exercise;
 mod front_matter;
 mod lesson_file;
 mod limits;
@@ -25,6 +26,9 @@ mod scaffold;
 mod speed_claim;
 
 pub use diagnostic::{CourseErrors, Diagnostic};
+pub use exercise::{
+    BehaviourChecks, CountRule, Exercise, ExerciseChecks, JoinRule, SpeedBaseline, SpeedCheck,
+};
 pub use lesson_file::{RESERVED_IDS, parse_lesson};
 pub use limits::{
     MAX_ID_CHARS, MAX_NESTING, MAX_PROBLEMS_SHOWN, MAX_STEPS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
