@@ -505,11 +505,26 @@ mod tests {
 
     #[test]
     fn the_xray_operations_run_a_handful_of_whole_python_runs() {
-        for (quick, runs) in [(true, 3), (false, 7)] {
-            let plans = Plans::new(quick);
-            for plan in [plans.xray_q1, plans.xray_pool] {
-                assert_eq!(plan, Plan { warmup: 1, runs }, "quick: {quick}");
-            }
+        let quick = Plans::new(true);
+        for plan in [quick.xray_q1, quick.xray_pool] {
+            assert_eq!(plan, Plan { warmup: 1, runs: 3 });
         }
+        // Whole runs of about half a second: enough pairs for a steady
+        // median, few enough for the bench to end within a minute.
+        let full = Plans::new(false);
+        assert_eq!(
+            full.xray_q1,
+            Plan {
+                warmup: 1,
+                runs: 11
+            }
+        );
+        assert_eq!(
+            full.xray_pool,
+            Plan {
+                warmup: 1,
+                runs: 21
+            }
+        );
     }
 }
