@@ -408,6 +408,60 @@ mod tests {
     }
 
     #[test]
+    fn two_sessions_running_one_exercise_keep_every_run_and_the_first_pass() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("progress.toml");
+        const ROUNDS: u32 = 30;
+        let sessions: Vec<_> = [100_u64, 200]
+            .into_iter()
+            .map(|start| {
+                let file = ProgressFile::new(&path);
+                std::thread::spawn(move || {
+                    let mut view = file.load().progress;
+                    for round in 1..=ROUNDS {
+                        // Each session fails twice, then passes every time.
+                        let changes = [
+                            Change::ExerciseRun {
+                                lesson: "q6".into(),
+                                exercise: "q6-all-at-once".into(),
+                                passed: round > 2,
+                                failed: round <= 2,
+                                at: start + u64::from(round),
+                            },
+                            Change::ExerciseHints {
+                                lesson: "q6".into(),
+                                exercise: "q6-all-at-once".into(),
+                                shown: usize::try_from(round % 3).expect("small"),
+                            },
+                        ];
+                        view = apply(view, COURSE, &changes);
+                        view = file.update(COURSE, &changes, &view).expect("save");
+                    }
+                })
+            })
+            .collect();
+        for session in sessions {
+            session.join().expect("a session thread");
+        }
+        let saved = ProgressFile::new(&path).load().progress;
+        let course = saved.course(COURSE).expect("the course");
+        let exercise = course
+            .exercise("q6", "q6-all-at-once")
+            .expect("the exercise");
+        assert_eq!(exercise.runs, 2 * ROUNDS);
+        assert_eq!(exercise.failed_runs, 4);
+        // The first pass of either session: round 3 of the one that started at 100.
+        assert_eq!(exercise.passed_at, Some(103));
+        assert_eq!(exercise.hints_shown, 2);
+        // Resetting the lesson forgets its exercises.
+        let mut reset = course.clone();
+        reset.apply(&Change::Reset {
+            lesson: Some("q6".into()),
+        });
+        assert!(reset.exercise("q6", "q6-all-at-once").is_none());
+    }
+
+    #[test]
     fn temporaries_of_killed_saves_go_at_the_next_start_however_new() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let file = ProgressFile::new(dir.path().join("progress.toml"));

@@ -123,6 +123,32 @@ pub struct LessonProgress {
     /// epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_visit: Option<u64>,
+    /// The lesson's exercises the student ran, by exercise id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub exercises: BTreeMap<String, ExerciseProgress>,
+}
+
+/// What the student did with one exercise.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExerciseProgress {
+    /// Runs checked, passed or not.
+    #[serde(default)]
+    pub runs: u32,
+    /// Runs that failed a check.
+    #[serde(default)]
+    pub failed_runs: u32,
+    /// When it first passed, in seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed_at: Option<u64>,
+    /// Hints shown so far.
+    #[serde(default)]
+    pub hints_shown: usize,
+}
+
+impl ExerciseProgress {
+    pub fn passed(&self) -> bool {
+        self.passed_at.is_some()
+    }
 }
 
 /// One thing the student did that is saved. A session keeps the changes
@@ -145,6 +171,22 @@ pub enum Change {
     },
     /// One lesson, or the whole course when `None`, was reset.
     Reset { lesson: Option<String> },
+    /// A run of exercise `exercise` of `lesson` was checked at `at`: it
+    /// `passed` every check, or `failed` one (neither: it could not be
+    /// judged, a busy machine's speed check).
+    ExerciseRun {
+        lesson: String,
+        exercise: String,
+        passed: bool,
+        failed: bool,
+        at: u64,
+    },
+    /// `shown` hints of exercise `exercise` of `lesson` have been shown.
+    ExerciseHints {
+        lesson: String,
+        exercise: String,
+        shown: usize,
+    },
 }
 
 impl CourseProgress {
@@ -158,7 +200,46 @@ impl CourseProgress {
                 right,
             } => self.answered(lesson, *question, *right),
             Change::Reset { lesson } => self.reset(lesson.as_deref()),
+            Change::ExerciseRun {
+                lesson,
+                exercise,
+                passed,
+                failed,
+                at,
+            } => {
+                let entry = self.exercise_mut(lesson, exercise);
+                entry.runs = entry.runs.saturating_add(1);
+                if *failed {
+                    entry.failed_runs = entry.failed_runs.saturating_add(1);
+                }
+                if *passed {
+                    // Another session may have saved an earlier pass.
+                    entry.passed_at = Some(entry.passed_at.map_or(*at, |first| first.min(*at)));
+                }
+            }
+            Change::ExerciseHints {
+                lesson,
+                exercise,
+                shown,
+            } => {
+                let entry = self.exercise_mut(lesson, exercise);
+                entry.hints_shown = entry.hints_shown.max(*shown);
+            }
         }
+    }
+
+    fn exercise_mut(&mut self, lesson: &str, exercise: &str) -> &mut ExerciseProgress {
+        self.lessons
+            .entry(lesson.to_string())
+            .or_default()
+            .exercises
+            .entry(exercise.to_string())
+            .or_default()
+    }
+
+    /// The progress of exercise `exercise` of `lesson`, if it was ever run.
+    pub fn exercise(&self, lesson: &str, exercise: &str) -> Option<&ExerciseProgress> {
+        self.lessons.get(lesson)?.exercises.get(exercise)
     }
 
     /// Step `step` (from 1) of lesson `lesson` was shown at `now`.
@@ -268,12 +349,29 @@ mod tests {
                 Change::Answered { lesson, question, right }
             }),
             1 => proptest::option::of(lesson_id()).prop_map(|lesson| Change::Reset { lesson }),
+            3 => (lesson_id(), any::<bool>(), any::<bool>(), 0..1000u64).prop_map(
+                |(lesson, passed, failed, at)| Change::ExerciseRun {
+                    exercise: format!("{lesson}-ex"),
+                    lesson,
+                    passed,
+                    failed: failed && !passed,
+                    at,
+                }
+            ),
+            1 => (lesson_id(), 0..4usize).prop_map(|(lesson, shown)| Change::ExerciseHints {
+                exercise: format!("{lesson}-ex"),
+                lesson,
+                shown,
+            }),
         ]
     }
 
     fn lesson_of(change: &Change) -> Option<&str> {
         match change {
-            Change::SawStep { lesson, .. } | Change::Answered { lesson, .. } => Some(lesson),
+            Change::SawStep { lesson, .. }
+            | Change::Answered { lesson, .. }
+            | Change::ExerciseRun { lesson, .. }
+            | Change::ExerciseHints { lesson, .. } => Some(lesson),
             Change::Reset { lesson } => lesson.as_deref(),
         }
     }
