@@ -25,6 +25,7 @@ pub mod signal;
 pub mod socket;
 pub mod terminal;
 pub mod thread;
+pub mod watch;
 
 pub use fds::{pipe, take_fd};
 pub use fork::{ChildBody, ForkGate, Forked, OutputPipes, Tether, fork_worker, thread_count};
