@@ -7,7 +7,7 @@
 //! processes, threads and address space ([`limits`]), the fork server's
 //! socket ([`socket`]), memory shared between processes ([`shared`]) and
 //! the terminal's settings, put back however mptutor leaves
-//! ([`terminal`]). Everything above this module is portable Rust over
+//! ([`terminal`]), and a file's saves ([`watch`]). Everything above this module is portable Rust over
 //! these functions, so a port to another kernel is a new `sys`.
 #![allow(unsafe_code)]
 
