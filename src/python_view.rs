@@ -80,7 +80,7 @@ impl PythonRequest {
     }
 
     /// The interpreter to run it with, checked before anything starts.
-    fn interpreter(&self) -> Result<PathBuf, PythonError> {
+    pub fn interpreter(&self) -> Result<PathBuf, PythonError> {
         match &self.interpreter {
             Some(chosen) => chosen_interpreter(chosen),
             None => find_python3(),

@@ -18,6 +18,7 @@ mod interpreter;
 pub mod pid_lines;
 mod run;
 pub mod speed;
+pub mod timed;
 
 pub use checked::{CheckReport, CheckedRun};
 pub use examples::{CHECK_MEMORY_LIMIT, ExampleReport, check_examples, examples_to_run};

@@ -27,6 +27,15 @@ pub enum Command {
     Python(Vec<String>),
     /// Copy the example to edit, then run the copy: `try [reset] [timeout=N]`.
     Try(Vec<String>),
+    /// Start the step's exercise, or run it once more:
+    /// `exercise [reset] [timeout=N] [python=PATH]`.
+    Exercise(Vec<String>),
+    /// Run and check the exercise each time its file is saved.
+    Watch(Vec<String>),
+    /// Show the exercise's solution, after asking.
+    Solution,
+    /// Every exercise of the course, done or to do.
+    Exercises,
     /// Choose the interpreter of `python` and `try` for the session:
     /// `python=PATH`, or `python=` for `python3` on `PATH` again.
     Interpreter(String),
@@ -66,6 +75,10 @@ impl Command {
             Command::Hint => "hint",
             Command::Python(_) => "python",
             Command::Try(_) => "try",
+            Command::Exercise(_) => "exercise",
+            Command::Watch(_) => "watch",
+            Command::Solution => "solution",
+            Command::Exercises => "exercises",
             Command::Interpreter(_) => "python",
             Command::Compare(_) => "compare",
             Command::Progress => "progress",
@@ -200,9 +213,10 @@ pub const COMMANDS: &[CommandInfo] = &[
         name: "hint",
         aliases: &[],
         args: "",
-        summary: "a hint for this step, one more each time",
+        summary: "a hint for this step (or its exercise), one more each time",
         details: "Shows the step's first hint; each `hint` after that shows the next one, gentlest \
-                  first, until there are no more.",
+                  first, until there are no more. On a step with an exercise, the hints are the \
+                  exercise's, and how many you have seen is saved with your progress.",
         parse: |info, rest| none(info, rest).map(|()| Command::Hint),
     },
     CommandInfo {
@@ -232,6 +246,48 @@ pub const COMMANDS: &[CommandInfo] = &[
                   `$EDITOR`, `try` prints the file's path: edit it in any editor and type `try` \
                   again to run it. `try reset` starts again from the lesson's example.",
         parse: |_, rest| Ok(Command::Try(rest.to_vec())),
+    },
+    CommandInfo {
+        name: "exercise",
+        aliases: &["ex"],
+        args: "[reset] [timeout=N] [python=PATH]",
+        summary: "start the step's exercise: write the program, mptutor checks how it behaved",
+        details: "Shows the task and copies the starter program to a file of your own (its path is \
+                  printed on a line of its own), then opens it in `$EDITOR`; when you close the \
+                  editor it runs, with its X-ray, and every check says ✓ or ✗ in words: what it \
+                  printed, how many processes ran and how many at once, whether each was joined, \
+                  what was left running, and how much faster it was than the serial version on \
+                  this machine (or why that could not be told). Without `$EDITOR`, edit the file \
+                  in any editor and type `watch` or `exercise` again. `exercise reset` starts \
+                  again from the starter; your file is never overwritten otherwise.",
+        parse: |_, rest| Ok(Command::Exercise(rest.to_vec())),
+    },
+    CommandInfo {
+        name: "watch",
+        aliases: &[],
+        args: "[reset] [timeout=N] [python=PATH]",
+        summary: "run and check the exercise every time you save it",
+        details: "Runs and checks your program for the step's exercise, then again each time you \
+                  save the file, on a clean screen, until it passes or you press Enter or Ctrl-C.",
+        parse: |_, rest| Ok(Command::Watch(rest.to_vec())),
+    },
+    CommandInfo {
+        name: "solution",
+        aliases: &[],
+        args: "",
+        summary: "show a program that passes the step's exercise, after asking",
+        details: "Asks first, then shows the exercise's reference solution. Offered after three \
+                  runs that did not pass.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Solution),
+    },
+    CommandInfo {
+        name: "exercises",
+        aliases: &[],
+        args: "",
+        summary: "list every exercise of the course, done or to do",
+        details: "One line per exercise: its lesson and step, its id and title, and whether you \
+                  passed it (and when) or how many runs you have made.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Exercises),
     },
     CommandInfo {
         name: "compare",

@@ -23,7 +23,7 @@ pub struct Notice {
 }
 
 impl Notice {
-    fn info(text: String) -> Self {
+    pub(super) fn info(text: String) -> Self {
         Notice {
             text,
             is_error: false,
@@ -31,7 +31,7 @@ impl Notice {
         }
     }
 
-    fn error(text: String) -> Self {
+    pub(super) fn error(text: String) -> Self {
         Notice {
             text,
             is_error: true,
@@ -39,7 +39,7 @@ impl Notice {
         }
     }
 
-    fn shown_error(text: String) -> Self {
+    pub(super) fn shown_error(text: String) -> Self {
         Notice {
             text,
             is_error: true,
@@ -49,11 +49,14 @@ impl Notice {
 }
 
 /// Carries out everything `reply` asks besides its text, in order:
-/// transcript, editor, demo, Python run.
+/// transcript, editor, demo, Python run, exercise. `exercise_ran` records
+/// each checked run of an exercise (the session's progress) and says what
+/// next.
 pub fn carry_out<W: Write>(
     reply: &Reply,
     shown: &mut Shown<W>,
     options: RenderOptions,
+    exercise_ran: &mut dyn FnMut(&super::session::ExerciseRan) -> String,
 ) -> io::Result<Vec<Notice>> {
     let mut notices = Vec::new();
     match &reply.transcript {
@@ -133,6 +136,14 @@ pub fn carry_out<W: Write>(
                 notices.push(Notice::shown_error(error.to_string()));
             }
         }
+    }
+    if let Some(request) = &reply.exercise {
+        notices.extend(super::exercise_run::carry_out_exercise(
+            request,
+            shown,
+            options,
+            exercise_ran,
+        )?);
     }
     if let Some(failure) = shown.take_failure() {
         notices.push(Notice::error(failure));

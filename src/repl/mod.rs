@@ -3,6 +3,7 @@
 
 mod commands;
 mod effects;
+mod exercise_run;
 mod helper;
 mod reply;
 mod session;
@@ -19,7 +20,7 @@ use rustyline::{CompletionType, Config, Editor};
 
 pub use commands::{COMMANDS, Command, CommandInfo, command_words};
 pub use reply::{EditRequest, Reply, TranscriptChange};
-pub use session::Session;
+pub use session::{ExerciseRan, Session};
 
 use crate::safe_output::SafeOutput;
 use effects::carry_out;
@@ -186,7 +187,8 @@ fn handle_typed<W: Write>(
     if !reply.text.is_empty() {
         writeln!(out, "{}\n", reply.text)?;
     }
-    for notice in carry_out(&reply, out, session.options())? {
+    let options = session.options();
+    for notice in carry_out(&reply, out, options, &mut |ran| session.exercise_ran(ran))? {
         if !notice.already_shown {
             writeln!(out, "{}\n", notice.text)?;
         }
@@ -242,7 +244,10 @@ pub fn run_script(
         } else if !reply.text.is_empty() {
             writeln!(out, "{}\n", reply.text)?;
         }
-        for notice in carry_out(&reply, &mut out, session.options())? {
+        let options = session.options();
+        for notice in carry_out(&reply, &mut out, options, &mut |ran| {
+            session.exercise_ran(ran)
+        })? {
             if notice.is_error {
                 all_ok = false;
                 writeln!(err, "mptutor: <stdin>:{number}: {}", notice.text)?;

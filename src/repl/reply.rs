@@ -21,12 +21,29 @@ pub struct Reply {
     pub compare: Option<crate::compare_view::CompareRequest>,
     /// A Python program for the front end to run, live, after showing `text`.
     pub python: Option<PythonRequest>,
+    /// An exercise to run and check (once, or each time it is saved).
+    pub exercise: Option<ExerciseRequest>,
     /// A file to open in the student's editor before running `python`.
     pub edit: Option<EditRequest>,
     /// Wait this long after each line `demo` or `python` prints.
     pub pace: Option<Duration>,
     /// Start or stop the plain-text transcript.
     pub transcript: Option<TranscriptChange>,
+}
+
+/// A run of the student's program for an exercise, checked against it.
+#[derive(Debug, Clone)]
+pub struct ExerciseRequest {
+    /// The run, as `python` would make it, of the student's file.
+    pub python: PythonRequest,
+    /// The lesson the exercise belongs to, for progress.
+    pub lesson: String,
+    pub exercise: crate::course::Exercise,
+    /// The student's file.
+    pub file: PathBuf,
+    /// Run again each time the file is saved, until it passes or the
+    /// student stops.
+    pub watch: bool,
 }
 
 /// What `record` asks of the front end.

@@ -12,6 +12,8 @@
 //! examples; `instructor` is for teaching a room; `help` explains the
 //! commands.
 
+mod exercise;
+pub use exercise::ExerciseRan;
 mod help;
 mod instructor;
 mod python;
@@ -47,6 +49,8 @@ enum Pending {
     Quiz(QuizRun),
     /// `reset` waits for `y`: one lesson, or the whole course when `None`.
     ConfirmReset(Option<LessonIndex>),
+    /// `solution` waits for `y` before showing the exercise's solution.
+    ConfirmSolution(Position),
 }
 
 /// One student's session with one course.
@@ -135,6 +139,7 @@ impl Session {
     pub fn prompt(&self) -> String {
         match &self.pending {
             Some(Pending::Quiz(run)) => return run.prompt(&self.course),
+            Some(Pending::ConfirmSolution(_)) => return "show the solution? [y/N]> ".to_string(),
             Some(Pending::ConfirmReset(lesson)) => {
                 let what = lesson.map_or("everything".to_string(), |index| {
                     self.course.lesson(index).id.clone()
@@ -214,6 +219,7 @@ impl Session {
         self.pending.take().map(|pending| match pending {
             Pending::Quiz(_) => self.say("Quiz stopped."),
             Pending::ConfirmReset(_) => self.say("Nothing was reset."),
+            Pending::ConfirmSolution(_) => self.say("Not shown."),
         })
     }
 
@@ -223,6 +229,7 @@ impl Session {
             return match pending {
                 Pending::Quiz(run) => self.answer(run, line.trim()),
                 Pending::ConfirmReset(lesson) => self.confirm_reset(lesson, line.trim()),
+                Pending::ConfirmSolution(at) => self.confirm_solution(at, line.trim()),
             };
         }
         // Only the very first line may resume; anything typed drops the offer.
@@ -281,7 +288,14 @@ impl Session {
             Command::Code => self.code(),
             Command::Quiz => self.start_quiz(),
             Command::Review => self.start_review(),
-            Command::Hint => self.hint(),
+            Command::Hint => match self.exercise_hint() {
+                Some(reply) => reply,
+                None => self.hint(),
+            },
+            Command::Exercise(args) => self.exercise(&args, false),
+            Command::Watch(args) => self.exercise(&args, true),
+            Command::Solution => self.solution(),
+            Command::Exercises => self.list_exercises(),
             Command::Python(args) => self.python(&args),
             Command::Try(args) => self.try_example(&args),
             Command::Interpreter(path) => self.choose_interpreter(&path),

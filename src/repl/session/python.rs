@@ -14,16 +14,16 @@ const MAX_TIMEOUT_SECONDS: u64 = 600;
 
 /// What `python` and `try` were given.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct RunArgs {
-    timeout: Duration,
-    /// `try reset`: copy the lesson's example again.
-    reset: bool,
+pub(super) struct RunArgs {
+    pub(super) timeout: Duration,
+    /// `try reset` (`exercise reset`): copy the lesson's program again.
+    pub(super) reset: bool,
     /// `python=PATH`: this interpreter for this run.
-    interpreter: Option<PathBuf>,
+    pub(super) interpreter: Option<PathBuf>,
 }
 
 impl RunArgs {
-    fn parse(args: &[String], command: &str) -> Result<Self, String> {
+    pub(super) fn parse(args: &[String], command: &str) -> Result<Self, String> {
         let mut parsed = RunArgs {
             timeout: DEFAULT_TIMEOUT,
             reset: false,
@@ -48,14 +48,17 @@ impl RunArgs {
                     })?;
                     parsed.interpreter = Some(chosen);
                 }
-                None if command == "try" && arg.eq_ignore_ascii_case("reset") => {
+                None if matches!(command, "try" | "exercise" | "watch")
+                    && arg.eq_ignore_ascii_case("reset") =>
+                {
                     parsed.reset = true;
                 }
                 _ => {
-                    let usage = if command == "try" {
-                        "try [reset] [timeout=N] [python=PATH]"
-                    } else {
-                        "python [timeout=N] [python=PATH]"
+                    let usage = match command {
+                        "try" => "try [reset] [timeout=N] [python=PATH]",
+                        "exercise" => "exercise [reset] [timeout=N] [python=PATH]",
+                        "watch" => "watch [reset] [timeout=N] [python=PATH]",
+                        _ => "python [timeout=N] [python=PATH]",
                     };
                     return Err(format!("`{command}` does not take `{arg}`; usage: {usage}"));
                 }
@@ -88,7 +91,7 @@ impl Session {
     }
 
     /// The interpreter of one run: its own `python=`, or the session's.
-    fn interpreter_for(&self, args: &RunArgs) -> Option<PathBuf> {
+    pub(super) fn interpreter_for(&self, args: &RunArgs) -> Option<PathBuf> {
         args.interpreter.clone().or_else(|| self.python.clone())
     }
 

@@ -21,7 +21,7 @@ impl Session {
         loaded.warning
     }
 
-    fn saved(&self) -> Option<&CourseProgress> {
+    pub(super) fn saved(&self) -> Option<&CourseProgress> {
         self.progress.course(&self.course.title)
     }
 

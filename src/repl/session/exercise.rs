@@ -1,0 +1,314 @@
+//! `exercise`, `watch`, `solution` and `exercises`: the student writes
+//! the program, and mptutor runs it and checks how it behaved.
+//!
+//! The student's file lives in the session's scratch folder, named after
+//! the exercise (`q6-all-at-once.py`), and is only ever created from the
+//! starter when it is missing or on `exercise reset`, so nothing the
+//! student wrote is overwritten. Each checked run is a progress change;
+//! the first pass is saved with its time.
+
+use std::path::PathBuf;
+
+use super::super::reply::{EditRequest, ExerciseRequest, Reply};
+use super::{Pending, Position, Session};
+use crate::course::{Block, Exercise, Lesson};
+use crate::progress::Change;
+use crate::python::PythonProgram;
+use crate::python_view::PythonRequest;
+use crate::user_file;
+
+/// Failed runs after which `solution` is offered.
+const OFFER_SOLUTION_AFTER: u32 = 3;
+
+/// The exercise of step `step` of `lesson`, if it has one.
+pub(crate) fn step_exercise(lesson: &Lesson, step: usize) -> Option<&Exercise> {
+    lesson.steps.get(step)?.blocks.iter().find_map(|block| match block {
+        Block::Exercise(exercise) => Some(exercise),
+        _ => None,
+    })
+}
+
+/// What a checked run of an exercise gives the session to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExerciseRan {
+    pub lesson: String,
+    pub exercise: String,
+    pub passed: bool,
+    /// A check failed (not only "could not tell").
+    pub failed: bool,
+}
+
+impl Session {
+    /// The open step's exercise, or why there is none.
+    fn current_exercise(&self) -> Result<(Position, &Lesson, &Exercise), Reply> {
+        let Some((at, lesson)) = self.current_lesson() else {
+            return Err(self.nothing_open());
+        };
+        match step_exercise(lesson, at.step) {
+            Some(exercise) => Ok((at, lesson, exercise)),
+            None => Err(self.fail(format!(
+                "This step has no exercise. Type `exercises` to see where they are.{}",
+                lesson
+                    .steps
+                    .iter()
+                    .position(|step| {
+                        step.blocks
+                            .iter()
+                            .any(|block| matches!(block, Block::Exercise(_)))
+                    })
+                    .map_or(String::new(), |step| format!(
+                        " Lesson {}'s is at step {} (`step {}`).",
+                        lesson.id,
+                        step + 1,
+                        step + 1
+                    ))
+            ))),
+        }
+    }
+
+    /// Where the student's program for `exercise` is kept.
+    fn exercise_path(&self, exercise: &Exercise) -> PathBuf {
+        self.scratch_dir.join(format!("{}.py", exercise.id))
+    }
+
+    /// `exercise [reset] [timeout=N] [python=PATH]`, and `watch` when
+    /// `watch` is set.
+    pub(super) fn exercise(&mut self, args: &[String], watch: bool) -> Reply {
+        let (at, lesson, exercise) = match self.current_exercise() {
+            Ok(found) => found,
+            Err(reply) => return reply,
+        };
+        let command = if watch { "watch" } else { "exercise" };
+        let args = match super::python::RunArgs::parse(args, command) {
+            Ok(args) => args,
+            Err(message) => return self.fail(message),
+        };
+        let path = self.exercise_path(exercise);
+        let fresh = args.reset || !path.exists();
+        if fresh {
+            let copied = std::fs::create_dir_all(&self.scratch_dir)
+                .and_then(|()| user_file::write_regular(&path, exercise.starter.as_bytes()));
+            if let Err(error) = copied {
+                return self.fail(format!(
+                    "Could not write the starter program to `{}`: {error}.",
+                    path.display()
+                ));
+            }
+        } else if let Err(error) = user_file::check_regular(&path) {
+            return self.fail(format!(
+                "Your program `{}` cannot be used: {error}. Remove it, then `exercise reset` \
+                 starts again from the starter program.",
+                path.display()
+            ));
+        }
+        let request = ExerciseRequest {
+            python: PythonRequest {
+                program: PythonProgram::File {
+                    path: path.clone(),
+                    args: Vec::new(),
+                },
+                title: format!("exercise {} · {}", exercise.id, path.display()),
+                checks: Vec::new(),
+                checks_file: lesson.path.clone(),
+                timeout: args.timeout,
+                interpreter: self.interpreter_for(&args),
+            },
+            lesson: lesson.id.clone(),
+            exercise: exercise.clone(),
+            file: path.clone(),
+            watch,
+        };
+        let _ = at;
+        let shown = path.display().to_string();
+        let task = format!(
+            "**Exercise {}: {}**\n\n{}\n\nYour program:\n\n    {shown}\n",
+            exercise.id, exercise.title, exercise.task
+        );
+        if watch {
+            return Reply {
+                exercise: Some(request),
+                pace: self.pace,
+                ..self.say(&format!(
+                    "{task}\nWatching it: every time you save it, it runs and is checked. \
+                     Press Enter (or Ctrl-C) to stop watching."
+                ))
+            };
+        }
+        match &self.editor {
+            Some(editor) => Reply {
+                edit: Some(EditRequest {
+                    editor: editor.clone(),
+                    file: path,
+                }),
+                exercise: Some(request),
+                pace: self.pace,
+                ..self.say(&format!(
+                    "{task}\nOpening it with `{editor}`. It runs and is checked when you close \
+                     the editor."
+                ))
+            },
+            None if fresh => self.say(&format!(
+                "{task}\nChange it in any editor, then type `watch` to have it run and checked \
+                 each time you save, or `exercise` to run it once. `hint` helps; `exercise \
+                 reset` starts again from the starter."
+            )),
+            None => Reply {
+                exercise: Some(request),
+                pace: self.pace,
+                ..Reply::default()
+            },
+        }
+    }
+
+    /// A run of an exercise was checked: saves it, and says what next.
+    pub fn exercise_ran(&mut self, ran: &ExerciseRan) -> String {
+        let now = crate::progress::now_unix();
+        let before = self
+            .saved()
+            .and_then(|course| course.exercise(&ran.lesson, &ran.exercise).cloned())
+            .unwrap_or_default();
+        let failed_runs = before.failed_runs + u32::from(ran.failed);
+        let next = if ran.passed && !before.passed() {
+            "**Exercise passed**, and saved in your progress. `exercises` lists the others."
+                .to_string()
+        } else if ran.passed {
+            "Passed again.".to_string()
+        } else if ran.failed && failed_runs >= OFFER_SOLUTION_AFTER {
+            format!(
+                "{failed_runs} runs have not passed yet. `hint` gives the next hint;                  `solution` shows a program that passes."
+            )
+        } else if ran.failed {
+            "Not yet. Change your program and save it again; `hint` helps.".to_string()
+        } else {
+            "Every check that could be judged passed; the rest could not be told on this \
+             machine now, so it is not counted as a pass yet."
+                .to_string()
+        };
+        let reply = self.update_progress(
+            self.say(&next),
+            Change::ExerciseRun {
+                lesson: ran.lesson.clone(),
+                exercise: ran.exercise.clone(),
+                passed: ran.passed,
+                failed: ran.failed,
+                at: now,
+            },
+        );
+        reply.text
+    }
+
+    /// `solution`: asks first, then shows the reference program.
+    pub(super) fn solution(&mut self) -> Reply {
+        let (at, _, exercise) = match self.current_exercise() {
+            Ok(found) => found,
+            Err(reply) => return reply,
+        };
+        let id = exercise.id.clone();
+        self.pending = Some(Pending::ConfirmSolution(at));
+        self.say(&format!(
+            "Show a program that passes exercise {id}? Trying a little longer, with `hint`, \
+             teaches more. Type `y` to see it."
+        ))
+    }
+
+    /// The answer to `solution`'s question.
+    pub(super) fn confirm_solution(&mut self, at: Position, answer: &str) -> Reply {
+        if !["y", "yes"]
+            .iter()
+            .any(|yes| answer.eq_ignore_ascii_case(yes))
+        {
+            return self.say("Not shown. `solution` asks again.");
+        }
+        let lesson = self.course.lesson(at.lesson);
+        let Some(exercise) = step_exercise(lesson, at.step) else {
+            return self.fail("This step has no exercise.");
+        };
+        let code = crate::course::CodeBlock {
+            lang: "python".to_string(),
+            code: exercise.solution.clone(),
+            line: exercise.line,
+        };
+        Reply::text(crate::render::render_code_titled(
+            &format!("a solution of {}", exercise.id),
+            &code,
+            &self.options,
+        ))
+    }
+
+    /// `hint` on a step with an exercise: the exercise's next hint.
+    pub(super) fn exercise_hint(&mut self) -> Option<Reply> {
+        let (_, lesson, exercise) = self.current_exercise().ok()?;
+        let (lesson_id, id, hints) = (
+            lesson.id.clone(),
+            exercise.id.clone(),
+            exercise.hints.clone(),
+        );
+        if hints.is_empty() {
+            return None;
+        }
+        let shown = self
+            .saved()
+            .and_then(|course| course.exercise(&lesson_id, &id))
+            .map_or(0, |progress| progress.hints_shown);
+        let Some(hint) = hints.get(shown) else {
+            return Some(self.say(&format!(
+                "No more hints: that was the last of {}. `solution` shows a program that passes.",
+                hints.len()
+            )));
+        };
+        let number = shown + 1;
+        let more = if number < hints.len() {
+            "`hint` again for the next one."
+        } else {
+            "That was the last one."
+        };
+        let reply = self.say(&format!(
+            "**Hint {number} of {}**\n\n{hint}\n\n{more}",
+            hints.len()
+        ));
+        Some(self.update_progress(
+            reply,
+            Change::ExerciseHints {
+                lesson: lesson_id,
+                exercise: id,
+                shown: number,
+            },
+        ))
+    }
+
+    /// `exercises`: every exercise of the course, done or to do.
+    pub(super) fn list_exercises(&self) -> Reply {
+        let rows = self.exercise_rows();
+        if rows.is_empty() {
+            return self.say("This course has no exercises.");
+        }
+        Reply::text(crate::render::render_exercise_list(
+            &rows,
+            crate::progress::now_unix(),
+            &self.options,
+        ))
+    }
+
+    /// One row per exercise of the course, in course order.
+    pub(crate) fn exercise_rows(&self) -> Vec<crate::render::ExerciseRow> {
+        let progress = self.saved();
+        let mut rows = Vec::new();
+        for lesson in &self.course.lessons {
+            for (step, _) in lesson.steps.iter().enumerate() {
+                if let Some(exercise) = step_exercise(lesson, step) {
+                    let done = progress.and_then(|course| course.exercise(&lesson.id, &exercise.id));
+                    rows.push(crate::render::ExerciseRow {
+                        lesson: lesson.id.clone(),
+                        step: step + 1,
+                        id: exercise.id.clone(),
+                        title: exercise.title.clone(),
+                        passed_at: done.and_then(|done| done.passed_at),
+                        runs: done.map_or(0, |done| done.runs),
+                    });
+                }
+            }
+        }
+        rows
+    }
+}
+
