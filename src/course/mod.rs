@@ -38,6 +38,6 @@ pub use model::{
     Block, CodeBlock, Course, CourseOrigin, DemoBlock, Lesson, LessonIndex, PythonExample, Quiz,
     Step,
 };
-pub use output_check::{CheckVerdict, OutputCheck};
+pub use output_check::{CheckVerdict, OutputCheck, OutputProblem, whole_line};
 pub use scaffold::{NewLesson, ScaffoldError, add_lesson, lesson_template};
 pub use speed_claim::SpeedClaim;

@@ -32,6 +32,7 @@ pub mod columns;
 pub mod compare;
 mod course_list;
 mod demo;
+pub mod exercise;
 pub mod findings;
 mod highlight;
 mod lesson;
@@ -73,6 +74,7 @@ pub use columns::{SIDE_BY_SIDE_MIN, beside_or_stacked, side_by_side, split_colum
 pub use compare::{render_compare, render_compare_summary};
 pub use course_list::render_course_list;
 pub use demo::render_demo_info;
+pub use exercise::render_exercise_verdict;
 pub use findings::render_findings;
 pub use lesson::{render_lesson, render_step};
 pub use live::{WorkerLabels, render_event, worker_tag};
