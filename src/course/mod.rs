@@ -15,6 +15,7 @@
 mod blocks;
 mod diagnostic;
 mod exercise;
+mod exercise_block;
 mod front_matter;
 mod lesson_file;
 mod limits;
@@ -31,12 +32,13 @@ pub use exercise::{
 };
 pub use lesson_file::{RESERVED_IDS, parse_lesson};
 pub use limits::{
-    MAX_ID_CHARS, MAX_NESTING, MAX_PROBLEMS_SHOWN, MAX_STEPS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
+    MAX_EXAMPLES, MAX_ID_CHARS, MAX_NESTING, MAX_PROBLEMS_SHOWN, MAX_STEPS, MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
 };
 pub use load::{FORMAT_VERSION, load_builtin, load_dir};
 pub use model::{
-    Block, CodeBlock, Course, CourseOrigin, DemoBlock, Lesson, LessonIndex, PythonExample, Quiz,
-    Step,
+    Block, CodeBlock, Course, CourseOrigin, DemoBlock, ExerciseAt, Lesson, LessonIndex,
+    PythonExample, Quiz, Step,
 };
 pub use output_check::{CheckVerdict, OutputCheck};
 pub use scaffold::{NewLesson, ScaffoldError, add_lesson, lesson_template};
