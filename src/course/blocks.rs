@@ -1,6 +1,7 @@
-//! The TOML inside ```` ```demo ```` and ```` ```quiz ```` blocks.
+//! The TOML inside ```` ```demo ````, ```` ```quiz ```` and ```` ```check ````
+//! blocks (a check's keys are also an exercise's `[output]`).
 //!
-//! Both are checked completely here (demo names against the catalogue,
+//! Each is checked completely here (demo names against the catalogue,
 //! parameters against their ranges, quiz answers against the choices), so
 //! the rest of mptutor can trust a loaded course.
 

@@ -2,8 +2,9 @@
 //!
 //! A course is a folder: `course.toml` lists the lesson files in order, and
 //! each lesson is Markdown with TOML front matter between `+++` lines. Each
-//! `## ` heading starts a step; fenced blocks tagged `python`, `demo`, `quiz`
-//! and `note` are interpreted, any other fence is shown as code. The format
+//! `## ` heading starts a step; fenced blocks tagged `python`, `demo`, `quiz`,
+//! `note`, `hint`, `check` and `exercise` are interpreted, any other fence is
+//! shown as code (never an exercise's, which would show its solution). The format
 //! is documented for teachers in `lessons/README.md`.
 //!
 //! Loading never stops at the first problem: every problem in every file is

@@ -188,6 +188,33 @@ fn an_unknown_key_suggests_the_nearest() {
 }
 
 #[test]
+fn an_unknown_key_does_not_hide_the_other_problems() {
+    let block = changed("hints =", "hint =").replacen("\"two-at-once\"", "\"Two\"", 1);
+    let (code, said, course) = check(&[("a.md", &with_block(&block))]);
+    assert_eq!(code, Some(1), "{said}");
+    let path = course.shown("a.md");
+    let lines: Vec<&str> = said
+        .lines()
+        .filter(|line| line.starts_with(&path))
+        .collect();
+    assert_eq!(lines.len(), 2, "{said}");
+    assert!(
+        lines[0].starts_with(&format!("{path}:9:6: exercise id `Two`")),
+        "{said}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{path}:28:1: unknown key `hint`")),
+        "{said}"
+    );
+    // A misspelt required key is reported as misspelt, not as missing too.
+    assert!(
+        problem(&changed("solution =", "soluton =")).starts_with(
+            "19:1: unknown key `soluton` in exercise block (did you mean `solution`?)"
+        )
+    );
+}
+
+#[test]
 fn missing_keys_are_listed_at_the_fence() {
     let block = VALID.replacen("id = \"two-at-once\"\n", "", 1);
     let block = block.replacen(

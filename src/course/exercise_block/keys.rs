@@ -55,56 +55,68 @@ pub(super) const EXERCISE_KEYS: Keys = Keys(&[
 ]);
 
 /// Reports every key of `table` that `keys` does not list, at the key,
-/// with the nearest listed one; `path` is where the table sits
-/// (`behaviour.`), empty at the top.
+/// with the nearest listed one, and takes it out of the table so that the
+/// rest can still be checked; `path` is where the table sits
+/// (`behaviour.`), empty at the top. Returns the offsets (in the file)
+/// of the nested tables that lost a key: what is reported there next
+/// (a bound or key missing) is the misspelling's doing.
 pub(super) fn unknown_keys(
-    table: &DeTable,
+    table: &mut DeTable,
     keys: &Keys,
     path: &str,
     source: &BlockSource,
     problems: &mut Vec<Problem>,
-) {
-    for (key, value) in table {
+) -> Vec<usize> {
+    let mut lost_keys = Vec::new();
+    let mut unknown = Vec::new();
+    for (key, value) in table.iter_mut() {
         let name: &str = key.get_ref();
         match keys.0.iter().find(|(known, _)| *known == name) {
             Some((_, Some(inner))) => {
-                if let DeValue::Table(inner_table) = value.get_ref() {
-                    unknown_keys(
-                        inner_table,
-                        inner,
-                        &format!("{path}{name}."),
-                        source,
-                        problems,
-                    );
+                let at = source.content_offset + value.span().start;
+                if let DeValue::Table(inner_table) = value.get_mut() {
+                    let path = format!("{path}{name}.");
+                    let before = problems.len();
+                    lost_keys.extend(unknown_keys(inner_table, inner, &path, source, problems));
+                    if problems.len() > before {
+                        lost_keys.push(at);
+                    }
                 }
             }
             Some((_, None)) => {}
             None => {
-                let names = keys.0.iter().map(|(known, _)| *known);
-                let hint = did_you_mean(name, names.clone())
-                    .map(|near| format!(" (did you mean `{near}`?)"))
-                    .unwrap_or_default();
-                let holder = match path.strip_suffix('.') {
-                    None => "an exercise block".to_string(),
-                    Some(table) if !table.contains('.') => format!("`[{table}]`"),
-                    Some(table) => format!("`{table}`"),
-                };
-                let listed: Vec<String> = keys
-                    .0
-                    .iter()
-                    .map(|(known, inner)| match (path.is_empty(), inner) {
-                        (true, Some(_)) => format!("[{known}]"),
-                        _ => known.to_string(),
-                    })
-                    .collect();
-                problems.push(source.error_at(
-                    Some(key.span()),
-                    format!(
-                        "unknown key `{path}{name}` in exercise block{hint}; {holder} takes {}",
-                        listed.join(", ")
-                    ),
-                ));
+                problems.push(source.error_at(Some(key.span()), unknown_key(name, keys, path)));
+                unknown.push(key.clone());
             }
         }
     }
+    for key in unknown {
+        table.remove(&key);
+    }
+    lost_keys
+}
+
+/// What to say about key `name` of the table at `path`, which holds
+/// `keys` only.
+fn unknown_key(name: &str, keys: &Keys, path: &str) -> String {
+    let hint = did_you_mean(name, keys.0.iter().map(|(known, _)| *known))
+        .map(|near| format!(" (did you mean `{near}`?)"))
+        .unwrap_or_default();
+    let holder = match path.strip_suffix('.') {
+        None => "an exercise block".to_string(),
+        Some(table) if !table.contains('.') => format!("`[{table}]`"),
+        Some(table) => format!("`{table}`"),
+    };
+    let listed: Vec<String> = keys
+        .0
+        .iter()
+        .map(|(known, inner)| match (path.is_empty(), inner) {
+            (true, Some(_)) => format!("[{known}]"),
+            _ => known.to_string(),
+        })
+        .collect();
+    format!(
+        "unknown key `{path}{name}` in exercise block{hint}; {holder} takes {}",
+        listed.join(", ")
+    )
 }

@@ -40,15 +40,23 @@ struct ExerciseToml {
 /// Parses an exercise block. Its `title` is empty when the block gives
 /// none: the lesson parser puts the step's title there.
 pub fn parse_exercise(source: &BlockSource) -> Result<Exercise, Vec<Problem>> {
-    let table = DeTable::parse(source.content)
+    let mut table = DeTable::parse(source.content)
         .map_err(|error| vec![source.toml_error("exercise", &error)])?;
     let mut problems = Vec::new();
-    unknown_keys(table.get_ref(), &EXERCISE_KEYS, "", source, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
+    // A misspelt key is reported as such, not also as a key or a bound
+    // missing from its table (the fence, for the block's own keys).
+    let mut lost_keys = unknown_keys(table.get_mut(), &EXERCISE_KEYS, "", source, &mut problems);
+    let misspelt = problems.len();
+    if misspelt > 0 {
+        lost_keys.push(source.fence_offset);
     }
-    let block = ExerciseToml::deserialize(toml::de::Deserializer::from(table))
-        .map_err(|error| vec![source.toml_error("exercise", &error)])?;
+    let block = match ExerciseToml::deserialize(toml::de::Deserializer::from(table)) {
+        Ok(block) => block,
+        Err(error) => {
+            problems.push(source.toml_error("exercise", &error));
+            return Err(problems);
+        }
+    };
 
     let missing: Vec<String> = [
         ("id", block.id.is_none()),
@@ -143,6 +151,12 @@ pub fn parse_exercise(source: &BlockSource) -> Result<Exercise, Vec<Problem>> {
         .collect();
     let checks = checks(&block, source, &mut problems);
 
+    let found = problems.split_off(misspelt);
+    problems.extend(
+        found
+            .into_iter()
+            .filter(|problem| !lost_keys.contains(&problem.offset)),
+    );
     match (id, task, starter, solution, checks) {
         (Some(id), Some(task), Some(starter), Some(solution), Some(checks))
             if problems.is_empty() =>
