@@ -185,7 +185,7 @@ fn exercise_step() {
 }
 
 #[test]
-fn an_exercise_never_shows_its_starter_solution_or_hints() {
+fn an_exercise_shows_its_task_in_the_width_and_never_its_starter_solution_or_hints() {
     let lesson = lesson_with_exercise();
     for columns in [40, 80, 160] {
         for show_notes in [false, true] {
@@ -198,6 +198,9 @@ fn an_exercise_never_shows_its_starter_solution_or_hints() {
                 render_lesson(&lesson, &opts),
             ] {
                 assert!(view.contains("Type exercise to start it"), "{view}");
+                for line in view.lines() {
+                    assert!(width(line) <= opts.columns(), "{columns}: {line:?}");
+                }
                 for hidden in ["STARTER-ONLY", "SOLUTION-ONLY", "Keep the children"] {
                     assert!(!view.contains(hidden), "{columns}: {hidden} in {view}");
                 }
