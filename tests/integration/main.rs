@@ -11,6 +11,7 @@ mod course_limits;
 mod course_scaling;
 mod cpu_demo;
 mod escapes;
+mod exercise_block;
 mod faults;
 mod forkserver;
 mod hostile_input;
