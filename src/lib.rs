@@ -22,6 +22,7 @@ pub mod compare_view;
 pub mod course;
 pub mod demos;
 pub mod engine;
+pub mod exercise;
 pub mod findings;
 pub mod json;
 pub mod live_view;

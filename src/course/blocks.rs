@@ -1,6 +1,7 @@
-//! The TOML inside ```` ```demo ```` and ```` ```quiz ```` blocks.
+//! The TOML inside ```` ```demo ````, ```` ```quiz ```` and ```` ```check ````
+//! blocks (a check's keys are also an exercise's `[output]`).
 //!
-//! Both are checked completely here (demo names against the catalogue,
+//! Each is checked completely here (demo names against the catalogue,
 //! parameters against their ranges, quiz answers against the choices), so
 //! the rest of mptutor can trust a loaded course.
 
@@ -45,7 +46,7 @@ impl BlockSource<'_> {
         Problem::at(self.fence_offset, message)
     }
 
-    fn toml_error(&self, kind: &str, error: &toml::de::Error) -> Problem {
+    pub(super) fn toml_error(&self, kind: &str, error: &toml::de::Error) -> Problem {
         self.error_at(
             error.span(),
             format!("bad TOML in {kind} block: {}", error.message().trim_end()),
@@ -178,10 +179,10 @@ pub fn parse_quiz(source: &BlockSource) -> Result<Quiz, Vec<Problem>> {
     }
 }
 
-/// The keys a check block may hold.
+/// The keys a check block may hold, and an exercise's `[output]` table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CheckToml {
+pub(super) struct CheckToml {
     /// Patterns (whole-line regular expressions) that must each match
     /// exactly one line of the output, in any order.
     each_once: Option<Vec<Spanned<String>>>,
@@ -199,12 +200,44 @@ struct CheckToml {
     exit_code: Option<i32>,
     /// How much faster the example's parallel part should be.
     speedup: Option<Spanned<SpeedToml>>,
+    /// Lines that pass the patterns, shown to a student in their place:
+    /// only in an exercise's `[output]`, where the student writes the
+    /// program and sees no patterns.
+    pub(super) examples: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// Parses a check block, compiling every pattern.
 pub fn parse_check(source: &BlockSource) -> Result<OutputCheck, Vec<Problem>> {
     let check: CheckToml =
         toml::from_str(source.content).map_err(|error| vec![source.toml_error("check", &error)])?;
+    let mut problems = Vec::new();
+    if let Some(examples) = &check.examples {
+        problems.push(source.error_at(
+            Some(examples.span()),
+            "a check block takes no `examples`; they belong in an exercise's `[output]` table, \
+             where the student sees them instead of the patterns",
+        ));
+    }
+    match output_check(&check, source, "check block", None) {
+        Ok(check) if problems.is_empty() => Ok(check),
+        Ok(_) => Err(problems),
+        Err(mut found) => {
+            problems.append(&mut found);
+            Err(problems)
+        }
+    }
+}
+
+/// Validates the keys of a check block, or of an exercise's `[output]`
+/// table (`what` names which in messages, `at` is where a table that
+/// states nothing is reported: the fence when `None`), compiling every
+/// pattern.
+pub(super) fn output_check(
+    check: &CheckToml,
+    source: &BlockSource,
+    what: &str,
+    at: Option<std::ops::Range<usize>>,
+) -> Result<OutputCheck, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut compile = |pattern: &Spanned<String>| match whole_line(pattern.get_ref()) {
         Ok(regex) => Some(regex),
@@ -219,7 +252,7 @@ pub fn parse_check(source: &BlockSource) -> Result<OutputCheck, Vec<Problem>> {
                 .to_string();
             problems.push(source.error_at(
                 Some(pattern.span()),
-                format!("bad pattern in check block: {why}"),
+                format!("bad pattern in {what}: {why}"),
             ));
             None
         }
@@ -252,9 +285,12 @@ pub fn parse_check(source: &BlockSource) -> Result<OutputCheck, Vec<Problem>> {
         && check.exit_code.is_none()
         && check.speedup.is_none()
     {
-        problems.push(source.error_at_fence(
-            "check block states nothing; give each_once, matching, in_order, last_line, \
-             line_count, exit_code or speedup",
+        problems.push(source.error_at(
+            at,
+            format!(
+                "{what} states nothing; give each_once, matching, in_order, last_line, \
+                 line_count, exit_code or speedup"
+            ),
         ));
     }
     if problems.is_empty() {

@@ -43,8 +43,8 @@
 //! '''
 //! ```
 //!
-//! This module holds the validated block; `blocks.rs`-style parsing fills
-//! it, and `crate::exercise` judges a run against it.
+//! This module holds the validated block; `exercise_block` parses and
+//! checks the TOML into it, and `crate::exercise` judges a run against it.
 
 use serde::{Deserialize, Serialize};
 

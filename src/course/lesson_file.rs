@@ -11,6 +11,7 @@ use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag};
 
 use super::blocks::{BlockSource, parse_check, parse_demo, parse_quiz};
 use super::diagnostic::{CourseErrors, Diagnostic, Problem, report};
+use super::exercise_block::parse_exercise;
 use super::front_matter::{FrontMatter, split};
 use super::limits::{
     MAX_ID_CHARS, MAX_STEPS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, NestingGauge, first_too_deep,
@@ -39,8 +40,9 @@ pub fn parse_lesson(path: &str, bytes: &[u8]) -> Result<Lesson, CourseErrors> {
     let mut problems = Vec::new();
 
     let header = parse_front_matter(split.front_matter, split.front_matter_offset, &mut problems);
-    let steps = parse_body(text, &lines, split.body_offset, &mut problems);
+    let mut steps = parse_body(text, &lines, split.body_offset, &mut problems);
     problems.extend(checks_without_example(&lines, &steps));
+    problems.extend(one_exercise_per_step(&lines, &mut steps));
     if steps.is_empty() && problems.is_empty() {
         problems.push(Problem::at(
             split.body_offset,
@@ -77,6 +79,34 @@ fn checks_without_example(lines: &LineIndex, steps: &[Step]) -> Vec<Problem> {
                     "this check block has no ```python example in its step to check; move it \
                      into the step that holds the example",
                 ));
+            }
+        }
+    }
+    problems
+}
+
+/// A step holds at most one exercise (`exercise` starts the step's one);
+/// an exercise without a `title` takes its step's.
+fn one_exercise_per_step(lines: &LineIndex, steps: &mut [Step]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for step in steps {
+        let mut first: Option<(String, usize)> = None;
+        for block in &mut step.blocks {
+            let Block::Exercise(exercise) = block else {
+                continue;
+            };
+            if exercise.title.is_empty() {
+                exercise.title = step.title.clone();
+            }
+            match &first {
+                None => first = Some((exercise.id.clone(), exercise.line)),
+                Some((id, line)) => problems.push(Problem::at(
+                    lines.line_start(exercise.line),
+                    format!(
+                        "this step already has an exercise (`{id}`, line {line}); a step holds \
+                         one, so put this one in a step of its own"
+                    ),
+                )),
             }
         }
     }
@@ -233,15 +263,17 @@ enum Piece {
     Prose(Range<usize>),
 }
 
-/// The body's top-level pieces, and where its lists and quotes first nest
-/// too deep, if they do.
-fn top_level_pieces(text: &str, body_offset: usize) -> (Vec<Piece>, Option<usize>) {
+/// The body's top-level pieces, where its lists and quotes first nest too
+/// deep, if they do, and where an exercise fence sits inside a list or a
+/// quote (it would be shown as code there, solution and all).
+fn top_level_pieces(text: &str, body_offset: usize) -> (Vec<Piece>, Option<usize>, Vec<usize>) {
     let body = &text[body_offset..];
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut pieces = Vec::new();
     let mut depth = 0usize;
     let mut nesting = NestingGauge::default();
     let mut current: Option<Piece> = None;
+    let mut nested_exercises = Vec::new();
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
         let range = range.start + body_offset..range.end + body_offset;
         nesting.event(&event, range.start);
@@ -267,6 +299,13 @@ fn top_level_pieces(text: &str, body_offset: usize) -> (Vec<Piece>, Option<usize
                         },
                         _ => Piece::Prose(range.clone()),
                     });
+                } else if let Tag::CodeBlock(CodeBlockKind::Fenced(info)) = &tag
+                    && info
+                        .split_whitespace()
+                        .next()
+                        .is_some_and(|word| word.eq_ignore_ascii_case("exercise"))
+                {
+                    nested_exercises.push(range.start);
                 }
                 depth += 1;
             }
@@ -292,7 +331,7 @@ fn top_level_pieces(text: &str, body_offset: usize) -> (Vec<Piece>, Option<usize
             _ => {}
         }
     }
-    (pieces, nesting.too_deep())
+    (pieces, nesting.too_deep(), nested_exercises)
 }
 
 fn parse_body(
@@ -317,10 +356,17 @@ fn parse_body(
         }
     };
 
-    let (pieces, too_deep) = top_level_pieces(text, body_offset);
+    let (pieces, too_deep, nested_exercises) = top_level_pieces(text, body_offset);
     if let Some(offset) = too_deep {
         problems.push(Problem::at(offset, NestingGauge::message()));
     }
+    problems.extend(nested_exercises.into_iter().map(|offset| {
+        Problem::at(
+            offset,
+            "an ```exercise block must start at the left margin, outside any list or quote; \
+             inside one it would be shown as code, solution and all",
+        )
+    }));
     for piece in pieces {
         match piece {
             Piece::Prose(range) => {
@@ -396,6 +442,9 @@ fn parse_body(
                     "note" => markdown_block(&source).map(Block::Note),
                     "hint" => markdown_block(&source).map(Block::Hint),
                     "check" => parse_check(&source).map(Block::Check),
+                    "exercise" => {
+                        parse_exercise(&source).map(|exercise| Block::Exercise(Box::new(exercise)))
+                    }
                     _ => Ok(Block::Code(code())),
                 };
                 match block {

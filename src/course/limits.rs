@@ -19,6 +19,10 @@ pub const MAX_SUMMARY_CHARS: usize = 500;
 /// A lesson id is typed by students (`open q3`).
 pub const MAX_ID_CHARS: usize = 40;
 
+/// Example lines in an exercise's `[output]`: a few show the student
+/// what passes, and each is checked against every pattern.
+pub const MAX_EXAMPLES: usize = 64;
+
 /// Steps in one lesson: a lesson this long is several lessons (or its
 /// `## ` headings were meant as `### `).
 pub const MAX_STEPS: usize = 1000;

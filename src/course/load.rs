@@ -139,6 +139,37 @@ fn escapes(path: &Path) -> bool {
         .any(|part| !matches!(part, Component::Normal(_) | Component::CurDir))
 }
 
+/// The exercises of `lesson` whose id an earlier one (in this lesson or
+/// one before it, as `seen` records them: id → `file:line`) already uses,
+/// each as its fence's line and the message saying so; the others are
+/// added to `seen`.
+fn exercises_used_before(
+    lesson: &Lesson,
+    shown: &str,
+    seen: &mut HashMap<String, String>,
+) -> Vec<(usize, String)> {
+    let mut twice = Vec::new();
+    for step in &lesson.steps {
+        let Some(exercise) = step.exercise() else {
+            continue;
+        };
+        match seen.get(&exercise.id) {
+            Some(first) => twice.push((
+                exercise.line,
+                format!(
+                    "exercise id `{}` is already used by the exercise at {first}; each exercise \
+                     needs an id of its own (progress is saved under it)",
+                    exercise.id
+                ),
+            )),
+            None => {
+                seen.insert(exercise.id.clone(), format!("{shown}:{}", exercise.line));
+            }
+        }
+    }
+    twice
+}
+
 /// Loads the course built into the binary.
 pub fn load_builtin() -> Result<Course, CourseErrors> {
     load(&BuiltIn)
@@ -271,6 +302,7 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
     let mut lessons: Vec<Lesson> = Vec::new();
     let mut seen_files: HashMap<String, usize> = HashMap::new();
     let mut seen_ids: HashMap<String, String> = HashMap::new();
+    let mut seen_exercises: HashMap<String, String> = HashMap::new();
     for entry in listed {
         let relative = entry.get_ref().trim().to_string();
         let at_entry = |message: String| Problem::at(entry.span().start, message);
@@ -331,7 +363,18 @@ fn load(files: &dyn CourseFiles) -> Result<Course, CourseErrors> {
                     )));
                 } else {
                     seen_ids.insert(key, shown.clone());
-                    lessons.push(lesson);
+                    let twice = exercises_used_before(&lesson, &shown, &mut seen_exercises);
+                    if twice.is_empty() {
+                        lessons.push(lesson);
+                    } else {
+                        let text = String::from_utf8_lossy(&bytes);
+                        let lines = LineIndex::new(&text);
+                        let twice = twice
+                            .into_iter()
+                            .map(|(line, message)| Problem::at(lines.line_start(line), message))
+                            .collect();
+                        lesson_problems.append(report(&shown, &text, &lines, twice));
+                    }
                 }
             }
             Err(found) => lesson_problems.append(found),

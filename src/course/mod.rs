@@ -2,8 +2,9 @@
 //!
 //! A course is a folder: `course.toml` lists the lesson files in order, and
 //! each lesson is Markdown with TOML front matter between `+++` lines. Each
-//! `## ` heading starts a step; fenced blocks tagged `python`, `demo`, `quiz`
-//! and `note` are interpreted, any other fence is shown as code. The format
+//! `## ` heading starts a step; fenced blocks tagged `python`, `demo`, `quiz`,
+//! `note`, `hint`, `check` and `exercise` are interpreted, any other fence is
+//! shown as code (never an exercise's, which would show its solution). The format
 //! is documented for teachers in `lessons/README.md`.
 //!
 //! Loading never stops at the first problem: every problem in every file is
@@ -15,6 +16,7 @@
 mod blocks;
 mod diagnostic;
 mod exercise;
+mod exercise_block;
 mod front_matter;
 mod lesson_file;
 mod limits;
@@ -31,13 +33,14 @@ pub use exercise::{
 };
 pub use lesson_file::{RESERVED_IDS, parse_lesson};
 pub use limits::{
-    MAX_ID_CHARS, MAX_NESTING, MAX_PROBLEMS_SHOWN, MAX_STEPS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
+    MAX_EXAMPLES, MAX_ID_CHARS, MAX_NESTING, MAX_PROBLEMS_SHOWN, MAX_STEPS, MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
 };
 pub use load::{FORMAT_VERSION, load_builtin, load_dir};
 pub use model::{
-    Block, CodeBlock, Course, CourseOrigin, DemoBlock, Lesson, LessonIndex, PythonExample, Quiz,
-    Step,
+    Block, CodeBlock, Course, CourseOrigin, DemoBlock, ExerciseAt, Lesson, LessonIndex,
+    PythonExample, Quiz, Step,
 };
-pub use output_check::{CheckVerdict, OutputCheck};
+pub use output_check::{CheckVerdict, OutputCheck, OutputProblem, whole_line};
 pub use scaffold::{NewLesson, ScaffoldError, add_lesson, lesson_template};
 pub use speed_claim::SpeedClaim;

@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 
+pub use super::exercise::Exercise;
 pub use super::output_check::OutputCheck;
 use crate::demos::{DemoInfo, DemoParams};
 
@@ -55,6 +56,39 @@ impl Course {
     pub fn lesson_ids(&self) -> impl Iterator<Item = &str> {
         self.lessons.iter().map(|lesson| lesson.id.as_str())
     }
+
+    /// Every exercise, in course order, with the lesson and step holding it.
+    pub fn exercises(&self) -> impl Iterator<Item = ExerciseAt<'_>> {
+        self.lessons.iter().enumerate().flat_map(|(lesson, held)| {
+            held.steps
+                .iter()
+                .enumerate()
+                .filter_map(move |(step, shown)| {
+                    shown.exercise().map(|exercise| ExerciseAt {
+                        lesson: LessonIndex(lesson),
+                        step,
+                        exercise,
+                    })
+                })
+        })
+    }
+
+    /// The exercise with this id (ids are unique in a course, and
+    /// lowercase; the name is compared ignoring case).
+    pub fn find_exercise(&self, id: &str) -> Option<ExerciseAt<'_>> {
+        let id = id.trim();
+        self.exercises()
+            .find(|found| found.exercise.id.eq_ignore_ascii_case(id))
+    }
+}
+
+/// An exercise and where it is in its course.
+#[derive(Debug, Clone, Copy)]
+pub struct ExerciseAt<'c> {
+    pub lesson: LessonIndex,
+    /// The step holding it (0-based).
+    pub step: usize,
+    pub exercise: &'c Exercise,
 }
 
 /// Position of a lesson in its course (0-based). Only `Course::find_lesson`
@@ -196,6 +230,14 @@ impl Step {
             .collect();
         parts.join("\n\n")
     }
+
+    /// The step's exercise; a step holds at most one.
+    pub fn exercise(&self) -> Option<&Exercise> {
+        self.blocks.iter().find_map(|block| match block {
+            Block::Exercise(exercise) => Some(exercise.as_ref()),
+            _ => None,
+        })
+    }
 }
 
 /// A piece of a step, in file order.
@@ -221,6 +263,10 @@ pub enum Block {
     /// A ```` ```check ```` block: what a correct run of the step's Python
     /// example prints, in any order the scheduler picks.
     Check(OutputCheck),
+    /// An ```` ```exercise ````: a task the student solves by writing the
+    /// program, with its starter, its hidden solution and its checks
+    /// (boxed: it is many times the size of the other blocks).
+    Exercise(Box<Exercise>),
 }
 
 /// A fenced code block.

@@ -63,35 +63,135 @@ pub(super) fn shown(pattern: &Regex) -> &str {
         .unwrap_or(text)
 }
 
+/// One way a run's output breaks its check, with the figures that show
+/// it: [`OutputCheck::problems`] finds them, and each says itself in the
+/// words of [`OutputCheck::evaluate`] ([`OutputProblem::message`]) or in
+/// whatever words a caller needs (an exercise shows an example line
+/// instead of the pattern).
+#[derive(Debug, Clone)]
+pub enum OutputProblem {
+    /// An `each_once` pattern matched `count` lines (0, or more than 1).
+    NotOnce { pattern: Regex, count: usize },
+    /// The `matching` pattern matched `count` lines, where `wanted` were
+    /// asked for (`None`: at least one).
+    MatchingCount {
+        pattern: Regex,
+        count: usize,
+        wanted: Option<usize>,
+    },
+    /// An `in_order` pattern matched no line at all.
+    Missing { pattern: Regex },
+    /// An `in_order` pattern matched only lines before the line `after`
+    /// matched.
+    OutOfOrder { pattern: Regex, after: Regex },
+    /// The last line (`None`: no output) does not match `pattern`.
+    LastLine {
+        last: Option<String>,
+        pattern: Regex,
+    },
+    /// The output has `count` lines, not `wanted`.
+    LineCount { count: usize, wanted: usize },
+    /// The run exited with `code`, not `wanted`.
+    ExitCode { code: i32, wanted: i32 },
+}
+
+impl OutputProblem {
+    /// The problem in one sentence, patterns as the lesson wrote them.
+    pub fn message(&self) -> String {
+        match self {
+            OutputProblem::NotOnce { pattern, count: 0 } => format!(
+                "no line matches `{}`; it should appear once",
+                shown(pattern)
+            ),
+            OutputProblem::NotOnce { pattern, count } => format!(
+                "{count} lines match `{}`; it should appear exactly once",
+                shown(pattern)
+            ),
+            OutputProblem::MatchingCount {
+                pattern,
+                count,
+                wanted: Some(wanted),
+            } => format!(
+                "{count} lines match `{}`; expected {wanted}",
+                shown(pattern)
+            ),
+            OutputProblem::MatchingCount { pattern, .. } | OutputProblem::Missing { pattern } => {
+                format!("no line matches `{}`", shown(pattern))
+            }
+            OutputProblem::OutOfOrder { pattern, after } => format!(
+                "`{}` comes before `{}`; it should come after it",
+                shown(pattern),
+                shown(after)
+            ),
+            OutputProblem::LastLine {
+                last: Some(last),
+                pattern,
+            } => format!(
+                "the last line is `{last}`; it should match `{}`",
+                shown(pattern)
+            ),
+            OutputProblem::LastLine {
+                last: None,
+                pattern,
+            } => format!(
+                "there is no output; the last line should match `{}`",
+                shown(pattern)
+            ),
+            OutputProblem::LineCount { count, wanted } => {
+                format!("the output has {count} lines; expected {wanted}")
+            }
+            OutputProblem::ExitCode { code, wanted } => {
+                format!("the exit code is {code}; expected {wanted}")
+            }
+        }
+    }
+}
+
 impl OutputCheck {
     /// Checks a run's output lines and exit code.
     pub fn evaluate(&self, lines: &[&str], exit_code: i32) -> CheckVerdict {
+        let mut problems: Vec<String> = self
+            .line_problems(lines)
+            .iter()
+            .map(OutputProblem::message)
+            .collect();
+        if exit_code != self.exit_code {
+            problems.push(
+                OutputProblem::ExitCode {
+                    code: exit_code,
+                    wanted: self.exit_code,
+                }
+                .message(),
+            );
+        }
+        CheckVerdict { problems }
+    }
+
+    /// What is wrong with the output lines, the exit code aside, in the
+    /// order [`OutputCheck::evaluate`] says it.
+    pub fn line_problems(&self, lines: &[&str]) -> Vec<OutputProblem> {
         let mut problems = Vec::new();
         for pattern in &self.each_once {
             let count = lines.iter().filter(|line| pattern.is_match(line)).count();
-            match count {
-                1 => {}
-                0 => problems.push(format!(
-                    "no line matches `{}`; it should appear once",
-                    shown(pattern)
-                )),
-                n => problems.push(format!(
-                    "{n} lines match `{}`; it should appear exactly once",
-                    shown(pattern)
-                )),
+            if count != 1 {
+                problems.push(OutputProblem::NotOnce {
+                    pattern: pattern.clone(),
+                    count,
+                });
             }
         }
         if let Some((pattern, wanted)) = &self.matching {
             let count = lines.iter().filter(|line| pattern.is_match(line)).count();
-            match wanted {
-                Some(wanted) if count != *wanted => problems.push(format!(
-                    "{count} lines match `{}`; expected {wanted}",
-                    shown(pattern)
-                )),
-                None if count == 0 => {
-                    problems.push(format!("no line matches `{}`", shown(pattern)))
-                }
-                _ => {}
+            let wrong = match wanted {
+                Some(wanted) => count != *wanted,
+                None => count == 0,
+            };
+            if wrong {
+                problems.push(OutputProblem::MatchingCount {
+                    pattern: pattern.clone(),
+                    count,
+                    wanted: *wanted,
+                });
             }
         }
         let mut after = None;
@@ -103,43 +203,43 @@ impl OutputCheck {
             {
                 Some(found) => after = Some(start + found),
                 None if index > 0 && lines.iter().any(|line| pattern.is_match(line)) => {
-                    problems.push(format!(
-                        "`{}` comes before `{}`; it should come after it",
-                        shown(pattern),
-                        shown(&self.in_order[index - 1])
-                    ));
+                    problems.push(OutputProblem::OutOfOrder {
+                        pattern: pattern.clone(),
+                        after: self.in_order[index - 1].clone(),
+                    });
                 }
-                None => problems.push(format!("no line matches `{}`", shown(pattern))),
+                None => problems.push(OutputProblem::Missing {
+                    pattern: pattern.clone(),
+                }),
             }
         }
         if let Some(pattern) = &self.last_line {
             match lines.last() {
                 Some(last) if pattern.is_match(last) => {}
-                Some(last) => problems.push(format!(
-                    "the last line is `{last}`; it should match `{}`",
-                    shown(pattern)
-                )),
-                None => problems.push(format!(
-                    "there is no output; the last line should match `{}`",
-                    shown(pattern)
-                )),
+                last => problems.push(OutputProblem::LastLine {
+                    last: last.map(|line| line.to_string()),
+                    pattern: pattern.clone(),
+                }),
             }
         }
         if let Some(wanted) = self.line_count
             && lines.len() != wanted
         {
-            problems.push(format!(
-                "the output has {} lines; expected {wanted}",
-                lines.len()
-            ));
+            problems.push(OutputProblem::LineCount {
+                count: lines.len(),
+                wanted,
+            });
         }
-        if exit_code != self.exit_code {
-            problems.push(format!(
-                "the exit code is {exit_code}; expected {}",
-                self.exit_code
-            ));
-        }
-        CheckVerdict { problems }
+        problems
+    }
+
+    /// Every pattern of the check, in the order they are written.
+    pub fn patterns(&self) -> impl Iterator<Item = &Regex> {
+        self.each_once
+            .iter()
+            .chain(self.matching.iter().map(|(pattern, _)| pattern))
+            .chain(&self.in_order)
+            .chain(&self.last_line)
     }
 }
 

@@ -1,8 +1,8 @@
 //! `mptutor new <id>`: a lesson file to fill in, added to its course.
 //!
 //! The new file holds one of everything the format has — front matter, two
-//! steps, a Python example with a check and a hint, a demo, a quiz and a
-//! note — already valid, so `mptutor check` passes before the teacher has
+//! steps, a Python example with a check and a hint, a demo, a quiz, an
+//! exercise and a note — already valid, so `mptutor check` passes before the teacher has
 //! written a word and every `TODO` marks what to replace. `course.toml` is
 //! edited as text, the file name added at the end of its `lessons` list, so
 //! the teacher's comments and layout stay as they were.
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::lesson_file::RESERVED_IDS;
+use super::limits::MAX_ID_CHARS;
 use super::load::INDEX_CAP;
 use crate::user_file;
 
@@ -172,7 +173,16 @@ fn new_index(dir: &Path, entry: &str) -> String {
 
 /// A complete, valid lesson whose every part says what to put there.
 pub fn lesson_template(id: &str) -> String {
-    TEMPLATE.replace("{id}", id)
+    TEMPLATE
+        .replace("{exercise_id}", &exercise_id(id))
+        .replace("{id}", id)
+}
+
+/// The id of the template's exercise in lesson `id`: exercise ids are
+/// lowercase, with `-` where a lesson id may have `_`.
+fn exercise_id(id: &str) -> String {
+    let id = format!("{}-two-at-once", id.to_ascii_lowercase().replace('_', "-"));
+    id.chars().take(MAX_ID_CHARS).collect()
 }
 
 const TEMPLATE: &str = r#"+++
@@ -235,6 +245,68 @@ answer = 2
 explain = "join() blocks the parent until the child has exited."
 ```
 
+```exercise
+# The student writes this one: `exercise` copies the starter for them to
+# edit, and each run is checked by what it printed and by its X-ray.
+id = "{exercise_id}"
+title = "TODO: Two children at once"
+task = """
+TODO: say what the student's program must do. Here: make both children
+work **at the same time**, and have the parent wait for both.
+"""
+starter = '''
+import time
+from multiprocessing import Process
+
+
+def work(number):
+    time.sleep(0.5)
+    print(f"child {number} done", flush=True)
+
+
+if __name__ == "__main__":
+    for number in (1, 2):
+        child = Process(target=work, args=(number,))
+        child.start()
+        child.join()
+    print("parent: both children finished")
+'''
+solution = '''
+import time
+from multiprocessing import Process
+
+
+def work(number):
+    time.sleep(0.5)
+    print(f"child {number} done", flush=True)
+
+
+if __name__ == "__main__":
+    children = [Process(target=work, args=(number,)) for number in (1, 2)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    print("parent: both children finished")
+'''
+hints = [
+    "`join()` waits for the child to end, so the second child starts only after the first is done.",
+    "Start both children in one loop, then join both in a second loop.",
+]
+
+[output]
+each_once = ['child 1 done', 'child 2 done']
+last_line = 'parent: both children finished'
+examples = ["child 1 done", "parent: both children finished"]
+
+[behaviour]
+processes = { exactly = 2 }
+alive_at_once = { at_least = 2 }
+all_joined = { zombie_ms = 1000 }
+exit_code = 0
+time_limit = 20
+```
+
 ```note
 TODO: notes for whoever teaches this lesson: timings, questions to ask the
 room, what usually goes wrong. Students see them only with `show notes`.
@@ -270,5 +342,27 @@ mod tests {
         assert_eq!(lesson.id, "pipes");
         assert_eq!(lesson.steps.len(), 2);
         assert_eq!(lesson.python_examples()[0].checks.len(), 1);
+        let exercise = lesson.steps[1]
+            .exercise()
+            .expect("the second step has an exercise");
+        assert_eq!(exercise.id, "pipes-two-at-once");
+        assert_ne!(exercise.starter, exercise.solution);
+        assert_eq!(exercise.hints.len(), 2);
+    }
+
+    #[test]
+    fn the_template_exercise_id_is_valid_for_any_lesson_id() {
+        let long = "Long_Lesson_Id_".repeat(2) + "x";
+        for id in ["Pipes_2", long.as_str()] {
+            let text = lesson_template(id);
+            let lesson = super::super::parse_lesson("new.md", text.as_bytes());
+            let lesson = lesson.unwrap_or_else(|problems| panic!("{id}: {problems}"));
+            let exercise = lesson.steps[1].exercise().expect("an exercise");
+            assert!(
+                exercise.id.chars().count() <= MAX_ID_CHARS,
+                "{}",
+                exercise.id
+            );
+        }
     }
 }

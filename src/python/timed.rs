@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{PythonError, PythonOutcome, PythonProgram, RunLimits, run_limited};
+use super::{PythonOutcome, PythonProgram, RunLimits, run_limited};
 use crate::engine::{Event, EventSink, Load, LoadMeter};
 
 /// Runs of each side.

@@ -6,8 +6,10 @@
 //! the program it describes; on a narrow one every block comes in the order
 //! the lesson file has it. Quizzes are never shown inline — answering one is
 //! a separate interaction — only counted, with the command that starts them.
+//! An exercise shows its title and task and the command that starts it,
+//! never its starter or its solution.
 
-use crate::course::{Block, Lesson, Step};
+use crate::course::{Block, Exercise, Lesson, Step};
 
 use super::RenderOptions;
 use super::ansi::{finish, sanitize};
@@ -107,7 +109,8 @@ fn step_lines(
 ) -> Vec<String> {
     let styles = Styles::new(opts);
     let mut lines = markdown_lines(&format!("## {title}"), width, &styles);
-    let explains = |block: &Block| matches!(block, Block::Prose(_) | Block::Note(_));
+    let explains =
+        |block: &Block| matches!(block, Block::Prose(_) | Block::Note(_) | Block::Exercise(_));
     let shows = |block: &Block| matches!(block, Block::Python(_) | Block::Code(_) | Block::Demo(_));
     let has_left = step
         .blocks
@@ -199,6 +202,7 @@ fn blocks_lines<'b>(
             }
             Block::Demo(demo) => demo_line(demo, width, &styles),
             Block::Note(md) => note_lines(md, width, &styles),
+            Block::Exercise(exercise) => exercise_lines(exercise, width, &styles),
             Block::Quiz(_) | Block::Hint(_) | Block::Check(_) => Vec::new(),
         };
         if block_lines.is_empty() {
@@ -224,6 +228,31 @@ fn note_lines(md: &str, width: usize, styles: &Styles) -> Vec<String> {
             format!("{bar} {line}")
         });
     }
+    lines
+}
+
+/// An exercise as a step shows it: its title, its task and how to start
+/// it. The starter is copied for the student when they start it, and the
+/// solution is shown only when they ask for it.
+fn exercise_lines(exercise: &Exercise, width: usize, styles: &Styles) -> Vec<String> {
+    let title = inline_markdown(&exercise.title, styles);
+    let mut lines = wrap(
+        &format!(
+            "{} {}",
+            styles.accent("Exercise ·"),
+            styles.subheading(&title)
+        ),
+        width,
+    );
+    lines.extend(markdown_lines(&exercise.task, width, styles));
+    lines.extend(wrap(
+        &format!(
+            "{} Type {} to start it",
+            styles.accent("▶"),
+            styles.command("exercise")
+        ),
+        width,
+    ));
     lines
 }
 

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use super::ansi::width;
 use super::test_course::{sample_course, sample_lesson};
 use super::*;
-use crate::course::{Block, CodeBlock, LessonIndex};
+use crate::course::{Block, CodeBlock, Exercise, ExerciseChecks, LessonIndex};
 use crate::demos::{DemoParams, ParamValue, find_demo};
 
 /// Every element `render_markdown` knows, in one document.
@@ -153,6 +153,60 @@ fn steps() {
         ..plain(80)
     };
     insta::assert_snapshot!("step_1_80_notes", render_step(&lesson, 0, &teacher));
+}
+
+/// The sample lesson's first step with an exercise after its example,
+/// whose starter and solution each hold a line found nowhere else.
+fn lesson_with_exercise() -> crate::course::Lesson {
+    let mut lesson = sample_lesson();
+    lesson.steps[0].blocks.insert(
+        2,
+        Block::Exercise(Box::new(Exercise {
+            id: "q3-join-both".to_string(),
+            title: "Two children, both joined".to_string(),
+            task: "Start **two** children that each print their pid, and `join()` both \
+                   before the parent prints its last line."
+                .to_string(),
+            starter: "print('STARTER-ONLY')\n".to_string(),
+            solution: "print('SOLUTION-ONLY')\n".to_string(),
+            hints: vec!["Keep the children in a list.".to_string()],
+            checks: ExerciseChecks::default(),
+            line: 20,
+        })),
+    );
+    lesson
+}
+
+#[test]
+fn exercise_step() {
+    let lesson = lesson_with_exercise();
+    insta::assert_snapshot!("exercise_step_80", render_step(&lesson, 0, &plain(80)));
+    insta::assert_snapshot!("exercise_step_160", render_step(&lesson, 0, &plain(160)));
+}
+
+#[test]
+fn an_exercise_shows_its_task_in_the_width_and_never_its_starter_solution_or_hints() {
+    let lesson = lesson_with_exercise();
+    for columns in [40, 80, 160] {
+        for show_notes in [false, true] {
+            let opts = RenderOptions {
+                show_notes,
+                ..plain(columns)
+            };
+            for view in [
+                render_step(&lesson, 0, &opts),
+                render_lesson(&lesson, &opts),
+            ] {
+                assert!(view.contains("Type exercise to start it"), "{view}");
+                for line in view.lines() {
+                    assert!(width(line) <= opts.columns(), "{columns}: {line:?}");
+                }
+                for hidden in ["STARTER-ONLY", "SOLUTION-ONLY", "Keep the children"] {
+                    assert!(!view.contains(hidden), "{columns}: {hidden} in {view}");
+                }
+            }
+        }
+    }
 }
 
 #[test]

@@ -29,6 +29,8 @@ pub(crate) enum Span {
     /// Something wrong but not failed (a zombie): on a yellow background,
     /// so it cannot be mistaken for a worker's own colour.
     Warning,
+    /// Not judged either way (a "couldn't tell"): yellow, bold.
+    Unsure,
     /// The colour of the worker with this index (see [`WORKER_COLORS`]).
     Worker(usize),
 }
@@ -66,6 +68,7 @@ impl Span {
             Span::Ok => style.bold().color(AnsiColors::Green),
             Span::Error => style.bold().color(AnsiColors::Red),
             Span::Warning => style.color(AnsiColors::Black).on_color(AnsiColors::Yellow),
+            Span::Unsure => style.bold().color(AnsiColors::Yellow),
             Span::Worker(index) => style.color(WORKER_COLORS[index % WORKER_COLORS.len()]),
         }
     }
@@ -155,6 +158,11 @@ impl Styles {
     /// Something to worry about that is not a failure: a zombie.
     pub fn warning(&self, text: &str) -> String {
         self.paint(text, &[Span::Warning])
+    }
+
+    /// A check that could not be judged either way: `?`.
+    pub fn unsure(&self, text: &str) -> String {
+        self.paint(text, &[Span::Unsure])
     }
 
     /// Text about one worker of a demo, in that worker's colour: the same

@@ -352,6 +352,7 @@ fn prose_code_and_blocks_keep_their_order_within_a_step() {
             mptutor::course::Block::Note(_) => "note",
             mptutor::course::Block::Hint(_) => "hint",
             mptutor::course::Block::Check(_) => "check",
+            mptutor::course::Block::Exercise(_) => "exercise",
         })
         .collect();
     assert_eq!(kinds, ["prose", "python", "prose", "code", "note"]);
@@ -367,7 +368,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_text_after_front_matter_never_panics(body in "(## [a-z]{0,8}\n|```(demo|quiz|note|python)?\n|[a-z =\"\\[\\],0-9]{0,30}\n|\\|[a-z ]{0,5}\\|\n|- \n|> \n)*") {
+    fn arbitrary_text_after_front_matter_never_panics(body in "(## [a-z]{0,8}\n|```(demo|quiz|note|python|exercise)?\n|[a-z =\"\\[\\],0-9]{0,30}\n|\\|[a-z ]{0,5}\\|\n|- \n|> \n)*") {
         let text = format!("+++\nid = \"x\"\ntitle = \"X\"\n+++\n{body}");
         let _ = parse_lesson("fuzz.md", text.as_bytes());
     }

@@ -34,6 +34,7 @@ const INSERTS: &[&[u8]] = &[
     b"\n```quiz\n",
     b"\n```demo\n",
     b"\n```check\n",
+    b"\n```exercise\n",
     b"\n```note\n",
     b"\n```hint\n",
     b"\n## ",

@@ -83,6 +83,29 @@ fn lesson_with_bad_blocks(blocks: usize) -> String {
     text
 }
 
+/// `steps` steps each holding an exercise, and one more step holding
+/// `steps` exercises (one too many each but the first).
+fn lesson_with_exercises(steps: usize) -> String {
+    let exercise = |id: String| {
+        format!(
+            "```exercise\nid = \"{id}\"\ntask = \"Do it.\"\nstarter = \"pass\"\n\
+             solution = \"print(1)\"\nhints = [\"One.\", \"Two.\"]\n[output]\n\
+             each_once = ['1']\nexamples = [\"1\"]\n[behaviour]\nprocesses = {{ at_most = 0 }}\n\
+             ```\n\n"
+        )
+    };
+    let mut text = FRONT_MATTER.to_string();
+    for step in 0..steps {
+        text.push_str(&format!("## Step {step}\n\n"));
+        text.push_str(&exercise(format!("e{step}")));
+    }
+    text.push_str("## Crowded\n\n");
+    for step in 0..steps {
+        text.push_str(&exercise(format!("more-{step}")));
+    }
+    text
+}
+
 /// A list nested `depth` deep on one line: `- - - … x`.
 fn nested_list(depth: usize) -> String {
     format!("{}deep inside\n", "- ".repeat(depth))
@@ -108,6 +131,17 @@ fn loading_a_lesson_grows_linearly_with_its_steps() {
         let text = lesson_with_steps(steps);
         measure(&mut || {
             let _ = black_box(parse_lesson("big.md", text.as_bytes()));
+        });
+    });
+}
+
+#[test]
+fn loading_exercises_grows_linearly_with_their_number() {
+    assert_linear("exercises", 100, &|steps, measure| {
+        let text = lesson_with_exercises(steps);
+        measure(&mut || {
+            let problems = parse_lesson("big.md", text.as_bytes()).err();
+            assert_eq!(problems.map(|found| found.count()), Some(steps - 1));
         });
     });
 }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use super::super::reply::{EditRequest, ExerciseRequest, Reply};
 use super::{Pending, Position, Session};
-use crate::course::{Block, Exercise, Lesson};
+use crate::course::{Exercise, Lesson};
 use crate::progress::Change;
 use crate::python::PythonProgram;
 use crate::python_view::PythonRequest;
@@ -22,10 +22,7 @@ const OFFER_SOLUTION_AFTER: u32 = 3;
 
 /// The exercise of step `step` of `lesson`, if it has one.
 pub(crate) fn step_exercise(lesson: &Lesson, step: usize) -> Option<&Exercise> {
-    lesson.steps.get(step)?.blocks.iter().find_map(|block| match block {
-        Block::Exercise(exercise) => Some(exercise),
-        _ => None,
-    })
+    lesson.steps.get(step)?.exercise()
 }
 
 /// What a checked run of an exercise gives the session to record.
@@ -51,11 +48,7 @@ impl Session {
                 lesson
                     .steps
                     .iter()
-                    .position(|step| {
-                        step.blocks
-                            .iter()
-                            .any(|block| matches!(block, Block::Exercise(_)))
-                    })
+                    .position(|step| step.exercise().is_some())
                     .map_or(String::new(), |step| format!(
                         " Lesson {}'s is at step {} (`step {}`).",
                         lesson.id,
