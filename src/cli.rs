@@ -71,6 +71,9 @@ pub enum ColorChoice {
 pub enum Command {
     /// List the lessons of the course.
     List,
+    /// List every exercise of the course, done or to do, from your
+    /// progress file (or --progress FILE).
+    Exercises,
     /// Print a lesson (or one step of it) and exit.
     Show {
         /// Lesson id (`q3`) or number (`3`).

@@ -169,6 +169,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let succeeded = match cli.command {
         Some(Command::List) => oneshot::list(&course, &options, &mut out)?,
+        Some(Command::Exercises) => {
+            let file = cli
+                .progress
+                .clone()
+                .or_else(|| data_dir().map(|dir| dir.join("progress.toml")));
+            let progress = file.map(|path| progress::ProgressFile::new(path).load().progress);
+            oneshot::exercises(&course, progress.as_ref(), &options, &mut out)?
+        }
         Some(Command::Show {
             lesson,
             step,

@@ -469,3 +469,30 @@ fn find_lesson(
     }
     Ok(found)
 }
+
+/// `mptutor exercises`: every exercise of the course, done or to do.
+pub fn exercises(
+    course: &Course,
+    progress: Option<&crate::progress::Progress>,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<bool> {
+    let rows = render::exercise_rows(
+        course,
+        progress.and_then(|saved| saved.course(&course.title)),
+    );
+    if rows.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            render::render_markdown("This course has no exercises.", options)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{}",
+            render::render_exercise_list(&rows, crate::progress::now_unix(), options)
+        )?;
+    }
+    Ok(true)
+}

@@ -23,9 +23,33 @@ use super::model::{Block, CodeBlock, Lesson, Step};
 /// Words the REPL reads as commands; a lesson id equal to one of them could
 /// not be opened by typing its id alone.
 pub const RESERVED_IDS: &[&str] = &[
-    "help", "list", "open", "next", "back", "show", "step", "run", "code", "quiz", "compare",
-    "progress", "quit", "exit", "hint", "review", "python", "try", "reset", "present", "goto",
-    "pace", "record",
+    "help",
+    "list",
+    "open",
+    "next",
+    "back",
+    "show",
+    "step",
+    "run",
+    "code",
+    "quiz",
+    "compare",
+    "progress",
+    "quit",
+    "exit",
+    "hint",
+    "review",
+    "python",
+    "try",
+    "reset",
+    "present",
+    "goto",
+    "pace",
+    "record",
+    "exercise",
+    "exercises",
+    "watch",
+    "solution",
 ];
 
 /// Parses a lesson file's bytes. `path` is only used in messages.

@@ -58,7 +58,12 @@ pub fn time_against(
     let mut stopped = None;
     'rounds: for _ in 0..ROUNDS {
         for (side, source, name) in [(0, &baseline, "the baseline"), (1, program, "your program")] {
-            match run_limited(interpreter, source, RunLimits::timeout(timeout), &mut Unseen) {
+            match run_limited(
+                interpreter,
+                source,
+                RunLimits::timeout(timeout),
+                &mut Unseen,
+            ) {
                 Ok(outcome) if ended_well(&outcome) => {
                     wall[side].push(outcome.elapsed_us);
                     cpu[side].push(outcome.cpu_us);

@@ -44,6 +44,8 @@ struct Entry {
     id: String,
     title: String,
     steps: usize,
+    /// Exercises in its steps.
+    exercises: usize,
     summary: String,
 }
 
@@ -62,29 +64,43 @@ impl Entry {
             id,
             title,
             steps: lesson.steps.len(),
+            exercises: lesson
+                .steps
+                .iter()
+                .filter(|step| step.exercise().is_some())
+                .count(),
             summary: inline_markdown(&lesson.summary, styles),
         }
     }
 }
 
 fn lesson_table(entries: &[Entry], width: usize, styles: &Styles) -> Vec<String> {
-    let header: Vec<String> = ["id", "title", "steps", "summary"]
-        .map(String::from)
-        .to_vec();
+    // The exercises column only in a course that has some.
+    let exercises = entries.iter().any(|entry| entry.exercises > 0);
+    let mut header: Vec<String> = ["id", "title", "steps"].map(String::from).to_vec();
+    if exercises {
+        header.push("exercises".to_string());
+    }
+    header.push("summary".to_string());
     let rows: Vec<Vec<String>> = entries
         .iter()
         .map(|entry| {
-            vec![
+            let mut row = vec![
                 entry.id.clone(),
                 entry.title.clone(),
                 entry.steps.to_string(),
-                entry.summary.clone(),
-            ]
+            ];
+            if exercises {
+                row.push(entry.exercises.to_string());
+            }
+            row.push(entry.summary.clone());
+            row
         })
         .collect();
     let aligns = [
         CellAlignment::Left,
         CellAlignment::Left,
+        CellAlignment::Right,
         CellAlignment::Right,
     ];
     table_lines(&header, &rows, &aligns, width, styles)
@@ -100,10 +116,15 @@ fn lesson_list(entries: &[Entry], width: usize, styles: &Styles) -> Vec<String> 
         + 2;
     let mut lines = Vec::new();
     for entry in entries {
-        let steps = match entry.steps {
+        let mut steps = match entry.steps {
             1 => "1 step".to_string(),
             n => format!("{n} steps"),
         };
+        match entry.exercises {
+            0 => {}
+            1 => steps.push_str(", 1 exercise"),
+            n => steps.push_str(&format!(", {n} exercises")),
+        }
         let mut text = wrap(
             &format!("{} {}", entry.title, styles.dim(&format!("· {steps}"))),
             width.saturating_sub(id_width),

@@ -20,6 +20,29 @@ pub struct ExerciseRow {
     pub runs: u32,
 }
 
+/// One row per exercise of `course`, in course order, with what
+/// `progress` says of it.
+pub fn exercise_rows(
+    course: &crate::course::Course,
+    progress: Option<&crate::progress::CourseProgress>,
+) -> Vec<ExerciseRow> {
+    course
+        .exercises()
+        .map(|at| {
+            let lesson = course.lesson(at.lesson);
+            let done = progress.and_then(|course| course.exercise(&lesson.id, &at.exercise.id));
+            ExerciseRow {
+                lesson: lesson.id.clone(),
+                step: at.step + 1,
+                id: at.exercise.id.clone(),
+                title: at.exercise.title.clone(),
+                passed_at: done.and_then(|done| done.passed_at),
+                runs: done.map_or(0, |done| done.runs),
+            }
+        })
+        .collect()
+}
+
 /// The table of exercises, and how many are done; `now` dates the passes.
 pub fn render_exercise_list(rows: &[ExerciseRow], now: u64, opts: &RenderOptions) -> String {
     let styles = Styles::new(opts);

@@ -277,6 +277,13 @@ fn footer(lesson: &Lesson, step: usize) -> String {
             .iter()
             .any(|block| matches!(block, Block::Hint(_)))
     });
+    let exercise = lesson.steps.get(step).and_then(|shown| shown.exercise());
+    if let Some(exercise) = exercise {
+        parts.extend(["exercise", "watch"]);
+        if !exercise.hints.is_empty() && !has_hints {
+            parts.push("hint");
+        }
+    }
     if has_hints {
         parts.push("hint");
     }

@@ -16,10 +16,16 @@ pub fn render_progress(
     now: u64,
     opts: &RenderOptions,
 ) -> String {
-    let header: Vec<String> = ["lesson", "title", "steps seen", "quiz", "last visit"]
+    let with_exercises = course.exercises().next().is_some();
+    let mut header: Vec<String> = ["lesson", "title", "steps seen", "quiz"]
         .map(String::from)
         .to_vec();
+    if with_exercises {
+        header.push("exercises".to_string());
+    }
+    header.push("last visit".to_string());
     let (mut steps_total, mut steps_seen, mut questions_total, mut questions_right) = (0, 0, 0, 0);
+    let (mut exercises_total, mut exercises_passed) = (0, 0);
     let rows: Vec<Vec<String>> = course
         .lessons
         .iter()
@@ -50,18 +56,46 @@ pub fn render_progress(
             let visit = saved
                 .and_then(|saved| saved.last_visit)
                 .map_or_else(|| "never".to_string(), |when| format_age(now, when));
-            vec![
+            let exercises: Vec<&str> = lesson
+                .steps
+                .iter()
+                .filter_map(|step| step.exercise())
+                .map(|exercise| exercise.id.as_str())
+                .collect();
+            let passed = exercises
+                .iter()
+                .filter(|id| {
+                    saved
+                        .and_then(|saved| saved.exercises.get(**id))
+                        .is_some_and(|done| done.passed())
+                })
+                .count();
+            exercises_total += exercises.len();
+            exercises_passed += passed;
+            let mut row = vec![
                 lesson.id.clone(),
                 lesson.title.clone(),
                 format!("{seen}/{steps}"),
                 quiz,
-                visit,
-            ]
+            ];
+            if with_exercises {
+                row.push(match exercises.len() {
+                    0 => "none".to_string(),
+                    total => format!("{passed}/{total} passed"),
+                });
+            }
+            row.push(visit);
+            row
         })
         .collect();
+    let exercises = if with_exercises {
+        format!(", {exercises_passed} of {exercises_total} exercises passed")
+    } else {
+        String::new()
+    };
     let totals = format!(
         "Overall: {steps_seen} of {steps_total} steps seen, {questions_right} of \
-         {questions_total} questions answered right."
+         {questions_total} questions answered right{exercises}."
     );
     format!(
         "{}\n{}",

@@ -249,7 +249,7 @@ pub const COMMANDS: &[CommandInfo] = &[
     },
     CommandInfo {
         name: "exercise",
-        aliases: &["ex"],
+        aliases: &[],
         args: "[reset] [timeout=N] [python=PATH]",
         summary: "start the step's exercise: write the program, mptutor checks how it behaved",
         details: "Shows the task and copies the starter program to a file of your own (its path is \

@@ -187,7 +187,11 @@ fn run_once(
         None => None,
     };
     let verdict = crate::exercise::judge(&request.exercise.checks, &outcome, speed.as_ref());
-    writeln!(out, "{}", render::render_exercise_verdict(&verdict, &options))?;
+    writeln!(
+        out,
+        "{}",
+        render::render_exercise_verdict(&verdict, &options)
+    )?;
     let result = ExerciseRan {
         lesson: request.lesson.clone(),
         exercise: request.exercise.id.clone(),

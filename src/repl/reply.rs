@@ -22,7 +22,7 @@ pub struct Reply {
     /// A Python program for the front end to run, live, after showing `text`.
     pub python: Option<PythonRequest>,
     /// An exercise to run and check (once, or each time it is saved).
-    pub exercise: Option<ExerciseRequest>,
+    pub exercise: Option<Box<ExerciseRequest>>,
     /// A file to open in the student's editor before running `python`.
     pub edit: Option<EditRequest>,
     /// Wait this long after each line `demo` or `python` prints.

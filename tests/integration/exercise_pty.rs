@@ -114,7 +114,10 @@ fn a_watched_exercise_fails_then_passes_on_save_and_the_pass_is_saved() {
     // A wrong program, saved: it runs again, and still fails.
     std::fs::write(&file, WRONG).expect("save a wrong program");
     let second = terminal.wait_for("save it to run it again");
-    assert!(second.contains("trying"), "the saved program ran:\n{second}");
+    assert!(
+        second.contains("trying"),
+        "the saved program ran:\n{second}"
+    );
     assert!(second.contains('✗'), "{second}");
 
     // The right one passes, and the watch ends at the prompt.

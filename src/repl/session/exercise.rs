@@ -37,13 +37,13 @@ pub struct ExerciseRan {
 
 impl Session {
     /// The open step's exercise, or why there is none.
-    fn current_exercise(&self) -> Result<(Position, &Lesson, &Exercise), Reply> {
+    fn current_exercise(&self) -> Result<(Position, &Lesson, &Exercise), Box<Reply>> {
         let Some((at, lesson)) = self.current_lesson() else {
-            return Err(self.nothing_open());
+            return Err(Box::new(self.nothing_open()));
         };
         match step_exercise(lesson, at.step) {
             Some(exercise) => Ok((at, lesson, exercise)),
-            None => Err(self.fail(format!(
+            None => Err(Box::new(self.fail(format!(
                 "This step has no exercise. Type `exercises` to see where they are.{}",
                 lesson
                     .steps
@@ -55,7 +55,7 @@ impl Session {
                         step + 1,
                         step + 1
                     ))
-            ))),
+            )))),
         }
     }
 
@@ -69,7 +69,7 @@ impl Session {
     pub(super) fn exercise(&mut self, args: &[String], watch: bool) -> Reply {
         let (at, lesson, exercise) = match self.current_exercise() {
             Ok(found) => found,
-            Err(reply) => return reply,
+            Err(reply) => return *reply,
         };
         let command = if watch { "watch" } else { "exercise" };
         let args = match super::python::RunArgs::parse(args, command) {
@@ -94,7 +94,7 @@ impl Session {
                 path.display()
             ));
         }
-        let request = ExerciseRequest {
+        let request = Box::new(ExerciseRequest {
             python: PythonRequest {
                 program: PythonProgram::File {
                     path: path.clone(),
@@ -110,11 +110,11 @@ impl Session {
             exercise: exercise.clone(),
             file: path.clone(),
             watch,
-        };
+        });
         let _ = at;
         let shown = path.display().to_string();
         let task = format!(
-            "**Exercise {}: {}**\n\n{}\n\nYour program:\n\n    {shown}\n",
+            "**Exercise {}: {}**\n\n{}\n\nYour program is this file:\n\n`{shown}`\n",
             exercise.id, exercise.title, exercise.task
         );
         if watch {
@@ -194,7 +194,7 @@ impl Session {
     pub(super) fn solution(&mut self) -> Reply {
         let (at, _, exercise) = match self.current_exercise() {
             Ok(found) => found,
-            Err(reply) => return reply,
+            Err(reply) => return *reply,
         };
         let id = exercise.id.clone();
         self.pending = Some(Pending::ConfirmSolution(at));
@@ -284,24 +284,135 @@ impl Session {
 
     /// One row per exercise of the course, in course order.
     pub(crate) fn exercise_rows(&self) -> Vec<crate::render::ExerciseRow> {
-        let progress = self.saved();
-        let mut rows = Vec::new();
-        for lesson in &self.course.lessons {
-            for (step, _) in lesson.steps.iter().enumerate() {
-                if let Some(exercise) = step_exercise(lesson, step) {
-                    let done = progress.and_then(|course| course.exercise(&lesson.id, &exercise.id));
-                    rows.push(crate::render::ExerciseRow {
-                        lesson: lesson.id.clone(),
-                        step: step + 1,
-                        id: exercise.id.clone(),
-                        title: exercise.title.clone(),
-                        passed_at: done.and_then(|done| done.passed_at),
-                        runs: done.map_or(0, |done| done.runs),
-                    });
-                }
-            }
-        }
-        rows
+        crate::render::exercise_rows(&self.course, self.saved())
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::RenderOptions;
+
+    const LESSON: &str = "+++\nid = \"ex\"\ntitle = \"Exercise lesson\"\n+++\n\n## Prose\n\nNo exercise here.\n\n\
+## Two at once\n\nTwo children.\n\n```exercise\nid = \"two-at-once\"\ntask = \"Start two processes at once.\"\n\
+starter = '''\nprint(\"one at a time\")\n'''\nsolution = '''\nprint(\"both\")\n'''\n\
+hints = [\"First hint.\", \"Second hint.\"]\n\n[behaviour]\nprocesses = { exactly = 2 }\n```\n";
+
+    /// A session on a one-lesson course whose second step has an
+    /// exercise, with its scratch folder in `dir`.
+    fn session(dir: &std::path::Path) -> Session {
+        let course_dir = dir.join("course");
+        std::fs::create_dir_all(&course_dir).expect("course folder");
+        std::fs::write(
+            course_dir.join("course.toml"),
+            "format_version = 1\ntitle = \"Exercise course\"\nlessons = [\"ex.md\"]\n",
+        )
+        .expect("course.toml");
+        std::fs::write(course_dir.join("ex.md"), LESSON).expect("lesson");
+        let course = crate::course::load_dir(&course_dir).expect("the course loads");
+        let mut session = Session::new(course, RenderOptions::plain(80));
+        session.set_scratch_dir(dir.join("scratch"));
+        session
+    }
+
+    fn ran(passed: bool) -> ExerciseRan {
+        ExerciseRan {
+            lesson: "ex".into(),
+            exercise: "two-at-once".into(),
+            passed,
+            failed: !passed,
+        }
+    }
+
+    #[test]
+    fn exercise_copies_the_starter_once_and_reset_copies_it_again() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut session = session(dir.path());
+        session.handle("open ex");
+        let none = session.handle("exercise");
+        assert!(
+            none.is_error && none.text.contains("step 2"),
+            "{}",
+            none.text
+        );
+
+        session.handle("next");
+        let started = session.handle("exercise");
+        let file = dir.path().join("scratch").join("two-at-once.py");
+        assert!(
+            started.text.contains(&file.display().to_string()),
+            "{}",
+            started.text
+        );
+        assert!(
+            started.exercise.is_none(),
+            "nothing to run before it is edited"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&file).expect("the copy"),
+            "print(\"one at a time\")\n"
+        );
+        // The student's work is never overwritten by `exercise` again.
+        std::fs::write(&file, "print('mine')\n").expect("edit");
+        let again = session.handle("exercise");
+        let request = again.exercise.expect("it runs the student's file");
+        assert_eq!(request.file, file);
+        assert!(!request.watch);
+        assert_eq!(
+            std::fs::read_to_string(&file).expect("kept"),
+            "print('mine')\n"
+        );
+        session.handle("exercise reset");
+        assert_eq!(
+            std::fs::read_to_string(&file).expect("fresh"),
+            "print(\"one at a time\")\n"
+        );
+        assert!(session.handle("watch").exercise.expect("a run").watch);
+    }
+
+    #[test]
+    fn hints_come_in_order_and_a_pass_is_counted_once_with_the_solution_offered_after_three_fails()
+    {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut session = session(dir.path());
+        session.handle("open ex");
+        session.handle("next");
+        assert!(session.handle("hint").text.contains("First hint."));
+        assert!(session.handle("hint").text.contains("Second hint."));
+        assert!(session.handle("hint").text.contains("No more hints"));
+
+        assert!(session.exercise_ran(&ran(false)).contains("Not yet"));
+        session.exercise_ran(&ran(false));
+        assert!(session.exercise_ran(&ran(false)).contains("`solution`"));
+        assert!(session.exercise_ran(&ran(true)).contains("Exercise passed"));
+        assert!(session.exercise_ran(&ran(true)).contains("Passed again"));
+        let saved = session
+            .saved()
+            .and_then(|course| course.exercise("ex", "two-at-once"))
+            .cloned()
+            .expect("saved");
+        assert_eq!(
+            (saved.runs, saved.failed_runs, saved.hints_shown),
+            (5, 3, 2)
+        );
+        assert!(saved.passed());
+        let rows = session.exercise_rows();
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].passed_at.is_some());
+    }
+
+    #[test]
+    fn the_solution_is_shown_only_after_a_yes() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut session = session(dir.path());
+        session.handle("open ex");
+        session.handle("next");
+        let asked = session.handle("solution");
+        assert!(!asked.text.contains("print(\"both\")"), "{}", asked.text);
+        assert!(session.prompt().contains("[y/N]"));
+        assert!(session.handle("n").text.contains("Not shown"));
+        session.handle("solution");
+        let shown = session.handle("y");
+        assert!(shown.text.contains("print(\"both\")"), "{}", shown.text);
+    }
+}
