@@ -97,12 +97,14 @@ fn lesson_table(entries: &[Entry], width: usize, styles: &Styles) -> Vec<String>
             row
         })
         .collect();
-    let aligns = [
+    let mut aligns = vec![
         CellAlignment::Left,
         CellAlignment::Left,
-        CellAlignment::Right,
         CellAlignment::Right,
     ];
+    if exercises {
+        aligns.push(CellAlignment::Right);
+    }
     table_lines(&header, &rows, &aligns, width, styles)
 }
 

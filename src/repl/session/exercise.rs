@@ -59,9 +59,32 @@ impl Session {
         }
     }
 
-    /// Where the student's program for `exercise` is kept.
+    /// Where the student's program for `exercise` is kept: a folder per
+    /// course (two courses may both have an exercise `pool-map`), named
+    /// after its title.
+    fn exercise_folder(&self) -> PathBuf {
+        let mut slug: String = self
+            .course
+            .title
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .take(60)
+            .collect();
+        slug = slug.trim_matches('-').to_string();
+        if slug.is_empty() {
+            slug = "course".to_string();
+        }
+        self.scratch_dir.join("exercises").join(slug)
+    }
+
     fn exercise_path(&self, exercise: &Exercise) -> PathBuf {
-        self.scratch_dir.join(format!("{}.py", exercise.id))
+        self.exercise_folder().join(format!("{}.py", exercise.id))
     }
 
     /// `exercise [reset] [timeout=N] [python=PATH]`, and `watch` when
@@ -79,7 +102,7 @@ impl Session {
         let path = self.exercise_path(exercise);
         let fresh = args.reset || !path.exists();
         if fresh {
-            let copied = std::fs::create_dir_all(&self.scratch_dir)
+            let copied = std::fs::create_dir_all(self.exercise_folder())
                 .and_then(|()| user_file::write_regular(&path, exercise.starter.as_bytes()));
             if let Err(error) = copied {
                 return self.fail(format!(
@@ -338,7 +361,12 @@ hints = [\"First hint.\", \"Second hint.\"]\n\n[behaviour]\nprocesses = { exactl
 
         session.handle("next");
         let started = session.handle("exercise");
-        let file = dir.path().join("scratch").join("two-at-once.py");
+        let file = dir
+            .path()
+            .join("scratch")
+            .join("exercises")
+            .join("exercise-course")
+            .join("two-at-once.py");
         assert!(
             started.text.contains(&file.display().to_string()),
             "{}",
