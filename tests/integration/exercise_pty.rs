@@ -92,7 +92,9 @@ fn a_watched_exercise_fails_then_passes_on_save_and_the_pass_is_saved() {
     terminal.type_bytes(b"open ex\r");
     terminal.wait_for("mptutor ex 1/");
     terminal.type_bytes(b"exercise\r");
-    let shown = terminal.wait_for("`watch`");
+    // Typed only once the line editor reads again: what is typed before
+    // it starts reading is lost.
+    let shown = terminal.wait_for("mptutor ex 1/1> ");
     let path = Regex::new(r"(/\S+four-at-once\.py)")
         .expect("a path pattern")
         .captures(&shown)
@@ -104,7 +106,7 @@ fn a_watched_exercise_fails_then_passes_on_save_and_the_pass_is_saved() {
 
     // The starter runs one child at a time: the check says so in words.
     terminal.type_bytes(b"watch\r");
-    let first = terminal.wait_for("save it to run it again");
+    let first = terminal.wait_for("to go.");
     assert!(first.contains('✗'), "{first}");
     assert!(
         first.contains("at a time") || first.contains("at once"),
@@ -113,7 +115,7 @@ fn a_watched_exercise_fails_then_passes_on_save_and_the_pass_is_saved() {
 
     // A wrong program, saved: it runs again, and still fails.
     std::fs::write(&file, WRONG).expect("save a wrong program");
-    let second = terminal.wait_for("save it to run it again");
+    let second = terminal.wait_for("to go.");
     assert!(
         second.contains("trying"),
         "the saved program ran:\n{second}"
