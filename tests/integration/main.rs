@@ -12,6 +12,7 @@ mod course_scaling;
 mod cpu_demo;
 mod escapes;
 mod exercise_block;
+mod exercise_check;
 mod faults;
 mod forkserver;
 mod hostile_input;
