@@ -283,52 +283,92 @@ pub fn bench(
 }
 
 /// `mptutor check [DIR]`: the verdict on a loaded (or failed) course, then,
-/// with `run_examples` (each example's timeout), on each Python example
-/// that has check blocks.
+/// with `run_code` (each program's timeout), on each Python example that
+/// has check blocks and on each exercise.
 pub fn check(
     result: &Result<Course, CourseErrors>,
-    run_examples: Option<std::time::Duration>,
+    run_code: Option<std::time::Duration>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<bool> {
     let loaded = check_loaded(result, out, err)?;
-    match (result, run_examples) {
-        (Ok(course), Some(timeout)) if loaded => check_examples(course, timeout, out, err),
+    match (result, run_code) {
+        (Ok(course), Some(timeout)) if loaded => check_code(course, timeout, out, err),
         _ => Ok(loaded),
     }
 }
 
-/// Runs every example that has checks; failures go to `err` as
-/// `path:line:col: …` at the check block (or at the example, for one that
-/// timed out or ran out of memory). Before the first, says on `err` that
-/// the course's own code is about to run, so `out` stays the report.
-fn check_examples(
+/// Runs the course's own code: every example that has checks, then every
+/// exercise. Before the first, says on `err` that the course's own code
+/// is about to run, so `out` stays the report.
+fn check_code(
     course: &Course,
     timeout: std::time::Duration,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<bool> {
+    use crate::findings::words;
     let interpreter = match crate::python::find_python3() {
         Ok(interpreter) => interpreter,
         Err(error) => {
-            writeln!(out, "The Python examples were not run: {error}")?;
+            writeln!(
+                out,
+                "The Python examples and exercises were not run: {error}"
+            )?;
             return Ok(true);
         }
     };
-    let to_run = crate::python::examples_to_run(course);
-    if to_run > 0 {
+    let (example_count, exercise_count) = (
+        crate::python::examples_to_run(course),
+        crate::python::exercises_to_run(course),
+    );
+    let mut to_run = Vec::new();
+    match example_count {
+        0 => {}
+        n => to_run.push(words::count(n as u64, "example", "examples")),
+    }
+    match exercise_count {
+        0 => {}
+        n => to_run.push(format!(
+            "{}, each starter and solution under {}",
+            words::count(n as u64, "exercise", "exercises"),
+            words::and_list(&crate::python::START_METHODS.map(String::from))
+        )),
+    }
+    if !to_run.is_empty() {
         writeln!(
             err,
-            "mptutor check: running the course's own Python code now ({} with {}), each in a \
-             temporary folder, for at most {} s and {} GiB of memory; `--no-run` skips this",
-            crate::findings::words::count(to_run as u64, "example", "examples"),
+            "mptutor check: running the course's own Python code now ({} with {}), each program \
+             in a temporary folder, for at most {} s and {} GiB of memory; `--no-run` skips this",
+            words::and_list(&to_run),
             interpreter.display(),
             timeout.as_secs(),
             crate::python::CHECK_MEMORY_LIMIT >> 30
         )?;
     }
+    // A course of exercises alone says nothing of examples it has none of.
+    let examples = if example_count > 0 || exercise_count == 0 {
+        check_examples(course, &interpreter, timeout, out, err)?
+    } else {
+        true
+    };
+    let exercises =
+        exercise_count == 0 || check_exercises(course, &interpreter, timeout, out, err)?;
+    Ok(examples && exercises)
+}
+
+/// Runs every example that has checks; failures go to `err` as
+/// `path:line:col: …` at the check block (or at the example, for one that
+/// timed out or ran out of memory).
+fn check_examples(
+    course: &Course,
+    interpreter: &std::path::Path,
+    timeout: std::time::Duration,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<bool> {
     let mut written = Ok(());
-    let reports = crate::python::check_examples(course, &interpreter, timeout, &mut |report| {
+    let reports = crate::python::check_examples(course, interpreter, timeout, &mut |report| {
         let verdict = if report.problems.is_empty() {
             "passes its checks"
         } else {
@@ -385,6 +425,49 @@ fn check_examples(
             "{failed} of {} Python examples fail their checks; fix the example or the check \
              block and run `mptutor check` again",
             reports.len()
+        )?;
+    }
+    Ok(failed == 0)
+}
+
+/// Runs every exercise's starter and solution under each start method;
+/// each problem goes to `err` as `path:line:col: exercise ID, …` at the
+/// exercise's block.
+fn check_exercises(
+    course: &Course,
+    interpreter: &std::path::Path,
+    timeout: std::time::Duration,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<bool> {
+    let mut written = Ok(());
+    let reports = crate::python::check_exercises(course, interpreter, timeout, &mut |report| {
+        if written.is_ok() {
+            written = writeln!(out, "{}", render::render_exercise_check(report))
+                .and_then(|()| out.flush());
+        }
+    });
+    written?;
+    for problem in reports.iter().flat_map(|report| &report.problems) {
+        writeln!(err, "{problem}")?;
+    }
+    let failed = reports
+        .iter()
+        .filter(|report| !report.problems.is_empty())
+        .count();
+    if failed == 0 {
+        writeln!(
+            out,
+            "{}",
+            render::render_exercises_verified(&reports, &interpreter.display().to_string())
+        )?;
+    } else {
+        writeln!(
+            err,
+            "{failed} of {} {} problems; fix the starter, the solution or the checks and run \
+             `mptutor check` again",
+            crate::findings::words::count(reports.len() as u64, "exercise", "exercises"),
+            if failed == 1 { "has" } else { "have" }
         )?;
     }
     Ok(failed == 0)

@@ -170,7 +170,7 @@ fn check_one(
 
 /// Python said it could not get memory (`MemoryError`, or ENOMEM from the
 /// system), on stderr.
-fn ran_out_of_memory(recorded: &Recorder) -> bool {
+pub(super) fn ran_out_of_memory(recorded: &Recorder) -> bool {
     recorded.events.iter().any(|event| {
         matches!(event, Event::Line { stream: Stream::Stderr, text, .. }
             if text.contains("MemoryError") || text.contains("Cannot allocate memory"))

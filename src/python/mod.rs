@@ -14,6 +14,7 @@
 
 mod checked;
 mod examples;
+mod exercises;
 mod interpreter;
 pub mod pid_lines;
 mod run;
@@ -22,6 +23,9 @@ pub mod timed;
 
 pub use checked::{CheckReport, CheckedRun};
 pub use examples::{CHECK_MEMORY_LIMIT, ExampleReport, check_examples, examples_to_run};
+pub use exercises::{
+    ExerciseReport, ExerciseRun, START_METHODS, Version, check_exercises, exercises_to_run,
+};
 pub use interpreter::{PythonError, chosen_interpreter, find_python3};
 pub use pid_lines::{PidAttribution, ProcessSeen, TaggedLine, untag};
 pub use run::{PythonOutcome, PythonProgram, RunLimits, run_limited, run_program};

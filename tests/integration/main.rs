@@ -13,6 +13,7 @@ mod cpu_demo;
 mod escapes;
 mod exercise_block;
 mod exercise_pty;
+mod exercise_check;
 mod faults;
 mod forkserver;
 mod hostile_input;

@@ -23,7 +23,7 @@ const START_METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// Every CPython 3.8 or newer found: the system's, then pyenv's.
-fn pythons() -> Vec<PathBuf> {
+pub fn pythons() -> Vec<PathBuf> {
     let mut candidates = vec![PathBuf::from("/usr/bin/python3")];
     let root = Command::new("pyenv")
         .arg("root")
