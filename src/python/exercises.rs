@@ -174,9 +174,34 @@ fn check_one(
                     continue;
                 }
             };
-            // Speed is not timed by `check`: its line is "couldn't tell",
-            // which fails nothing.
-            let verdict = judge(&exercise.checks, &outcome, None);
+            // The solution's speed is timed once, beside its first run,
+            // against its baseline (3 runs each, taking turns); elsewhere
+            // the speed line is "couldn't tell", which fails nothing.
+            let speed = match (&exercise.checks.speed, version) {
+                (Some(speed), Version::Solution) if method == START_METHODS[0] => {
+                    let timed = super::timed::time_against(
+                        interpreter,
+                        &PythonProgram::Source {
+                            code: code.clone(),
+                            file_name: format!("{}.py", exercise.id.replace('-', "_")),
+                        },
+                        speed.baseline(&exercise.starter),
+                        timeout,
+                    );
+                    if let Some(why) = &timed.stopped {
+                        problems.push(at(format!("{which}: its timing stopped: {why}")));
+                    }
+                    Some(crate::exercise::SpeedMeasure {
+                        student_wall_us: timed.program_us,
+                        baseline_wall_us: timed.baseline_us,
+                        student_cpu_us: timed.program_cpu_us,
+                        baseline_cpu_us: timed.baseline_cpu_us,
+                        load: timed.load,
+                    })
+                }
+                _ => None,
+            };
+            let verdict = judge(&exercise.checks, &outcome, speed.as_ref());
             if outcome.timed_out {
                 problems.push(at(format!(
                     "{which}: did not finish within its timeout of {} s and was stopped with \
