@@ -126,6 +126,23 @@ fn check_passes_the_built_in_course_with_its_speed_claim_judged() {
     // A contradicted claim fails the check; couldn't-tell is reported.
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("every one passes its checks"), "{stdout}");
+    // Every exercise of the course fails as given and passes when solved,
+    // under each start method (a speed it could not time is a `?`).
+    let exercises = mptutor::course::load_builtin()
+        .expect("the built-in course")
+        .exercises()
+        .count();
+    assert!(exercises >= 8, "the course has {exercises} exercises");
+    assert!(
+        stdout.contains(&format!(
+            "{exercises} exercises verified under 3 start methods"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("every starter fails its checks and every solution passes them"),
+        "{stdout}"
+    );
     let q1 = stdout
         .lines()
         .skip_while(|line| !line.contains("lessons/q1.md:"))
