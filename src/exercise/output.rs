@@ -36,7 +36,11 @@ pub fn lines(check: &OutputCheck, examples: &[String], stdout: &[String]) -> Vec
                     pattern,
                     count: 0,
                     wanted: None,
-                } => format!("No line {} was printed.", like(pattern)),
+                } => format!(
+                    "No line {} was printed{}.",
+                    like(pattern),
+                    instead(&printed)
+                ),
                 OutputProblem::NotOnce { pattern, count } => format!(
                     "{count} lines {} were printed ({}); the task asks for one.",
                     like(pattern),
@@ -143,4 +147,31 @@ fn named(printed: &[&str], pattern: &Regex) -> String {
         shown.push(format!("{} more", matched.len() - NAMED_LINES));
     }
     words::and_list(&shown)
+}
+
+/// What was printed instead of a missing line: the lines themselves when
+/// there are few (a student sees `counter = 257` beside the `counter =
+/// 1000` asked for), else how many.
+fn instead(printed: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    const LONGEST: usize = 60;
+    match printed.len() {
+        0 => "; the program printed nothing".to_string(),
+        1..=SHOWN => {
+            let lines: Vec<String> = printed
+                .iter()
+                .map(|line| {
+                    let clipped: String = line.chars().take(LONGEST).collect();
+                    let more = if line.chars().count() > LONGEST {
+                        "…"
+                    } else {
+                        ""
+                    };
+                    format!("`{}{more}`", clipped.replace('`', "'"))
+                })
+                .collect();
+            format!("; it printed {}", crate::findings::words::and_list(&lines))
+        }
+        n => format!("; it printed {n} other lines"),
+    }
 }

@@ -121,7 +121,8 @@ fn a_missing_line_is_shown_as_an_example_never_as_a_pattern() {
     assert_eq!(
         output,
         [
-            "No line like `Process-1 prints 30` was printed.",
+            "No line like `Process-1 prints 30` was printed; it printed `Process-2 prints 20`, \
+             `Process-1 prints 10` and `Process-4 prints 40`.",
             "The program printed 3 lines; the task asks for 4."
         ]
     );
@@ -132,9 +133,30 @@ fn a_missing_line_is_shown_as_an_example_never_as_a_pattern() {
         ..q6_checks()
     };
     let verdict = judge(&checks, &run(0, &PRINTED[..3], all_at_once()), None);
-    assert_eq!(
-        verdict.lines[0].text,
-        "No line like `Process-3 prints 30` was printed."
+    assert!(
+        verdict.lines[0]
+            .text
+            .starts_with("No line like `Process-3 prints 30` was printed; it printed `"),
+        "{}",
+        verdict.lines[0].text
+    );
+    // More lines than a sentence holds are counted, and nothing is said.
+    let many = ["line 0", "line 1", "line 2", "line 3", "line 4"];
+    let verdict = judge(&q6_checks(), &run(0, &many, all_at_once()), None);
+    assert!(
+        verdict.lines[0]
+            .text
+            .ends_with("was printed; it printed 5 other lines."),
+        "{}",
+        verdict.lines[0].text
+    );
+    let verdict = judge(&q6_checks(), &run(0, &[], all_at_once()), None);
+    assert!(
+        verdict.lines[0]
+            .text
+            .ends_with("was printed; the program printed nothing."),
+        "{}",
+        verdict.lines[0].text
     );
 }
 

@@ -25,6 +25,30 @@ pub(crate) fn step_exercise(lesson: &Lesson, step: usize) -> Option<&Exercise> {
     lesson.steps.get(step)?.exercise()
 }
 
+/// A course title as a folder name: its words in lowercase, joined by
+/// `-`, at most 40 characters, cut between words.
+fn folder_name(title: &str) -> String {
+    let mut name = String::new();
+    for word in title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+    {
+        let word = word.to_lowercase();
+        if !name.is_empty() && name.chars().count() + 1 + word.chars().count() > 40 {
+            break;
+        }
+        if !name.is_empty() {
+            name.push('-');
+        }
+        name.extend(word.chars().take(40));
+    }
+    if name.is_empty() {
+        "course".to_string()
+    } else {
+        name
+    }
+}
+
 /// What a checked run of an exercise gives the session to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExerciseRan {
@@ -63,24 +87,9 @@ impl Session {
     /// course (two courses may both have an exercise `pool-map`), named
     /// after its title.
     fn exercise_folder(&self) -> PathBuf {
-        let mut slug: String = self
-            .course
-            .title
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .take(60)
-            .collect();
-        slug = slug.trim_matches('-').to_string();
-        if slug.is_empty() {
-            slug = "course".to_string();
-        }
-        self.scratch_dir.join("exercises").join(slug)
+        self.scratch_dir
+            .join("exercises")
+            .join(folder_name(&self.course.title))
     }
 
     fn exercise_path(&self, exercise: &Exercise) -> PathBuf {
@@ -345,6 +354,17 @@ hints = [\"First hint.\", \"Second hint.\"]\n\n[behaviour]\nprocesses = { exactl
             passed,
             failed: !passed,
         }
+    }
+
+    #[test]
+    fn a_course_title_becomes_a_short_folder_name() {
+        assert_eq!(
+            folder_name("Processes and threads: Python's multiprocessing, seen for real"),
+            "processes-and-threads-python-s"
+        );
+        assert_eq!(folder_name("Exercise course"), "exercise-course");
+        assert_eq!(folder_name("★★★"), "course");
+        assert_eq!(folder_name(&"x".repeat(100)).len(), 40);
     }
 
     #[test]
