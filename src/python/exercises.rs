@@ -201,7 +201,18 @@ fn check_one(
                 }
                 _ => None,
             };
-            let verdict = judge(&exercise.checks, &outcome, speed.as_ref());
+            let mut verdict = judge(&exercise.checks, &outcome, speed.as_ref());
+            // The solution's speed is judged once, where it was timed; the
+            // starter keeps its line, so that a starter whose only fault is
+            // its speed is never taken for one that passes.
+            if version == Version::Solution
+                && exercise.checks.speed.is_some()
+                && method != START_METHODS[0]
+            {
+                verdict
+                    .lines
+                    .retain(|line| line.check != crate::exercise::CheckKind::Speed);
+            }
             if outcome.timed_out {
                 problems.push(at(format!(
                     "{which}: did not finish within its timeout of {} s and was stopped with \

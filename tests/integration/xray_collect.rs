@@ -416,3 +416,27 @@ fn every_short_subprocess_is_seen_with_its_program_parent_and_exit() {
     codes.sort_unstable();
     assert_eq!(codes, [0, 1, 2, 3, 4, 5], "{:#?}", xray.processes);
 }
+
+/// A helper of multiprocessing that sends no record (killed as the run
+/// ends before its interpreter got to report, on a loaded machine) is
+/// still known by its command line, and never counted as one of the
+/// program's own processes.
+#[test]
+fn a_helper_that_sends_no_record_is_known_by_its_command_line() {
+    if !have_python3() {
+        return;
+    }
+    let (xray, _) = xray_of(
+        "import os, subprocess, sys\n\n\
+         quiet = {k: v for k, v in os.environ.items() if not k.startswith(('MPTUTOR', 'PYTHONPATH'))}\n\
+         helper = subprocess.Popen([sys.executable, '-c', \
+         \"'from multiprocessing.resource_tracker import main'; import time; time.sleep(0.5)\"], env=quiet)\n\
+         helper.wait()\n",
+    );
+    let helper = xray
+        .processes
+        .iter()
+        .find(|process| process.role == Role::ResourceTracker)
+        .unwrap_or_else(|| panic!("no resource tracker in {:#?}", xray.processes));
+    assert_eq!(helper.name, "resource_tracker");
+}

@@ -74,6 +74,20 @@ pub fn executable_name(pid: i32) -> Option<String> {
     Some(executable(pid)?.file_name()?.to_string_lossy().into_owned())
 }
 
+/// The command line of `pid`, its arguments joined by spaces (at most
+/// 4 KiB of it); `None` once it is gone.
+pub fn command_line(pid: i32) -> Option<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(format!("/proc/{pid}/cmdline"))
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    Some(text.trim_end_matches('\0').replace('\0', " "))
+}
+
 /// The program `pid` runs, by its path.
 pub fn executable(pid: i32) -> Option<std::path::PathBuf> {
     std::fs::read_link(format!("/proc/{pid}/exe")).ok()

@@ -413,6 +413,37 @@ impl Collector {
         }
     }
 
+    /// The role of a process no record has named, from its command line:
+    /// multiprocessing's helpers run a `-c` program of their own. Their
+    /// records may come late or never (a helper killed as the run ends
+    /// before its interpreter has started), and a helper must not be taken
+    /// for one of the program's processes.
+    fn role_from_command_line(tracked: &mut Tracked) {
+        if tracked.named || tracked.process.role != Role::Other {
+            return;
+        }
+        let Some(line) = proc_sample::command_line(tracked.process.pid) else {
+            return;
+        };
+        let role = if line.contains("from multiprocessing.forkserver import main") {
+            Role::Forkserver
+        } else if line.contains("from multiprocessing.resource_tracker import main")
+            || line.contains("from multiprocessing.semaphore_tracker import main")
+        {
+            Role::ResourceTracker
+        } else {
+            return;
+        };
+        tracked.process.role = role;
+        tracked.process.python = true;
+        // As its own records would name it.
+        tracked.process.name = match role {
+            Role::Forkserver => "forkserver",
+            _ => "resource_tracker",
+        }
+        .to_string();
+    }
+
     fn sample(&mut self, now_us: u64) {
         self.samples += 1;
         self.last_sample_us = Some(now_us);
@@ -445,6 +476,7 @@ impl Collector {
                 }
             }
             let tracked = &mut self.processes[at];
+            Self::role_from_command_line(tracked);
             let stat = proc_sample::process_stat(pid);
             let ticks = stat
                 .as_ref()
