@@ -146,17 +146,19 @@ impl Session {
         let _ = at;
         let shown = path.display().to_string();
         let task = format!(
-            "**Exercise {}: {}**\n\n{}\n\nYour program is this file:\n\n`{shown}`\n",
+            "**Exercise {}: {}**\n\n{}\n\nYour program is this file:",
             exercise.id, exercise.title, exercise.task
         );
         if watch {
             return Reply {
                 exercise: Some(request),
                 pace: self.pace,
-                ..self.say(&format!(
-                    "{task}\nWatching it: every time you save it, it runs and is checked. \
-                     Press Enter (or Ctrl-C) to stop watching."
-                ))
+                ..self.say_with_path(
+                    &task,
+                    &shown,
+                    "Watching it: every time you save it, it runs and is checked. Press Enter \
+                     (or Ctrl-C) to stop watching.",
+                )
             };
         }
         match &self.editor {
@@ -167,22 +169,39 @@ impl Session {
                 }),
                 exercise: Some(request),
                 pace: self.pace,
-                ..self.say(&format!(
-                    "{task}\nOpening it with `{editor}`. It runs and is checked when you close \
-                     the editor."
-                ))
+                ..self.say_with_path(
+                    &task,
+                    &shown,
+                    &format!(
+                        "Opening it with `{editor}`. It runs and is checked when you close the \
+                         editor."
+                    ),
+                )
             },
-            None if fresh => self.say(&format!(
-                "{task}\nChange it in any editor, then type `watch` to have it run and checked \
-                 each time you save, or `exercise` to run it once. `hint` helps; `exercise \
-                 reset` starts again from the starter."
-            )),
+            None if fresh => self.say_with_path(
+                &task,
+                &shown,
+                "Change it in any editor, then type `watch` to have it run and checked each time \
+                 you save, or `exercise` to run it once. `hint` helps; `exercise reset` starts \
+                 again from the starter.",
+            ),
             None => Reply {
                 exercise: Some(request),
                 pace: self.pace,
                 ..Reply::default()
             },
         }
+    }
+
+    /// `before` and `after` (Markdown) with the file's path between them
+    /// on a line of its own, never wrapped, so it can be copied whole.
+    fn say_with_path(&self, before: &str, path: &str, after: &str) -> Reply {
+        Reply::text(format!(
+            "{}\n\n  {}\n\n{}",
+            crate::render::render_markdown(before, &self.options),
+            crate::render::sanitize(path, " "),
+            crate::render::render_markdown(after, &self.options)
+        ))
     }
 
     /// A run of an exercise was checked: saves it, and says what next.
