@@ -25,8 +25,8 @@ pub const START: ParamSpec = ParamSpec {
     name: "start",
     kind: ParamKind::Choice(&["fork", "spawn", "forkserver"]),
     default: ParamValue::Choice("fork"),
-    help: "how processes start: fork copies mptutor, spawn starts it afresh, forkserver asks a \
-           server process to fork them",
+    help: "how processes start: fork clones mptutor (its memory shared copy-on-write), spawn \
+           starts it afresh, forkserver asks a server process to fork them",
 };
 
 /// `timeout=S`.

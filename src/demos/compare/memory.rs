@@ -5,7 +5,9 @@
 //! counted: a process each, one for all the threads.
 //!
 //! The counter is a `static` of mptutor, like a Python global: a forked
-//! child starts with a copy of it (a spawned one with a fresh 0), and every
+//! child starts with the parent's value, on a page the two share
+//! copy-on-write until the child's first add copies it (a spawned child
+//! starts with a fresh 0), and every
 //! thread of mptutor sees the same one. It is behind a lock, as in the
 //! lesson's Python program, so the threads' total is exact.
 

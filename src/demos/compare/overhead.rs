@@ -65,11 +65,14 @@ impl Judged for OverheadResult {
     fn findings(&self) -> Vec<Finding> {
         let (process, thread) = (format_us(self.process_us()), format_us(self.thread_us()));
         let text = match self.verdict() {
+            // fork(2): the child gets copies of the parent's page tables,
+            // and its pages are shared copy-on-write, not copied.
             Verdict::Holds => format!(
                 "Starting and joining a process took {process} on average, a thread {thread}: a \
                  process costs {} as much, because the kernel must give it an address space \
-                 and resources of its own, while a thread only needs a stack in the process it \
-                 joins.",
+                 of its own (a copy of the parent's page tables, its pages shared \
+                 copy-on-write) and resources of its own, while a thread only needs a stack \
+                 in the process it joins.",
                 self.times()
             ),
             _ => format!(

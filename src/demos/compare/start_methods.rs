@@ -1,7 +1,9 @@
 //! Start-methods row (and Portability): what it costs to start a worker
 //! process by `fork`, by `spawn` and by `forkserver`.
 //!
-//! `fork` makes the child a copy of mptutor, ready to run at once; `spawn`
+//! `fork` makes the child a clone of mptutor, ready to run at once (the
+//! kernel copies the page tables and shares every page copy-on-write, so
+//! the memory itself is not copied); `spawn`
 //! forks and then executes the mptutor binary afresh (`mptutor worker …`),
 //! which must load, start up and read its task from its arguments, as a
 //! spawned Python child boots an interpreter and imports the main module;
@@ -153,8 +155,9 @@ impl Judged for StartMethodsResult {
             let verdict = self.spawn_over(StartMethod::ForkServer);
             let text = match &verdict {
                 Verdict::Holds => format!(
-                    "By forkserver a start took {server}, and spawn {} as long: the server \
-                     forks a copy of itself, already running, for each worker.",
+                    "By forkserver a start took {server}, and spawn {} as long: the server, \
+                     already running, forks itself for each worker, and the clone shares its \
+                     memory copy-on-write.",
                     self.times(StartMethod::ForkServer)
                 ),
                 Verdict::Contradicted => format!(

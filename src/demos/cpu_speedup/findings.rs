@@ -23,12 +23,17 @@ pub(super) fn report(result: &CpuSpeedupResult) -> Report {
     if let Some(own) = own_loop(result) {
         findings.push(own);
     }
+    // The free-threaded build is PEP 703 (experimental in 3.13, supported
+    // in 3.14 by PEP 779); `sys._is_gil_enabled()` is in the `sys` docs
+    // from 3.13.
     findings.push(Finding::fact(
-        "In Python, threads would not speed this count up: CPython's GIL lets one thread run \
-         bytecode at a time, so two threads take about as long as one. Each process has its own \
-         interpreter and its own GIL. These workers run compiled code, far faster than Python, \
-         but the work splits across processes the same way. Lesson q2 measures threads against \
-         processes.",
+        "In Python's standard (GIL) build, threads would not speed this count up: the GIL lets \
+         one thread run bytecode at a time, so two threads take about as long as one. Each \
+         process has its own interpreter and its own GIL. A free-threaded build (3.13t, 3.14t; \
+         PEP 703) has no GIL, and there threads can count on several cores at once; \
+         `sys._is_gil_enabled()` says which you run. These workers run compiled code, far \
+         faster than Python, but the work splits across processes the same way. Lesson q2 \
+         measures threads against processes.",
     ));
     Report {
         tables: table(result).into_iter().collect(),

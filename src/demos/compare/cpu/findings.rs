@@ -121,7 +121,7 @@ fn gil(result: &CpuResult, workers: usize) -> Finding {
     let text = match &verdict {
         Verdict::Holds => format!(
             "{base}: only the thread holding the lock computes, so they take turns (the {many} \
-             used {} at once), as CPython's threads do.",
+             used {} at once), as threads do in CPython's standard (GIL) build.",
             words::cores_worth(result.gil_threads.many.cores())
         ),
         Verdict::Contradicted => format!(
@@ -146,8 +146,8 @@ fn native(result: &CpuResult, workers: usize) -> Finding {
     let verdict = result.threads_verdict();
     let text = match &verdict {
         Verdict::Holds => format!(
-            "{base}, like processes: without a GIL (as on a free-threaded Python) threads \
-             compute on several cores at once.{}",
+            "{base}, like processes: without a GIL (as on a free-threaded build of Python, \
+             3.13t or 3.14t, PEP 703) threads compute on several cores at once.{}",
             above_cores(&run)
         ),
         Verdict::Contradicted => format!(
