@@ -232,7 +232,7 @@ fn watch_unjoined(
         ctx.note(match (unjoined.last_state, ctx.fork_server_pid()) {
             (None, Some(server)) => format!(
                 "the child has exited, and /proc/{pid} is already gone: the fork server (pid \
-                 {server}), its parent, reaped it the moment it exited"
+                 {server}), its parent, has reaped it"
             ),
             (None, None) => format!("/proc/{pid} is gone before anyone waited for it"),
             (Some(state), _) => format!("/proc/{pid}/stat says state {state}, not Z"),

@@ -217,14 +217,22 @@ fn zombie(result: &SpawnProcessResult, unjoined: &Unjoined) -> Finding {
                 ),
             )
         } else {
+            // Only a child /proc no longer lists was reaped; one still
+            // listed (not as Z) is all the watch can vouch for.
+            let who_reaped = match unjoined.last_state {
+                None => format!(
+                    "{server}, its parent, reaped it while mptutor was not waiting and kept only \
+                     its exit status for mptutor"
+                ),
+                Some(_) => format!("it was not a zombie of mptutor's: {server} is its parent"),
+            };
             Finding::judged(
                 CLAIM,
                 Verdict::Holds,
                 format!(
                     "For the {watched} the parent left it unjoined, /proc never showed the child \
-                     as a zombie ({last}): {server}, its parent, reaped it the \
-                     moment it exited and kept only its exit status for mptutor. A zombie is its \
-                     parent's to reap, and here the parent is the server."
+                     as a zombie ({last}): {who_reaped}. A zombie is its parent's to reap, and \
+                     here the parent is the server."
                 ),
             )
         };

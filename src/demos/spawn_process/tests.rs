@@ -90,6 +90,27 @@ fn under_forkserver_the_server_is_named_the_parent_and_reaper() {
 }
 
 #[test]
+fn under_forkserver_the_child_is_called_reaped_only_once_proc_no_longer_lists_it() {
+    let mut still_listed = result(StartMethod::ForkServer, false);
+    if let Some(unjoined) = &mut still_listed.unjoined {
+        unjoined.last_state = Some('S');
+    }
+    let found = findings(&still_listed);
+    assert_eq!(found[3].verdict, Some(Verdict::Holds));
+    assert!(!found[3].text.contains("reaped"), "{}", found[3].text);
+    assert!(found[3].text.contains("state S"), "{}", found[3].text);
+
+    let gone = findings(&result(StartMethod::ForkServer, false));
+    assert!(
+        gone[3]
+            .text
+            .contains("the fork server (pid 500), its parent, reaped it"),
+        "{}",
+        gone[3].text
+    );
+}
+
+#[test]
 fn a_zombie_seen_under_forkserver_contradicts_the_claim_plainly() {
     let mut seen = result(StartMethod::ForkServer, false);
     if let Some(unjoined) = &mut seen.unjoined {
