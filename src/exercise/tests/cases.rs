@@ -217,6 +217,40 @@ fn a_zombie_left_waiting_fails_with_how_long_it_waited() {
 }
 
 #[test]
+fn a_zombie_left_while_its_parent_waited_for_a_slower_sibling_is_joined_in_time() {
+    // Process-1 took 900ms (a slow start under spawn on a busy machine);
+    // Process-2 ended at 100ms and waited, a zombie, while the parent was
+    // in Process-1's join(); the parent reaped it 2ms after Process-1.
+    let mut slow = child(1, 10_000, 900_000);
+    slow.reaped_us = Some(901_000);
+    slow.zombie_us = Some(1_000);
+    let mut waiting = child(2, 10_000, 100_000);
+    waiting.reaped_us = Some(903_000);
+    waiting.zombie_us = Some(803_000);
+    let checks = behaviour(BehaviourChecks {
+        all_joined: Some(JoinRule { zombie_ms: 200 }),
+        ..BehaviourChecks::default()
+    });
+    let x = xray(1_000_000, vec![slow.clone(), waiting.clone()]);
+    let verdict = judge(&checks, &run(0, &[], x), None);
+    let joined = line_of(&verdict, CheckKind::AllJoined);
+    assert_eq!(joined.status, Status::Pass, "{}", joined.text);
+    // A parent that, once free, still leaves it waiting fails, and the line
+    // says both how long it was a zombie and how long the parent was free.
+    waiting.reaped_us = Some(1_400_000);
+    waiting.zombie_us = Some(1_300_000);
+    let x = xray(1_500_000, vec![slow, waiting]);
+    let verdict = judge(&checks, &run(0, &[], x), None);
+    let joined = line_of(&verdict, CheckKind::AllJoined);
+    assert_eq!(joined.status, Status::Fail);
+    assert_eq!(
+        joined.text,
+        "Process-2 (pid 102) stayed a zombie for 1.30s before its parent joined it, 499ms after \
+         the parent had joined the child before it (allowed: 200ms)."
+    );
+}
+
+#[test]
 fn a_child_nobody_joined_and_one_whose_parent_ended_first_both_fail() {
     let mut never = child(1, 10_000, 100_000);
     never.reaped_us = None;
