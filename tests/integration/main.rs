@@ -24,6 +24,7 @@ mod progress;
 mod pty;
 mod python_keeper;
 mod python_runs;
+mod queue_deadlock;
 mod repl_pty;
 mod snapshots;
 mod support;
