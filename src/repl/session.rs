@@ -465,7 +465,7 @@ mod tests {
         for width in [40, 80, 160] {
             let session = Session::new(course.clone(), render::RenderOptions::plain(width));
             let welcome = session.welcome();
-            assert!(welcome.contains("6 lessons."), "{welcome}");
+            assert!(welcome.contains("9 lessons."), "{welcome}");
             for line in welcome.lines() {
                 assert!(
                     console::measure_text_width(line) <= width,

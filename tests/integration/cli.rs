@@ -23,7 +23,7 @@ fn list_shows_every_lesson_without_escape_codes_when_piped() {
     let output = run(&["list"], "");
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    for id in ["q1", "q2", "q3", "q4", "q5", "q6"] {
+    for id in ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9"] {
         assert!(text.contains(id), "{id} missing from:\n{text}");
     }
     assert!(!text.contains('\x1b'), "escape codes in piped output");

@@ -30,7 +30,7 @@ const HEADER: &str = "+++\nid = \"a\"\ntitle = \"A\"\n+++\n\n## Step\n\n";
 fn the_built_in_course_loads_cleanly() {
     let course = load_builtin().unwrap_or_else(|errors| panic!("{errors}"));
     let ids: Vec<&str> = course.lesson_ids().collect();
-    assert_eq!(ids, ["q1", "q2", "q3", "q4", "q5", "q6"]);
+    assert_eq!(ids, ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9"]);
     for lesson in &course.lessons {
         assert!(
             lesson.steps.len() >= 3,

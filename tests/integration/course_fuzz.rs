@@ -14,13 +14,16 @@ use proptest::sample::Index;
 
 use crate::support::{TempCourse, lesson, run_guarded};
 
-const BUILT_IN_LESSONS: [&str; 6] = [
+const BUILT_IN_LESSONS: [&str; 9] = [
     include_str!("../../lessons/q1.md"),
     include_str!("../../lessons/q2.md"),
     include_str!("../../lessons/q3.md"),
     include_str!("../../lessons/q4.md"),
     include_str!("../../lessons/q5.md"),
     include_str!("../../lessons/q6.md"),
+    include_str!("../../lessons/q7.md"),
+    include_str!("../../lessons/q8.md"),
+    include_str!("../../lessons/q9.md"),
 ];
 const BUILT_IN_INDEX: &str = include_str!("../../lessons/course.toml");
 
@@ -222,7 +225,9 @@ proptest! {
 
     #[test]
     fn any_course_toml_loads_or_is_reported_in_place(bytes in file_bytes(INDEXES)) {
-        let names = ["q1.md", "q2.md", "q3.md", "q4.md", "q5.md", "q6.md"];
+        let names = [
+            "q1.md", "q2.md", "q3.md", "q4.md", "q5.md", "q6.md", "q7.md", "q8.md", "q9.md",
+        ];
         let files: Vec<(&str, &str)> = names.into_iter().zip(BUILT_IN_LESSONS).collect();
         let course = TempCourse::new(&files);
         std::fs::write(course.path().join("course.toml"), &bytes).expect("write course.toml");

@@ -145,7 +145,7 @@ fn progress_survives_kill_9_at_any_moment_of_a_save() {
     is_a_state_the_walk_writes(&end).expect("the finished walk is consistent");
     assert_eq!(
         end.last_place.as_ref().map(|p| p.lesson.as_str()),
-        Some("q6")
+        Some("q9")
     );
 
     let seed = u64::from(std::process::id()) | 1;
@@ -283,31 +283,31 @@ fn a_student_takes_a_quiz_and_resumes_after_a_restart() {
     let mut repl = start();
     repl.exp_string("mptutor> ").expect("first prompt");
     repl.send_line("open q3").expect("open q3");
-    repl.exp_string("mptutor q3 1/5> ").expect("q3 step 1");
+    repl.exp_string("mptutor q3 1/9> ").expect("q3 step 1");
     repl.send_line("").expect("Enter");
-    repl.exp_string("mptutor q3 2/5> ").expect("q3 step 2");
+    repl.exp_string("mptutor q3 2/9> ").expect("q3 step 2");
     repl.send_line("quiz").expect("quiz");
-    repl.exp_string("mptutor q3 quiz 1/5> ")
+    repl.exp_string("mptutor q3 quiz 1/10> ")
         .expect("first question");
     repl.send_line("b").expect("a right answer");
     repl.exp_string("Right").expect("scored right");
-    repl.exp_string("mptutor q3 quiz 2/5> ")
+    repl.exp_string("mptutor q3 quiz 2/10> ")
         .expect("second question");
     repl.send_line("stop").expect("stop");
-    repl.exp_string("mptutor q3 2/5> ").expect("back at step 2");
+    repl.exp_string("mptutor q3 2/9> ").expect("back at step 2");
     repl.send_line("quit").expect("quit");
     repl.exp_eof().expect("mptutor left");
 
     let mut repl = start();
     // `q3` is in bold: the escapes around it are not spaces.
-    repl.exp_regex(r"Last time you were at \S*q3\S*, step 2 of 5")
+    repl.exp_regex(r"Last time you were at \S*q3\S*, step 2 of 9")
         .expect("the welcome offers to resume");
     repl.exp_string("mptutor> ").expect("first prompt");
     repl.send_line("").expect("Enter resumes");
-    repl.exp_string("mptutor q3 2/5> ")
+    repl.exp_string("mptutor q3 2/9> ")
         .expect("resumed at q3 step 2");
     repl.send_line("progress").expect("progress");
-    repl.exp_string("1/5 right").expect("the answer was kept");
+    repl.exp_string("1/10 right").expect("the answer was kept");
     repl.send_line("quit").expect("quit");
     repl.exp_eof().expect("mptutor left");
 }
@@ -339,8 +339,8 @@ fn walk_lessons(lessons: &[&str], times: usize) -> (String, usize) {
 fn two_sessions_on_one_progress_file_keep_every_step_and_answer_of_both() {
     let home = tempfile::tempdir().expect("temporary directory");
     let sessions = [
-        walk_lessons(&["q1", "q2", "q3"], 3),
-        walk_lessons(&["q4", "q5", "q6"], 3),
+        walk_lessons(&["q1", "q2", "q3", "q4"], 3),
+        walk_lessons(&["q5", "q6", "q7", "q8", "q9"], 3),
     ];
     let steps = steps_per_lesson();
     for round in 0..4 {
@@ -378,7 +378,7 @@ fn two_sessions_on_one_progress_file_keep_every_step_and_answer_of_both() {
                 .unwrap_or_default();
             assert_eq!(seen, (1..=*count).collect(), "round {round}: {id}'s steps");
         }
-        for (id, (_, questions)) in ["q1", "q4"].into_iter().zip(&sessions) {
+        for (id, (_, questions)) in ["q1", "q5"].into_iter().zip(&sessions) {
             let lesson = &saved.lessons[id];
             let answered: BTreeSet<usize> = lesson.right.union(&lesson.wrong).copied().collect();
             assert_eq!(
