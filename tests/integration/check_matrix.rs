@@ -172,3 +172,91 @@ fn check_refuses_a_python_that_is_not_one_before_running_anything() {
         "{stderr}"
     );
 }
+
+/// An exercise (its fence on line 8) whose starter joins each child
+/// before starting the next, and whose solution starts both at once but
+/// has no main guard: it passes under fork and fails under spawn and
+/// forkserver.
+const EXERCISE: &str = r#"+++
+id = "a"
+title = "A"
++++
+
+## Step
+
+```exercise
+id = "two-at-once"
+task = "Start both children before joining either."
+starter = '''
+import time
+from multiprocessing import Process
+
+def work(n):
+    time.sleep(0.4)
+    print(f"child {n}")
+
+if __name__ == "__main__":
+    for n in (1, 2):
+        p = Process(target=work, args=(n,))
+        p.start()
+        p.join()
+'''
+solution = '''
+import time
+from multiprocessing import Process
+
+def work(n):
+    time.sleep(0.4)
+    print(f"child {n}")
+
+ps = [Process(target=work, args=(n,)) for n in (1, 2)]
+for p in ps:
+    p.start()
+for p in ps:
+    p.join()
+'''
+
+[output]
+each_once = ['child 1', 'child 2']
+
+[behaviour]
+alive_at_once = { at_least = 2 }
+exit_code = 0
+```
+"#;
+
+#[test]
+fn check_verifies_the_exercises_with_each_python_asked_for() {
+    let every = mptutor::python::every_python();
+    let (Some(first), Some(last)) = (every.found.first(), every.found.last()) else {
+        eprintln!("no python3 of version 3.8 or newer is installed: skipping");
+        return;
+    };
+    let course = TempCourse::new(&[("a.md", EXERCISE)]);
+    let lesson = course.shown("a.md");
+    let (first_path, last_path) = (
+        first.path.display().to_string(),
+        last.path.display().to_string(),
+    );
+    let output = check(&course, &["--python", &first_path, "--python", &last_path]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    for python in [first, last] {
+        let label = python.label();
+        assert!(
+            stdout.contains(&format!("The exercises with {label}:")),
+            "{stdout}"
+        );
+        let at = format!("{lesson}:8:1: with {label}: exercise two-at-once, solution under");
+        for method in ["spawn", "forkserver"] {
+            assert!(
+                stderr.contains(&format!("{at} {method}: ✗ ")),
+                "{method}: {stderr}"
+            );
+        }
+        assert!(!stderr.contains(&format!("{at} fork:")), "{stderr}");
+    }
+}
