@@ -67,6 +67,28 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The start method `check --start-method` runs the examples under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StartMethodChoice {
+    Fork,
+    Spawn,
+    Forkserver,
+    /// Each of fork, spawn and forkserver.
+    All,
+}
+
+impl StartMethodChoice {
+    /// The methods, as `multiprocessing` names them, in the order they run.
+    pub fn methods(self) -> Vec<&'static str> {
+        match self {
+            StartMethodChoice::Fork => vec!["fork"],
+            StartMethodChoice::Spawn => vec!["spawn"],
+            StartMethodChoice::Forkserver => vec!["forkserver"],
+            StartMethodChoice::All => crate::python::START_METHODS.to_vec(),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the lessons of the course.
@@ -184,6 +206,13 @@ pub enum Command {
     },
     /// Check a course folder and run its Python examples against their
     /// check blocks; report every problem, exit 1 if there are any.
+    ///
+    /// Each example with check blocks runs with python3 under its default
+    /// start method, unless --start-method, --python or --every-python ask
+    /// for more; every exercise's starter and solution run under fork,
+    /// spawn and forkserver, with each interpreter. A table at the end
+    /// shows, for each interpreter and start method, how many examples
+    /// passed and failed and how long they took.
     Check {
         /// The folder holding course.toml (default: --lessons, else the built-in course).
         dir: Option<PathBuf>,
@@ -193,6 +222,20 @@ pub enum Command {
         /// Stop each example, and every process it started, after S seconds (default 30).
         #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=600))]
         timeout: Option<u64>,
+        /// Run the examples under this start method (`all`: under fork,
+        /// spawn and forkserver, one after another) instead of the
+        /// interpreter's default; an example that chooses its own method
+        /// still gets it.
+        #[arg(long, value_name = "METHOD", conflicts_with = "no_run")]
+        start_method: Option<StartMethodChoice>,
+        /// Run the examples and exercises with this interpreter: a path,
+        /// or a name on PATH. Give it again for each other one.
+        #[arg(long, value_name = "PATH", conflicts_with = "no_run")]
+        python: Vec<PathBuf>,
+        /// Run them with python3 and with every CPython 3.8 or newer that
+        /// pyenv holds (`$(pyenv root)/versions/*`), besides any --python.
+        #[arg(long, conflicts_with = "no_run")]
+        every_python: bool,
     },
     /// Start a new lesson: write a lesson file to fill in and add it to the
     /// course.toml of --lessons DIR (default: the current folder), creating
@@ -201,4 +244,110 @@ pub enum Command {
         /// The new lesson's id, e.g. `pipes` (letters, digits, `-` and `_`).
         id: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_args(args: &[&str]) -> Result<Command, String> {
+        let line = ["mptutor", "check"].iter().chain(args).copied();
+        Cli::try_parse_from(line)
+            .map_err(|error| error.to_string())
+            .and_then(|cli| cli.command.ok_or_else(|| "no command".to_string()))
+    }
+
+    #[test]
+    fn check_takes_a_start_method_and_several_pythons() {
+        let parsed = check_args(&[
+            "lessons",
+            "--start-method",
+            "all",
+            "--python",
+            "/usr/bin/python3",
+            "--python",
+            "python3.12",
+            "--every-python",
+        ]);
+        let Ok(Command::Check {
+            dir,
+            start_method,
+            python,
+            every_python,
+            no_run,
+            ..
+        }) = parsed
+        else {
+            panic!("{parsed:?}");
+        };
+        assert_eq!(dir, Some(PathBuf::from("lessons")));
+        assert_eq!(start_method, Some(StartMethodChoice::All));
+        assert_eq!(
+            start_method.map(StartMethodChoice::methods),
+            Some(vec!["fork", "spawn", "forkserver"])
+        );
+        assert_eq!(
+            python,
+            [
+                PathBuf::from("/usr/bin/python3"),
+                PathBuf::from("python3.12")
+            ]
+        );
+        assert!(every_python && !no_run);
+    }
+
+    #[test]
+    fn check_without_options_uses_the_default_python_and_method() {
+        let parsed = check_args(&[]);
+        let Ok(Command::Check {
+            start_method,
+            python,
+            every_python,
+            ..
+        }) = parsed
+        else {
+            panic!("{parsed:?}");
+        };
+        assert_eq!(start_method, None);
+        assert!(python.is_empty() && !every_python);
+    }
+
+    #[test]
+    fn each_single_start_method_is_itself() {
+        for (word, method) in [
+            ("fork", "fork"),
+            ("spawn", "spawn"),
+            ("forkserver", "forkserver"),
+        ] {
+            let parsed = check_args(&["--start-method", word]);
+            let Ok(Command::Check { start_method, .. }) = parsed else {
+                panic!("{parsed:?}");
+            };
+            assert_eq!(
+                start_method.map(StartMethodChoice::methods),
+                Some(vec![method])
+            );
+        }
+    }
+
+    #[test]
+    fn check_refuses_an_unknown_start_method_naming_the_choices() {
+        let error = check_args(&["--start-method", "thread"]).expect_err("refused");
+        assert!(error.contains("'thread'"), "{error}");
+        for choice in ["fork", "spawn", "forkserver", "all"] {
+            assert!(error.contains(choice), "{error}");
+        }
+    }
+
+    #[test]
+    fn running_options_do_not_go_with_no_run() {
+        for args in [
+            &["--no-run", "--start-method", "spawn"][..],
+            &["--no-run", "--every-python"],
+            &["--no-run", "--python", "python3"],
+        ] {
+            let error = check_args(args).expect_err("refused");
+            assert!(error.contains("cannot be used with"), "{args:?}: {error}");
+        }
+    }
 }

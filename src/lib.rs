@@ -116,12 +116,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         dir,
         no_run,
         timeout,
+        start_method,
+        python,
+        every_python,
     }) = &cli.command
     {
         let result = load_course(dir.as_ref().or(cli.lessons.as_ref()));
-        let run = (!no_run)
-            .then(|| timeout.map_or(python_view::DEFAULT_TIMEOUT, std::time::Duration::from_secs));
-        return Ok(exit_code(oneshot::check(&result, run, &mut out, &mut err)?));
+        let run = (!no_run).then(|| oneshot::CheckRun {
+            timeout: timeout.map_or(python_view::DEFAULT_TIMEOUT, std::time::Duration::from_secs),
+            methods: start_method
+                .map(cli::StartMethodChoice::methods)
+                .unwrap_or_default(),
+            pythons: python.clone(),
+            every_python: *every_python,
+        });
+        return Ok(exit_code(oneshot::check(
+            &result,
+            run.as_ref(),
+            &options,
+            &mut out,
+            &mut err,
+        )?));
     }
     if let Some(Command::Trace {
         file,

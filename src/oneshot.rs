@@ -282,41 +282,127 @@ pub fn bench(
     }
 }
 
+/// What `mptutor check` runs the course's code with.
+#[derive(Debug, Clone)]
+pub struct CheckRun {
+    /// Each program's timeout.
+    pub timeout: std::time::Duration,
+    /// The start methods the examples run under, one after another;
+    /// empty: each interpreter's default.
+    pub methods: Vec<&'static str>,
+    /// The interpreters asked for with `--python`.
+    pub pythons: Vec<std::path::PathBuf>,
+    /// `--every-python`: python3 and every CPython 3.8 or newer of pyenv's.
+    pub every_python: bool,
+}
+
+impl CheckRun {
+    /// python3 alone, under its default start method.
+    pub fn default_python(timeout: std::time::Duration) -> CheckRun {
+        CheckRun {
+            timeout,
+            methods: Vec::new(),
+            pythons: Vec::new(),
+            every_python: false,
+        }
+    }
+
+    /// Problems and headings name the interpreter: more than python3
+    /// alone may run.
+    fn names_pythons(&self) -> bool {
+        self.every_python || !self.pythons.is_empty()
+    }
+}
+
 /// `mptutor check [DIR]`: the verdict on a loaded (or failed) course, then,
-/// with `run_code` (each program's timeout), on each Python example that
-/// has check blocks and on each exercise.
+/// with `run_code`, on each Python example that has check blocks and on
+/// each exercise.
 pub fn check(
     result: &Result<Course, CourseErrors>,
-    run_code: Option<std::time::Duration>,
+    run_code: Option<&CheckRun>,
+    options: &RenderOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<bool> {
     let loaded = check_loaded(result, out, err)?;
     match (result, run_code) {
-        (Ok(course), Some(timeout)) if loaded => check_code(course, timeout, out, err),
+        (Ok(course), Some(run)) if loaded => check_code(course, run, options, out, err),
         _ => Ok(loaded),
     }
 }
 
-/// Runs the course's own code: every example that has checks, then every
-/// exercise. Before the first, says on `err` that the course's own code
-/// is about to run, so `out` stays the report.
+/// The interpreters `run` asks for, each once; `Err(false)` when one
+/// asked for by name cannot be used (said on `err`), `Err(true)` when
+/// there is no python3 and none was asked for (said on `out`: nothing
+/// was run, and that fails nothing).
+fn check_interpreters(
+    run: &CheckRun,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Result<Vec<crate::python::FoundPython>, bool>> {
+    let mut found = Vec::new();
+    if run.every_python {
+        let every = crate::python::every_python();
+        for note in &every.notes {
+            writeln!(err, "mptutor check: {note}")?;
+        }
+        found.extend(every.found);
+    } else if run.pythons.is_empty() {
+        let described = crate::python::find_python3()
+            .and_then(|python3| crate::python::describe_python(&python3));
+        match described {
+            Ok(python3) => found.push(python3),
+            Err(error) => {
+                writeln!(
+                    out,
+                    "The Python examples and exercises were not run: {error}"
+                )?;
+                return Ok(Err(true));
+            }
+        }
+    }
+    for asked in &run.pythons {
+        let described = crate::python::chosen_interpreter(asked)
+            .and_then(|python| crate::python::describe_python(&python));
+        match described {
+            Ok(python) => found.push(python),
+            Err(error) => {
+                writeln!(err, "mptutor check: {error}")?;
+                return Ok(Err(false));
+            }
+        }
+    }
+    let mut once: Vec<crate::python::FoundPython> = Vec::new();
+    for python in found {
+        if !once.iter().any(|seen| seen.executable == python.executable) {
+            once.push(python);
+        }
+    }
+    if once.is_empty() {
+        writeln!(
+            out,
+            "The Python examples and exercises were not run: no Python 3.8 or newer was found"
+        )?;
+        return Ok(Err(true));
+    }
+    Ok(Ok(once))
+}
+
+/// Runs the course's own code: every example that has checks, with each
+/// interpreter under each start method, then every exercise with each
+/// interpreter. Before the first, says on `err` that the course's own
+/// code is about to run, so `out` stays the report.
 fn check_code(
     course: &Course,
-    timeout: std::time::Duration,
+    run: &CheckRun,
+    options: &RenderOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<bool> {
     use crate::findings::words;
-    let interpreter = match crate::python::find_python3() {
-        Ok(interpreter) => interpreter,
-        Err(error) => {
-            writeln!(
-                out,
-                "The Python examples and exercises were not run: {error}"
-            )?;
-            return Ok(true);
-        }
+    let pythons = match check_interpreters(run, out, err)? {
+        Ok(pythons) => pythons,
+        Err(verdict) => return Ok(verdict),
     };
     let (example_count, exercise_count) = (
         crate::python::examples_to_run(course),
@@ -325,7 +411,17 @@ fn check_code(
     let mut to_run = Vec::new();
     match example_count {
         0 => {}
-        n => to_run.push(words::count(n as u64, "example", "examples")),
+        n if run.methods.is_empty() => to_run.push(words::count(n as u64, "example", "examples")),
+        n => to_run.push(format!(
+            "{} under {}",
+            words::count(n as u64, "example", "examples"),
+            words::and_list(
+                &run.methods
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect::<Vec<_>>()
+            )
+        )),
     }
     match exercise_count {
         0 => {}
@@ -335,62 +431,121 @@ fn check_code(
             words::and_list(&crate::python::START_METHODS.map(String::from))
         )),
     }
+    let shown: Vec<String> = pythons
+        .iter()
+        .map(|python| match run.names_pythons() {
+            true => python.label(),
+            false => python.path.display().to_string(),
+        })
+        .collect();
     if !to_run.is_empty() {
         writeln!(
             err,
             "mptutor check: running the course's own Python code now ({} with {}), each program \
              in a temporary folder, for at most {} s and {} GiB of memory; `--no-run` skips this",
             words::and_list(&to_run),
-            interpreter.display(),
-            timeout.as_secs(),
+            words::and_list(&shown),
+            run.timeout.as_secs(),
             crate::python::CHECK_MEMORY_LIMIT >> 30
         )?;
     }
     // A course of exercises alone says nothing of examples it has none of.
     let examples = if example_count > 0 || exercise_count == 0 {
-        check_examples(course, &interpreter, timeout, out, err)?
+        check_examples(course, &pythons, run, options, out, err)?
     } else {
         true
     };
-    let exercises =
-        exercise_count == 0 || check_exercises(course, &interpreter, timeout, out, err)?;
+    let mut exercises = true;
+    if exercise_count > 0 {
+        for python in &pythons {
+            let named = run.names_pythons().then(|| python.label());
+            exercises &= check_exercises(course, &python.path, named.as_deref(), run, out, err)?;
+        }
+    }
     Ok(examples && exercises)
 }
 
-/// Runs every example that has checks; failures go to `err` as
-/// `path:line:col: …` at the check block (or at the example, for one that
-/// timed out or ran out of memory).
+/// Runs every example that has checks with each interpreter under each
+/// start method; failures go to `err` as `path:line:col: …` at the check
+/// block (or at the example, for one that timed out or ran out of
+/// memory), after `under METHOD` and `with Python X.Y.Z (PATH)` when the
+/// run was asked for either. Then the table of what passed where.
 fn check_examples(
     course: &Course,
-    interpreter: &std::path::Path,
-    timeout: std::time::Duration,
+    pythons: &[crate::python::FoundPython],
+    run: &CheckRun,
+    options: &RenderOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<bool> {
-    let mut written = Ok(());
-    let reports = crate::python::check_examples(course, interpreter, timeout, &mut |report| {
-        let verdict = if report.problems.is_empty() {
-            "passes its checks"
-        } else {
-            "FAILS"
-        };
-        let mut line = format!(
-            "  {} {verdict} ({})",
-            report.place,
-            render::format_us(report.elapsed_us)
-        );
-        for speed in &report.speed {
-            line.push_str(&format!("\n    {}", speed.finding.markdown()));
+    let methods: Vec<Option<&'static str>> = if run.methods.is_empty() {
+        vec![None]
+    } else {
+        run.methods.iter().copied().map(Some).collect()
+    };
+    let several = pythons.len() * methods.len() > 1;
+    let mut reports = Vec::new();
+    let mut cells = Vec::new();
+    for python in pythons {
+        let label = python.label();
+        for &method in &methods {
+            let setting = crate::python::ExampleSetting {
+                interpreter: &python.path,
+                method,
+                named: run.names_pythons().then_some(label.as_str()),
+            };
+            let method_shown = match method {
+                Some(method) => method.to_string(),
+                None => format!("default ({})", python.default_method),
+            };
+            if several || run.names_pythons() || method.is_some() {
+                writeln!(out, "{label}, under {method_shown}:")?;
+            }
+            let began = std::time::Instant::now();
+            let mut written = Ok(());
+            let ran = crate::python::check_examples(course, &setting, run.timeout, &mut |report| {
+                let verdict = if report.problems.is_empty() {
+                    "passes its checks"
+                } else {
+                    "FAILS"
+                };
+                let mut line = format!(
+                    "  {} {verdict} ({})",
+                    report.place,
+                    render::format_us(report.elapsed_us)
+                );
+                for speed in &report.speed {
+                    line.push_str(&format!("\n    {}", speed.finding.markdown()));
+                }
+                if written.is_ok() {
+                    written = writeln!(out, "{line}").and_then(|()| out.flush());
+                }
+            });
+            written?;
+            let failed = ran
+                .iter()
+                .filter(|report| !report.problems.is_empty())
+                .count();
+            cells.push(render::CheckCell {
+                version: python.version.clone(),
+                path: python.path.display().to_string(),
+                method: method_shown,
+                passed: ran.len() - failed,
+                failed,
+                elapsed_us: u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX),
+            });
+            reports.extend(ran);
         }
-        if written.is_ok() {
-            written = writeln!(out, "{line}").and_then(|()| out.flush());
-        }
-    });
-    written?;
+    }
     let problems: Vec<_> = reports.iter().flat_map(|report| &report.problems).collect();
     for problem in &problems {
         writeln!(err, "{problem}")?;
     }
+    let plain = RenderOptions {
+        color: false,
+        ..*options
+    };
+    writeln!(out, "{}", render::render_check_matrix(&cells, &plain))?;
     let failed = reports
         .iter()
         .filter(|report| !report.problems.is_empty())
@@ -405,6 +560,25 @@ fn check_examples(
             )
         })
         .count();
+    let runs = if several {
+        format!(
+            "{} runs of {} Python examples ({} × {})",
+            reports.len(),
+            reports.len() / cells.len().max(1),
+            crate::findings::words::count(pythons.len() as u64, "interpreter", "interpreters"),
+            crate::findings::words::count(methods.len() as u64, "start method", "start methods"),
+        )
+    } else {
+        format!(
+            "{} Python examples run with {}",
+            reports.len(),
+            pythons
+                .iter()
+                .map(|python| python.path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     if failed == 0 {
         let untold = match untold {
             0 => String::new(),
@@ -413,11 +587,12 @@ fn check_examples(
                 crate::findings::words::count(n as u64, "speed claim", "speed claims")
             ),
         };
+        writeln!(out, "{runs}: every one passes its checks{untold}")?;
+    } else if several {
         writeln!(
-            out,
-            "{} Python examples run with {}: every one passes its checks{untold}",
-            reports.len(),
-            interpreter.display()
+            err,
+            "{failed} of the {runs} fail their checks; fix the example or the check block and \
+             run `mptutor check` again"
         )?;
     } else {
         writeln!(
@@ -432,40 +607,49 @@ fn check_examples(
 
 /// Runs every exercise's starter and solution under each start method;
 /// each problem goes to `err` as `path:line:col: exercise ID, …` at the
-/// exercise's block.
+/// exercise's block, after `with Python X.Y.Z (PATH)` when `named`.
 fn check_exercises(
     course: &Course,
     interpreter: &std::path::Path,
-    timeout: std::time::Duration,
+    named: Option<&str>,
+    run: &CheckRun,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<bool> {
+    if let Some(named) = named {
+        writeln!(out, "The exercises with {named}:")?;
+    }
     let mut written = Ok(());
-    let reports = crate::python::check_exercises(course, interpreter, timeout, &mut |report| {
+    let reports = crate::python::check_exercises(course, interpreter, run.timeout, &mut |report| {
         if written.is_ok() {
             written = writeln!(out, "{}", render::render_exercise_check(report))
                 .and_then(|()| out.flush());
         }
     });
     written?;
+    let prefix = named
+        .map(|named| format!("with {named}: "))
+        .unwrap_or_default();
     for problem in reports.iter().flat_map(|report| &report.problems) {
+        let mut problem = problem.clone();
+        problem.message = format!("{prefix}{}", problem.message);
         writeln!(err, "{problem}")?;
     }
     let failed = reports
         .iter()
         .filter(|report| !report.problems.is_empty())
         .count();
+    let shown = named.map_or_else(|| interpreter.display().to_string(), str::to_string);
     if failed == 0 {
         writeln!(
             out,
             "{}",
-            render::render_exercises_verified(&reports, &interpreter.display().to_string())
+            render::render_exercises_verified(&reports, &shown)
         )?;
     } else {
         writeln!(
             err,
-            "{failed} of {} {} problems; fix the starter, the solution or the checks and run \
-             `mptutor check` again",
+            "{prefix}{failed} of {} {} problems; fix the starter, the solution or the checks and              run `mptutor check` again",
             crate::findings::words::count(reports.len() as u64, "exercise", "exercises"),
             if failed == 1 { "has" } else { "have" }
         )?;

@@ -12,6 +12,14 @@
 //! process it starts, and through the run's keeper, so nothing it started
 //! outlives its run. An example that reaches its timeout or runs out of
 //! memory fails, saying so.
+//!
+//! An example runs under its interpreter's default start method, or under
+//! the one asked for ([`ExampleSetting::method`]), set the way an
+//! exercise's is (see [`super::exercises`]): the program is not changed,
+//! and one that picks its own method with `get_context` or
+//! `set_start_method` still gets it. Each problem then says which method
+//! and which interpreter it was found under, so that one course can be
+//! checked with several Pythons and every start method in one go.
 
 use std::path::Path;
 use std::time::Duration;
@@ -22,6 +30,32 @@ use super::speed::SpeedFinding;
 use crate::course::{Course, Diagnostic, PythonExample};
 use crate::engine::{Event, Recorder, Stream};
 use crate::findings::Verdict;
+
+/// How the examples are run: with which interpreter, under which start
+/// method, and how their problems name the two.
+#[derive(Debug, Clone, Copy)]
+pub struct ExampleSetting<'a> {
+    pub interpreter: &'a Path,
+    /// `fork`, `spawn` or `forkserver`; `None`: the interpreter's default.
+    pub method: Option<&'static str>,
+    /// How problems name the interpreter (`Python 3.12.1 (/usr/bin/python3)`);
+    /// `None`: not at all, when the course is checked with one Python.
+    pub named: Option<&'a str>,
+}
+
+impl ExampleSetting<'_> {
+    /// Said before each problem found in this setting: `under spawn: `,
+    /// `with Python 3.12.1 (…): `, `under spawn with Python 3.12.1 (…): `,
+    /// or nothing.
+    pub fn prefix(&self) -> String {
+        match (self.method, self.named) {
+            (None, None) => String::new(),
+            (Some(method), None) => format!("under {method}: "),
+            (None, Some(named)) => format!("with {named}: "),
+            (Some(method), Some(named)) => format!("under {method} with {named}: "),
+        }
+    }
+}
 
 /// What running one example found.
 #[derive(Debug, Clone)]
@@ -53,11 +87,11 @@ pub fn examples_to_run(course: &Course) -> usize {
         .count()
 }
 
-/// Runs each example of `course` that has checks with `interpreter`,
+/// Runs each example of `course` that has checks as `setting` says,
 /// one after another, calling `done` as each finishes.
 pub fn check_examples(
     course: &Course,
-    interpreter: &Path,
+    setting: &ExampleSetting<'_>,
     timeout: Duration,
     done: &mut dyn FnMut(&ExampleReport),
 ) -> Vec<ExampleReport> {
@@ -68,7 +102,7 @@ pub fn check_examples(
             .into_iter()
             .filter(|example| !example.checks.is_empty())
         {
-            let report = check_one(&lesson.path, &lesson.id, &example, interpreter, timeout);
+            let report = check_one(&lesson.path, &lesson.id, &example, setting, timeout);
             done(&report);
             reports.push(report);
         }
@@ -80,17 +114,15 @@ fn check_one(
     path: &str,
     lesson: &str,
     example: &PythonExample<'_>,
-    interpreter: &Path,
+    setting: &ExampleSetting<'_>,
     timeout: Duration,
 ) -> ExampleReport {
-    let program = PythonProgram::Source {
-        code: example.code.code.clone(),
-        file_name: format!("{lesson}_line{}.py", example.code.line).replace('-', "_"),
-    };
+    let file_name = format!("{lesson}_line{}", example.code.line).replace('-', "_");
+    let prefix = setting.prefix();
     let at = |line: usize, quoted: &str, message: String| Diagnostic {
         path: path.to_string(),
         position: Some((line, 1)),
-        message,
+        message: format!("{prefix}{message}"),
         source_line: Some(quoted.to_string()),
     };
     let place = format!("{path}:{}", example.code.line);
@@ -100,7 +132,26 @@ fn check_one(
         memory_limit: Some(CHECK_MEMORY_LIMIT),
         scratch_folder: true,
     };
-    let outcome = match run_limited(interpreter, &program, limits, &mut sink) {
+    let ran = match setting.method {
+        None => run_limited(
+            setting.interpreter,
+            &PythonProgram::Source {
+                code: example.code.code.clone(),
+                file_name: format!("{file_name}.py"),
+            },
+            limits,
+            &mut sink,
+        ),
+        Some(method) => super::exercises::run_under_method(
+            setting.interpreter,
+            &example.code.code,
+            &file_name,
+            method,
+            limits,
+            &mut sink,
+        ),
+    };
+    let outcome = match ran {
         Ok(outcome) => outcome,
         Err(error) => {
             return ExampleReport {

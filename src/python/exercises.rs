@@ -274,7 +274,7 @@ fn check_one(
 /// (`fork`, `spawn` or `forkserver`) as `check` does, without changing
 /// it: see the module docs. The program is written as `NAME.py` (`-`
 /// made `_`) in a temporary folder of its own.
-fn run_under_method(
+pub(super) fn run_under_method(
     interpreter: &Path,
     code: &str,
     name: &str,

@@ -22,10 +22,15 @@ pub mod speed;
 pub mod timed;
 
 pub use checked::{CheckReport, CheckedRun};
-pub use examples::{CHECK_MEMORY_LIMIT, ExampleReport, check_examples, examples_to_run};
+pub use examples::{
+    CHECK_MEMORY_LIMIT, ExampleReport, ExampleSetting, check_examples, examples_to_run,
+};
 pub use exercises::{
     ExerciseReport, ExerciseRun, START_METHODS, Version, check_exercises, exercises_to_run,
 };
-pub use interpreter::{PythonError, chosen_interpreter, find_python3};
+pub use interpreter::{
+    EveryPython, FoundPython, OLDEST_PYTHON, PythonError, chosen_interpreter, describe_python,
+    every_python, find_python3, pyenv_root,
+};
 pub use pid_lines::{PidAttribution, ProcessSeen, TaggedLine, untag};
 pub use run::{PythonOutcome, PythonProgram, RunLimits, run_limited, run_program};

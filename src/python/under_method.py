@@ -1,4 +1,4 @@
-"""mptutor check: runs an exercise's program under one start method.
+"""mptutor check: runs an example's or an exercise's program under one start method.
 
     python3 under_method.py METHOD PROGRAM.py [ARGS...]
 

@@ -27,6 +27,7 @@
 //! (its figures); `findings::format_us` formats the times they all show.
 
 mod ansi;
+mod check_matrix;
 pub mod code;
 pub mod columns;
 pub mod compare;
@@ -71,6 +72,7 @@ mod xray_snapshot_tests;
 pub use crate::findings::format_us;
 pub(crate) use ansi::sanitize;
 pub use ansi::{REPLACEMENT, terminal_safe};
+pub use check_matrix::{CheckCell, render_check_matrix};
 pub use code::{render_code, render_code_titled};
 pub use columns::{SIDE_BY_SIDE_MIN, beside_or_stacked, side_by_side, split_columns};
 pub use compare::{render_compare, render_compare_summary};

@@ -2,6 +2,7 @@
 
 mod bench;
 mod check_limits;
+mod check_matrix;
 mod cli;
 mod compare;
 mod course_errors;

@@ -5,7 +5,6 @@
 //! and each version pyenv holds); without any, the tests say so and pass.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -23,54 +22,26 @@ pub struct Interpreter {
     pub version: String,
 }
 
-/// `python3 --version` of `program`, if it is 3.8 or newer.
-fn version_of(program: &Path) -> Option<String> {
-    let output = Command::new(program)
-        .arg("--version")
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    let minor: u32 = text
-        .strip_prefix("Python 3.")?
-        .split('.')
-        .next()?
-        .parse()
-        .ok()?;
-    (output.status.success() && minor >= 8).then_some(text)
-}
-
-/// Every Python 3.8 or newer on this machine: the one on `PATH`, then each
-/// of pyenv's versions.
+/// Every Python 3.8 or newer on this machine, as `mptutor check
+/// --every-python` finds them: the one on `PATH`, then each of pyenv's
+/// versions.
 pub fn interpreters() -> Vec<Interpreter> {
-    let mut found = Vec::new();
-    if let Some(version) = version_of(Path::new("python3")) {
-        found.push(Interpreter { bin: None, version });
+    let every = mptutor::python::every_python();
+    for note in &every.notes {
+        eprintln!("{note}: skipping");
     }
-    let root = Command::new("pyenv")
-        .arg("root")
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|output| output.status.success())
-        .map(|output| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()));
-    let mut versions: Vec<PathBuf> = root
-        .and_then(|root| std::fs::read_dir(root.join("versions")).ok())
-        .map(|entries| {
-            entries
-                .filter_map(|entry| Some(entry.ok()?.path().join("bin")))
-                .collect()
+    let on_path = mptutor::python::find_python3().ok();
+    let found: Vec<Interpreter> = every
+        .found
+        .into_iter()
+        .map(|python| Interpreter {
+            bin: match &on_path {
+                Some(python3) if *python3 == python.path => None,
+                _ => python.path.parent().map(Path::to_path_buf),
+            },
+            version: format!("Python {}", python.version),
         })
-        .unwrap_or_default();
-    versions.sort();
-    for bin in versions {
-        if let Some(version) = version_of(&bin.join("python3")) {
-            found.push(Interpreter {
-                bin: Some(bin),
-                version,
-            });
-        }
-    }
+        .collect();
     if found.is_empty() {
         eprintln!("no python3 of version 3.8 or newer is installed: skipping");
     }

@@ -22,39 +22,19 @@ const START_METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
 /// tests.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// Every CPython 3.8 or newer found: the system's, then pyenv's.
+/// Every CPython 3.8 or newer found, as `mptutor check --every-python`
+/// finds them: the `python3` on `PATH`, then pyenv's; each by its own
+/// executable, not a version manager's shim.
 pub fn pythons() -> Vec<PathBuf> {
-    let mut candidates = vec![PathBuf::from("/usr/bin/python3")];
-    let root = Command::new("pyenv")
-        .arg("root")
-        .output()
-        .ok()
-        .filter(|output| output.status.success())
-        .map(|output| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()));
-    match root.and_then(|root| std::fs::read_dir(root.join("versions")).ok()) {
-        Some(versions) => {
-            let mut found: Vec<PathBuf> = versions
-                .filter_map(Result::ok)
-                .map(|entry| entry.path().join("bin/python3"))
-                .collect();
-            found.sort();
-            candidates.extend(found);
-        }
-        None => eprintln!("pyenv is not installed: testing the system python3 alone"),
+    let every = mptutor::python::every_python();
+    for note in &every.notes {
+        eprintln!("{note}: skipping");
     }
-    let mut usable = Vec::new();
-    for python in candidates {
-        let recent = Command::new(&python)
-            .args(["-c", "import sys; sys.exit(sys.version_info < (3, 8))"])
-            .output()
-            .is_ok_and(|output| output.status.success());
-        if recent {
-            usable.push(python);
-        } else {
-            eprintln!("{}: absent or older than 3.8: skipping", python.display());
-        }
-    }
-    usable
+    every
+        .found
+        .into_iter()
+        .map(|python| python.executable)
+        .collect()
 }
 
 /// What one run printed and reported.
