@@ -18,6 +18,7 @@ mod exercise_pty;
 mod faults;
 mod forkserver;
 mod hostile_input;
+mod lesson_checks;
 mod limits;
 mod pool_demos;
 mod proc_table;
