@@ -116,11 +116,38 @@ class _PidTaggedStream:
         return getattr(self._original, name)
 
 
+def _stream_id(fd):
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return "%d:%d" % (st.st_dev, st.st_ino)
+
+
+def _is_mptutors_pipe(fd):
+    """True when `fd` is the pipe mptutor reads. The run's first interpreter
+    is started on mptutor's pipes and records which they are, for every
+    process it starts; an interpreter the program starts itself with its
+    own pipes (`subprocess.run(..., capture_output=True)`) writes to the
+    program, not to mptutor, and gets its output back untagged, exactly as
+    it would without mptutor."""
+    key = "MPTUTOR_OUTPUT_%d" % fd
+    mine = _stream_id(fd)
+    known = os.environ.get(key)
+    if known is None:
+        if mine is not None:
+            os.environ[key] = mine
+        return True
+    return mine == known
+
+
 def _install():
     streams = []
     for name, fd in (("stdout", 1), ("stderr", 2)):
         original = getattr(sys, name, None)
         if original is None or isinstance(original, _PidTaggedStream):
+            continue
+        if not _is_mptutors_pipe(fd):
             continue
         stream = _PidTaggedStream(fd, original)
         setattr(sys, name, stream)

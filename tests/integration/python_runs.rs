@@ -346,3 +346,31 @@ fn python_one_shot_fails_on_a_failed_check_and_a_step_out_of_range() {
         "{beyond:?}"
     );
 }
+
+#[test]
+fn a_program_that_captures_a_nested_interpreters_output_gets_it_as_written() {
+    if !have_python3() {
+        return;
+    }
+    // The nested interpreter writes to pipes of the program's own: what
+    // the program reads there is what was written, with no tags of
+    // mptutor's in it, on stdout as on stderr.
+    let course = course_with_example(
+        "import subprocess, sys\n\
+         nested = subprocess.run(\n\
+         \x20   [sys.executable, '-c', \"import sys; print('out'); print('err', file=sys.stderr)\"],\n\
+         \x20   capture_output=True, text=True)\n\
+         print('captured', repr(nested.stdout), repr(nested.stderr))\n",
+        "each_once = [\"captured 'out\\\\\\\\n' 'err\\\\\\\\n'\"]\n",
+    );
+    let home = tempfile::tempdir().expect("temporary directory");
+    let dir = course.path().display().to_string();
+    let output = run(home.path(), &["--lessons", &dir, "python", "ex"], "");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("captured 'out\\n' 'err\\n'"), "{text}");
+}
