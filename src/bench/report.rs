@@ -76,7 +76,7 @@ fn unclear_cell(why: &Unclear, cores: usize) -> String {
         Unclear::TooLittleWork { .. } => "too little work".into(),
         Unclear::TooFewRuns { .. } => "too few runs".into(),
         Unclear::OneCore => "one core".into(),
-        Unclear::CoresSlowerTogether { cpu_ratio } => {
+        Unclear::CoresSlowerTogether { cpu_ratio, .. } => {
             format!("cores slower together ({cpu_ratio:.1}× the CPU)")
         }
         Unclear::NotMeasured { .. } => "load unknown, see the notes".into(),

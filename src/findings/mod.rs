@@ -117,8 +117,13 @@ pub enum Unclear {
     OthersBusy { others: f64, cores: usize },
     /// The cores computed slower with every worker busy: the same work
     /// took `cpu_ratio` times the CPU time split as whole (two hyper-threads
-    /// of one physical core, or a host sharing its cores).
-    CoresSlowerTogether { cpu_ratio: f64 },
+    /// of one physical core, or a host sharing its cores). With `at_least`,
+    /// the ratio is a bound the run's account gives, not a measure of it.
+    CoresSlowerTogether {
+        cpu_ratio: f64,
+        #[serde(default)]
+        at_least: bool,
+    },
 }
 
 impl Unclear {
@@ -173,10 +178,14 @@ impl Unclear {
                     .to_string()
             }
             Unclear::NotMeasured { why } => why.clone(),
-            Unclear::CoresSlowerTogether { cpu_ratio } => format!(
-                "the cores ran slower with every worker busy: the same work took {cpu_ratio:.1} \
+            Unclear::CoresSlowerTogether {
+                cpu_ratio,
+                at_least,
+            } => format!(
+                "the cores ran slower with every worker busy: the same work took {}{cpu_ratio:.1} \
                  times the CPU time split as it did whole, as two hyper-threads of one physical \
-                 core or a host sharing its cores make it"
+                 core or a host sharing its cores make it",
+                if *at_least { "at least " } else { "" }
             ),
             Unclear::OthersBusy { others, cores } => format!(
                 "the machine was busy: other programs used {others:.1} of its {} while it was \

@@ -129,7 +129,10 @@ pub fn judge_speedup(run: &SpeedRun, at_least: f64) -> Verdict {
         return Verdict::CouldntTell(run.unclear_busy());
     }
     if let Some(cpu_ratio) = run.parallel_work_cpu.filter(|_| run.slower_together()) {
-        return Verdict::CouldntTell(Unclear::CoresSlowerTogether { cpu_ratio });
+        return Verdict::CouldntTell(Unclear::CoresSlowerTogether {
+            cpu_ratio,
+            at_least: false,
+        });
     }
     Verdict::Contradicted
 }
@@ -308,7 +311,7 @@ mod tests {
                     prop_assert!(per_worker_us < SMALL_WORK_US);
                 }
                 Verdict::CouldntTell(Unclear::OneCore) => prop_assert_eq!(run.cores, 1),
-                Verdict::CouldntTell(Unclear::CoresSlowerTogether { cpu_ratio }) => {
+                Verdict::CouldntTell(Unclear::CoresSlowerTogether { cpu_ratio, .. }) => {
                     prop_assert!(run.slower_together());
                     prop_assert_eq!(Some(cpu_ratio), run.parallel_work_cpu);
                 }

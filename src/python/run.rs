@@ -50,8 +50,9 @@ pub struct PythonOutcome {
     pub timed_out: bool,
     pub elapsed_us: u64,
     /// CPU time of the interpreter and of every process it waited for
-    /// (its `Pool`'s workers, its joined `Process`es), from the kernel's
-    /// account when mptutor reaped it.
+    /// (its `Pool`'s workers, its joined `Process`es), and of the orphans
+    /// the keeper reaped with every process they waited for (the fork
+    /// server and its workers), from the kernel's account at each reaping.
     pub cpu_us: u64,
     /// The machine from just before the interpreter started until it and
     /// what it left behind were reaped; the run counts as mptutor's own.

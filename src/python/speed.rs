@@ -16,7 +16,13 @@
 //! time: its cores are *at most* C ÷ T₁ (and one). On a machine so busy
 //! that the one worker got half a core, four workers can take a bigger
 //! share of it than one did, and a speed-up that looks like the cores'
-//! comes from the other programs instead; the second bound shows it. The
+//! comes from the other programs instead; the second bound shows it.
+//! A third compares the work's CPU: the X-ray's samples of the worker
+//! processes (never more than they used) over T₁ (never less than the one
+//! worker's CPU time) is at least how much more CPU the same work took
+//! split than whole; much more means the cores ran slower together (a
+//! host sharing them with other guests, which the machine's counters do
+//! not show), and the speed-up says little about the claim. The
 //! sentences say "at least" and "at most", and a bound only ever makes the
 //! verdict "couldn't tell", never a false ✓ or ✗. All of it goes to
 //! [`judge_speedup`], the one judge of speed-ups.
@@ -27,6 +33,7 @@ use super::PythonOutcome;
 use crate::course::SpeedClaim;
 use crate::findings::speed::{ABOVE_IDEAL, OTHERS_BUSY};
 use crate::findings::{Finding, SpeedRun, Unclear, Verdict, judge_speedup, words};
+use crate::xray::wire::Role;
 
 /// The claim, what the run showed of it, and the verdict in words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +62,16 @@ impl SpeedFinding {
 
 /// What the run gave the parallel part, for the judge: see the module docs.
 fn speed_run(claim: &SpeedClaim, outcome: &PythonOutcome, (one, parallel): (f64, f64)) -> SpeedRun {
+    // The workers' CPU time as the X-ray sampled it (never more than they
+    // used) over the one-worker part's wall time (never less than its CPU
+    // time): at least the ratio of the two parts' CPU for the same work.
+    let workers_cpu_us: u64 = outcome
+        .xray
+        .processes
+        .iter()
+        .filter(|process| matches!(process.role, Role::PoolWorker | Role::Process))
+        .map(|process| process.cpu_us)
+        .sum();
     let cores = outcome.load.cores;
     let wall = outcome.elapsed_us as f64 / 1e6;
     let cpu = outcome.cpu_us as f64 / 1e6;
@@ -64,13 +81,14 @@ fn speed_run(claim: &SpeedClaim, outcome: &PythonOutcome, (one, parallel): (f64,
     SpeedRun {
         workers: claim.workers,
         cores,
-        speedup: one / parallel,
+        // Judged on the digits the sentence shows.
+        speedup: words::as_shown(one / parallel),
         parallel_cores,
         baseline_cores: (one > 0.0 && outcome.cpu_us > 0).then(|| (cpu / one).min(1.0)),
         others_cores: outcome.load.others_cores(),
         per_worker_us: Some((one * 1e6 / claim.workers as f64) as u64),
-        // The whole run's CPU time cannot be split into its parts.
-        parallel_work_cpu: None,
+        parallel_work_cpu: (one > 0.0 && workers_cpu_us > 0)
+            .then(|| workers_cpu_us as f64 / 1e6 / one),
     }
 }
 
@@ -128,7 +146,16 @@ pub fn judge_claim(claim: &SpeedClaim, outcome: &PythonOutcome) -> SpeedFinding 
             ),
         })
     } else {
-        judge_speedup(&run, claim.at_least)
+        match judge_speedup(&run, claim.at_least) {
+            // The ratio is a bound (see `speed_run`), and is said as one.
+            Verdict::CouldntTell(Unclear::CoresSlowerTogether { cpu_ratio, .. }) => {
+                Verdict::CouldntTell(Unclear::CoresSlowerTogether {
+                    cpu_ratio,
+                    at_least: true,
+                })
+            }
+            verdict => verdict,
+        }
     };
     let finding = match &verdict {
         Verdict::Holds => said.holds(times, &run),

@@ -239,7 +239,8 @@ proptest! {
             Some(Verdict::Holds) => {
                 let run = judged.run.expect("a judged run");
                 let (one, parallel) = judged.times.expect("times");
-                prop_assert!(one / parallel >= at_least);
+                // Judged on the ratio as the sentence shows it.
+                prop_assert!(words::as_shown(one / parallel) >= at_least);
                 prop_assert!(!run.baseline_disturbed(), "{run:?}");
                 prop_assert!(text.contains("as the lesson says"), "{text}");
             }
@@ -259,4 +260,80 @@ proptest! {
             None => prop_assert!(false, "a claim always ends in a verdict"),
         }
     }
+}
+
+/// `outcome`, with pool workers the X-ray saw using `workers_cpu_s` of CPU
+/// time in all.
+fn with_workers(mut outcome: PythonOutcome, workers_cpu_s: f64) -> PythonOutcome {
+    use crate::xray::model::XrayProcess;
+    use crate::xray::wire::Role;
+    for n in 0..4u64 {
+        outcome.xray.processes.push(XrayProcess {
+            pid: 100 + n as i32,
+            ppid: 99,
+            name: format!("ForkPoolWorker-{}", n + 1),
+            role: Role::PoolWorker,
+            start_method: Some("fork".into()),
+            python: true,
+            start_us: 0,
+            end_us: Some(1),
+            reaped_us: Some(1),
+            exit: None,
+            cpu_us: (workers_cpu_s * 1e6 / 4.0) as u64,
+            peak_rss_kb: 0,
+            zombie_us: None,
+            killed_at_end: false,
+            exception: None,
+        });
+    }
+    outcome
+}
+
+#[test]
+fn workers_that_needed_much_more_cpu_than_one_process_make_a_poor_speed_up_unclear() {
+    // 2.02 s whole, 1.70 s split (1.2×) on a quiet machine whose two cores
+    // got 1.7 cores' worth: a ✗ by the times alone. But the workers used
+    // 2.70 s of CPU for what took one process 2.02 s, 1.3 times as much:
+    // the cores computed slower together, which no counter of the
+    // machine's shows.
+    let run = outcome(2.02, 1.70, 2.07 + 1.7 * 1.7, Some(0.04), 2);
+    let plain = judge_claim(&claim(1.3), &run);
+    assert_eq!(plain.verdict(), Some(&Verdict::Contradicted), "{plain:?}");
+    let judged = judge_claim(&claim(1.3), &with_workers(run.clone(), 2.70));
+    assert!(
+        matches!(
+            judged.verdict(),
+            Some(Verdict::CouldntTell(Unclear::CoresSlowerTogether {
+                at_least: true,
+                ..
+            }))
+        ),
+        "{judged:?}"
+    );
+    assert!(
+        judged
+            .finding
+            .text
+            .contains("the same work took at least 1.3 times the CPU time split"),
+        "{}",
+        judged.finding.text
+    );
+    // Workers that used about what one process did leave the ✗ standing.
+    let even = judge_claim(&claim(1.3), &with_workers(run, 2.10));
+    assert_eq!(even.verdict(), Some(&Verdict::Contradicted), "{even:?}");
+}
+
+#[test]
+fn a_speed_up_is_judged_on_the_digits_the_sentence_shows() {
+    // 2.12 s ÷ 1.69 s is 1.254…, shown as 1.3×: it meets "at least 1.3×".
+    let judged = judge_claim(
+        &claim(1.3),
+        &outcome(2.12, 1.69, 2.17 + 1.69 * 1.8, Some(0.03), 2),
+    );
+    assert_eq!(judged.verdict(), Some(&Verdict::Holds), "{judged:?}");
+    assert!(
+        judged.finding.text.contains("1.3× as fast"),
+        "{}",
+        judged.finding.text
+    );
 }

@@ -374,3 +374,81 @@ fn a_program_that_captures_a_nested_interpreters_output_gets_it_as_written() {
     );
     assert!(text.contains("captured 'out\\n' 'err\\n'"), "{text}");
 }
+
+#[test]
+fn the_cpu_time_of_a_fork_servers_workers_counts_in_the_runs() {
+    use mptutor::json::{Message, read_line};
+    if !have_python3() {
+        return;
+    }
+    // The worker is the fork server's child, not the interpreter's: the
+    // interpreter's own account never holds its CPU time, the run's must
+    // (or a speed claim would read the workers as idle).
+    let program = "import multiprocessing as mp\nimport time\n\n\n\
+                   def burn():\n    while time.process_time() < 0.4:\n        pass\n\n\n\
+                   if __name__ == '__main__':\n    ctx = mp.get_context('forkserver')\n    \
+                   p = ctx.Process(target=burn)\n    p.start()\n    p.join()\n    \
+                   print('joined', p.exitcode)\n";
+    let course = course_with_example(program, "each_once = ['joined 0']\n");
+    let home = tempfile::tempdir().expect("temporary directory");
+    let dir = course.path().display().to_string();
+    let output = run(
+        home.path(),
+        &["--lessons", &dir, "python", "ex", "--json"],
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{:?}", output.stderr);
+    let Some(Ok(Message::Python(run))) = stdout.lines().last().map(read_line::<Message>) else {
+        panic!("ends with the checked run: {stdout}");
+    };
+    assert!(
+        run.outcome.cpu_us >= 400_000,
+        "the run's CPU time leaves out the worker's 0.4 s: {} µs",
+        run.outcome.cpu_us
+    );
+}
+
+#[test]
+fn the_xray_gives_the_interpreter_its_own_cpu_time_not_its_workers() {
+    use mptutor::json::{Message, read_line};
+    use mptutor::xray::wire::Role;
+    if !have_python3() {
+        return;
+    }
+    // Two pool workers burn 0.3 s each while the interpreter waits: the
+    // kernel's account of the interpreter holds all of it, the X-ray's
+    // row for the interpreter must not.
+    let program = "import multiprocessing as mp\nimport time\n\n\n\
+                   def burn(_):\n    start = time.process_time()\n    \
+                   while time.process_time() - start < 0.3:\n        pass\n\n\n\
+                   if __name__ == '__main__':\n    \
+                   with mp.get_context('fork').Pool(2) as pool:\n        \
+                   pool.map(burn, range(2), chunksize=1)\n    print('done')\n";
+    let course = course_with_example(program, "each_once = ['done']\n");
+    let home = tempfile::tempdir().expect("temporary directory");
+    let dir = course.path().display().to_string();
+    let output = run(
+        home.path(),
+        &["--lessons", &dir, "python", "ex", "--json"],
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{:?}", output.stderr);
+    let Some(Ok(Message::Python(run))) = stdout.lines().last().map(read_line::<Message>) else {
+        panic!("ends with the checked run: {stdout}");
+    };
+    let processes = &run.outcome.xray.processes;
+    let main = processes.iter().find(|process| process.role == Role::Main);
+    let workers: u64 = processes
+        .iter()
+        .filter(|process| process.role == Role::PoolWorker)
+        .map(|process| process.cpu_us)
+        .sum();
+    assert!(run.outcome.cpu_us >= 600_000, "{:?}", run.outcome);
+    assert!(workers >= 400_000, "{processes:?}");
+    assert!(
+        main.is_some_and(|main| main.cpu_us < 300_000),
+        "the interpreter is given its workers' CPU time: {processes:?}"
+    );
+}

@@ -80,7 +80,7 @@ fn assert_held_or_measured_why_not(finding: &Finding, run: &SpeedRun, at_least: 
             );
         }
         Some(Verdict::CouldntTell(Unclear::OneCore)) => assert_eq!(run.cores, 1, "{text}"),
-        Some(Verdict::CouldntTell(Unclear::CoresSlowerTogether { cpu_ratio })) => {
+        Some(Verdict::CouldntTell(Unclear::CoresSlowerTogether { cpu_ratio, .. })) => {
             assert!(run.slower_together(), "{run:?}: {text}");
             assert!(
                 same(Some(*cpu_ratio), run.parallel_work_cpu),

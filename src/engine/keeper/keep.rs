@@ -84,14 +84,18 @@ pub(super) fn keep(gate: &ForkGate, kept: Vec<OwnedFd>, program: KeptProgram) ->
             forked_ns,
         },
     );
-    let mut exit = wait_for_program(pid, &lifeline);
-    end_everything(pid, &mut exit);
+    let mut orphans_cpu_us = 0;
+    let mut exit = wait_for_program(pid, &lifeline, &mut orphans_cpu_us);
+    end_everything(pid, &mut exit, &mut orphans_cpu_us);
     if let Some((reaped, reaped_ns)) = exit {
         write_record(
             &status,
             &Record::Exited {
                 status: reaped.status,
-                cpu_us: reaped.cpu_us,
+                // The run's CPU time: the program's with every process it
+                // waited for, and the orphans the keeper reaped with every
+                // process they waited for (a fork server's workers).
+                cpu_us: reaped.cpu_us.saturating_add(orphans_cpu_us),
                 max_rss_kb: reaped.max_rss_kb,
                 reaped_ns,
             },
@@ -102,8 +106,13 @@ pub(super) fn keep(gate: &ForkGate, kept: Vec<OwnedFd>, program: KeptProgram) ->
 
 /// Waits until the program exits (then how it ended, and when it was
 /// reaped) or the lifeline ends (then `None`: mptutor is gone, or wants
-/// the run stopped). Orphans that end meanwhile are reaped as they go.
-fn wait_for_program(pid: Pid, lifeline: &OwnedFd) -> Option<(Reaped, u64)> {
+/// the run stopped). Orphans that end meanwhile are reaped as they go,
+/// their CPU time added to `orphans_cpu_us`.
+fn wait_for_program(
+    pid: Pid,
+    lifeline: &OwnedFd,
+    orphans_cpu_us: &mut u64,
+) -> Option<(Reaped, u64)> {
     let pidfd = sys::pidfd_open(pid);
     let timeout = PollTimeout::try_from(SWEEP).unwrap_or(PollTimeout::ZERO);
     loop {
@@ -121,6 +130,7 @@ fn wait_for_program(pid: Pid, lifeline: &OwnedFd) -> Option<(Reaped, u64)> {
             if ended == pid {
                 return Some((reaped, monotonic_ns()));
             }
+            *orphans_cpu_us = orphans_cpu_us.saturating_add(reaped.cpu_us);
         }
         if lifeline_ended {
             return None;
@@ -131,8 +141,8 @@ fn wait_for_program(pid: Pid, lifeline: &OwnedFd) -> Option<(Reaped, u64)> {
 /// Kills every process left of the run and reaps it, until the keeper has
 /// no child: as a subreaper it inherits every orphan of the program's, so
 /// none is left then. Records the program's own exit in `exit` if it is
-/// reaped here.
-fn end_everything(pid: Pid, exit: &mut Option<(Reaped, u64)>) {
+/// reaped here, and every other's CPU time in `orphans_cpu_us`.
+fn end_everything(pid: Pid, exit: &mut Option<(Reaped, u64)>, orphans_cpu_us: &mut u64) {
     if exit.is_none() {
         let _ = killpg(pid, Signal::SIGKILL);
     }
@@ -143,8 +153,12 @@ fn end_everything(pid: Pid, exit: &mut Option<(Reaped, u64)>) {
         }
         match sys::try_reap_any() {
             Ok(Some((ended, reaped))) => {
-                if ended == pid && exit.is_none() {
-                    *exit = Some((reaped, monotonic_ns()));
+                if ended == pid {
+                    if exit.is_none() {
+                        *exit = Some((reaped, monotonic_ns()));
+                    }
+                } else {
+                    *orphans_cpu_us = orphans_cpu_us.saturating_add(reaped.cpu_us);
                 }
             }
             Ok(None) if Instant::now() < deadline => {

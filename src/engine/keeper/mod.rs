@@ -19,8 +19,10 @@
 //! SIGKILL can. It talks to mptutor as the fork server does, on a status
 //! pipe ([`wire::Record`](super::forkserver::wire::Record)): the program's
 //! pid, then how it ended, with the CPU time and peak memory `wait4` gave
-//! the keeper. That record comes once everything the program started is
-//! gone, so a run whose program has been reported ended has nothing left.
+//! the keeper; the CPU time also counts the orphans the keeper reaped (a
+//! fork server, with the workers it reaped), so it is the whole run's.
+//! That record comes once everything the program started is gone, so a
+//! run whose program has been reported ended has nothing left.
 
 mod keep;
 

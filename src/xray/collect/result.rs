@@ -10,6 +10,8 @@ pub struct RunEnd {
     pub now_us: u64,
     pub timed_out: bool,
     pub main_status: Option<ExitStatus>,
+    /// The interpreter's CPU time as the kernel gave it at its reaping,
+    /// with that of every process it waited for.
     pub main_cpu_us: u64,
 }
 
@@ -62,7 +64,12 @@ impl Collector {
                 if let Some(status) = &end.main_status {
                     process.exit = Some(exit_of(status));
                 }
-                process.cpu_us = process.cpu_us.max(end.main_cpu_us);
+                // The kernel's account at the reaping also holds every
+                // process the interpreter waited for (its pool's workers):
+                // only a run too short for any sample takes it instead.
+                if process.cpu_us == 0 {
+                    process.cpu_us = end.main_cpu_us;
+                }
                 if !process.python {
                     process.name = tracked.comm.clone();
                 }

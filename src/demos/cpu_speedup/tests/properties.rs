@@ -125,7 +125,7 @@ proptest! {
                 Some(Verdict::CouldntTell(Unclear::TooLittleWork { per_worker_us })) => {
                     prop_assert_eq!(per_worker_us, run.max_worker_cpu_us());
                 }
-                Some(Verdict::CouldntTell(Unclear::CoresSlowerTogether { cpu_ratio })) => {
+                Some(Verdict::CouldntTell(Unclear::CoresSlowerTogether { cpu_ratio, .. })) => {
                     prop_assert!(speed.slower_together());
                     prop_assert_eq!(Some(cpu_ratio), speed.parallel_work_cpu);
                 }
