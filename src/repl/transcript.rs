@@ -194,15 +194,17 @@ fn asciicast_header(size: TerminalSize) -> String {
     let timestamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
-    let env = |name: &str| std::env::var(name).ok();
-    let header = serde_json::json!({
-        "version": 2,
-        "width": size.columns,
-        "height": size.rows,
-        "timestamp": timestamp,
-        "env": { "TERM": env("TERM"), "SHELL": env("SHELL") },
-    });
-    format!("{header}\n")
+    let env = |name: &str| serde_json::Value::from(std::env::var(name).ok());
+    // Written by hand so `version` comes first, as asciinema writes it and
+    // as a reader that sniffs the first bytes expects.
+    format!(
+        "{{\"version\": 2, \"width\": {}, \"height\": {}, \"timestamp\": {timestamp}, \
+         \"env\": {{\"TERM\": {}, \"SHELL\": {}}}}}\n",
+        size.columns,
+        size.rows,
+        env("TERM"),
+        env("SHELL")
+    )
 }
 
 /// Opens `path` for a record of `format`: appended to, except that an
@@ -421,6 +423,7 @@ mod tests {
             .lines()
             .map(|line| serde_json::from_str(line).expect("JSON"))
             .collect();
+        assert!(text.starts_with("{\"version\": 2, "), "{text}");
         assert_eq!(lines[0]["version"], 2);
         assert_eq!(lines[0]["width"], 80);
         assert_eq!(lines[1][2], "\x1b[1mbold\x1b[0m �c\r\n");
