@@ -71,6 +71,7 @@ fn render_a_line_event(bencher: Bencher, color: bool) {
         width: 100,
         color,
         show_notes: false,
+        theme: Default::default(),
     };
     bencher.bench_local(|| render_event(black_box(&line), &labels, 56, &options));
 }

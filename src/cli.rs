@@ -23,6 +23,10 @@ pub struct Cli {
     #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
     pub color: ColorChoice,
 
+    /// Colours for the room: dark, light (a white background) or high-contrast; the REPL's `theme` saves one in config.toml.
+    #[arg(long, value_name = "NAME", global = true, value_parser = theme_parser())]
+    pub theme: Option<crate::render::Theme>,
+
     /// Keep progress in FILE instead of progress.toml in your data folder.
     #[arg(long, value_name = "FILE")]
     pub progress: Option<PathBuf>,
@@ -58,6 +62,13 @@ fn print_usage_error(error: &clap::Error) -> std::process::ExitCode {
         let _ = error.print();
     }
     code
+}
+
+/// `--theme`'s names, as completion and `--help` list them.
+fn theme_parser() -> impl clap::builder::TypedValueParser<Value = crate::render::Theme> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(crate::render::Theme::ALL.map(|theme| theme.name()))
+        .map(|name| crate::render::Theme::from_name(&name).unwrap_or_default())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -19,6 +19,7 @@ pub mod address_space;
 pub mod bench;
 pub mod cli;
 pub mod compare_view;
+pub mod config;
 pub mod course;
 pub mod demos;
 pub mod engine;
@@ -66,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
         color: use_color(cli.color, stdout_is_terminal && !script_mode),
         show_notes: false,
+        theme: Default::default(),
     };
     // Everything printed from here on may hold a course's or a program's
     // text: it reaches the terminal through the one filter, which keeps
@@ -96,6 +98,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         return Ok(exit_code(test.run(&mut out)?));
     }
+    let config = config::ConfigFile::in_config_dir();
+    let options = RenderOptions {
+        theme: choose_theme(cli.theme, config.as_ref(), &mut err)?,
+        ..options
+    };
     if let Some(refused) = address_space::check() {
         // Past this point an allocation that finds no room aborts
         // mptutor, so a limit too tight is refused before anything runs.
@@ -236,12 +243,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             | Command::Selftest { .. },
         ) => true,
         None if script_mode => {
-            let mut session = new_session(course, options, &cli, &mut err)?;
+            let mut session = new_session(course, options, &cli, config, &mut err)?;
             repl::run_script(&mut session, &mut io::stdin().lock(), &mut out, &mut err)?
         }
         None => {
             drop(out);
-            let mut session = new_session(course, options, &cli, &mut err)?;
+            let mut session = new_session(course, options, &cli, config, &mut err)?;
             session.set_editor(
                 ["VISUAL", "EDITOR"]
                     .iter()
@@ -289,6 +296,24 @@ fn use_color(choice: ColorChoice, interactive_terminal: bool) -> bool {
     }
 }
 
+/// The theme: `--theme`, else the config file's, else dark. A config file
+/// that cannot be used is reported on `err` and the default is used.
+fn choose_theme(
+    flag: Option<render::Theme>,
+    config: Option<&config::ConfigFile>,
+    err: &mut dyn Write,
+) -> io::Result<render::Theme> {
+    let saved = match config.map(config::ConfigFile::load) {
+        None => None,
+        Some(Ok(saved)) => saved.theme,
+        Some(Err(error)) => {
+            writeln!(err, "mptutor: warning: {error}; using the default settings")?;
+            None
+        }
+    };
+    Ok(flag.or(saved).unwrap_or_default())
+}
+
 /// A REPL session as the flags ask: progress kept in `--progress FILE` or
 /// the data directory (untouched while `--instructor` presents), `try`'s copies in
 /// the data directory. A progress file that could not be used is reported
@@ -297,9 +322,13 @@ fn new_session(
     course: Course,
     options: RenderOptions,
     cli: &Cli,
+    config: Option<config::ConfigFile>,
     err: &mut dyn Write,
 ) -> io::Result<repl::Session> {
     let mut session = repl::Session::new(course, options);
+    if let Some(file) = config {
+        session.keep_settings_in(file);
+    }
     let data = data_dir();
     if let Some(dir) = &data {
         session.set_scratch_dir(dir.join("scratch"));

@@ -71,10 +71,20 @@ impl<'w> LiveView<'w> {
         explanation: &str,
         options: RenderOptions,
     ) -> Self {
+        Self::start_with(out, LiveColumns::new(explanation, &options), options)
+    }
+
+    /// Starts the view without the explanation: the live output alone, at
+    /// the whole width (`run view=live`).
+    pub fn start_live_only(out: &'w mut dyn Write, options: RenderOptions) -> Self {
+        Self::start_with(out, LiveColumns::live_only(&options), options)
+    }
+
+    fn start_with(out: &'w mut dyn Write, columns: LiveColumns, options: RenderOptions) -> Self {
         let mut view = LiveView {
             out,
             options,
-            columns: LiveColumns::new(explanation, &options),
+            columns,
             labels: WorkerLabels::new(),
             kept: Vec::new(),
             broken: false,
@@ -297,6 +307,32 @@ pub struct DemoRequest {
     pub params: crate::demos::DemoParams,
     /// The prose of the step the demo belongs to (Markdown).
     pub explanation: String,
+    /// Show the live output alone, at full width, without the explanation
+    /// (`view=live`).
+    pub live_only: bool,
+}
+
+impl DemoRequest {
+    /// Takes `view=…` out of a run's `assignments` (it is no parameter of
+    /// the demo): whether the live output is shown alone (`view=live`) or
+    /// beside the explanation (`view=both`, the default).
+    pub fn take_view(assignments: &mut Vec<String>) -> Result<bool, String> {
+        let Some(at) = assignments
+            .iter()
+            .position(|assignment| assignment.starts_with("view="))
+        else {
+            return Ok(false);
+        };
+        let assignment = assignments.remove(at);
+        match assignment.trim_start_matches("view=") {
+            "live" => Ok(true),
+            "both" => Ok(false),
+            other => Err(format!(
+                "`view` is `live` (the live output alone, at full width) or `both` (beside the \
+                 explanation), not `{other}`."
+            )),
+        }
+    }
 }
 
 /// Runs a demo, showing it live on `out`; returns how it ended.
@@ -315,7 +351,12 @@ pub fn run_live_paced(
     options: RenderOptions,
     pace: Option<std::time::Duration>,
 ) -> Result<DemoResult, EngineError> {
-    let mut view = LiveView::start(out, &request.explanation, options).with_pace(pace);
+    let view = if request.live_only {
+        LiveView::start_live_only(out, options)
+    } else {
+        LiveView::start(out, &request.explanation, options)
+    };
+    let mut view = view.with_pace(pace);
     let outcome = crate::demos::run_demo(request.demo, &request.params, &mut view);
     view.finish(&outcome);
     outcome

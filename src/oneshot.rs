@@ -66,6 +66,14 @@ pub fn run(
         writeln!(err, "mptutor: lesson {} has no demo", lesson.id)?;
         return Ok(false);
     };
+    let mut assignments = assignments.to_vec();
+    let live_only = match DemoRequest::take_view(&mut assignments) {
+        Ok(live_only) => live_only,
+        Err(message) => {
+            writeln!(err, "mptutor: {message}")?;
+            return Ok(false);
+        }
+    };
     let overrides = match block
         .demo
         .parse_assignments(assignments.iter().map(String::as_str))
@@ -80,6 +88,7 @@ pub fn run(
         demo: block.demo,
         params: block.params.merged(&overrides),
         explanation: lesson.steps[step].prose(),
+        live_only,
     };
     let outcome = if json {
         run_json(&request, out)?

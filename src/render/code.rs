@@ -37,7 +37,7 @@ pub(crate) fn code_lines(lang: &str, code: &str, width: usize, styles: &Styles) 
     let code = sanitize(code, TAB);
     let source: Vec<&str> = code.lines().collect();
     let highlighted = if styles.color() && is_python(lang) {
-        highlight_python(&code).filter(|lines| lines.len() == source.len())
+        highlight_python(&code, styles.theme()).filter(|lines| lines.len() == source.len())
     } else {
         None
     };
@@ -59,7 +59,11 @@ pub(crate) fn code_lines(lang: &str, code: &str, width: usize, styles: &Styles) 
             } else {
                 format!("{:>number_width$} ┆ ", "")
             };
-            let body: String = chunk.iter().map(Segment::paint).collect();
+            let mut body: String = chunk.iter().map(Segment::paint).collect();
+            if styles.theme() == super::Theme::HighContrast {
+                // Not highlighted (see `highlight`): bold instead.
+                body = styles.strong(&body);
+            }
             out.push(format!("{}{body}", styles.dim(&gutter)));
         }
     }
@@ -189,6 +193,7 @@ mod tests {
             width: 80,
             color: true,
             show_notes: false,
+            theme: Default::default(),
         };
         let shown = render_code(&block("python", "def f():\n    return 1\n"), &opts);
         assert!(shown.contains("\x1b[38;5;"));
@@ -204,6 +209,7 @@ mod tests {
             width: 80,
             color: true,
             show_notes: false,
+            theme: Default::default(),
         };
         let shown = render_code(&block("console", "$ python3 demo.py\n"), &opts);
         assert!(!shown.contains("38;5"));

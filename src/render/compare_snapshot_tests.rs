@@ -147,6 +147,7 @@ fn colour_marks_the_verdicts() {
         width: 120,
         color: true,
         show_notes: false,
+        theme: Default::default(),
     };
     let shown = render_compare(LESSON, &[Row::Memory], Some(&measured), &opts);
     assert!(shown.contains("\x1b["), "{shown}");

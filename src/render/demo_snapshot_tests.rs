@@ -97,6 +97,7 @@ fn colour_off_has_no_escapes_and_colour_on_does() {
                 width: columns,
                 color,
                 show_notes: false,
+                theme: Default::default(),
             };
             for view in every_view(&sample_events(), &opts) {
                 assert_eq!(view.contains('\x1b'), color, "{view}");
@@ -113,6 +114,7 @@ fn every_line_fits_the_width() {
                 width: columns,
                 color,
                 show_notes: false,
+                theme: Default::default(),
             };
             for view in every_view(&sample_events(), &opts) {
                 for line in view.lines() {
@@ -167,7 +169,7 @@ proptest! {
         columns in 40usize..220,
         color: bool,
     ) {
-        let opts = RenderOptions { width: columns, color, show_notes: false };
+        let opts = RenderOptions { width: columns, color, show_notes: false, theme: Default::default() };
         for view in every_view(&events, &opts) {
             for line in view.lines() {
                 prop_assert!(width(line) <= columns, "{} > {columns}: {line:?}", width(line));

@@ -109,6 +109,7 @@ mod tests {
                     width,
                     color,
                     show_notes: false,
+                    theme: Default::default(),
                 };
                 let shown = render_exercise_verdict(&starter_run(), &opts);
                 let name = format!("verdict_{width}{}", if color { "_colour" } else { "" });

@@ -18,7 +18,11 @@ use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
 /// A dark theme whose colours stay readable on the usual dark terminal.
-const THEME: &str = "base16-ocean.dark";
+const DARK_THEME: &str = "base16-ocean.dark";
+/// Dark colours on white (keywords in crimson, strings in navy), for
+/// `--theme light`. The high-contrast theme highlights nothing: code in
+/// the terminal's own foreground, bold, is as strong as text gets.
+const LIGHT_THEME: &str = "InspiredGitHub";
 
 /// A run of code drawn in one colour (`None`: the terminal's default).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,11 +55,14 @@ fn syntaxes() -> &'static SyntaxSet {
     SYNTAXES.get_or_init(SyntaxSet::load_defaults_newlines)
 }
 
-fn theme() -> Option<&'static Theme> {
-    static THEME_CELL: OnceLock<Option<Theme>> = OnceLock::new();
-    THEME_CELL
-        .get_or_init(|| ThemeSet::load_defaults().themes.remove(THEME))
-        .as_ref()
+fn theme(palette: super::Theme) -> Option<&'static Theme> {
+    static THEMES: OnceLock<ThemeSet> = OnceLock::new();
+    let name = match palette {
+        super::Theme::Dark => DARK_THEME,
+        super::Theme::Light => LIGHT_THEME,
+        super::Theme::HighContrast => return None,
+    };
+    THEMES.get_or_init(ThemeSet::load_defaults).themes.get(name)
 }
 
 /// Whether `lang` (a fence's info string) is highlighted as Python.
@@ -65,12 +72,13 @@ pub(crate) fn is_python(lang: &str) -> bool {
 }
 
 /// Python `code` split into lines of coloured segments (no newlines in the
-/// segments). `None` if the theme or syntax is missing or syntect fails, in
-/// which case the caller shows the code plain.
-pub(crate) fn highlight_python(code: &str) -> Option<Vec<Vec<Segment>>> {
+/// segments), in the colours of `palette`. `None` if the palette highlights
+/// nothing, the theme or syntax is missing or syntect fails, in which case
+/// the caller shows the code plain.
+pub(crate) fn highlight_python(code: &str, palette: super::Theme) -> Option<Vec<Vec<Segment>>> {
+    let theme = theme(palette)?;
     let syntaxes = syntaxes();
     let syntax = syntaxes.find_syntax_by_extension("py")?;
-    let theme = theme()?;
     let default_fg = theme.settings.foreground;
     let mut highlighter = HighlightLines::new(syntax, theme);
     let mut lines = Vec::new();
@@ -82,7 +90,8 @@ pub(crate) fn highlight_python(code: &str) -> Option<Vec<Vec<Segment>>> {
             if text.is_empty() {
                 continue;
             }
-            let color = (Some(style.foreground) != default_fg).then(|| to_256(style.foreground));
+            let color = (Some(style.foreground) != default_fg)
+                .then(|| to_256(readable(style.foreground, palette)));
             match segments.last_mut() {
                 Some(last) if last.color == color => last.text.push_str(text),
                 _ => segments.push(Segment {
@@ -94,6 +103,53 @@ pub(crate) fn highlight_python(code: &str) -> Option<Vec<Vec<Segment>>> {
         lines.push(segments);
     }
     Some(lines)
+}
+
+/// `color` moved, if it must be, far enough from the background to be
+/// read on a projector: darkened on the light theme's white until its
+/// contrast with white is at least 4.5 : 1 (WCAG's for text), lightened on
+/// the dark theme's black the same way. A syntax theme's comment grey is
+/// the colour this changes.
+fn readable(color: Color, palette: super::Theme) -> Color {
+    /// Relative luminance of black text on white at 4.5 : 1, and of light
+    /// text on black at 4.5 : 1, with a margin for the 256-colour rounding.
+    const LIGHT_MAX: f64 = 0.16;
+    const DARK_MIN: f64 = 0.22;
+    let mut color = color;
+    for _ in 0..40 {
+        let luminance = relative_luminance(color);
+        let step = |value: u8, toward: u8| -> u8 {
+            let value = f64::from(value);
+            let moved = value + (f64::from(toward) - value) * 0.1;
+            // Within 0..=255 by construction.
+            moved.round().clamp(0.0, 255.0) as u8
+        };
+        let toward = match palette {
+            super::Theme::Light if luminance > LIGHT_MAX => 0,
+            super::Theme::Dark if luminance < DARK_MIN => 255,
+            _ => return color,
+        };
+        color = Color {
+            r: step(color.r, toward),
+            g: step(color.g, toward),
+            b: step(color.b, toward),
+            a: color.a,
+        };
+    }
+    color
+}
+
+/// WCAG's relative luminance of an sRGB colour, 0 (black) to 1 (white).
+fn relative_luminance(color: Color) -> f64 {
+    let linear = |value: u8| {
+        let value = f64::from(value) / 255.0;
+        if value <= 0.039_28 {
+            value / 12.92
+        } else {
+            ((value + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * linear(color.r) + 0.7152 * linear(color.g) + 0.0722 * linear(color.b)
 }
 
 /// The nearest colour of the xterm 256-colour palette: the 6×6×6 cube or
@@ -134,6 +190,20 @@ mod tests {
     }
 
     #[test]
+    fn colours_too_faint_for_their_background_are_moved_until_they_read() {
+        use super::super::Theme;
+        let comment_grey = rgb(0x96, 0x98, 0x96);
+        let on_white = readable(comment_grey, Theme::Light);
+        assert!(relative_luminance(on_white) <= 0.16, "{on_white:?}");
+        let dark_grey = rgb(0x65, 0x73, 0x7e);
+        let on_black = readable(dark_grey, Theme::Dark);
+        assert!(relative_luminance(on_black) >= 0.22, "{on_black:?}");
+        // A colour that already reads is left alone.
+        let navy = rgb(0x18, 0x36, 0x91);
+        assert_eq!(readable(navy, Theme::Light), navy);
+    }
+
+    #[test]
     fn palette_mapping_hits_cube_corners_and_greys() {
         assert_eq!(to_256(rgb(0, 0, 0)), 16);
         assert_eq!(to_256(rgb(255, 255, 255)), 231);
@@ -152,7 +222,8 @@ mod tests {
     #[test]
     fn highlighting_keeps_the_text_and_colours_keywords() {
         let code = "def square(x):\n    return x * x  # why not\n";
-        let lines = highlight_python(code).expect("default syntaxes include Python");
+        let lines = highlight_python(code, super::super::Theme::Dark)
+            .expect("default syntaxes include Python");
         let text: Vec<String> = lines
             .iter()
             .map(|segments| segments.iter().map(|s| s.text.as_str()).collect())

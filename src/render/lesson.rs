@@ -378,6 +378,7 @@ mod tests {
                     width: columns,
                     color,
                     show_notes: true,
+                    theme: Default::default(),
                 };
                 let limit = opts.columns();
                 let mut views = vec![

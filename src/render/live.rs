@@ -333,6 +333,7 @@ mod tests {
             width: 50,
             color: true,
             show_notes: false,
+            theme: Default::default(),
         };
         for event in &events {
             for shown in render_event(event, &labels, 50, &opts) {

@@ -69,6 +69,19 @@ impl LiveColumns {
         }
     }
 
+    /// No explanation: the live output alone, across the whole width
+    /// (`run view=live`, for a demo shown to a room).
+    pub fn live_only(opts: &RenderOptions) -> Self {
+        LiveColumns {
+            layout: Layout::Stacked {
+                width: opts.columns(),
+            },
+            explanation: Vec::new(),
+            next: 0,
+            styles: Styles::new(opts),
+        }
+    }
+
     /// Whether output goes beside the explanation rather than below it.
     pub fn is_side_by_side(&self) -> bool {
         matches!(self.layout, Layout::SideBySide { .. })
@@ -188,6 +201,19 @@ mod tests {
     const EXPLANATION: &str = "Each process runs on its own.\n\nThe order is up to the OS.";
 
     #[test]
+    fn the_live_output_alone_gets_the_whole_width_under_its_rule() {
+        let mut live = LiveColumns::live_only(&RenderOptions::plain(160));
+        assert!(!live.is_side_by_side());
+        assert_eq!(live.right_width(), 160);
+        let header = live.header();
+        assert!(header.starts_with("── live output ──"), "{header}");
+        assert_eq!(header.lines().count(), 1, "{header}");
+        let wide = "x".repeat(150);
+        assert_eq!(live.push(&strings(&[&wide])), wide);
+        assert_eq!(live.finish(), "");
+    }
+
+    #[test]
     fn narrow_terminals_stack_the_explanation_above_a_rule() {
         let mut live = LiveColumns::new(EXPLANATION, &RenderOptions::plain(60));
         assert!(!live.is_side_by_side());
@@ -263,6 +289,7 @@ mod tests {
             width: 160,
             color: true,
             show_notes: false,
+            theme: Default::default(),
         };
         let mut live = LiveColumns::new("\x1b[1mbold\nstill bold\x1b[0m", &opts);
         let row = live.push(&strings(&["\x1b[31mred"]));

@@ -301,6 +301,7 @@ mod tests {
             width: 40,
             color: true,
             show_notes: false,
+            theme: Default::default(),
         };
         let shown = render_markdown(&format!("**{}**", "bold words ".repeat(10).trim()), &opts);
         for line in shown.lines() {

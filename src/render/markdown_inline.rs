@@ -137,6 +137,7 @@ mod tests {
             width: 80,
             color,
             show_notes: false,
+            theme: Default::default(),
         })
     }
 

@@ -67,6 +67,8 @@ mod test_course;
 #[cfg(test)]
 mod test_events;
 #[cfg(test)]
+mod theme_tests;
+#[cfg(test)]
 mod xray_snapshot_tests;
 
 pub use crate::findings::format_us;
@@ -91,7 +93,7 @@ pub use python_run::{
     CheckResult, render_python_outcome, render_trace_outcome, render_xray_with_findings,
 };
 pub use quiz::{render_quiz_feedback, render_quiz_question};
-pub use style::{Styles, WORKER_COLOR_COUNT};
+pub use style::{Styles, Theme, WORKER_COLOR_COUNT};
 pub use summary::render_worker_summary;
 pub use table::render_table;
 pub use timeline::render_timeline;
@@ -112,6 +114,8 @@ pub struct RenderOptions {
     pub color: bool,
     /// Show the instructor's ```` ```note ```` blocks.
     pub show_notes: bool,
+    /// Which palette colour uses (nothing changes without colour).
+    pub theme: Theme,
 }
 
 impl RenderOptions {
@@ -121,6 +125,7 @@ impl RenderOptions {
             width,
             color: false,
             show_notes: false,
+            theme: Default::default(),
         }
     }
 

@@ -258,6 +258,7 @@ mod tests {
                     width: columns,
                     color,
                     show_notes: false,
+                    theme: Default::default(),
                 };
                 let shown = render_worker_summary(&sample_events(), &opts);
                 assert!(shown.lines().all(|line| width(line) <= columns), "{shown}");

@@ -167,6 +167,7 @@ mod tests {
             width: 60,
             color: true,
             show_notes: false,
+            theme: Default::default(),
         };
         let shown = render_table(&strings(&["name"]), &[strings(&["x"])], &opts);
         assert!(shown.contains("\x1b[1m"));

@@ -382,6 +382,7 @@ mod tests {
                     width: columns,
                     color,
                     show_notes: false,
+                    theme: Default::default(),
                 };
                 let shown = render_timeline(&sample_events(), &opts);
                 for line in shown.lines() {

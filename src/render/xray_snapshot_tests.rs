@@ -347,6 +347,7 @@ fn every_line_fits_and_colour_closes_on_every_line() {
                     width: columns,
                     color,
                     show_notes: false,
+                    theme: Default::default(),
                 };
                 let shown = render_xray(&xray, &opts);
                 assert_eq!(shown.contains('\x1b'), color, "{name} at {columns}");

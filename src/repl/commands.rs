@@ -54,6 +54,10 @@ pub enum Command {
     Pace(Option<String>),
     /// Keep a transcript: `record FILE`, or `record off`.
     Record(String),
+    /// Choose the colour theme: `theme light`, or `theme` to see it.
+    Theme(Option<String>),
+    /// Clear the screen and its scrollback.
+    Clear,
     Quit,
 }
 
@@ -87,6 +91,8 @@ impl Command {
             Command::Goto { .. } => "goto",
             Command::Pace(_) => "pace",
             Command::Record(_) => "record",
+            Command::Theme(_) => "theme",
+            Command::Clear => "clear",
             Command::Quit => "quit",
         }
     }
@@ -180,7 +186,9 @@ pub const COMMANDS: &[CommandInfo] = &[
         summary: "run the step's demo on real processes or threads",
         details: "Runs the demo of the current step (or the lesson's first demo), with the lesson's \
                   parameters; `run workers=8 start=spawn` changes some for this run. Tab completes \
-                  parameter names.",
+                  parameter names. `run view=live` shows the live output alone, at the whole \
+                  width, without the explanation beside it (for a room), then the usual tables \
+                  and findings.",
         parse: |_, rest| Ok(Command::Run(rest.to_vec())),
     },
     CommandInfo {
@@ -375,10 +383,38 @@ pub const COMMANDS: &[CommandInfo] = &[
         name: "record",
         aliases: &[],
         args: "<file>|off",
-        summary: "keep a plain-text transcript of everything shown",
-        details: "`record class.txt` appends everything shown from now on (commands included) to \
-                  class.txt, as plain text without colours; `record off` stops.",
+        summary: "keep a record: plain text, Markdown notes (.md) or asciicast (.cast)",
+        details: "The file's extension picks the format. `record class.txt` (or any other name) \
+                  appends everything shown from now on, commands included, as plain text without \
+                  colours. `record class.md` writes Markdown notes: a heading for each step visited, \
+                  its explanation and code, and each demo's tables and findings; no prompts and no \
+                  instructor's notes. `record class.cast` writes an asciicast v2 recording, colours \
+                  and timing as shown, that `asciinema play class.cast` or the asciinema player \
+                  replays. `record off` closes the file.",
         parse: |info, rest| one(info, rest).map(Command::Record),
+    },
+    CommandInfo {
+        name: "theme",
+        aliases: &[],
+        args: "[dark|light|high-contrast]",
+        summary: "colours for the room: `theme light` on a white background",
+        details: "`theme light` uses dark colours for a white background (a projector in a lit \
+                  room), `theme high-contrast` bold text in the strongest colours, `theme dark` the \
+                  usual palette. The choice is saved in `config.toml` in your config folder \
+                  (`~/.config/mptutor/` on Linux) and used next time; `mptutor --theme NAME` \
+                  chooses for one run. `theme` alone says which is in use. No theme draws faint \
+                  text.",
+        parse: |info, rest| optional(info, rest).map(Command::Theme),
+    },
+    CommandInfo {
+        name: "clear",
+        aliases: &["cls"],
+        args: "",
+        summary: "clear the screen (Ctrl-L at the prompt does too)",
+        details: "Clears the terminal and its scrollback and draws the prompt at the top; Ctrl-L \
+                  at the prompt clears the screen too. In a script, or when the output is not a \
+                  terminal, it does nothing.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Clear),
     },
     CommandInfo {
         name: "quit",

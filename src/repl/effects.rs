@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::process::Command;
 
 use super::reply::{EditRequest, Reply, TranscriptChange};
-use super::transcript::Shown;
+use super::transcript::{Shown, TerminalSize};
 use crate::python::PythonError;
 use crate::render::{self, RenderOptions};
 
@@ -60,12 +60,18 @@ pub fn carry_out<W: Write>(
 ) -> io::Result<Vec<Notice>> {
     let mut notices = Vec::new();
     match &reply.transcript {
-        Some(TranscriptChange::Start(path)) => match shown.start_recording(path) {
-            Ok(()) => notices.push(Notice::info(render::render_markdown(
+        Some(TranscriptChange::Start(path)) => match shown.start_recording(
+            path,
+            TerminalSize {
+                columns: options.columns(),
+                rows: super::terminal_rows(),
+            },
+        ) {
+            Ok(format) => notices.push(Notice::info(render::render_markdown(
                 &format!(
-                    "Recording to `{}`: everything shown from now on is appended to it as plain \
-                     text. `record off` stops.",
-                    path.display()
+                    "Recording to `{}`: {}. `record off` stops.",
+                    path.display(),
+                    format.describe()
                 ),
                 &options,
             ))),
@@ -93,10 +99,14 @@ pub fn carry_out<W: Write>(
         notices.push(Notice::error(format!("{problem}; your copy was not run.")));
         return Ok(notices);
     }
+    if let Some(notes) = &reply.record_notes {
+        shown.note_markdown(notes);
+    }
     if let Some(request) = &reply.demo {
         // The demo prints as it goes; Ctrl-C stops it, not mptutor.
         let outcome = crate::live_view::run_live_paced(request, shown, options, reply.pace);
         writeln!(shown)?;
+        shown.note_markdown(&super::record_notes::demo_markdown(request, &outcome));
         if let Err(error) = outcome {
             notices.push(Notice::shown_error(error.to_string()));
         }

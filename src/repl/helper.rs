@@ -1,5 +1,6 @@
 //! Line-editing help for the REPL: Tab completion of commands, lesson ids and
-//! demo parameters, hints from history, and a dimmed hint when colour is on.
+//! demo parameters and theme names, hints from history, set apart (in the
+//! theme's secondary colour, in italics) when colour is on.
 
 use std::borrow::Cow;
 
@@ -19,6 +20,8 @@ pub struct ReplHelper {
     /// While a quiz is asked, nothing is completed.
     pub in_quiz: bool,
     pub color: bool,
+    /// The palette of the hint; refreshed with the rest (`theme` changes it).
+    pub theme: crate::render::Theme,
     hinter: HistoryHinter,
 }
 
@@ -29,6 +32,7 @@ impl ReplHelper {
             demo_params: Vec::new(),
             in_quiz: false,
             color,
+            theme: crate::render::Theme::default(),
             hinter: HistoryHinter::new(),
         }
     }
@@ -55,6 +59,12 @@ impl ReplHelper {
                 "help" if before.len() == 1 => {
                     matching(COMMANDS.iter().map(|info| info.name.to_string()).collect())
                 }
+                "theme" if before.len() == 1 => matching(
+                    crate::render::Theme::ALL
+                        .iter()
+                        .map(|theme| theme.name().to_string())
+                        .collect(),
+                ),
                 "compare" if before.len() == 1 => matching(
                     crate::demos::compare::names::WORDS
                         .iter()
@@ -71,6 +81,7 @@ impl ReplHelper {
                             .iter()
                             .filter(|name| !already.contains(name))
                             .map(|name| format!("{name}="))
+                            .chain((!already.contains(&"view")).then(|| "view=live".to_string()))
                             .collect(),
                     )
                 }
@@ -129,7 +140,7 @@ impl Hinter for ReplHelper {
 impl Highlighter for ReplHelper {
     fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
         if self.color {
-            Cow::Owned(format!("\x1b[2m{hint}\x1b[0m"))
+            Cow::Owned(crate::render::Styles::themed(true, self.theme).suggestion(hint))
         } else {
             Cow::Borrowed(hint)
         }
@@ -185,7 +196,20 @@ mod tests {
     fn completes_unused_demo_parameters_after_run() {
         assert_eq!(
             helper().candidates(&["run", "workers=2"], ""),
-            vec!["repeat=", "start="]
+            vec!["repeat=", "start=", "view=live"]
         );
+        assert_eq!(
+            helper().candidates(&["run", "view=live"], ""),
+            vec!["workers=", "repeat=", "start="]
+        );
+    }
+
+    #[test]
+    fn completes_theme_names_after_theme() {
+        assert_eq!(
+            helper().candidates(&["theme"], ""),
+            vec!["dark", "light", "high-contrast"]
+        );
+        assert_eq!(helper().candidates(&["theme"], "h"), vec!["high-contrast"]);
     }
 }

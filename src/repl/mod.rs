@@ -5,11 +5,12 @@ mod commands;
 mod effects;
 mod exercise_run;
 mod helper;
+mod record_notes;
 mod reply;
 mod session;
 mod transcript;
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -67,7 +68,10 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
     // end mptutor and the lesson. Catch it for the whole session instead
     // (a demo running meanwhile stops, see `engine::interrupt`).
     let _interrupts = crate::engine::interrupt::InterruptGuard::install();
-    let mut out = Shown::new(SafeOutput::new(io::stdout().lock(), settings.color));
+    let mut out = Shown::new(
+        SafeOutput::new(io::stdout().lock(), settings.color),
+        settings.color,
+    );
     writeln!(out, "{}\n", session.welcome())?;
     loop {
         if settings.fixed_width.is_none() {
@@ -76,13 +80,11 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
         if let Some(helper) = editor.helper_mut() {
             helper.in_quiz = session.in_quiz();
             helper.demo_params = session.demo_param_names();
+            helper.theme = session.options().theme;
         }
         let prompt = session.prompt();
-        let styled = if settings.color {
-            format!("\x1b[1;36m{prompt}\x1b[0m")
-        } else {
-            prompt.clone()
-        };
+        let prompt_styles = crate::render::Styles::new(&session.options());
+        let styled = prompt_styles.prompt(&prompt);
         // A Ctrl-C from an earlier command is not meant for the next one;
         // one pressed from the moment Enter is read counts for it.
         crate::engine::interrupt::clear();
@@ -96,11 +98,7 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
                         // The paste is on screen already; each further
                         // command of it is shown again above what it does.
                         let prompt = session.prompt();
-                        if settings.color {
-                            writeln!(out, "\x1b[1;36m{prompt}\x1b[0m{line}")?;
-                        } else {
-                            writeln!(out, "{prompt}{line}")?;
-                        }
+                        writeln!(out, "{}{line}", prompt_styles.prompt(&prompt))?;
                         prompt
                     };
                     quit =
@@ -182,10 +180,16 @@ fn handle_typed<W: Write>(
             let _ = editor.append_history(path);
         }
     }
-    out.record_only(&format!("{prompt}{line}\n"));
+    // As the terminal showed it: a plain transcript drops the colour.
+    let shown_prompt = crate::render::Styles::new(&session.options()).prompt(prompt);
+    out.record_only(&format!("{shown_prompt}{line}\n"));
     let reply = session.handle(line);
     if !reply.text.is_empty() {
         writeln!(out, "{}\n", reply.text)?;
+    }
+    if reply.clear && io::stdout().is_terminal() {
+        // Home, then erase the screen; the prompt is drawn again at the top.
+        out.send_control(&mut io::stdout(), CLEAR_SCREEN)?;
     }
     let options = session.options();
     for notice in carry_out(&reply, out, options, &mut |ran| session.exercise_ran(ran))? {
@@ -212,7 +216,7 @@ pub fn run_script(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<bool> {
-    let mut out = Shown::new(out);
+    let mut out = Shown::new(out, session.options().color);
     let mut all_ok = true;
     let mut bytes = Vec::new();
     let mut number = 0usize;
@@ -269,6 +273,18 @@ pub fn run_script(
     }
     out.flush()?;
     Ok(all_ok)
+}
+
+/// What `clear` sends the terminal: cursor home, erase the screen.
+const CLEAR_SCREEN: &str = "\x1b[H\x1b[2J";
+
+/// The terminal's height in rows, or 24 when it cannot be read.
+pub fn terminal_rows() -> usize {
+    console::Term::stdout()
+        .size_checked()
+        .map(|(rows, _)| usize::from(rows))
+        .filter(|rows| *rows > 0)
+        .unwrap_or(24)
 }
 
 /// The terminal's width in columns, or [`crate::DEFAULT_WIDTH`] when it

@@ -27,8 +27,13 @@ pub struct Reply {
     pub edit: Option<EditRequest>,
     /// Wait this long after each line `demo` or `python` prints.
     pub pace: Option<Duration>,
-    /// Start or stop the plain-text transcript.
+    /// Start or stop the transcript.
     pub transcript: Option<TranscriptChange>,
+    /// Clear the terminal (the `clear` command), where there is one.
+    pub clear: bool,
+    /// What a Markdown record keeps of this reply: a step's heading, its
+    /// prose and code (never its notes), as Markdown.
+    pub record_notes: Option<String>,
 }
 
 /// A run of the student's program for an exercise, checked against it.
@@ -49,7 +54,8 @@ pub struct ExerciseRequest {
 /// What `record` asks of the front end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TranscriptChange {
-    /// Append everything shown from now on to this file, without escapes.
+    /// Record everything shown from now on in this file, in the format
+    /// its extension names (see `transcript`).
     Start(PathBuf),
     Stop,
 }

@@ -16,6 +16,7 @@ mod exercise;
 pub use exercise::ExerciseRan;
 mod help;
 mod instructor;
+mod look;
 mod python;
 mod quiz;
 mod saved;
@@ -86,6 +87,8 @@ pub struct Session {
     /// The command that opens the student's editor, when the front end can
     /// run one.
     editor: Option<String>,
+    /// Where `theme` saves the choice; `None`: for this session only.
+    config_file: Option<crate::config::ConfigFile>,
 }
 
 impl Session {
@@ -107,6 +110,7 @@ impl Session {
             python: None,
             scratch_dir: std::env::temp_dir().join("mptutor-scratch"),
             editor: None,
+            config_file: None,
         }
     }
 
@@ -306,6 +310,11 @@ impl Session {
             Command::Goto { lesson, step } => self.goto(&lesson, step.as_deref()),
             Command::Pace(value) => self.pace_command(value.as_deref()),
             Command::Record(target) => self.record(&target),
+            Command::Theme(name) => self.theme_command(name.as_deref()),
+            Command::Clear => Reply {
+                clear: true,
+                ..Reply::default()
+            },
             Command::Quit => Reply {
                 quit: true,
                 ..Reply::default()
@@ -334,7 +343,11 @@ impl Session {
     fn go_to(&mut self, lesson: LessonIndex, step: usize) -> Reply {
         let at = Position { lesson, step };
         self.position = Some(at);
-        let reply = Reply::text(self.render_step(at, false));
+        let mut reply = Reply::text(self.render_step(at, false));
+        reply.record_notes = Some(crate::repl::record_notes::step_markdown(
+            self.course.lesson(lesson),
+            step,
+        ));
         let id = self.course.lesson(lesson).id.clone();
         let now = crate::progress::now_unix();
         self.update_progress(
@@ -411,6 +424,10 @@ impl Session {
             return self.fail(format!("Lesson {} has no demo to run.", lesson.id));
         };
         let mut assignments = assignments.to_vec();
+        let live_only = match DemoRequest::take_view(&mut assignments) {
+            Ok(live_only) => live_only,
+            Err(message) => return self.fail(message),
+        };
         let pace = match self.demo_pace(block.demo, &mut assignments) {
             Ok(pace) => pace,
             Err(message) => return self.fail(message),
@@ -425,6 +442,7 @@ impl Session {
                     demo: block.demo,
                     params: block.params.merged(&overrides),
                     explanation: lesson.steps[step].prose(),
+                    live_only,
                 }),
                 pace,
                 ..Reply::default()

@@ -181,6 +181,7 @@ fn renders(course: &Course) -> Result<(), TestCaseError> {
             color: true,
             show_notes: true,
             width: 40,
+            theme: Default::default(),
         },
     ] {
         prop_assert!(!render::render_course_list(course, None, &options).is_empty());

@@ -299,6 +299,36 @@ fn script_mode_and_its_transcript_pass_no_escape() {
     }
 }
 
+#[test]
+fn markdown_and_asciicast_records_pass_no_escape_of_the_course() {
+    let courses = HostileCourses::new();
+    let home = tempfile::tempdir().expect("temporary directory");
+    for name in ["class.md", "class.cast"] {
+        let record = home.path().join(name);
+        let script = session_lines(&record, false).join("\n") + "\n";
+        let args = strings(&["--color", "always", "--lessons", &arg(&courses.good)]);
+        let output = run(home.path(), &args, &script);
+        assert_terminal_safe(&output.stdout, true, "stdout of the script");
+        let recorded = std::fs::read_to_string(&record).expect("the record was written");
+        assert!(!recorded.is_empty());
+        if name.ends_with(".md") {
+            assert_terminal_safe(recorded.as_bytes(), false, "the Markdown record");
+        } else {
+            // What reached the terminal, decoded from the events' JSON.
+            let shown: String = recorded
+                .lines()
+                .skip(1)
+                .map(|line| {
+                    let event: serde_json::Value = serde_json::from_str(line).expect("JSON");
+                    event[2].as_str().unwrap_or_default().to_string()
+                })
+                .collect();
+            assert!(!shown.is_empty());
+            assert_terminal_safe(shown.as_bytes(), true, "the asciicast");
+        }
+    }
+}
+
 const TIMEOUT_MS: u64 = 60_000;
 
 /// Everything the REPL wrote to its terminal, as bytes: rexpect hands

@@ -20,6 +20,7 @@ mod forkserver;
 mod hostile_input;
 mod lesson_checks;
 mod limits;
+mod look;
 mod pool_demos;
 mod proc_table;
 mod progress;

@@ -68,3 +68,25 @@ fn unknown_command_gets_a_suggestion() {
     repl.send_line("quit").expect("quit");
     repl.exp_eof().expect("quit leaves mptutor");
 }
+
+#[test]
+fn clear_and_ctrl_l_clear_the_screen_and_draw_the_prompt_again() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let mut repl = start(home.path());
+    repl.exp_string("mptutor> ").expect("first prompt");
+    repl.send_line("open q6").expect("open q6");
+    repl.exp_string("mptutor q6 1/").expect("q6 opened");
+    repl.send_line("clear").expect("clear");
+    repl.exp_string("\x1b[H\x1b[2J")
+        .expect("clear sends home and erase");
+    repl.exp_string("mptutor q6 1/")
+        .expect("the prompt, drawn again");
+    // The line editor's own Ctrl-L: home, then erase.
+    repl.send_control('l').expect("Ctrl-L");
+    repl.exp_regex("\x1b\\[H\x1b\\[2?J")
+        .expect("Ctrl-L clears the screen");
+    repl.exp_string("mptutor q6 1/")
+        .expect("the prompt after Ctrl-L");
+    repl.send_line("quit").expect("quit");
+    repl.exp_eof().expect("quit leaves mptutor");
+}

@@ -11,6 +11,7 @@ fn every_lesson_renders_as_recorded() {
         width: 100,
         color: false,
         show_notes: false,
+        theme: Default::default(),
     };
     for lesson in &course.lessons {
         let text = render_lesson(lesson, &options);

@@ -21,7 +21,8 @@ impl Session {
                 })
                 .collect();
             return Reply::text(format!(
-                "{}\nTab completes commands, lesson ids and demo parameters. `help <command>` says more.",
+                "{}\nTab completes commands, lesson ids and demo parameters; Ctrl-L clears the screen. \
+                 `help <command>` says more.",
                 render::render_table(&header, &rows, &self.options)
             ));
         };
