@@ -20,6 +20,7 @@ mod forkserver;
 mod hostile_input;
 mod lesson_checks;
 mod limits;
+mod pacing;
 mod pool_demos;
 mod proc_table;
 mod progress;
