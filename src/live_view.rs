@@ -302,11 +302,11 @@ pub fn run_live_paced(
     outcome
 }
 
-/// One line of mptutor's own (Markdown), rendered; a failed write is left
-/// for the view's next write to notice.
+/// A paragraph of mptutor's own (Markdown), rendered, and a blank line
+/// after it; a failed write is left for the view's next write to notice.
 pub(crate) fn say(out: &mut dyn Write, markdown: &str, options: &RenderOptions) {
-    let _ =
-        writeln!(out, "{}", render::render_markdown(markdown, options)).and_then(|()| out.flush());
+    let _ = writeln!(out, "{}\n", render::render_markdown(markdown, options))
+        .and_then(|()| out.flush());
 }
 
 /// Runs a demo printing JSON lines on `out` (see [`crate::json`]);

@@ -207,7 +207,7 @@ fn run(
             // Only now: the child, forked earlier, keeps the default
             // actions.
             let ending = ending.insert(EndingSignals::hold());
-            watched.held = hold_zombie(ctx, &mut group, pid, hold_s, ending)?;
+            hold_zombie(ctx, &mut group, pid, hold_s, ending, &mut watched)?;
         }
         unjoined = Some(watched);
         ctx.note(if by_server {
@@ -310,19 +310,22 @@ fn watch_unjoined(
 
 /// Keeps the zombie `hold_s` seconds, unreaped, saying how to find it
 /// with `ps`; Ctrl-C, a SIGTERM or SIGHUP (`ending`), or the run's
-/// timeout end the hold early. `None` when there is no zombie to hold.
+/// timeout end the hold early. /proc is watched all the while, and what
+/// it showed goes into `unjoined`; nothing is held when there is no
+/// zombie.
 fn hold_zombie(
     ctx: &mut RunContext<'_>,
     group: &mut ProcessGroup,
     pid: i32,
     hold_s: u64,
     ending: &EndingSignals,
-) -> Result<Option<Held>, EngineError> {
+    unjoined: &mut Unjoined,
+) -> Result<(), EngineError> {
     if process_state(pid) != Some('Z') {
         ctx.note(format!(
             "hold={hold_s}: there is no zombie to hold, /proc/{pid} does not show state Z"
         ));
-        return Ok(None);
+        return Ok(());
     }
     ctx.note(format!(
         "holding the zombie for {hold_s} s (Ctrl-C ends the hold); in another terminal, this \
@@ -350,6 +353,7 @@ fn hold_zombie(
         if ctx.remaining().is_zero() {
             break HoldEnd::Timeout;
         }
+        unjoined.last_state = process_state(pid);
         if held.as_secs() > shown_s {
             shown_s = held.as_secs();
             ctx.progress(shown_s, hold_s);
@@ -369,11 +373,13 @@ fn hold_zombie(
             "the run's timeout ended the hold after {held_for} (`timeout=` gives it longer)"
         ),
     });
-    Ok(Some(Held {
+    unjoined.watched_us = unjoined.watched_us.saturating_add(held_us);
+    unjoined.held = Some(Held {
         asked_s: hold_s,
         held_us,
         ended_by,
-    }))
+    });
+    Ok(())
 }
 
 /// The pids in `child: my pid is P, my parent's pid is Q`.

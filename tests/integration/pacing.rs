@@ -156,6 +156,23 @@ fn pace_step_shows_one_event_per_key_and_q_shows_the_rest_at_once() {
 }
 
 #[test]
+fn q_ends_a_timed_replay_in_a_terminal_and_the_rest_is_shown_at_once() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let mut terminal = Terminal::start(home.path(), &[]);
+    terminal.wait_for("mptutor> ");
+    terminal.type_bytes(b"open q6\r");
+    terminal.wait_for("mptutor q6 ");
+    // Five seconds between events: without the `q`, a minute of replay.
+    terminal.type_bytes(b"run workers=2 pace=5000\r");
+    terminal.wait_for("Replaying ");
+    terminal.type_bytes(b"q");
+    terminal.wait_for("The replay was ended by `q`");
+    terminal.wait_for("mptutor q6 ");
+    terminal.type_bytes(b"quit\r");
+    assert_eq!(terminal.wait().code(), Some(0), "{}", terminal.shown());
+}
+
+#[test]
 fn pace_step_without_a_terminal_falls_back_to_a_fixed_pace_and_says_so() {
     let home = tempfile::tempdir().expect("temporary directory");
     let output = support::run_guarded(
