@@ -17,8 +17,9 @@ use crate::course::Course;
 use crate::demos::compare::{self, Comparison, Row};
 use crate::engine::{EngineError, Event, EventSink};
 use crate::json::{self, CompareOutcome, Failure, Message};
-use crate::live_view::LiveView;
+use crate::live_view::{self, LiveView};
 use crate::render::{self, LiveColumns, RenderOptions};
+use crate::replay::{Pace, Recording, Replayer};
 
 /// A comparison to run, as `compare [row]` asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,11 +61,14 @@ impl CompareRequest {
     }
 }
 
-/// Runs the comparison, showing it live on `out`; returns how it ended.
+/// Runs the comparison, showing it live on `out`, or with a `pace`:
+/// measured at full speed into a recording, then replayed at that pace
+/// (see [`crate::replay`]). Returns how it ended.
 pub fn run_live(
     request: &CompareRequest,
     out: &mut dyn Write,
     options: RenderOptions,
+    pace: Option<Pace>,
 ) -> Result<Comparison, EngineError> {
     let left = RenderOptions {
         width: LiveColumns::explanation_width(&options),
@@ -84,24 +88,50 @@ pub fn run_live(
             &options,
         )
     };
-    let mut view = LiveView::start_rendered(out, &explanation, options);
-    let outcome = compare::run_rows(&request.rows, &mut view);
-    let closing = match &outcome {
+    let Some(pace) = pace else {
+        let mut view = LiveView::start_rendered(out, &explanation, options);
+        let outcome = compare::run_rows(&request.rows, &mut view);
+        view.finish_with(&closing(request, &outcome, &options));
+        return outcome;
+    };
+    live_view::say(out, &Replayer::recording_line(pace), &options);
+    let mut recording = Recording::start();
+    let outcome = compare::run_rows(&request.rows, &mut recording);
+    recording.finish();
+    let replayer = Replayer::after_run(pace, matches!(outcome, Err(EngineError::Interrupted)));
+    live_view::say(out, &replayer.header(&recording), &options);
+    let replayed = {
+        let mut view = LiveView::start_rendered(&mut *out, &explanation, options);
+        let replayed = replayer.play(&recording, &mut view);
+        view.finish_with(&closing(request, &outcome, &options));
+        replayed
+    };
+    if let Some(summary) = replayed.summary() {
+        live_view::say(out, &summary, &options);
+    }
+    outcome
+}
+
+/// The filled-in table and its summary, or why the comparison stopped.
+fn closing(
+    request: &CompareRequest,
+    outcome: &Result<Comparison, EngineError>,
+    options: &RenderOptions,
+) -> String {
+    match outcome {
         Ok(comparison) => format!(
             "{}\n\n{}",
-            render::render_compare(&request.table, &request.rows, Some(comparison), &options),
-            render::render_compare_summary(comparison, &options)
+            render::render_compare(&request.table, &request.rows, Some(comparison), options),
+            render::render_compare_summary(comparison, options)
         ),
         Err(EngineError::Interrupted) => render::render_markdown(
             "**Stopped** (Ctrl-C): every worker was killed and reaped, and nothing more was measured.",
-            &options,
+            options,
         ),
         Err(error) => {
-            render::render_markdown(&format!("**The comparison failed:** {error}"), &options)
+            render::render_markdown(&format!("**The comparison failed:** {error}"), options)
         }
-    };
-    view.finish_with(&closing);
-    outcome
+    }
 }
 
 /// Runs the comparison without showing it, then prints the results as one

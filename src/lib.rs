@@ -33,6 +33,7 @@ pub mod python;
 pub mod python_view;
 pub mod render;
 pub mod repl;
+pub mod replay;
 pub mod safe_output;
 pub mod selftest;
 pub mod suggest;

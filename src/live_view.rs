@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::demos::DemoResult;
 use crate::engine::{EngineError, Event, EventSink};
 use crate::render::{self, LiveColumns, RenderOptions, WorkerLabels};
+use crate::replay::{Pace, Recording, Replayer};
 
 /// Most lanes the live X-ray panel draws; the closing picture has them all.
 const PANEL_MAX_LANES: usize = 12;
@@ -44,11 +45,6 @@ pub struct LiveView<'w> {
     /// Lanes the panel may draw: what the terminal's height leaves for it,
     /// 0 when there is no panel.
     panel_lanes: usize,
-    /// How long to wait after each live line (instructor's `pace`).
-    pace: Option<std::time::Duration>,
-    /// The run's timeout: no pace is waited past it, so the run can stop
-    /// its workers on time.
-    ends_by: Option<std::time::Instant>,
 }
 
 impl<'w> LiveView<'w> {
@@ -91,20 +87,10 @@ impl<'w> LiveView<'w> {
             bar: None,
             panel: None,
             panel_lanes: 0,
-            pace: None,
-            ends_by: None,
         };
         let header = view.columns.header();
         view.print(&header);
         view
-    }
-
-    /// Waits `pace` after each line of live output, so a room can follow
-    /// (`pace 300` in the REPL). Ctrl-C cuts the wait short, and so does
-    /// the run's timeout.
-    pub fn with_pace(mut self, pace: Option<std::time::Duration>) -> Self {
-        self.pace = pace.filter(|pace| !pace.is_zero());
-        self
     }
 
     /// Draws a Python run's X-ray as it goes, under the live output, when
@@ -148,23 +134,6 @@ impl<'w> LiveView<'w> {
     fn close_panel(&mut self) {
         if let Some(panel) = self.panel.take() {
             panel.finish_and_clear();
-        }
-    }
-
-    fn wait_for_pace(&self, lines: usize) {
-        let Some(pace) = self.pace else {
-            return;
-        };
-        let mut until = std::time::Instant::now() + pace * u32::try_from(lines).unwrap_or(1);
-        if let Some(ends_by) = self.ends_by {
-            until = until.min(ends_by);
-        }
-        while !crate::engine::interrupt::requested() {
-            let left = until.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
         }
     }
 
@@ -250,10 +219,6 @@ impl<'w> LiveView<'w> {
 }
 
 impl EventSink for LiveView<'_> {
-    fn run_ends_by(&mut self, deadline: std::time::Instant) {
-        self.ends_by = Some(deadline);
-    }
-
     fn wants_xray(&self) -> bool {
         self.panel_lanes > 0 && !self.broken
     }
@@ -278,9 +243,6 @@ impl EventSink for LiveView<'_> {
         );
         let text = self.columns.push(&lines);
         self.print(&text);
-        if matches!(event, Event::Line { .. }) {
-            self.wait_for_pace(text.lines().count().max(1));
-        }
         self.kept.push(match event {
             Event::Line {
                 worker,
@@ -344,22 +306,57 @@ pub fn run_live(
     run_live_paced(request, out, options, None)
 }
 
-/// [`run_live`], waiting `pace` after each line the workers print.
+/// [`run_live`], or with a `pace`: the demo runs at full speed into a
+/// recording, which is then replayed at that pace (see [`crate::replay`]).
 pub fn run_live_paced(
     request: &DemoRequest,
     out: &mut dyn Write,
     options: RenderOptions,
-    pace: Option<std::time::Duration>,
+    pace: Option<Pace>,
 ) -> Result<DemoResult, EngineError> {
-    let view = if request.live_only {
+    let Some(pace) = pace else {
+        let mut view = start_view(&mut *out, request, options);
+        let outcome = crate::demos::run_demo(request.demo, &request.params, &mut view);
+        view.finish(&outcome);
+        return outcome;
+    };
+    say(out, &Replayer::recording_line(pace), &options);
+    let mut recording = Recording::start();
+    let outcome = crate::demos::run_demo(request.demo, &request.params, &mut recording);
+    recording.finish();
+    let replayer = Replayer::after_run(pace, matches!(outcome, Err(EngineError::Interrupted)));
+    say(out, &replayer.header(&recording), &options);
+    let replayed = {
+        let mut view = start_view(&mut *out, request, options);
+        let replayed = replayer.play(&recording, &mut view);
+        view.finish(&outcome);
+        replayed
+    };
+    if let Some(summary) = replayed.summary() {
+        say(out, &summary, &options);
+    }
+    outcome
+}
+
+/// The live view `request` asks for: beside the step's explanation, or
+/// the live output alone (`view=live`).
+fn start_view<'w>(
+    out: &'w mut dyn Write,
+    request: &DemoRequest,
+    options: RenderOptions,
+) -> LiveView<'w> {
+    if request.live_only {
         LiveView::start_live_only(out, options)
     } else {
         LiveView::start(out, &request.explanation, options)
-    };
-    let mut view = view.with_pace(pace);
-    let outcome = crate::demos::run_demo(request.demo, &request.params, &mut view);
-    view.finish(&outcome);
-    outcome
+    }
+}
+
+/// A paragraph of mptutor's own (Markdown), rendered, and a blank line
+/// after it; a failed write is left for the view's next write to notice.
+pub(crate) fn say(out: &mut dyn Write, markdown: &str, options: &RenderOptions) {
+    let _ = writeln!(out, "{}\n", render::render_markdown(markdown, options))
+        .and_then(|()| out.flush());
 }
 
 /// Runs a demo printing JSON lines on `out` (see [`crate::json`]);

@@ -258,7 +258,7 @@ pub fn compare(
     let outcome = if json {
         crate::compare_view::run_json(&request, out)?
     } else {
-        crate::compare_view::run_live(&request, out, *options)
+        crate::compare_view::run_live(&request, out, *options, None)
     };
     if let Err(error) = &outcome {
         writeln!(err, "mptutor: {error}")?;

@@ -17,12 +17,13 @@ use std::time::Duration;
 use crate::course::{CodeBlock, Lesson, OutputCheck, PythonExample};
 use crate::engine::EngineError;
 use crate::json::{Failure, JsonLines, Message, XrayRun};
-use crate::live_view::LiveView;
+use crate::live_view::{self, LiveView};
 use crate::python::{
     CheckedRun, PythonError, PythonOutcome, PythonProgram, chosen_interpreter, find_python3,
     run_program,
 };
 use crate::render::{self, CheckResult, LiveColumns, RenderOptions};
+use crate::replay::{Pace, Recording, Replayer};
 use crate::user_file::{self, SizeCap};
 
 /// Most a run may take before it is stopped, unless the student says.
@@ -110,7 +111,7 @@ pub fn run_python_live(
     request: &PythonRequest,
     out: &mut dyn Write,
     options: RenderOptions,
-    pace: Option<Duration>,
+    pace: Option<Pace>,
 ) -> Result<CheckedRun, PythonError> {
     run_shown(request, out, options, pace, |outcome| {
         let run = request.checked(outcome);
@@ -155,7 +156,7 @@ fn run_shown<T>(
     request: &PythonRequest,
     out: &mut dyn Write,
     options: RenderOptions,
-    pace: Option<Duration>,
+    pace: Option<Pace>,
     close: impl FnOnce(PythonOutcome) -> (T, String),
 ) -> Result<T, PythonError> {
     let interpreter = request.interpreter()?;
@@ -177,11 +178,48 @@ fn run_shown<T>(
             ..options
         },
     );
-    let mut view = LiveView::start_rendered(out, &explanation, options)
-        .with_pace(pace)
-        .with_xray_panel(true);
-    let outcome = run_program(&interpreter, &request.program, request.timeout, &mut view);
-    let (outcome, closing) = match outcome {
+    let Some(pace) = pace else {
+        let mut view = LiveView::start_rendered(out, &explanation, options).with_xray_panel(true);
+        let outcome = run_program(&interpreter, &request.program, request.timeout, &mut view);
+        let (outcome, closing) = closing_of(outcome, close, &options);
+        view.finish_with(&closing);
+        return outcome;
+    };
+    // Paced: the program runs at full speed, recorded, then is replayed
+    // (see `crate::replay`); its X-ray is drawn at the end, not live.
+    live_view::say(out, &Replayer::recording_line(pace), &options);
+    let mut recording = Recording::start();
+    let outcome = run_program(
+        &interpreter,
+        &request.program,
+        request.timeout,
+        &mut recording,
+    );
+    recording.finish();
+    let stopped = matches!(outcome, Err(PythonError::Engine(EngineError::Interrupted)));
+    let replayer = Replayer::after_run(pace, stopped);
+    live_view::say(out, &replayer.header(&recording), &options);
+    let (outcome, replayed) = {
+        let mut view = LiveView::start_rendered(&mut *out, &explanation, options);
+        let replayed = replayer.play(&recording, &mut view);
+        let (outcome, closing) = closing_of(outcome, close, &options);
+        view.finish_with(&closing);
+        (outcome, replayed)
+    };
+    if let Some(summary) = replayed.summary() {
+        live_view::say(out, &summary, &options);
+    }
+    outcome
+}
+
+/// What `close` makes of a run's outcome, or why it failed, to show under
+/// it.
+fn closing_of<T>(
+    outcome: Result<PythonOutcome, PythonError>,
+    close: impl FnOnce(PythonOutcome) -> (T, String),
+    options: &RenderOptions,
+) -> (Result<T, PythonError>, String) {
+    match outcome {
         Ok(outcome) => {
             let (kept, closing) = close(outcome);
             (Ok(kept), closing)
@@ -190,17 +228,14 @@ fn run_shown<T>(
             Err(PythonError::Engine(EngineError::Interrupted)),
             render::render_markdown(
                 "**Stopped** (Ctrl-C): python3 and every process it started were killed.",
-                &options,
+                options,
             ),
         ),
         Err(error) => {
-            let closing =
-                render::render_markdown(&format!("**The run failed:** {error}"), &options);
+            let closing = render::render_markdown(&format!("**The run failed:** {error}"), options);
             (Err(error), closing)
         }
-    };
-    view.finish_with(&closing);
-    outcome
+    }
 }
 
 /// Runs the request's program and prints the engine's events as JSON

@@ -15,7 +15,7 @@ const WORKERS: usize = 4;
 const SQUARE_ONE_BY_ONE: MapOptions = MapOptions {
     job: Job::Square,
     chunksize: 1,
-    pace_ms: 0,
+    pause_ms: 0,
     crash_on: 0,
 };
 

@@ -3,14 +3,19 @@
 //! waits before reaping, so the child can be seen as a zombie in /proc —
 //! unless the fork server forked it: the server is its parent, reaps it
 //! the moment it exits and passes the status on, so mptutor never sees a
-//! zombie at all.
+//! zombie at all. `hold=N` keeps the zombie N seconds (at most
+//! [`MAX_HOLD_S`]) so it can be found with `ps` in another terminal;
+//! Ctrl-C ends the hold early, and a SIGTERM or SIGHUP waits until the
+//! zombie is reaped before it ends mptutor.
 
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use crate::demos::{Demo, DemoInfo, ResolvedParams};
+use crate::engine::interrupt;
 use crate::engine::sys::process_state;
+use crate::engine::sys::signal::EndingSignals;
 use crate::engine::task::{Args, Bodies, Task, WorkerBody, bad_args, write_line};
 use crate::engine::{EngineError, ExitStatus, ProcessGroup, RunContext, StartMethod};
 use crate::findings::Report;
@@ -22,6 +27,8 @@ use findings::{findings, table};
 const ZOMBIE_SHOWN_FOR: Duration = Duration::from_millis(300);
 /// How often /proc is looked at meanwhile.
 const LOOK_EVERY: Duration = Duration::from_millis(10);
+/// The longest `hold`: a zombie kept for a class to find, not forgotten.
+pub const MAX_HOLD_S: i64 = 120;
 
 /// The demo, as the catalogue lists it.
 pub struct SpawnProcess;
@@ -85,6 +92,33 @@ pub struct Unjoined {
     pub watched_us: u64,
     /// /proc had no entry for it once the parent had waited.
     pub gone_after_wait: bool,
+    /// With `hold=N`: how the zombie was held before the parent waited.
+    #[serde(default)]
+    pub held: Option<Held>,
+}
+
+/// A zombie kept on purpose (`hold=N`), so it can be looked at with `ps`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    /// The hold asked for, in seconds.
+    pub asked_s: u64,
+    /// How long it was held, in microseconds.
+    pub held_us: u64,
+    pub ended_by: HoldEnd,
+}
+
+/// What ended a hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldEnd {
+    /// The time asked for was up.
+    Elapsed,
+    /// Ctrl-C.
+    Interrupt,
+    /// A SIGTERM or SIGHUP, named: mptutor ends once the zombie is reaped.
+    Signal(String),
+    /// The run's timeout came first.
+    Timeout,
 }
 
 impl Demo for SpawnProcess {
@@ -103,13 +137,30 @@ impl Demo for SpawnProcess {
                 default: crate::demos::ParamValue::Bool(true),
                 help: "wait for the child at once; false shows it as a zombie first",
             },
+            crate::demos::ParamSpec {
+                name: "hold",
+                kind: crate::demos::ParamKind::Int {
+                    min: 0,
+                    max: MAX_HOLD_S,
+                    unit: " s",
+                },
+                default: crate::demos::ParamValue::Int(0),
+                help: "with join=false: keep the zombie this many seconds before joining, to \
+                       find it with `ps` in another terminal (Ctrl-C ends the hold)",
+            },
             crate::demos::START,
             crate::demos::TIMEOUT,
         ],
     };
 
     fn run(ctx: &mut RunContext<'_>, params: &ResolvedParams) -> Result<Self::Result, EngineError> {
-        run(ctx, params.flag("join"))
+        let hold = u64::try_from(params.int("hold")).unwrap_or(0);
+        if hold > 0 && params.flag("join") {
+            return Err(EngineError::Refused(
+                "`hold` keeps an unjoined child's zombie: run it with `join=false hold=N`".into(),
+            ));
+        }
+        run(ctx, params.flag("join"), hold)
     }
 
     fn report(result: &Self::Result) -> Report {
@@ -120,7 +171,11 @@ impl Demo for SpawnProcess {
     }
 }
 
-fn run(ctx: &mut RunContext<'_>, join: bool) -> Result<SpawnProcessResult, EngineError> {
+fn run(
+    ctx: &mut RunContext<'_>,
+    join: bool,
+    hold_s: u64,
+) -> Result<SpawnProcessResult, EngineError> {
     let start = ctx.start_method;
     let me = i32::try_from(std::process::id()).unwrap_or(0);
     ctx.note(format!(
@@ -129,6 +184,10 @@ fn run(ctx: &mut RunContext<'_>, join: bool) -> Result<SpawnProcessResult, Engin
     ));
     let index = ctx.workers(1).start;
     ctx.start_recording();
+    // Declared before the group, so it is dropped after it: a SIGTERM or
+    // SIGHUP caught while the zombie is held ends mptutor only once the
+    // group has reaped it (see `EndingSignals`).
+    let mut ending = None;
     let mut group = ProcessGroup::new();
     group.set_reaping(join);
     let task = Task::new(&SHOW_IDS).text("child");
@@ -143,7 +202,14 @@ fn run(ctx: &mut RunContext<'_>, join: bool) -> Result<SpawnProcessResult, Engin
         });
     } else {
         ctx.note("join=false: the parent does not wait yet");
-        unjoined = Some(watch_unjoined(ctx, &mut group, index, pid)?);
+        let mut watched = watch_unjoined(ctx, &mut group, index, pid)?;
+        if hold_s > 0 {
+            // Only now: the child, forked earlier, keeps the default
+            // actions.
+            let ending = ending.insert(EndingSignals::hold());
+            hold_zombie(ctx, &mut group, pid, hold_s, ending, &mut watched)?;
+        }
+        unjoined = Some(watched);
         ctx.note(if by_server {
             "now the parent calls join(), which takes the exit status the fork server passed on"
         } else {
@@ -209,6 +275,7 @@ fn watch_unjoined(
         last_state: process_state(pid),
         watched_us: 0,
         gone_after_wait: false,
+        held: None,
     };
     loop {
         let state = process_state(pid);
@@ -239,6 +306,80 @@ fn watch_unjoined(
         });
     }
     Ok(unjoined)
+}
+
+/// Keeps the zombie `hold_s` seconds, unreaped, saying how to find it
+/// with `ps`; Ctrl-C, a SIGTERM or SIGHUP (`ending`), or the run's
+/// timeout end the hold early. /proc is watched all the while, and what
+/// it showed goes into `unjoined`; nothing is held when there is no
+/// zombie.
+fn hold_zombie(
+    ctx: &mut RunContext<'_>,
+    group: &mut ProcessGroup,
+    pid: i32,
+    hold_s: u64,
+    ending: &EndingSignals,
+    unjoined: &mut Unjoined,
+) -> Result<(), EngineError> {
+    if process_state(pid) != Some('Z') {
+        ctx.note(format!(
+            "hold={hold_s}: there is no zombie to hold, /proc/{pid} does not show state Z"
+        ));
+        return Ok(());
+    }
+    ctx.note(format!(
+        "holding the zombie for {hold_s} s (Ctrl-C ends the hold); in another terminal, this \
+         command shows it, with STAT Z and <defunct>:"
+    ));
+    // A note of its own, so it is never wrapped and can be copied whole.
+    ctx.note(format!("ps -o pid,stat,cmd -p {pid}"));
+    let since = Instant::now();
+    let asked = Duration::from_secs(hold_s);
+    let mut shown_s = 0;
+    let ended_by = loop {
+        if interrupt::requested() {
+            // The press ends the hold, not the demo: the child is still
+            // joined and reaped below.
+            interrupt::clear();
+            break HoldEnd::Interrupt;
+        }
+        if let Some(signal) = ending.caught() {
+            break HoldEnd::Signal(signal.as_str().to_string());
+        }
+        let held = since.elapsed();
+        if held >= asked {
+            break HoldEnd::Elapsed;
+        }
+        if ctx.remaining().is_zero() {
+            break HoldEnd::Timeout;
+        }
+        unjoined.last_state = process_state(pid);
+        if held.as_secs() > shown_s {
+            shown_s = held.as_secs();
+            ctx.progress(shown_s, hold_s);
+        }
+        group.pump(ctx, LOOK_EVERY.max(Duration::from_millis(50)))?;
+    };
+    let held_us = u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX);
+    ctx.progress(hold_s, hold_s);
+    let held_for = crate::findings::format_us(held_us);
+    ctx.note(match &ended_by {
+        HoldEnd::Elapsed => format!("the hold is over after {held_for}"),
+        HoldEnd::Interrupt => format!("Ctrl-C ended the hold after {held_for}"),
+        HoldEnd::Signal(name) => {
+            format!("{name} ended the hold after {held_for}: mptutor reaps the zombie, then ends")
+        }
+        HoldEnd::Timeout => format!(
+            "the run's timeout ended the hold after {held_for} (`timeout=` gives it longer)"
+        ),
+    });
+    unjoined.watched_us = unjoined.watched_us.saturating_add(held_us);
+    unjoined.held = Some(Held {
+        asked_s: hold_s,
+        held_us,
+        ended_by,
+    });
+    Ok(())
 }
 
 /// The pids in `child: my pid is P, my parent's pid is Q`.

@@ -125,8 +125,9 @@ pub trait EventSink {
     fn event(&mut self, event: &Event);
 
     /// The run's timeout falls at `deadline`. A sink that waits of its own
-    /// accord (a live view paced for a class) stops waiting then: while it
-    /// waits, the run cannot stop its workers.
+    /// accord stops waiting then: while it waits, the run cannot stop its
+    /// workers. (A paced view does not wait in the run: it is replayed
+    /// afterwards, see `crate::replay`.)
     fn run_ends_by(&mut self, _deadline: std::time::Instant) {}
 
     /// True once the user asked to stop; the demo then stops every worker

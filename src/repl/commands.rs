@@ -50,7 +50,8 @@ pub enum Command {
         lesson: String,
         step: Option<String>,
     },
-    /// Slow live output: `pace 300`, `pace off`, or `pace` to see it.
+    /// Replay runs slowly: `pace 300`, `pace step`, `pace off`, or `pace`
+    /// to see it.
     Pace(Option<String>),
     /// Keep a transcript: `record FILE`, or `record off`.
     Record(String),
@@ -371,12 +372,16 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "pace",
         aliases: &[],
-        args: "[ms|off]",
-        summary: "slow live output so a room can follow: `pace 300`",
-        details: "`pace 300` waits 300 ms after each line a demo or a Python run prints, and gives \
-                  demos that have a `pace` parameter that pace; `pace off` goes back to full speed. \
-                  For one run only: `run pace=300`. The cpu-speedup demo is never slowed, since it \
-                  measures time.",
+        args: "[ms|step|off]",
+        summary: "replay runs slowly so a room can follow: `pace 300`, `pace step`",
+        details: "`pace 300` runs each demo and Python run at full speed, recording every event \
+                  with its real time, then replays the events with 300 ms between two; `pace \
+                  step` shows one event per key press (Enter or space), reading keys from the \
+                  terminal (without one, it replays at 300 ms per event and says so). `q` or \
+                  Ctrl-C ends a replay and shows the rest at once. The workers are never slowed: \
+                  the tags and the timeline show when each event really happened, and every \
+                  demo, cpu-speedup and compare included, measures at full speed. `pace off` \
+                  shows runs live again. For one run only: `run pace=300`, `run pace=step`.",
         parse: |info, rest| optional(info, rest).map(Command::Pace),
     },
     CommandInfo {

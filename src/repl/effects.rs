@@ -112,7 +112,7 @@ pub fn carry_out<W: Write>(
         }
     }
     if let Some(request) = &reply.compare {
-        let outcome = crate::compare_view::run_live(request, shown, options);
+        let outcome = crate::compare_view::run_live(request, shown, options, reply.pace);
         writeln!(shown)?;
         if let Err(error) = outcome {
             notices.push(Notice::shown_error(error.to_string()));

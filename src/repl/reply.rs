@@ -2,7 +2,6 @@
 //! else the front end should do with it.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use crate::live_view::DemoRequest;
 use crate::python_view::PythonRequest;
@@ -25,9 +24,10 @@ pub struct Reply {
     pub exercise: Option<Box<ExerciseRequest>>,
     /// A file to open in the student's editor before running `python`.
     pub edit: Option<EditRequest>,
-    /// Wait this long after each line `demo` or `python` prints.
-    pub pace: Option<Duration>,
-    /// Start or stop the transcript.
+    /// Run `demo` or `python` at full speed, recorded, then replay it at
+    /// this pace.
+    pub pace: Option<crate::replay::Pace>,
+    /// Start or stop the record of the session.
     pub transcript: Option<TranscriptChange>,
     /// Clear the terminal (the `clear` command), where there is one.
     pub clear: bool,

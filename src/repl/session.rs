@@ -23,7 +23,6 @@ mod saved;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use super::commands::{Command, ParseError, parse};
 use super::reply::{EditRequest, Reply, TranscriptChange};
@@ -77,8 +76,8 @@ pub struct Session {
     hints_shown: HashMap<Position, usize>,
     /// Instructor mode: notes shown, progress neither changed nor saved.
     presenting: bool,
-    /// The wait after each live line, set by `pace`.
-    pace: Option<Duration>,
+    /// The pace live runs are replayed at, set by `pace`.
+    pace: Option<crate::replay::Pace>,
     /// The interpreter of `python` and `try`, set by `python=PATH`; `None`:
     /// `python3` on `PATH`.
     python: Option<PathBuf>,
@@ -428,25 +427,40 @@ impl Session {
             Ok(live_only) => live_only,
             Err(message) => return self.fail(message),
         };
-        let pace = match self.demo_pace(block.demo, &mut assignments) {
+        let pace = match self.demo_pace(&mut assignments) {
             Ok(pace) => pace,
             Err(message) => return self.fail(message),
         };
-        match block
+        let overrides = match block
             .demo
             .parse_assignments(assignments.iter().map(String::as_str))
         {
-            Err(error) => self.fail(error.0),
-            Ok(overrides) => Reply {
-                demo: Some(DemoRequest {
-                    demo: block.demo,
-                    params: block.params.merged(&overrides),
-                    explanation: lesson.steps[step].prose(),
-                    live_only,
-                }),
-                pace,
-                ..Reply::default()
-            },
+            Ok(overrides) => overrides,
+            Err(error) => return self.fail(error.0),
+        };
+        let params = block.params.merged(&overrides);
+        // A held zombie is looked for while it is held: that run is shown
+        // as it happens, not replayed afterwards.
+        let held = block.demo.resolved(&params).int("hold") > 0;
+        let text = if held && pace.is_some() {
+            render::render_markdown(
+                "This run is shown as it happens, not replayed: the held zombie's pid is needed \
+                 while it is held.",
+                &self.options,
+            )
+        } else {
+            String::new()
+        };
+        Reply {
+            text,
+            demo: Some(DemoRequest {
+                demo: block.demo,
+                params,
+                explanation: lesson.steps[step].prose(),
+                live_only,
+            }),
+            pace: pace.filter(|_| !held),
+            ..Reply::default()
         }
     }
 
@@ -466,6 +480,7 @@ impl Session {
         match crate::compare_view::CompareRequest::new(&self.course, row) {
             Ok(request) => Reply {
                 compare: Some(request),
+                pace: self.pace,
                 ..Reply::default()
             },
             Err(message) => self.fail(message),

@@ -110,7 +110,7 @@ fn each_demo_runs_in_its_own_process_group_stopped_as_one() {
             "q4",
             "--json",
             "workers=3",
-            "pace=200",
+            "pause=200",
             "tasks=40",
             start,
         ];

@@ -227,7 +227,7 @@ fn after_ctrl_c_no_worker_and_no_server_is_left() {
         "--json",
         "start=forkserver",
         "workers=3",
-        "pace=200",
+        "pause=200",
         "tasks=40",
     ];
     let mut mptutor = Mptutor::start(home.path(), &args);

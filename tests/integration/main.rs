@@ -21,6 +21,7 @@ mod hostile_input;
 mod lesson_checks;
 mod limits;
 mod look;
+mod pacing;
 mod pool_demos;
 mod proc_table;
 mod progress;

@@ -117,7 +117,7 @@ fn assert_signal_during_a_demo_leaves_nothing(signal: Signal, start: &str) {
     terminal.wait_for("mptutor> ");
     terminal.type_bytes(b"open q4\r");
     terminal.wait_for("mptutor q4 ");
-    terminal.type_bytes(format!("run pace=1000 tasks=40 start={start}\r").as_bytes());
+    terminal.type_bytes(format!("run pause=1000 tasks=40 start={start}\r").as_bytes());
     let shown = terminal.wait_for(") takes task ");
     let workers = proc_table::tagged_pids(&shown);
     assert!(!workers.is_empty(), "no worker pids in:\n{shown}");

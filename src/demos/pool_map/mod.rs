@@ -235,7 +235,7 @@ fn run(ctx: &mut RunContext<'_>, settings: Settings) -> Result<PoolMapResult, En
         let options = MapOptions {
             job: Job::Square,
             chunksize,
-            pace_ms: 0,
+            pause_ms: 0,
             crash_on: settings.crash,
         };
         ctx.note(what(&match options.depth() {

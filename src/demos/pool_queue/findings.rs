@@ -259,8 +259,8 @@ fn balance(result: &PoolQueueResult) -> Option<Finding> {
     }
     let most = busy.iter().max_by_key(|worker| worker.tasks.len())?;
     let fewest = busy.iter().min_by_key(|worker| worker.tasks.len())?;
-    let pause = if result.pace_ms > 0 {
-        format!(" (plus a {} ms pause each)", result.pace_ms)
+    let pause = if result.pause_ms > 0 {
+        format!(" (plus a {} ms pause each)", result.pause_ms)
     } else {
         String::new()
     };

@@ -42,7 +42,7 @@ pub struct PoolQueueResult {
     /// Tasks in the queue: task k (from 1) costs [`cost_ms`]`(k)` of CPU.
     pub tasks: usize,
     /// Milliseconds each task also sleeps.
-    pub pace_ms: u64,
+    pub pause_ms: u64,
     /// Cores mptutor may use.
     pub cores: usize,
     pub start: StartMethod,
@@ -93,7 +93,7 @@ impl PoolQueueResult {
     /// What task `k` takes a worker with a core to itself: its CPU and its
     /// pause, in microseconds.
     pub fn task_us(&self, k: usize) -> u64 {
-        (cost_ms(k) + self.pace_ms) * 1_000
+        (cost_ms(k) + self.pause_ms) * 1_000
     }
 
     /// The work of `tasks`, added up.
@@ -120,14 +120,15 @@ impl Demo for PoolQueue {
             crate::demos::workers(3, 1, "worker processes in the pool"),
             crate::demos::count("tasks", 12, 100_000, "tasks in the queue"),
             ParamSpec {
-                name: "pace",
+                name: "pause",
                 kind: ParamKind::Int {
                     min: 0,
                     max: 5_000,
                     unit: "ms",
                 },
                 default: ParamValue::Int(0),
-                help: "extra milliseconds per task, to slow the demo down for a class",
+                help: "milliseconds each task also sleeps after its CPU work; the pool's figures include \
+                       the sleep",
             },
             crate::demos::START,
             crate::demos::TIMEOUT,
@@ -139,7 +140,7 @@ impl Demo for PoolQueue {
             ctx,
             params.count("workers").max(1),
             params.count("tasks"),
-            u64::try_from(params.int("pace")).unwrap_or(0),
+            u64::try_from(params.int("pause")).unwrap_or(0),
         )
     }
 
@@ -159,18 +160,18 @@ fn run(
     ctx: &mut RunContext<'_>,
     workers: usize,
     tasks: usize,
-    pace_ms: u64,
+    pause_ms: u64,
 ) -> Result<PoolQueueResult, EngineError> {
     let costs: Vec<i64> = (1..=tasks)
         .map(|k| i64::try_from(cost_ms(k)).unwrap_or(0))
         .collect();
-    let pace = if pace_ms > 0 {
-        format!(", plus {pace_ms} ms of pause")
+    let pause = if pause_ms > 0 {
+        format!(", plus {pause_ms} ms of pause")
     } else {
         String::new()
     };
     ctx.note(format!(
-        "a pool of {} ({}) and a queue of {}, each 5 to 44 ms of CPU{pace}",
+        "a pool of {} ({}) and a queue of {}, each 5 to 44 ms of CPU{pause}",
         words::count(workers as u64, "worker process", "worker processes"),
         ctx.start_method.name(),
         words::count(tasks as u64, "task", "tasks")
@@ -194,7 +195,7 @@ fn run(
     let options = MapOptions {
         job: Job::Work,
         chunksize: 1,
-        pace_ms,
+        pause_ms,
         crash_on: 0,
     };
     let map = pool.map(ctx, &costs, options, &mut observe)?;
@@ -249,7 +250,7 @@ fn run(
     Ok(PoolQueueResult {
         workers,
         tasks,
-        pace_ms,
+        pause_ms,
         cores: crate::engine::sys::cores(),
         start: ctx.start_method,
         pool,

@@ -48,7 +48,7 @@ pub(super) fn machine_busy(result: &PoolQueueResult) -> Option<Unclear> {
     let run = result.speed_run();
     // Paused tasks leave the workers short of CPU by design: only other
     // programs' load says the machine was busy then.
-    let busy = if result.pace_ms > 0 {
+    let busy = if result.pause_ms > 0 {
         run.others_cores.is_some_and(|others| others >= OTHERS_BUSY)
     } else {
         run.busy()
@@ -85,7 +85,7 @@ pub(super) fn speed(result: &PoolQueueResult) -> Option<Finding> {
              tasks=12` to see the workers share a queue."
         )));
     }
-    if result.pace_ms > 0 {
+    if result.pause_ms > 0 {
         return Some(Finding::fact(format!(
             "The tasks needed {} of CPU and {} of pauses; the {n} workers took {wall}: {figure} \
              as fast as one worker doing them back to back. A worker that pauses needs no core, \
@@ -167,7 +167,7 @@ pub(super) fn speed(result: &PoolQueueResult) -> Option<Finding> {
 /// Whether the tasks waited for a core: the busy column against the work.
 pub(super) fn waiting(result: &PoolQueueResult) -> Option<Finding> {
     let done: Vec<usize> = result.done().collect();
-    if result.pace_ms > 0 || done.is_empty() {
+    if result.pause_ms > 0 || done.is_empty() {
         return None;
     }
     let work_us = result.work_us(&done);

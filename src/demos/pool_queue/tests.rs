@@ -46,7 +46,7 @@ fn default_run(wall_us: u64, cpu: f64, others: Option<f64>) -> PoolQueueResult {
     PoolQueueResult {
         workers: 3,
         tasks: 12,
-        pace_ms: 0,
+        pause_ms: 0,
         cores: 2,
         start: StartMethod::Fork,
         announced: (1..=12).collect(),
@@ -175,7 +175,7 @@ fn the_result_round_trips_through_json() {
     assert_eq!(back, result);
 }
 
-/// Any result: 1–8 workers, 1–40 tasks, 1–4 cores, quiet or busy, paced or
+/// Any result: 1–8 workers, 1–40 tasks, 1–4 cores, quiet or busy, pausing or
 /// not, a lost or doubled task or a timeout now and then.
 fn any_result() -> impl Strategy<Value = PoolQueueResult> {
     (1usize..9, 1usize..41, 1usize..5).prop_flat_map(|(workers, tasks, cores)| {
@@ -190,7 +190,7 @@ fn any_result() -> impl Strategy<Value = PoolQueueResult> {
             proptest::bool::weighted(0.05),
         )
             .prop_map(
-                move |(owner, lose, double, shapes, speedup, others, pace, timed_out)| {
+                move |(owner, lose, double, shapes, speedup, others, pause, timed_out)| {
                     let mut done: Vec<Vec<usize>> = vec![Vec::new(); workers];
                     let mut lost = Vec::new();
                     for task in 1..=tasks {
@@ -213,7 +213,7 @@ fn any_result() -> impl Strategy<Value = PoolQueueResult> {
                     let mut result = PoolQueueResult {
                         workers,
                         tasks,
-                        pace_ms: pace,
+                        pause_ms: pause,
                         cores,
                         start: StartMethod::Spawn,
                         pool,
@@ -270,7 +270,7 @@ proptest! {
             prop_assert!(allowed.contains(&ratio), "{} is no measured speed-up: {}", ratio, all);
         }
         if let Some(speed) = claimed(&found, "as fast as one") {
-            prop_assert_eq!(result.pace_ms, 0);
+            prop_assert_eq!(result.pause_ms, 0);
             match &speed.verdict {
                 Some(Verdict::Holds) => {
                     prop_assert!(run.speedup >= at_least && !run.baseline_disturbed());

@@ -32,6 +32,7 @@ fn result(start: StartMethod, join: bool) -> SpawnProcessResult {
             last_state: (!by_server).then_some('Z'),
             watched_us: 300_000,
             gone_after_wait: true,
+            held: None,
         }),
         timed_out: false,
     }
@@ -133,6 +134,7 @@ fn a_child_never_seen_as_a_zombie_under_fork_contradicts_the_claim() {
         last_state: None,
         watched_us: 300_000,
         gone_after_wait: true,
+        held: None,
     });
     let found = findings(&unseen);
     assert_eq!(found[3].verdict, Some(Verdict::Contradicted));
@@ -209,6 +211,7 @@ fn any_result() -> impl Strategy<Value = SpawnProcessResult> {
                         last_state,
                         watched_us,
                         gone_after_wait,
+                        held: None,
                     }),
                     timed_out,
                 }

@@ -9,9 +9,9 @@
 //! chunk's items, naming the worker and its signal, and a replacement
 //! worker carries on with the rest.
 //!
-//! Work that is paced or takes CPU time goes out one chunk per worker at a
+//! Work that pauses or takes CPU time goes out one chunk per worker at a
 //! time, so a free worker always gets the next one. Quick jobs (`square`,
-//! unpaced) keep up to [`QUICK_QUEUE`] small chunks queued per worker
+//! without a pause) keep up to [`QUICK_QUEUE`] small chunks queued per worker
 //! instead: as Python's task queue does, that lets a worker start its next
 //! task the moment it finishes one, instead of waiting for mptutor to hear
 //! back and answer, which at chunksize 1 was most of each task's time (see
@@ -83,8 +83,8 @@ pub struct MapOptions {
     pub job: Job,
     /// Inputs per task.
     pub chunksize: usize,
-    /// Milliseconds slept per input, to slow a demo for a class.
-    pub pace_ms: u64,
+    /// Milliseconds slept per input after its work (pool-queue's `pause`).
+    pub pause_ms: u64,
     /// The worker that gets this input dies of SIGSEGV; 0 for none.
     pub crash_on: i64,
 }
@@ -92,7 +92,7 @@ pub struct MapOptions {
 impl MapOptions {
     /// How many chunks a worker may hold at once (see the module docs).
     pub fn depth(self) -> usize {
-        if self.job == Job::Square && self.pace_ms == 0 {
+        if self.job == Job::Square && self.pause_ms == 0 {
             (QUICK_INPUTS / self.chunksize.max(1)).clamp(1, QUICK_QUEUE)
         } else {
             1
@@ -241,7 +241,7 @@ impl Pool {
     ) -> Result<(), EngineError> {
         let MapOptions {
             job,
-            pace_ms,
+            pause_ms,
             crash_on,
             ..
         } = options;
@@ -263,7 +263,7 @@ impl Pool {
                     &mut self.requests[position],
                     chunk + 1,
                     job.word(),
-                    pace_ms,
+                    pause_ms,
                     crash_on,
                     &book.inputs[range],
                 );

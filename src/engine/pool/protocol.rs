@@ -1,7 +1,7 @@
 //! The process pool's wire format, both ends of it: request lines from the
 //! pool to a worker on fd 3, result lines back on fd 4.
 //!
-//! Request: `<task> <job> <pace_ms> <crash_on> <x> <x> …`
+//! Request: `<task> <job> <pause_ms> <crash_on> <x> <x> …`
 //! Result:  `<task> <result> <result> …`, split into lines of at most
 //! [`RESULTS_PER_LINE`] results, so a chunk of any size arrives in lines the
 //! pool's line reader keeps whole (see `lines::MAX_LINE`).
@@ -24,7 +24,7 @@ pub struct Request<'a> {
     /// `square` or `work`.
     pub job: &'a str,
     /// Milliseconds to sleep per input.
-    pub pace_ms: u64,
+    pub pause_ms: u64,
     /// The input that makes the worker crash; 0 for none.
     pub crash_on: i64,
     /// The inputs, still as text (see [`Request::inputs`]).
@@ -47,7 +47,7 @@ pub fn encode_request(
     out: &mut String,
     task: usize,
     job: &str,
-    pace_ms: u64,
+    pause_ms: u64,
     crash_on: i64,
     inputs: &[i64],
 ) {
@@ -57,7 +57,7 @@ pub fn encode_request(
     out.push(' ');
     out.push_str(job);
     out.push(' ');
-    out.push_str(number.format(pace_ms));
+    out.push_str(number.format(pause_ms));
     out.push(' ');
     out.push_str(number.format(crash_on));
     for &input in inputs {
@@ -71,12 +71,12 @@ pub fn encode_request(
 pub fn decode_request(line: &str) -> Option<Request<'_>> {
     let (task, rest) = first_word(line)?;
     let (job, rest) = first_word(rest)?;
-    let (pace_ms, rest) = first_word(rest)?;
+    let (pause_ms, rest) = first_word(rest)?;
     let (crash_on, rest) = first_word(rest)?;
     Some(Request {
         task,
         job,
-        pace_ms: pace_ms.parse().unwrap_or(0),
+        pause_ms: pause_ms.parse().unwrap_or(0),
         crash_on: crash_on.parse().unwrap_or(0),
         rest,
     })
@@ -184,12 +184,17 @@ mod tests {
         assert_eq!(line, "7 square 0 -3 1 -2 30\n");
         let request = decode_request(&line).expect("a request");
         assert_eq!(
-            (request.task, request.job, request.pace_ms, request.crash_on),
+            (
+                request.task,
+                request.job,
+                request.pause_ms,
+                request.crash_on
+            ),
             ("7", "square", 0, -3)
         );
         assert_eq!(request.inputs().collect::<Vec<_>>(), vec![1, -2, 30]);
         let bare = decode_request("7 work 5 0\n").expect("a request with no inputs");
-        assert_eq!((bare.pace_ms, bare.inputs().count()), (5, 0));
+        assert_eq!((bare.pause_ms, bare.inputs().count()), (5, 0));
         assert_eq!(decode_request("7 square 0"), None);
     }
 

@@ -5,7 +5,7 @@
 //! returns none of it.
 //!
 //! `job` is `square` (results are x²) or `work` (spin for x ms of CPU, the
-//! result is x). `pace_ms` is slept per input, to slow a demo for a class.
+//! result is x). `pause_ms` is slept per input: work that waits as well as computes.
 //! An input equal to `crash_on` (when not 0) makes the worker die of a real
 //! SIGSEGV, to show that a pool survives a dead worker.
 //!
@@ -133,7 +133,7 @@ fn serve(name: &str) -> i32 {
         else {
             continue;
         };
-        let pace = Duration::from_millis(request.pace_ms);
+        let pause = Duration::from_millis(request.pause_ms);
         let work = request.job == "work";
         if work {
             let _ = write_line(format_args!(
@@ -159,8 +159,8 @@ fn serve(name: &str) -> i32 {
                 x.wrapping_mul(x)
             };
             lines.push(&mut answer, result);
-            if !pace.is_zero() {
-                std::thread::sleep(pace);
+            if !pause.is_zero() {
+                std::thread::sleep(pause);
             }
         }
         lines.finish(&mut answer);
@@ -168,7 +168,7 @@ fn serve(name: &str) -> i32 {
         // here, and go out with its results: one write for all of them.
         // Otherwise they go at once, all of the chunk's results in one
         // write.
-        if work || !pace.is_zero() {
+        if work || !pause.is_zero() {
             if results.write_all(&answer).is_err() {
                 return 0;
             }

@@ -7,7 +7,7 @@
 //! processes, threads and address space ([`limits`]), the fork server's
 //! socket ([`socket`]), memory shared between processes ([`shared`]) and
 //! the terminal's settings, put back however mptutor leaves
-//! ([`terminal`]), and a file's saves ([`watch`]). Everything above this module is portable Rust over
+//! ([`terminal`]), single key presses ([`terminal_keys`]), and a file's saves ([`watch`]). Everything above this module is portable Rust over
 //! these functions, so a port to another kernel is a new `sys`.
 #![allow(unsafe_code)]
 
@@ -24,6 +24,7 @@ pub mod shared;
 pub mod signal;
 pub mod socket;
 pub mod terminal;
+pub mod terminal_keys;
 pub mod thread;
 pub mod watch;
 

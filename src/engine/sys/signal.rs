@@ -54,3 +54,63 @@ pub fn ignore_stop_signals() {
         let _ = unsafe { sigaction(signal, &ignore) };
     }
 }
+
+/// The signal [`EndingSignals`] caught, 0 for none.
+static ENDING_CAUGHT: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn note_ending(signal: libc::c_int) {
+    // Only an atomic store: async-signal-safe.
+    ENDING_CAUGHT.store(signal, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// SIGTERM and SIGHUP (the terminal closed), held back while something
+/// must be finished before mptutor may end: a zombie held on purpose is
+/// reaped first. While alive, either signal only sets a flag (and
+/// interrupts a blocked `poll`); when dropped, the dispositions from
+/// before come back and a signal that was caught is raised again, so it
+/// ends mptutor as it would have, the REPL's handler restoring the
+/// terminal first.
+pub struct EndingSignals {
+    previous: Vec<(Signal, SigAction)>,
+}
+
+impl EndingSignals {
+    const HELD: [Signal; 2] = [Signal::SIGTERM, Signal::SIGHUP];
+
+    pub fn hold() -> EndingSignals {
+        ENDING_CAUGHT.store(0, std::sync::atomic::Ordering::SeqCst);
+        let action = SigAction::new(
+            SigHandler::Handler(note_ending),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
+        let mut previous = Vec::with_capacity(Self::HELD.len());
+        for signal in Self::HELD {
+            // SAFETY: the handler only performs an atomic store.
+            if let Ok(old) = unsafe { sigaction(signal, &action) } {
+                previous.push((signal, old));
+            }
+        }
+        EndingSignals { previous }
+    }
+
+    /// The signal caught so far, if any: `SIGTERM`, `SIGHUP`.
+    pub fn caught(&self) -> Option<Signal> {
+        let caught = ENDING_CAUGHT.load(std::sync::atomic::Ordering::SeqCst);
+        (caught != 0)
+            .then(|| Signal::try_from(caught).ok())
+            .flatten()
+    }
+}
+
+impl Drop for EndingSignals {
+    fn drop(&mut self) {
+        for (signal, old) in &self.previous {
+            // SAFETY: puts back a disposition that was in place before.
+            let _ = unsafe { sigaction(*signal, old) };
+        }
+        if let Some(signal) = self.caught() {
+            let _ = nix::sys::signal::raise(signal);
+        }
+    }
+}

@@ -1,20 +1,17 @@
 //! Teaching a room: instructor mode (`present`, or `mptutor --instructor`)
-//! shows the notes and saves nothing; `goto` jumps anywhere; `pace` slows
-//! live output so the room can follow; `record` keeps a transcript.
+//! shows the notes and saves nothing; `goto` jumps anywhere; `pace` has
+//! runs recorded at full speed and replayed slowly enough for the room to
+//! follow (see [`crate::replay`]); `record` keeps a transcript.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{Reply, Session, TranscriptChange};
-use crate::demos::DemoInfo;
 use crate::render;
+use crate::replay::Pace;
 
-/// The slowest pace, as for the demos' own `pace` parameter.
+/// The slowest pace of a replay: 5 s between two events.
 const MAX_PACE_MS: u64 = 5_000;
-
-/// Demos that measure time: slowing their output would slow what they
-/// measure, so `pace` leaves them alone.
-const TIMED_DEMOS: &[&str] = &["cpu-speedup", "compare"];
 
 impl Session {
     /// Instructor mode on or off. Presenting never offers to resume the
@@ -29,8 +26,8 @@ impl Session {
     pub(super) fn presenting_line(&self) -> String {
         let styles = render::Styles::new(&self.options);
         format!(
-            "Instructor mode: notes are shown and nothing is saved. {} jumps anywhere, {} slows \
-             live output, {} keeps a transcript.",
+            "Instructor mode: notes are shown and nothing is saved. {} jumps anywhere, {} replays \
+             runs slowly, {} keeps a transcript.",
             styles.command("goto q3 2"),
             styles.command("pace 300"),
             styles.command("record FILE"),
@@ -69,15 +66,18 @@ impl Session {
         }
     }
 
-    /// `pace`, `pace 300`, `pace off`.
+    /// `pace`, `pace 300`, `pace step`, `pace off`.
     pub(super) fn pace_command(&mut self, value: Option<&str>) -> Reply {
         let Some(value) = value else {
             return self.say(&match self.pace {
-                None => "Live output runs at full speed. `pace 300` waits 300 ms after each line."
+                None => "Runs are shown live, as they happen. `pace 300` records them at full \
+                         speed and replays them at 300 ms per event; `pace step` one event per \
+                         key press."
                     .to_string(),
                 Some(pace) => format!(
-                    "Live output waits {} ms after each line; `pace off` goes back to full speed.",
-                    pace.as_millis()
+                    "Runs are recorded at full speed and replayed at {}; `pace off` shows them \
+                     live again.",
+                    pace.describe()
                 ),
             });
         };
@@ -85,10 +85,17 @@ impl Session {
             Ok(pace) => {
                 self.pace = pace;
                 self.say(&match pace {
-                    None => "Live output runs at full speed again.".to_string(),
+                    None => "Runs are shown live again, as they happen.".to_string(),
                     Some(pace) => format!(
-                        "Live output now waits {} ms after each line of a demo or a Python run.",
-                        pace.as_millis()
+                        "A demo or a Python run now runs at full speed, recorded with its real \
+                         times, and is then replayed at {}{}.",
+                        pace.describe(),
+                        match pace {
+                            Pace::Step =>
+                                " (Enter or space: the next event; `q` or Ctrl-C: the \
+                                           rest at once)",
+                            Pace::Every(_) => " (`q` or Ctrl-C: the rest at once)",
+                        }
                     ),
                 })
             }
@@ -110,46 +117,37 @@ impl Session {
         }
     }
 
-    /// The pace for one `run`, taking `pace=…` out of `assignments` where
-    /// the demo has no such parameter (then the view is paced instead), and
-    /// passing the session's pace to a demo that paces itself.
-    pub(super) fn demo_pace(
-        &self,
-        demo: &DemoInfo,
-        assignments: &mut Vec<String>,
-    ) -> Result<Option<Duration>, String> {
+    /// The pace for one `run`: its `pace=…`, taken out of `assignments`
+    /// (no demo has a parameter of that name: pacing never changes what a
+    /// demo measures), or the session's.
+    pub(super) fn demo_pace(&self, assignments: &mut Vec<String>) -> Result<Option<Pace>, String> {
         let given = assignments
             .iter()
             .position(|assignment| assignment.starts_with("pace="));
-        if demo.param("pace").is_some() {
-            if given.is_none()
-                && let Some(pace) = self.pace
-            {
-                assignments.push(format!("pace={}", pace.as_millis()));
-            }
-            return Ok(None);
-        }
-        let pace = match given {
+        match given {
             Some(at) => {
                 let assignment = assignments.remove(at);
-                parse_pace(assignment.trim_start_matches("pace="))?
+                parse_pace(assignment.trim_start_matches("pace="))
             }
-            None => self.pace,
-        };
-        Ok(pace.filter(|_| !TIMED_DEMOS.contains(&demo.name)))
+            None => Ok(self.pace),
+        }
     }
 }
 
-/// `300` → 300 ms; `off` or `0` → none.
-fn parse_pace(value: &str) -> Result<Option<Duration>, String> {
+/// `300` → 300 ms between events; `step` → one per key; `off` or `0` →
+/// none.
+fn parse_pace(value: &str) -> Result<Option<Pace>, String> {
     if value.eq_ignore_ascii_case("off") {
         return Ok(None);
     }
+    if value.eq_ignore_ascii_case("step") {
+        return Ok(Some(Pace::Step));
+    }
     match value.trim_end_matches("ms").parse::<u64>() {
         Ok(0) => Ok(None),
-        Ok(ms @ 1..=MAX_PACE_MS) => Ok(Some(Duration::from_millis(ms))),
+        Ok(ms @ 1..=MAX_PACE_MS) => Ok(Some(Pace::Every(Duration::from_millis(ms)))),
         _ => Err(format!(
-            "`pace` takes milliseconds from 0 to {MAX_PACE_MS} (or `off`), not `{value}`."
+            "`pace` takes milliseconds from 0 to {MAX_PACE_MS}, `step` or `off`, not `{value}`."
         )),
     }
 }
@@ -159,9 +157,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pace_is_milliseconds_or_off() {
-        assert_eq!(parse_pace("300"), Ok(Some(Duration::from_millis(300))));
-        assert_eq!(parse_pace("250ms"), Ok(Some(Duration::from_millis(250))));
+    fn pace_is_milliseconds_step_or_off() {
+        let every = |ms| Ok(Some(Pace::Every(Duration::from_millis(ms))));
+        assert_eq!(parse_pace("300"), every(300));
+        assert_eq!(parse_pace("250ms"), every(250));
+        assert_eq!(parse_pace("step"), Ok(Some(Pace::Step)));
         assert_eq!(parse_pace("off"), Ok(None));
         assert_eq!(parse_pace("0"), Ok(None));
         assert!(parse_pace("9000").is_err());

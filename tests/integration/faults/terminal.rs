@@ -134,7 +134,7 @@ impl Repl {
 /// a worker took a task, and returns the workers' pids and mptutor's (both
 /// read from the live output).
 fn start_long_demo(repl: &mut Repl, start: &str) -> (Vec<i32>, i32) {
-    repl.type_line(&format!("run pace=1000 tasks=40 start={start}"));
+    repl.type_line(&format!("run pause=1000 tasks=40 start={start}"));
     let (_, shown) = repl.wait_for(") takes task ");
     let workers = proc_table::tagged_pids(&shown);
     assert!(!workers.is_empty(), "no worker pids in:\n{shown}");
