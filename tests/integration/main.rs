@@ -21,6 +21,7 @@ mod hostile_input;
 mod lesson_checks;
 mod limits;
 mod pool_demos;
+mod presenter_notes;
 mod proc_table;
 mod progress;
 mod pty;

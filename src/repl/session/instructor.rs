@@ -1,6 +1,8 @@
 //! Teaching a room: instructor mode (`present`, or `mptutor --instructor`)
-//! shows the notes and saves nothing; `goto` jumps anywhere; `pace` slows
-//! live output so the room can follow; `record` keeps a transcript.
+//! saves nothing and keeps the notes off the projected screen (`mptutor
+//! notes` shows them on a second one, see `presenter.rs`); `goto` jumps
+//! anywhere; `pace` slows live output so the room can follow; `record`
+//! keeps a transcript.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,14 +25,18 @@ impl Session {
         self.presenting = on;
         if on {
             self.resume = None;
+            self.start_publishing();
+        } else {
+            self.stop_publishing();
         }
     }
 
     pub(super) fn presenting_line(&self) -> String {
         let styles = render::Styles::new(&self.options);
         format!(
-            "Instructor mode: notes are shown and nothing is saved. {} jumps anywhere, {} slows \
-             live output, {} keeps a transcript.",
+            "Instructor mode: nothing is saved. {} {} jumps anywhere, {} slows live output, {} \
+             keeps a transcript.",
+            self.notes_whereabouts(),
             styles.command("goto q3 2"),
             styles.command("pace 300"),
             styles.command("record FILE"),
@@ -42,11 +48,14 @@ impl Session {
         match argument {
             None | Some("on") => {
                 self.set_presenting(true);
-                Reply::text(self.presenting_line())
+                Reply::text(render::render_wrapped(
+                    &self.presenting_line(),
+                    &self.options,
+                ))
             }
             Some(off) if off.eq_ignore_ascii_case("off") => {
                 self.set_presenting(false);
-                self.say("Student mode: notes are hidden again and progress is saved.")
+                self.say("Student mode: progress is saved again, and `mptutor notes` no longer follows this session.")
             }
             Some(other) => self.fail(format!("usage: present [off], not `present {other}`")),
         }
