@@ -161,3 +161,32 @@ fn notes_follow_the_newest_presenter_notice_dead_ones_and_end_on_ctrl_c() {
         .collect();
     assert!(left.is_empty(), "stale positions were kept: {left:?}");
 }
+
+#[test]
+fn ctrl_c_typed_on_the_notes_terminal_ends_it_with_status_130() {
+    use nix::sys::wait::WaitStatus;
+    let desk = Desk::new();
+    let mut presenter = desk.start(&["--instructor"]);
+    presenter.wait_for("mptutor present> ");
+    presenter.type_bytes(b"goto q5 3\r");
+    presenter.wait_for("mptutor present q5 3/");
+    // A terminal of its own, as its controlling terminal: the Ctrl-C key
+    // reaches mptutor as SIGINT, as in a real terminal.
+    let mut command = crate::support::mptutor(desk.home());
+    command
+        .env("XDG_RUNTIME_DIR", &desk.runtime)
+        .args(["notes", "--width", "100", "--color", "never"]);
+    let mut notes =
+        rexpect::session::spawn_command(command, Some(30_000)).expect("start notes in a pty");
+    // rexpect reads bytes as Latin-1: only ASCII needles.
+    notes
+        .exp_string("Chunksize: how inputs are batched")
+        .expect("the notes of q5's third step");
+    notes
+        .exp_string("q or Ctrl-C leaves.")
+        .expect("the whole screen");
+    notes.send_control('c').expect("Ctrl-C");
+    notes.exp_eof().expect("Ctrl-C ends notes");
+    let status = notes.process().wait().expect("wait for notes");
+    assert!(matches!(status, WaitStatus::Exited(_, 130)), "{status:?}");
+}
