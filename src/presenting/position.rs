@@ -168,7 +168,11 @@ impl Publisher {
 
 impl Drop for Publisher {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.file);
+        // Only the presenting process itself withdraws its position, never
+        // a forked copy of it that ends.
+        if std::process::id() == self.position.pid {
+            let _ = std::fs::remove_file(&self.file);
+        }
     }
 }
 
