@@ -31,7 +31,9 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub progress: Option<PathBuf>,
 
-    /// Instructor mode: show the notes and save no progress (`present` in the REPL).
+    /// Instructor mode (`present` in the REPL): save no progress, keep the
+    /// notes off the projected screen and let `mptutor notes` show them in
+    /// another terminal.
     #[arg(long)]
     pub instructor: bool,
 
@@ -187,6 +189,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Follow the presenting REPL (`present`, or `mptutor --instructor`)
+    /// from another terminal: the step it shows, with that step's notes and
+    /// quiz answers and the next step's title, redrawn whenever it moves.
+    /// q or Ctrl-C leaves.
+    Notes,
     /// Runs one worker of a demo; used by the spawn start method.
     #[command(hide = true)]
     Worker {

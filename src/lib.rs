@@ -28,6 +28,7 @@ pub mod findings;
 pub mod json;
 pub mod live_view;
 pub mod oneshot;
+pub mod presenting;
 pub mod progress;
 pub mod python;
 pub mod python_view;
@@ -179,6 +180,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &run, &options, &mut out, &mut err,
         )?));
     }
+    if let Some(Command::Notes) = &cli.command {
+        // Follows whichever course the presenter has open, not --lessons.
+        let settings = presenting::NotesSettings {
+            color: options.color,
+            theme: options.theme,
+            fixed_width: cli.width.map(usize::from),
+        };
+        let dir = presenting::presenting_dir();
+        let status = presenting::follow(&dir, settings, &mut out, &mut io::stdout(), &mut err)?;
+        return Ok(ExitCode::from(status));
+    }
     if let Some(Command::New { id }) = &cli.command {
         let created = oneshot::new_lesson(id, cli.lessons.as_deref(), &mut out, &mut err)?;
         return Ok(exit_code(created));
@@ -239,6 +251,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Bench { .. }
             | Command::Check { .. }
             | Command::New { .. }
+            | Command::Notes
             | Command::Trace { .. }
             | Command::Worker { .. }
             | Command::Selftest { .. },
@@ -342,7 +355,9 @@ fn new_session(
     {
         writeln!(err, "mptutor: warning: {warning}")?;
     }
-    // Presenting changes and writes nothing until `present off`.
+    // Presenting changes and writes nothing until `present off`, and says
+    // where it is for `mptutor notes`.
+    session.publish_presenting_in(presenting::presenting_dir());
     session.set_presenting(cli.instructor);
     Ok(session)
 }

@@ -218,7 +218,7 @@ fn blocks_lines<'b>(
 
 /// An instructor's note, set off by a bar and a label so it is never
 /// mistaken for what students read.
-fn note_lines(md: &str, width: usize, styles: &Styles) -> Vec<String> {
+pub(super) fn note_lines(md: &str, width: usize, styles: &Styles) -> Vec<String> {
     let bar = styles.dim("┃");
     let mut lines = vec![format!("{bar} {}", styles.subheading("Instructor notes"))];
     for line in markdown_lines(md, width.saturating_sub(2), styles) {

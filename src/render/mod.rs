@@ -44,6 +44,7 @@ pub mod live_columns;
 pub mod markdown;
 mod markdown_inline;
 mod markdown_tree;
+mod presenter_notes;
 pub mod progress;
 pub mod python_run;
 mod quiz;
@@ -88,6 +89,7 @@ pub use lesson::{render_lesson, render_step};
 pub use live::{WorkerLabels, render_event, worker_tag};
 pub use live_columns::LiveColumns;
 pub use markdown::{render_markdown, render_wrapped};
+pub use presenter_notes::{Following, render_presenter_message, render_presenter_notes};
 pub use progress::{format_age, render_progress};
 pub use python_run::{
     CheckResult, render_python_outcome, render_trace_outcome, render_xray_with_findings,

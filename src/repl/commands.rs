@@ -343,10 +343,16 @@ pub const COMMANDS: &[CommandInfo] = &[
         name: "present",
         aliases: &[],
         args: "[off]",
-        summary: "instructor mode: notes shown, progress not saved",
-        details: "For teaching a room: the instructor's notes are shown with every step, nothing is \
-                  saved to your progress, and `goto`, `pace` and `record` help the class follow. \
-                  `present off` goes back to student mode. `mptutor --instructor` starts this way.",
+        summary: "instructor mode: notes on a second screen (`mptutor notes`), progress not saved",
+        details: "For teaching a room. The projected screen shows the lesson without the \
+                  instructor's notes; run `mptutor notes` in another terminal (your laptop) and it \
+                  follows this session, showing each step's notes, its questions with their \
+                  answers and the next step's title, redrawn at every `next`, `back`, `step`, \
+                  `goto` and `open`; `show notes` shows them here instead. Nothing is saved to \
+                  your progress: no steps seen, no answers, no exercise runs. `goto q6 3` jumps \
+                  anywhere, `pace 300` slows live output so the room can follow, `record FILE` \
+                  keeps a plain-text transcript. `present off` goes back to student mode; \
+                  `mptutor --instructor` starts this way.",
         parse: |info, rest| optional(info, rest).map(Command::Present),
     },
     CommandInfo {

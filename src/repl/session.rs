@@ -9,14 +9,15 @@
 //! Commands are grouped by what they are about: this file holds the state,
 //! moving around a course and running demos; `quiz` asks questions and
 //! gives hints; `saved` keeps progress between sessions; `python` runs the
-//! examples; `instructor` is for teaching a room; `help` explains the
-//! commands.
+//! examples; `instructor` is for teaching a room, and `presenter` tells
+//! `mptutor notes` where the presenter is; `help` explains the commands.
 
 mod exercise;
 pub use exercise::ExerciseRan;
 mod help;
 mod instructor;
 mod look;
+mod presenter;
 mod python;
 mod quiz;
 mod saved;
@@ -74,8 +75,15 @@ pub struct Session {
     resume: Option<Position>,
     /// How many of each step's hints have been shown.
     hints_shown: HashMap<Position, usize>,
-    /// Instructor mode: notes shown, progress neither changed nor saved.
+    /// Instructor mode: progress neither changed nor saved, the position
+    /// published for `mptutor notes`.
     presenting: bool,
+    /// Where presenting publishes its position; `None`: nowhere.
+    presenter_dir: Option<PathBuf>,
+    /// The published position, while presenting.
+    publisher: Option<crate::presenting::Publisher>,
+    /// Why the position could not be published, said once.
+    publish_failure: Option<String>,
     /// The pace live runs are replayed at, set by `pace`.
     pace: Option<crate::replay::Pace>,
     /// The interpreter of `python` and `try`, set by `python=PATH`; `None`:
@@ -105,6 +113,9 @@ impl Session {
             resume: None,
             hints_shown: HashMap::new(),
             presenting: false,
+            presenter_dir: None,
+            publisher: None,
+            publish_failure: None,
             pace: None,
             python: None,
             scratch_dir: std::env::temp_dir().join("mptutor-scratch"),
@@ -333,7 +344,7 @@ impl Session {
 
     fn render_step(&self, at: Position, notes: bool) -> String {
         let options = RenderOptions {
-            show_notes: notes || self.options.show_notes || self.presenting,
+            show_notes: notes || self.options.show_notes,
             ..self.options
         };
         render::render_step(self.course.lesson(at.lesson), at.step, &options)
@@ -349,14 +360,15 @@ impl Session {
         ));
         let id = self.course.lesson(lesson).id.clone();
         let now = crate::progress::now_unix();
-        self.update_progress(
+        let reply = self.update_progress(
             reply,
             Change::SawStep {
                 lesson: id,
                 step: step + 1,
                 at: now,
             },
-        )
+        );
+        self.published(reply)
     }
 
     fn current_lesson(&self) -> Option<(Position, &Lesson)> {

@@ -23,6 +23,7 @@ mod limits;
 mod look;
 mod pacing;
 mod pool_demos;
+mod presenter_notes;
 mod proc_table;
 mod progress;
 mod pty;

@@ -46,6 +46,15 @@ impl Terminal {
     /// 100-column terminal, in `home` (also its working directory, where
     /// a core dump would land).
     pub fn start(home: &std::path::Path, args: &[&str]) -> Self {
+        Terminal::start_with_env(home, &[], args)
+    }
+
+    /// [`Terminal::start`] with these environment variables set besides.
+    pub fn start_with_env(
+        home: &std::path::Path,
+        env: &[(&str, &std::path::Path)],
+        args: &[&str],
+    ) -> Self {
         let size = Winsize {
             ws_row: 40,
             ws_col: 100,
@@ -55,6 +64,7 @@ impl Terminal {
         let pty = openpty(Some(&size), None).expect("open a pseudo-terminal");
         let side = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("duplicate the pty"));
         let child = crate::support::mptutor(home)
+            .envs(env.iter().copied())
             .args(["--width", "100", "--color", "never"])
             .args(args)
             .current_dir(home)

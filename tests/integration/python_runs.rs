@@ -230,8 +230,9 @@ fn instructor_mode_saves_nothing_and_records_a_plain_transcript() {
     let course = mptutor::course::load_builtin().expect("the built-in course loads");
     let last = course.lessons.last().expect("a lesson");
     let steps = last.steps.len();
+    // The projected screen shows no notes until `show notes` asks.
     let script = format!(
-        "record {}\ngoto {} {steps}\nnext\nrecord off\nshow\n",
+        "record {}\ngoto {} {steps}\nshow notes\nnext\nrecord off\nshow\n",
         transcript.display(),
         last.id
     );
@@ -244,9 +245,10 @@ fn instructor_mode_saves_nothing_and_records_a_plain_transcript() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{text}");
     assert!(text.contains('\x1b'), "the screen is in colour");
-    assert!(
-        text.contains("Instructor notes"),
-        "notes are shown:\n{text}"
+    assert_eq!(
+        text.matches("Instructor notes").count(),
+        1,
+        "notes are shown once, for `show notes`:\n{text}"
     );
     let recorded = std::fs::read_to_string(&transcript).expect("the transcript");
     assert!(!recorded.contains('\x1b'), "no escape codes:\n{recorded}");
@@ -254,8 +256,8 @@ fn instructor_mode_saves_nothing_and_records_a_plain_transcript() {
     assert!(recorded.contains("Instructor notes"), "{recorded}");
     assert!(recorded.contains("last step of the course"), "{recorded}");
     // `show` after `record off` is on the screen, not in the transcript.
-    assert_eq!(text.matches(&at_last).count(), 2, "{text}");
-    assert_eq!(recorded.matches(&at_last).count(), 1, "{recorded}");
+    assert_eq!(text.matches(&at_last).count(), 3, "{text}");
+    assert_eq!(recorded.matches(&at_last).count(), 2, "{recorded}");
     let saved = home.path().join("mptutor").join("progress.toml");
     assert!(!saved.exists(), "instructor mode saves no progress");
 }

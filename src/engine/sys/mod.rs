@@ -7,15 +7,19 @@
 //! processes, threads and address space ([`limits`]), the fork server's
 //! socket ([`socket`]), memory shared between processes ([`shared`]) and
 //! the terminal's settings, put back however mptutor leaves
-//! ([`terminal`]), single key presses ([`terminal_keys`]), and a file's saves ([`watch`]). Everything above this module is portable Rust over
-//! these functions, so a port to another kernel is a new `sys`.
+//! ([`terminal`]), single key presses for a paced replay ([`terminal_keys`])
+//! and without a line editor ([`keys`]), whether a process named in a file
+//! still runs ([`liveness`]), and a file's saves ([`watch`]). Everything
+//! above this module is portable Rust over these functions, so a port to another kernel is a new `sys`.
 #![allow(unsafe_code)]
 
 pub mod bare;
 mod child_setup;
 pub mod fds;
 pub mod fork;
+pub mod keys;
 pub mod limits;
+pub mod liveness;
 pub mod lock;
 pub mod machine;
 pub mod proc_sample;

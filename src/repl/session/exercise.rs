@@ -212,7 +212,9 @@ impl Session {
             .and_then(|course| course.exercise(&ran.lesson, &ran.exercise).cloned())
             .unwrap_or_default();
         let failed_runs = before.failed_runs + u32::from(ran.failed);
-        let next = if ran.passed && !before.passed() {
+        let next = if ran.passed && self.presenting {
+            "**Exercise passed** (presenting: not saved in your progress).".to_string()
+        } else if ran.passed && !before.passed() {
             "**Exercise passed**, and saved in your progress. `exercises` lists the others."
                 .to_string()
         } else if ran.passed {

@@ -1,7 +1,9 @@
 //! Teaching a room: instructor mode (`present`, or `mptutor --instructor`)
-//! shows the notes and saves nothing; `goto` jumps anywhere; `pace` has
-//! runs recorded at full speed and replayed slowly enough for the room to
-//! follow (see [`crate::replay`]); `record` keeps a transcript.
+//! saves nothing and keeps the notes off the projected screen (`mptutor
+//! notes` shows them on a second one, see `presenter.rs`); `goto` jumps
+//! anywhere; `pace` has runs recorded at full speed and replayed slowly
+//! enough for the room to follow (see [`crate::replay`]); `record` keeps a
+//! transcript.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,14 +22,18 @@ impl Session {
         self.presenting = on;
         if on {
             self.resume = None;
+            self.start_publishing();
+        } else {
+            self.stop_publishing();
         }
     }
 
     pub(super) fn presenting_line(&self) -> String {
         let styles = render::Styles::new(&self.options);
         format!(
-            "Instructor mode: notes are shown and nothing is saved. {} jumps anywhere, {} replays \
-             runs slowly, {} keeps a transcript.",
+            "Instructor mode: nothing is saved. {} {} jumps anywhere, {} replays runs slowly, \
+             {} keeps a transcript.",
+            self.notes_whereabouts(),
             styles.command("goto q3 2"),
             styles.command("pace 300"),
             styles.command("record FILE"),
@@ -39,11 +45,14 @@ impl Session {
         match argument {
             None | Some("on") => {
                 self.set_presenting(true);
-                Reply::text(self.presenting_line())
+                Reply::text(render::render_wrapped(
+                    &self.presenting_line(),
+                    &self.options,
+                ))
             }
             Some(off) if off.eq_ignore_ascii_case("off") => {
                 self.set_presenting(false);
-                self.say("Student mode: notes are hidden again and progress is saved.")
+                self.say("Student mode: progress is saved again, and `mptutor notes` no longer follows this session.")
             }
             Some(other) => self.fail(format!("usage: present [off], not `present {other}`")),
         }
