@@ -124,6 +124,8 @@ struct QuizToml {
     answer: Option<Spanned<i64>>,
     /// Why the right answer is right; shown after every answer.
     explain: Option<String>,
+    /// Help that does not give the answer away; `hint` shows it.
+    hint: Option<String>,
 }
 
 /// Parses a quiz block.
@@ -166,6 +168,7 @@ pub fn parse_quiz(source: &BlockSource) -> Result<Quiz, Vec<Problem>> {
             choices,
             answer,
             explain,
+            hint: quiz.hint.filter(|hint| !hint.trim().is_empty()),
             line: source.line,
         }),
         _ => Err(vec![source.error_at(

@@ -300,6 +300,9 @@ pub struct Quiz {
     pub answer: usize,
     /// Shown after the student answers, right or wrong.
     pub explain: String,
+    /// Markdown that helps without giving the answer away, shown by `hint`
+    /// during the quiz; `None` when the block has none.
+    pub hint: Option<String>,
     /// 1-based line of the opening fence.
     pub line: usize,
 }

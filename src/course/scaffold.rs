@@ -243,6 +243,7 @@ question = "What does join() do?"
 choices = ["Starts the child", "Waits for the child to finish", "Kills the child"]
 answer = 2
 explain = "join() blocks the parent until the child has exited."
+hint = "What is the parent doing while it waits on the child?"
 ```
 
 ```exercise

@@ -323,11 +323,13 @@ mod tests {
                 lesson: "q3".into(),
                 question: 1,
                 right: true,
+                retried: false,
             },
             Change::Answered {
                 lesson: "q3".into(),
                 question: 2,
                 right: false,
+                retried: false,
             },
         ]
     }
@@ -386,6 +388,7 @@ mod tests {
                                 lesson: lesson.into(),
                                 question: round,
                                 right: round % 2 == 0,
+                                retried: false,
                             },
                         ];
                         view = apply(view, COURSE, &changes);
@@ -539,6 +542,87 @@ mod tests {
         assert_eq!(kept.len(), 1);
         let text = std::fs::read_to_string(kept[0].path()).expect("kept file");
         assert_eq!(text, "format_version = [oops");
+    }
+
+    #[test]
+    fn an_old_progress_file_without_the_quiz_fields_loads() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("progress.toml");
+        // As mptutor wrote it before retries, stopped quizzes and spaced
+        // reviews were saved.
+        std::fs::write(
+            &path,
+            "format_version = 1\n\n[courses.\"Test course\".last_place]\nlesson = \"q3\"\n\
+             step = 2\n\n[courses.\"Test course\".lessons.q3]\nsteps_seen = [1, 2]\n\
+             right = [1]\nwrong = [2]\nlast_visit = 200\n",
+        )
+        .expect("write");
+        let loaded = ProgressFile::new(&path).load();
+        assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
+        assert_eq!(loaded.progress, sample());
+        let course = loaded.progress.course(COURSE).expect("the course");
+        assert_eq!(course.review_sessions, 0);
+        let q3 = &course.lessons["q3"];
+        assert!(q3.right_on_retry.is_empty() && q3.stopped_quizzes.is_empty());
+        assert!(q3.review.is_empty());
+    }
+
+    #[test]
+    fn stopped_quizzes_retries_and_review_boxes_round_trip() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = ProgressFile::new(dir.path().join("progress.toml"));
+        let changes = [
+            Change::Answered {
+                lesson: "q3".into(),
+                question: 5,
+                right: true,
+                retried: true,
+            },
+            Change::QuizStopped {
+                lesson: "q3".into(),
+                place: super::super::StoppedQuiz {
+                    step: Some(5),
+                    answered: 1,
+                    right_first_try: 0,
+                    right_on_retry: 1,
+                },
+            },
+            Change::Reviewed {
+                lesson: "q6".into(),
+                question: 2,
+                right: true,
+                session: 3,
+            },
+        ];
+        let written = file
+            .update(COURSE, &changes, &Progress::default())
+            .expect("save");
+        let loaded = file.load().progress;
+        assert_eq!(loaded, written);
+        let course = loaded.course(COURSE).expect("the course");
+        assert!(course.lessons["q3"].right_on_retry.contains(&5));
+        assert_eq!(
+            course
+                .stopped_quiz("q3", Some(5))
+                .map(|stopped| stopped.answered),
+            Some(1)
+        );
+        assert!(course.stopped_quiz("q3", None).is_none());
+        assert_eq!(course.review_sessions, 3);
+        assert_eq!(
+            course.review_box("q6", 2).map(|spaced| spaced.streak),
+            Some(1)
+        );
+        let finished = apply(
+            loaded,
+            COURSE,
+            &[Change::QuizFinished {
+                lesson: "q3".into(),
+                step: Some(5),
+            }],
+        );
+        let course = finished.course(COURSE).expect("the course");
+        assert!(course.stopped_quiz("q3", Some(5)).is_none());
     }
 
     #[test]

@@ -95,6 +95,15 @@ pub struct CourseProgress {
     /// Per lesson, keyed by lesson id (`q3`).
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonProgress>,
+    /// How many sessions have answered `review` questions: the clock of
+    /// the review's spacing (see [`ReviewBox`]). Absent in files written
+    /// before reviews were spaced, which counts as none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub review_sessions: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// A step of a lesson.
@@ -119,6 +128,17 @@ pub struct LessonProgress {
     /// Quiz questions whose latest answer was wrong; `review` asks them again.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub wrong: BTreeSet<usize>,
+    /// Of the questions in `right`, those whose latest answer was right
+    /// only on the second try.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub right_on_retry: BTreeSet<usize>,
+    /// Quizzes stopped before their last question, to resume there: at
+    /// most one per step, and one for `quiz all`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stopped_quizzes: Vec<StoppedQuiz>,
+    /// Each question's place in the review's spacing, by question number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review: Vec<ReviewBox>,
     /// When a step of this lesson was last shown, in seconds since the Unix
     /// epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,6 +147,42 @@ pub struct LessonProgress {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub exercises: BTreeMap<String, ExerciseProgress>,
 }
+
+/// A quiz stopped part-way: which one, and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoppedQuiz {
+    /// The step (from 1) whose questions were asked; absent for `quiz all`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    /// How many of its questions were answered: the next one asked is
+    /// number `answered + 1` of the quiz.
+    pub answered: usize,
+    /// Of those, how many were right on the first try…
+    #[serde(default)]
+    pub right_first_try: usize,
+    /// …and how many on the second.
+    #[serde(default)]
+    pub right_on_retry: usize,
+}
+
+/// A question's place in the review's spacing (Leitner's boxes, counted
+/// in review sessions): answered right `streak` times in a row in review,
+/// the latest in review session `session`. A question answered right twice
+/// in a row is learned and drops out; any other is asked again in a later
+/// session than its last review, and never twice in one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewBox {
+    /// The question's number in its lesson, from 1.
+    pub question: usize,
+    /// Right answers in a row in review; a wrong one sets it to 0.
+    pub streak: u32,
+    /// The review session (see [`CourseProgress::review_sessions`]) of
+    /// its latest review answer.
+    pub session: u64,
+}
+
+/// Right answers in a row in review after which a question drops out.
+pub const LEARNED_STREAK: u32 = 2;
 
 /// What the student did with one exercise.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,12 +219,27 @@ pub enum Change {
         step: usize,
         at: u64,
     },
-    /// Question `question` (from 1) of `lesson` was answered.
+    /// Question `question` (from 1) of `lesson` was answered in a quiz:
+    /// `right` on the first try, or on the second when `retried`.
     Answered {
         lesson: String,
         question: usize,
         right: bool,
+        retried: bool,
     },
+    /// Question `question` of `lesson` was answered in review session
+    /// `session`.
+    Reviewed {
+        lesson: String,
+        question: usize,
+        right: bool,
+        session: u64,
+    },
+    /// A quiz of `lesson` got as far as `place` and is not finished.
+    QuizStopped { lesson: String, place: StoppedQuiz },
+    /// The quiz of `lesson` asking step `step`'s questions (`None`: all of
+    /// them) was finished: nothing to resume.
+    QuizFinished { lesson: String, step: Option<usize> },
     /// One lesson, or the whole course when `None`, was reset.
     Reset { lesson: Option<String> },
     /// A run of exercise `exercise` of `lesson` was checked at `at`: it
@@ -198,7 +269,28 @@ impl CourseProgress {
                 lesson,
                 question,
                 right,
-            } => self.answered(lesson, *question, *right),
+                retried,
+            } => self.answered(lesson, *question, *right, *retried),
+            Change::Reviewed {
+                lesson,
+                question,
+                right,
+                session,
+            } => self.reviewed(lesson, *question, *right, *session),
+            Change::QuizStopped { lesson, place } => {
+                let stopped = &mut self
+                    .lessons
+                    .entry(lesson.clone())
+                    .or_default()
+                    .stopped_quizzes;
+                stopped.retain(|other| other.step != place.step);
+                stopped.push(place.clone());
+            }
+            Change::QuizFinished { lesson, step } => {
+                if let Some(entry) = self.lessons.get_mut(lesson) {
+                    entry.stopped_quizzes.retain(|other| other.step != *step);
+                }
+            }
             Change::Reset { lesson } => self.reset(lesson.as_deref()),
             Change::ExerciseRun {
                 lesson,
@@ -254,16 +346,76 @@ impl CourseProgress {
         });
     }
 
-    /// Question `question` (from 1) of lesson `lesson` was just answered.
-    pub fn answered(&mut self, lesson: &str, question: usize, right: bool) {
+    /// Question `question` (from 1) of lesson `lesson` was just answered
+    /// in a quiz, on the second try when `retried`.
+    pub fn answered(&mut self, lesson: &str, question: usize, right: bool, retried: bool) {
         let entry = self.lessons.entry(lesson.to_string()).or_default();
         if right {
             entry.wrong.remove(&question);
             entry.right.insert(question);
+            if retried {
+                entry.right_on_retry.insert(question);
+            } else {
+                entry.right_on_retry.remove(&question);
+            }
         } else {
             entry.right.remove(&question);
+            entry.right_on_retry.remove(&question);
             entry.wrong.insert(question);
+            // A question got wrong in a quiz is not learned any more.
+            if let Some(spaced) = entry.review.iter_mut().find(|b| b.question == question) {
+                spaced.streak = 0;
+            }
         }
+    }
+
+    /// Question `question` of lesson `lesson` was answered in review
+    /// session `session` (one try: no retry in review).
+    pub fn reviewed(&mut self, lesson: &str, question: usize, right: bool, session: u64) {
+        self.answered(lesson, question, right, false);
+        self.review_sessions = self.review_sessions.max(session);
+        let entry = self.lessons.entry(lesson.to_string()).or_default();
+        let index = match entry.review.iter().position(|b| b.question == question) {
+            Some(index) => index,
+            None => {
+                entry.review.push(ReviewBox {
+                    question,
+                    streak: 0,
+                    session,
+                });
+                entry.review.len() - 1
+            }
+        };
+        let spaced = &mut entry.review[index];
+        // A second right answer in the same session is no spacing: the
+        // streak counts sessions.
+        spaced.streak = match (right, spaced.session == session && spaced.streak > 0) {
+            (false, _) => 0,
+            (true, true) => spaced.streak,
+            (true, false) => spaced.streak.saturating_add(1),
+        };
+        spaced.session = session;
+        entry.review.sort_by_key(|b| b.question);
+    }
+
+    /// The review box of question `question` of `lesson`, if it was ever
+    /// answered in review.
+    pub fn review_box(&self, lesson: &str, question: usize) -> Option<&ReviewBox> {
+        self.lessons
+            .get(lesson)?
+            .review
+            .iter()
+            .find(|b| b.question == question)
+    }
+
+    /// Where the quiz of `lesson` asking step `step`'s questions (`None`:
+    /// all) stopped, if it did.
+    pub fn stopped_quiz(&self, lesson: &str, step: Option<usize>) -> Option<&StoppedQuiz> {
+        self.lessons
+            .get(lesson)?
+            .stopped_quizzes
+            .iter()
+            .find(|stopped| stopped.step == step)
     }
 
     /// Forgets one lesson, or every lesson when `lesson` is `None`.
@@ -310,8 +462,8 @@ mod tests {
         let course = progress.course_mut("Test course");
         course.saw_step("q3", 1, 100);
         course.saw_step("q3", 2, 200);
-        course.answered("q3", 1, true);
-        course.answered("q3", 2, false);
+        course.answered("q3", 1, true, false);
+        course.answered("q3", 2, false, false);
         progress
     }
 
@@ -319,7 +471,7 @@ mod tests {
     fn a_later_answer_replaces_an_earlier_one() {
         let mut progress = sample();
         let course = progress.course_mut("Test course");
-        course.answered("q3", 2, true);
+        course.answered("q3", 2, true, false);
         assert!(course.wrong_answers().is_empty());
         assert_eq!(course.lessons["q3"].right.len(), 2);
     }
@@ -345,9 +497,16 @@ mod tests {
         prop_oneof![
             6 => (lesson_id(), 1..6usize, 0..1000u64)
                 .prop_map(|(lesson, step, at)| Change::SawStep { lesson, step, at }),
-            4 => (lesson_id(), 1..4usize, any::<bool>()).prop_map(|(lesson, question, right)| {
-                Change::Answered { lesson, question, right }
-            }),
+            4 => (lesson_id(), 1..4usize, any::<bool>(), any::<bool>()).prop_map(
+                |(lesson, question, right, retried)| {
+                    Change::Answered { lesson, question, right, retried }
+                }
+            ),
+            2 => (lesson_id(), 1..4usize, any::<bool>(), 1..4u64).prop_map(
+                |(lesson, question, right, session)| {
+                    Change::Reviewed { lesson, question, right, session }
+                }
+            ),
             1 => proptest::option::of(lesson_id()).prop_map(|lesson| Change::Reset { lesson }),
             3 => (lesson_id(), any::<bool>(), any::<bool>(), 0..1000u64).prop_map(
                 |(lesson, passed, failed, at)| Change::ExerciseRun {
@@ -370,6 +529,9 @@ mod tests {
         match change {
             Change::SawStep { lesson, .. }
             | Change::Answered { lesson, .. }
+            | Change::Reviewed { lesson, .. }
+            | Change::QuizStopped { lesson, .. }
+            | Change::QuizFinished { lesson, .. }
             | Change::ExerciseRun { lesson, .. }
             | Change::ExerciseHints { lesson, .. } => Some(lesson),
             Change::Reset { lesson } => lesson.as_deref(),
@@ -428,7 +590,10 @@ mod tests {
                         Change::SawStep { lesson: id, step, .. } if id == lesson => {
                             steps.insert(*step);
                         }
-                        Change::Answered { lesson: id, question, right } if id == lesson => {
+                        Change::Answered { lesson: id, question, right, .. }
+                        | Change::Reviewed { lesson: id, question, right, .. }
+                            if id == lesson =>
+                        {
                             answers.insert(*question, *right);
                         }
                         _ => {}

@@ -32,6 +32,7 @@ pub mod code;
 pub mod columns;
 pub mod compare;
 mod course_list;
+mod course_summary;
 mod demo;
 pub mod exercise;
 mod exercise_check;
@@ -80,6 +81,7 @@ pub use code::{render_code, render_code_titled};
 pub use columns::{SIDE_BY_SIDE_MIN, beside_or_stacked, side_by_side, split_columns};
 pub use compare::{render_compare, render_compare_summary};
 pub use course_list::render_course_list;
+pub use course_summary::render_course_summary;
 pub use demo::render_demo_info;
 pub use exercise::render_exercise_verdict;
 pub use exercise_check::{render_exercise_check, render_exercises_verified};
@@ -94,7 +96,9 @@ pub use progress::{format_age, render_progress};
 pub use python_run::{
     CheckResult, render_python_outcome, render_trace_outcome, render_xray_with_findings,
 };
-pub use quiz::{render_quiz_feedback, render_quiz_question};
+pub use quiz::{
+    render_quiz_feedback, render_quiz_feedback_after_retry, render_quiz_question, render_quiz_retry,
+};
 pub use style::{Styles, Theme, WORKER_COLOR_COUNT};
 pub use summary::render_worker_summary;
 pub use table::render_table;

@@ -39,6 +39,46 @@ pub fn render_quiz_question(
 /// Whether `chosen` (1-based) was right, the right answer when it was not,
 /// and the explanation.
 pub fn render_quiz_feedback(quiz: &Quiz, chosen: usize, opts: &RenderOptions) -> String {
+    feedback(quiz, chosen, false, opts)
+}
+
+/// The same after a second try: a right answer says it took two.
+pub fn render_quiz_feedback_after_retry(
+    quiz: &Quiz,
+    chosen: usize,
+    opts: &RenderOptions,
+) -> String {
+    feedback(quiz, chosen, true, opts)
+}
+
+/// A first wrong answer: which choice is not it, and that one more try is
+/// allowed, before any explanation or the right answer.
+pub fn render_quiz_retry(quiz: &Quiz, chosen: usize, opts: &RenderOptions) -> String {
+    let columns = opts.columns();
+    let styles = Styles::new(opts);
+    let picked = quiz
+        .choices
+        .get(chosen.wrapping_sub(1))
+        .map(|choice| inline_markdown(choice, &styles))
+        .unwrap_or_default();
+    let hint = if quiz.hint.is_some() {
+        format!(" {}", inline_markdown("(`hint` may help)", &styles))
+    } else {
+        String::new()
+    };
+    let verdict = format!(
+        "{} — {chosen}) {picked} is not it. Try once more{hint}.",
+        styles.error("Not quite"),
+    );
+    let lines = hang(
+        &styles.error("✗"),
+        2,
+        wrap(&verdict, columns.saturating_sub(2)),
+    );
+    finish(&lines.join("\n"), columns, opts.color)
+}
+
+fn feedback(quiz: &Quiz, chosen: usize, second_try: bool, opts: &RenderOptions) -> String {
     let columns = opts.columns();
     let styles = Styles::new(opts);
     let answer = quiz
@@ -47,9 +87,14 @@ pub fn render_quiz_feedback(quiz: &Quiz, chosen: usize, opts: &RenderOptions) ->
         .map(|choice| inline_markdown(choice, &styles))
         .unwrap_or_default();
     let (mark, verdict) = if chosen == quiz.answer {
+        let right = if second_try {
+            "Right, on the second try"
+        } else {
+            "Right"
+        };
         (
             styles.ok("✓"),
-            format!("{} — {}) {answer}", styles.ok("Right"), quiz.answer),
+            format!("{} — {}) {answer}", styles.ok(right), quiz.answer),
         )
     } else {
         (
@@ -83,6 +128,11 @@ pub(crate) fn quiz_preview_lines(quiz: &Quiz, width: usize, styles: &Styles) -> 
         let explain = markdown_lines(&quiz.explain, width.saturating_sub(4), styles);
         let explain = hang(&styles.dim("→"), 2, explain);
         lines.extend(explain.into_iter().map(|line| format!("  {line}")));
+    }
+    if let Some(hint) = &quiz.hint {
+        let hint = markdown_lines(&format!("Hint: {hint}"), width.saturating_sub(4), styles);
+        let hint = hang(&styles.dim("·"), 2, hint);
+        lines.extend(hint.into_iter().map(|line| format!("  {line}")));
     }
     lines
 }
@@ -130,6 +180,7 @@ mod tests {
             ],
             answer: 2,
             explain: "`join()` blocks the parent until the child has exited.".to_string(),
+            hint: None,
             line: 1,
         }
     }
@@ -156,6 +207,40 @@ mod tests {
     fn wrong_answer_names_the_right_one() {
         let shown = render_quiz_feedback(&quiz(), 3, &RenderOptions::plain(80));
         assert!(shown.starts_with("✗ Not quite — the answer is 2) Waits for the child"));
+    }
+
+    #[test]
+    fn a_first_wrong_answer_names_the_choice_but_not_the_answer() {
+        let shown = render_quiz_retry(&quiz(), 3, &RenderOptions::plain(80));
+        assert_eq!(
+            shown,
+            "✗ Not quite — 3) Kills the child is not it. Try once more."
+        );
+        assert!(!shown.contains("Waits"), "{shown}");
+        let with_hint = Quiz {
+            hint: Some("Think of the parent.".to_string()),
+            ..quiz()
+        };
+        let shown = render_quiz_retry(&with_hint, 3, &RenderOptions::plain(80));
+        assert!(
+            shown.ends_with("Try once more (`hint` may help)."),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_right_second_try_says_so_and_explains() {
+        let shown = render_quiz_feedback_after_retry(&quiz(), 2, &RenderOptions::plain(80));
+        assert!(
+            shown.starts_with("✓ Right, on the second try — 2) Waits"),
+            "{shown}"
+        );
+        assert!(shown.ends_with("until the child has exited."), "{shown}");
+        let shown = render_quiz_feedback_after_retry(&quiz(), 1, &RenderOptions::plain(80));
+        assert!(
+            shown.starts_with("✗ Not quite — the answer is 2)"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ fn quiz(question: &str, choices: &[&str], answer: usize, explain: &str) -> Block
         choices: choices.iter().map(|choice| choice.to_string()).collect(),
         answer,
         explain: explain.to_string(),
+        hint: None,
         line: 1,
     })
 }

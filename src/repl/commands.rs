@@ -18,7 +18,10 @@ pub enum Command {
     Step(String),
     Run(Vec<String>),
     Code,
-    Quiz,
+    /// The step's questions, or with `all` the lesson's.
+    Quiz {
+        all: bool,
+    },
     /// Ask again every question answered wrong, in any lesson.
     Review,
     /// The current step's next hint.
@@ -75,7 +78,7 @@ impl Command {
             Command::Step(_) => "step",
             Command::Run(_) => "run",
             Command::Code => "code",
-            Command::Quiz => "quiz",
+            Command::Quiz { .. } => "quiz",
             Command::Review => "review",
             Command::Hint => "hint",
             Command::Python(_) => "python",
@@ -203,19 +206,36 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "quiz",
         aliases: &["q"],
-        args: "",
-        summary: "answer the lesson's questions",
-        details: "Asks the open lesson's questions one at a time. Answer with the number or letter of \
-                  a choice; `stop` leaves the quiz.",
-        parse: |info, rest| none(info, rest).map(|()| Command::Quiz),
+        args: "[all]",
+        summary: "answer the step's questions (`quiz all`: the lesson's)",
+        details: "Asks the questions of the current step one at a time; `quiz all` asks every \
+                  question of the open lesson. Answer with the number or letter of a choice. A \
+                  wrong answer may be tried once more; a second wrong one shows the right answer \
+                  and why. `hint` gives the question's hint when it has one, `help` what you can \
+                  type. `stop` (or `quit quiz`) leaves, and so does any other command; the quiz \
+                  resumes at the question it stopped at the next time you ask for it at that step, \
+                  even after a restart (not in instructor mode, which saves nothing). On a step \
+                  without questions, `quiz` says which steps have some.",
+        parse: |_, rest| match rest {
+            [] => Ok(Command::Quiz { all: false }),
+            [word] if word.eq_ignore_ascii_case("all") => Ok(Command::Quiz { all: true }),
+            _ => Err(ParseError::Usage("usage: quiz [all]".to_string())),
+        },
     },
     CommandInfo {
         name: "review",
         aliases: &[],
         args: "",
-        summary: "ask again every question you answered wrong",
-        details: "Asks again, one at a time, every quiz question whose last answer was wrong, in \
-                  every lesson. A right answer takes it off the list; `stop` leaves.",
+        summary: "ask again questions you have met, spaced out over sessions",
+        details: "Asks again the questions you have come across (in a step you have seen, or in a \
+                  quiz), in every lesson, spaced out \
+                  over your sessions: first says how many are due and why (answered wrong last \
+                  time, not yet reviewed, right once in review). Each question's choices are \
+                  shuffled, so its letter changes; one try each. A question answered right in \
+                  review comes back in a later session; right twice in a row it drops out. One \
+                  answered wrong in review comes back in your next session; one answered wrong in \
+                  a quiz is due at once. Each is asked at most once a session; `stop` leaves, and \
+                  what is left stays due.",
         parse: |info, rest| none(info, rest).map(|()| Command::Review),
     },
     CommandInfo {

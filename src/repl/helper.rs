@@ -56,6 +56,7 @@ impl ReplHelper {
             ),
             Some(command) => match command.as_str() {
                 "open" | "goto" | "reset" if before.len() == 1 => matching(self.lesson_ids.clone()),
+                "quiz" | "q" if before.len() == 1 => matching(vec!["all".to_string()]),
                 "help" if before.len() == 1 => {
                     matching(COMMANDS.iter().map(|info| info.name.to_string()).collect())
                 }

@@ -14,12 +14,17 @@
 
 mod exercise;
 pub use exercise::ExerciseRan;
+mod finish;
 mod help;
 mod instructor;
 mod look;
 mod presenter;
 mod python;
 mod quiz;
+mod quiz_line;
+#[cfg(test)]
+mod quiz_tests;
+mod review;
 mod saved;
 
 use std::collections::HashMap;
@@ -75,6 +80,10 @@ pub struct Session {
     resume: Option<Position>,
     /// How many of each step's hints have been shown.
     hints_shown: HashMap<Position, usize>,
+    /// This session's number among review sessions, once it has reviewed.
+    review_session: Option<u64>,
+    /// Shuffles the choices of review questions.
+    shuffle: fastrand::Rng,
     /// Instructor mode: progress neither changed nor saved, the position
     /// published for `mptutor notes`.
     presenting: bool,
@@ -112,6 +121,8 @@ impl Session {
             pending: None,
             resume: None,
             hints_shown: HashMap::new(),
+            review_session: None,
+            shuffle: fastrand::Rng::new(),
             presenting: false,
             presenter_dir: None,
             publisher: None,
@@ -231,7 +242,7 @@ impl Session {
     /// to undo.
     pub fn interrupt(&mut self) -> Option<Reply> {
         self.pending.take().map(|pending| match pending {
-            Pending::Quiz(_) => self.say("Quiz stopped."),
+            Pending::Quiz(run) => self.quiz_interrupted(&run),
             Pending::ConfirmReset(_) => self.say("Nothing was reset."),
             Pending::ConfirmSolution(_) => self.say("Not shown."),
         })
@@ -300,7 +311,7 @@ impl Session {
             Command::Step(number) => self.step(&number),
             Command::Run(assignments) => self.run(&assignments),
             Command::Code => self.code(),
-            Command::Quiz => self.start_quiz(),
+            Command::Quiz { all } => self.start_quiz(all),
             Command::Review => self.start_review(),
             Command::Hint => match self.exercise_hint() {
                 Some(reply) => reply,
@@ -404,14 +415,17 @@ impl Session {
         if at.step + 1 < lesson.steps.len() {
             return self.go_to(at.lesson, at.step + 1);
         }
+        let unanswered = self.unanswered_note(at.lesson);
         let following = LessonIndex(at.lesson.0 + 1);
-        if following.0 < self.course.lessons.len() {
+        let mut reply = if following.0 < self.course.lessons.len() {
             self.go_to(following, 0)
         } else {
-            self.say(
-                "That was the last step of the course. `list` shows every lesson; `quit` leaves.",
-            )
+            Reply::text(self.course_finished())
+        };
+        if let Some(note) = unanswered {
+            reply.text = format!("{note}\n\n{}", reply.text);
         }
+        reply
     }
 
     fn step(&mut self, number: &str) -> Reply {

@@ -168,9 +168,11 @@ fn a_script_reports_bad_lines_with_their_number_and_fails() {
 
 #[test]
 fn a_script_can_take_a_quiz() {
-    let output = run(&[], "open q1\nquiz\n1\nb\nstop\n");
+    // q1's first answer is 2: `1` is wrong, `b` right on the second try.
+    let output = run(&[], "open q1\nquiz all\n1\nb\nstop\n");
     let text = stdout(&output);
     assert!(text.contains("Question 1 of"), "{text}");
+    assert!(text.contains("Try once more"), "{text}");
     assert!(text.contains("Question 2 of"), "{text}");
     assert!(text.contains("Quiz stopped"), "{text}");
 }

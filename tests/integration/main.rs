@@ -30,6 +30,7 @@ mod pty;
 mod python_keeper;
 mod python_runs;
 mod queue_deadlock;
+mod quiz_flow;
 mod repl_pty;
 mod snapshots;
 mod support;

@@ -59,7 +59,7 @@ fn saved_course(file: &Path) -> CourseProgress {
 /// then walk every step of the course in order. Each line saves.
 fn walk_script() -> String {
     let steps: usize = steps_per_lesson().iter().map(|(_, steps)| steps).sum();
-    let mut script = String::from("reset\ny\nopen q1\nquiz\n1\n2\n1\n2\n");
+    let mut script = format!("reset\ny\nopen q1\nquiz all\n{}", right_answers("q1"));
     script.push_str(&"next\n".repeat(steps - 1));
     script
 }
@@ -114,6 +114,17 @@ fn is_a_state_the_walk_writes(saved: &CourseProgress) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The right answer of every question of lesson `id`, one per line.
+pub(crate) fn right_answers(id: &str) -> String {
+    let course = mptutor::course::load_builtin().expect("the built-in course loads");
+    let lesson = course.find_lesson(id).expect("the lesson");
+    course
+        .lesson(lesson)
+        .quizzes()
+        .map(|(_, quiz)| format!("{}\n", quiz.answer))
+        .collect()
 }
 
 /// A small, seedable random number source (xorshift), so a failing round
@@ -224,37 +235,34 @@ fn a_corrupt_progress_file_is_set_aside_with_a_warning_and_kept() {
 }
 
 #[test]
-fn quiz_answers_are_scored_and_review_asks_the_wrong_ones_again() {
+fn quiz_answers_are_scored_with_retries_and_review_says_what_is_due() {
     let home = tempfile::tempdir().expect("temporary directory");
     let file = home.path().join("progress.toml");
-    // q6's answers are 2, 3, 1, 4: two right, two wrong.
+    // q6's answers are 2, 3, 1, 4: the first right, the second wrong
+    // twice, the third right on the second try, the fourth wrong twice.
     let output = run_script(
         home.path(),
         &file,
-        "open q6\nquiz\n2\n1\n1\n1\nprogress\nreview\n3\n1\nprogress\n",
+        "open q6\nquiz all\n2\n1\n2\n2\n1\n1\n2\nprogress\nreview\nstop\n",
     );
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("Quiz done: 2 of 4 right"), "{text}");
-    assert!(text.contains("2/4 right, 2 to review"), "{text}");
-    assert!(text.contains("Reviewing 2 questions"), "{text}");
-    assert!(text.contains("(lesson q6, question 2)"), "{text}");
-    assert!(text.contains("(lesson q6, question 4)"), "{text}");
-    assert!(text.contains("Review done: 1 of 2 right now"), "{text}");
-    assert!(text.contains("3/4 right, 1 to review"), "{text}");
-    let saved = saved_course(&file);
-    assert_eq!(saved.lessons["q6"].right, BTreeSet::from([1, 2, 3]));
-    assert_eq!(saved.lessons["q6"].wrong, BTreeSet::from([4]));
-
-    // The next session reviews what is still wrong, and then nothing.
-    let output = run_script(home.path(), &file, "review\n4\nreview\n");
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
-        text.contains("Reviewing 1 question you answered wrong"),
+        text.contains("Quiz done: 2 of 4 right (1 on the second try)"),
         "{text}"
     );
-    assert!(text.contains("Review done: all 1 right now"), "{text}");
-    assert!(text.contains("Nothing to review"), "{text}");
-    assert!(saved_course(&file).lessons["q6"].wrong.is_empty());
+    assert!(text.contains("2/4 right, 2 to review"), "{text}");
+    assert!(
+        text.contains("4 questions due: 2 answered wrong last time, 2 not yet reviewed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Review stopped before its first answer"),
+        "{text}"
+    );
+    let saved = saved_course(&file);
+    assert_eq!(saved.lessons["q6"].right, BTreeSet::from([1, 3]));
+    assert_eq!(saved.lessons["q6"].right_on_retry, BTreeSet::from([3]));
+    assert_eq!(saved.lessons["q6"].wrong, BTreeSet::from([2, 4]));
 }
 
 #[test]
@@ -287,13 +295,30 @@ fn a_student_takes_a_quiz_and_resumes_after_a_restart() {
     repl.send_line("").expect("Enter");
     repl.exp_string("mptutor q3 2/9> ").expect("q3 step 2");
     repl.send_line("quiz").expect("quiz");
+    repl.exp_string("mptutor q3 quiz 1/1> ")
+        .expect("the step's one question");
+    repl.send_line("stop").expect("stop");
+    repl.exp_string("mptutor q3 2/9> ").expect("back at step 2");
+    repl.send_line("quiz all").expect("quiz all");
     repl.exp_string("mptutor q3 quiz 1/10> ")
         .expect("first question");
     repl.send_line("b").expect("a right answer");
     repl.exp_string("Right").expect("scored right");
     repl.exp_string("mptutor q3 quiz 2/10> ")
         .expect("second question");
+    // Question 2's answer is 3: a wrong first try, then the right one.
+    repl.send_line("a").expect("a wrong answer");
+    repl.exp_string("Try once more").expect("a second try");
+    repl.exp_string("mptutor q3 quiz 2/10> ")
+        .expect("the same question");
+    repl.send_line("c").expect("the right answer");
+    repl.exp_string("Right, on the second try")
+        .expect("right on the second try");
+    repl.exp_string("mptutor q3 quiz 3/10> ")
+        .expect("third question");
     repl.send_line("stop").expect("stop");
+    repl.exp_string("Quiz stopped after 2 of 10 questions")
+        .expect("stopped");
     repl.exp_string("mptutor q3 2/9> ").expect("back at step 2");
     repl.send_line("quit").expect("quit");
     repl.exp_eof().expect("mptutor left");
@@ -306,15 +331,83 @@ fn a_student_takes_a_quiz_and_resumes_after_a_restart() {
     repl.send_line("").expect("Enter resumes");
     repl.exp_string("mptutor q3 2/9> ")
         .expect("resumed at q3 step 2");
-    repl.send_line("progress").expect("progress");
-    repl.exp_string("1/10 right").expect("the answer was kept");
+    repl.send_line("quiz all").expect("quiz all");
+    repl.exp_string("Resuming where this quiz stopped: question 3 of 10")
+        .expect("the quiz resumes");
+    repl.exp_string("mptutor q3 quiz 3/10> ")
+        .expect("at the third question");
+    // `quit` in a quiz leaves mptutor, keeping the place.
+    repl.send_line("quit").expect("quit");
+    repl.exp_eof().expect("mptutor left");
+    let saved = saved_course(&file);
+    assert_eq!(saved.lessons["q3"].right, BTreeSet::from([1, 2]));
+    assert_eq!(saved.lessons["q3"].right_on_retry, BTreeSet::from([2]));
+}
+
+#[test]
+fn review_in_a_terminal_takes_the_right_choice_wherever_it_is_shuffled_to() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let file = home.path().join("saved.toml");
+    // q6 answered once, all right, in a script.
+    let output = run_script(
+        home.path(),
+        &file,
+        &format!("open q6\nquiz all\n{}", right_answers("q6")),
+    );
+    assert!(output.status.success(), "{output:?}");
+    let course = mptutor::course::load_builtin().expect("the built-in course loads");
+    let q6 = course.lesson(course.find_lesson("q6").expect("q6"));
+    let mut command = mptutor(home.path());
+    command
+        .args(["--width", "100", "--color", "never", "--progress"])
+        .arg(&file);
+    let mut repl =
+        rexpect::session::spawn_command(command, Some(10_000)).expect("start mptutor in a pty");
+    repl.exp_string("mptutor> ").expect("first prompt");
+    repl.send_line("review").expect("review");
+    repl.exp_string("4 questions due: 4 not yet reviewed")
+        .expect("why they are due");
+    for number in 1..=4 {
+        let (shown, _) = repl
+            .exp_regex(&format!(r"mptutor review {number}/4> "))
+            .expect("a review question");
+        let question: usize = shown
+            .rsplit("(lesson q6, question ")
+            .next()
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|digits| digits.parse().ok())
+            .unwrap_or_else(|| panic!("no question number in {shown:?}"));
+        let quiz = q6.quizzes().nth(question - 1).expect("the question").1;
+        let right: String = quiz.choices[quiz.answer - 1].chars().take(25).collect();
+        let letter = shown
+            .rsplit(&format!("(lesson q6, question {question})"))
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .find_map(|line| {
+                let (marker, text) = line.trim().split_once(") ")?;
+                let number: u8 = marker.parse().ok()?;
+                text.starts_with(&right)
+                    .then(|| char::from(b'a' + number - 1))
+            })
+            .unwrap_or_else(|| panic!("{right:?} is not among the choices of {shown:?}"));
+        repl.send_line(&letter.to_string())
+            .expect("the right letter");
+        // The pty reads bytes one by one: match the ASCII word, not the ✓.
+        repl.exp_string("Right").expect("taken as right");
+    }
+    repl.exp_string("Review done: all 4 right now")
+        .expect("the review is done");
+    repl.send_line("review").expect("review again");
+    repl.exp_string("4 already reviewed this session")
+        .expect("none comes back in the same session");
     repl.send_line("quit").expect("quit");
     repl.exp_eof().expect("mptutor left");
 }
 
 /// A script that shows every step of `lessons` (consecutive in the
 /// course), `times` times over, then answers every question of the first
-/// one with its first choice; and how many questions that is.
+/// one right; and how many questions that is.
 fn walk_lessons(lessons: &[&str], times: usize) -> (String, usize) {
     let course = mptutor::course::load_builtin().expect("the built-in course loads");
     let chosen = || {
@@ -327,10 +420,10 @@ fn walk_lessons(lessons: &[&str], times: usize) -> (String, usize) {
     let questions = chosen().next().map_or(0, |lesson| lesson.quizzes().count());
     let walk = format!("open {}\n{}", lessons[0], "next\n".repeat(steps - 1));
     let script = format!(
-        "{}open {}\nquiz\n{}",
+        "{}open {}\nquiz all\n{}",
         walk.repeat(times),
         lessons[0],
-        "1\n".repeat(questions)
+        right_answers(lessons[0])
     );
     (script, questions)
 }

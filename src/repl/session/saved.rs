@@ -18,6 +18,7 @@ impl Session {
         self.not_saved = loaded.not_saved;
         self.progress_file = self.not_saved.is_none().then_some(file);
         self.resume = self.saved_place();
+        self.review_session = None;
         loaded.warning
     }
 
@@ -61,16 +62,24 @@ impl Session {
     /// state. A failed save does not stop the lesson: the change is kept
     /// for the next save and `reply` gets a warning, once per distinct
     /// problem.
-    pub(super) fn update_progress(&mut self, mut reply: Reply, change: Change) -> Reply {
+    pub(super) fn update_progress(&mut self, reply: Reply, change: Change) -> Reply {
+        self.save_changes(reply, vec![change])
+    }
+
+    /// Like [`Session::update_progress`], for changes saved together.
+    pub(super) fn save_changes(&mut self, mut reply: Reply, changes: Vec<Change>) -> Reply {
         if self.presenting {
             return reply;
         }
         let title = self.course.title.clone();
-        self.progress.course_mut(&title).apply(&change);
+        let saved = self.progress.course_mut(&title);
+        for change in &changes {
+            saved.apply(change);
+        }
         let Some(file) = &self.progress_file else {
             return reply;
         };
-        self.unsaved.push(change);
+        self.unsaved.extend(changes);
         match file.update(&title, &self.unsaved, &self.progress) {
             Ok(merged) => {
                 self.progress = merged;
