@@ -8,8 +8,12 @@
 //! times, an alternation its first branch, and anchors nothing. An
 //! exercise's `examples` are shown instead when the author gave them;
 //! this is for every pattern they did not.
+//!
+//! A pattern no line can be made from (a class that matches nothing, a
+//! word boundary the example would cross) is described in words instead
+//! ([`pattern_in_words`]): `"Process-", a number, " says 10"`.
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// A line `pattern` matches, or `None` when none can be made (a class
 /// that matches nothing, a pattern that does not parse).
@@ -39,6 +43,136 @@ fn write_example(hir: &Hir, out: &mut String) -> Option<()> {
         HirKind::Alternation(branches) => write_example(branches.first()?, out)?,
     }
     Some(())
+}
+
+/// What `pattern` asks of a line, in words, for a pattern
+/// [`example_line`] gives no line it matches.
+pub fn pattern_in_words(pattern: &str) -> String {
+    let Ok(hir) = regex_syntax::parse(pattern) else {
+        return format!("the pattern `{pattern}`");
+    };
+    let mut parts = Vec::new();
+    write_words(&hir, &mut parts);
+    if parts.is_empty() {
+        "an empty line".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn write_words(hir: &Hir, parts: &mut Vec<String>) {
+    match hir.kind() {
+        HirKind::Empty => {}
+        HirKind::Look(look) => match look {
+            Look::Start
+            | Look::End
+            | Look::StartLF
+            | Look::EndLF
+            | Look::StartCRLF
+            | Look::EndCRLF => {}
+            _ => parts.push("a word boundary".to_string()),
+        },
+        HirKind::Literal(literal) => {
+            parts.push(format!("\"{}\"", String::from_utf8_lossy(&literal.0)));
+        }
+        HirKind::Class(class) => parts.push(class_words(class)),
+        HirKind::Repetition(repetition) => {
+            let mut inner = Vec::new();
+            write_words(&repetition.sub, &mut inner);
+            let inner = inner.join(" then ");
+            let digits = matches!(repetition.sub.kind(), HirKind::Class(class) if is_digit(class));
+            parts.push(match (repetition.min, repetition.max) {
+                (1.., None) if digits => "a number".to_string(),
+                (0, None) if inner == "any character" => "any text".to_string(),
+                (0, Some(1)) => format!("optionally {inner}"),
+                (0, None) => format!("any number of {inner}"),
+                (1, None) => format!("one or more of {inner}"),
+                (min, None) => format!("{min} or more of {inner}"),
+                (min, Some(max)) if min == max => format!("{min} of {inner}"),
+                (min, Some(max)) => format!("{min} to {max} of {inner}"),
+            });
+        }
+        HirKind::Capture(capture) => write_words(&capture.sub, parts),
+        HirKind::Concat(items) => {
+            for item in items {
+                write_words(item, parts);
+            }
+        }
+        HirKind::Alternation(branches) => {
+            let described: Vec<String> = branches
+                .iter()
+                .map(|branch| {
+                    let mut inner = Vec::new();
+                    write_words(branch, &mut inner);
+                    inner.join(" then ")
+                })
+                .collect();
+            parts.push(format!("either {}", described.join(" or ")));
+        }
+    }
+}
+
+/// A class in words: "a digit", "any character", "one of `a`, `b`".
+fn class_words(class: &Class) -> String {
+    const LISTED: usize = 5;
+    if is_digit(class) {
+        return "a digit".to_string();
+    }
+    let ranges: Vec<(char, char)> = match class {
+        Class::Unicode(unicode) => unicode
+            .ranges()
+            .iter()
+            .map(|range| (range.start(), range.end()))
+            .collect(),
+        Class::Bytes(bytes) => bytes
+            .ranges()
+            .iter()
+            .map(|range| (char::from(range.start()), char::from(range.end())))
+            .collect(),
+    };
+    let size: u64 = ranges
+        .iter()
+        .map(|(start, end)| u64::from(*end) - u64::from(*start) + 1)
+        .sum();
+    match size {
+        0 => "a character no text holds".to_string(),
+        1..=5 => {
+            let listed: Vec<String> = ranges
+                .iter()
+                .flat_map(|(start, end)| *start..=*end)
+                .take(LISTED)
+                .map(|ch| format!("`{ch}`"))
+                .collect();
+            format!("one of {}", listed.join(", "))
+        }
+        _ if size > 0xFFFF => "any character".to_string(),
+        _ => match ranges.as_slice() {
+            [(start, end)] => format!("a character from `{start}` to `{end}`"),
+            _ => "one of several characters".to_string(),
+        },
+    }
+}
+
+/// `\d`, `[0-9]` and their kin: `0` to `9` first, and nothing but digits.
+fn is_digit(class: &Class) -> bool {
+    match class {
+        Class::Unicode(unicode) => {
+            let ranges = unicode.ranges();
+            ranges
+                .first()
+                .is_some_and(|range| range.start() == '0' && range.end() == '9')
+                && ranges
+                    .iter()
+                    .all(|range| range.start().is_numeric() && range.end().is_numeric())
+        }
+        Class::Bytes(bytes) => {
+            bytes.ranges().len() == 1
+                && bytes
+                    .ranges()
+                    .first()
+                    .is_some_and(|range| range.start() == b'0' && range.end() == b'9')
+        }
+    }
 }
 
 /// The character a reader expects for a class: `1` for a digit class, the
@@ -101,6 +235,22 @@ mod tests {
             let regex = whole_line(pattern).expect("the test's pattern compiles");
             assert!(regex.is_match(wanted), "{pattern} against {wanted}");
         }
+    }
+
+    #[test]
+    fn a_pattern_without_an_example_is_described_in_words() {
+        assert_eq!(
+            pattern_in_words(r"Process-\d+ says [^\s\S]"),
+            "\"Process-\", a number, \" says \", a character no text holds"
+        );
+        assert_eq!(
+            pattern_in_words(r".*\bdone\b"),
+            "any text, a word boundary, \"done\", a word boundary"
+        );
+        assert_eq!(
+            pattern_in_words(r"(yes|no)[abc]?"),
+            "either \"yes\" or \"no\", optionally one of `a`, `b`, `c`"
+        );
     }
 
     #[test]

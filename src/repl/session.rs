@@ -12,9 +12,12 @@
 //! examples; `instructor` is for teaching a room; `help` explains the
 //! commands.
 
+#[cfg(test)]
+mod another_step_tests;
 mod exercise;
 pub use exercise::ExerciseRan;
 mod help;
+mod hints;
 mod instructor;
 mod python;
 mod quiz;
@@ -288,7 +291,8 @@ impl Session {
             Command::Code => self.code(),
             Command::Quiz => self.start_quiz(),
             Command::Review => self.start_review(),
-            Command::Hint => match self.exercise_hint() {
+            Command::Hint { all: true } => self.hints_seen_again(),
+            Command::Hint { all: false } => match self.exercise_hint() {
                 Some(reply) => reply,
                 None => self.hint(),
             },
@@ -408,8 +412,11 @@ impl Session {
             return self.nothing_open();
         };
         let Some((step, block)) = lesson.demo_at(at.step) else {
-            return self.fail(format!("Lesson {} has no demo to run.", lesson.id));
+            return self.fail(format!("{} has no demo.", lesson.id));
         };
+        let text = another_steps(lesson, at.step, step, "demo", "`run` runs")
+            .map(|note| render::render_markdown(&note, &self.options))
+            .unwrap_or_default();
         let mut assignments = assignments.to_vec();
         let pace = match self.demo_pace(block.demo, &mut assignments) {
             Ok(pace) => pace,
@@ -427,7 +434,7 @@ impl Session {
                     explanation: lesson.steps[step].prose(),
                 }),
                 pace,
-                ..Reply::default()
+                ..Reply::text(text)
             },
         }
     }
@@ -436,9 +443,22 @@ impl Session {
         let Some((at, lesson)) = self.current_lesson() else {
             return self.nothing_open();
         };
-        match lesson.python_for_step(at.step) {
-            Some(code) => Reply::text(render::render_code(code, &self.options)),
-            None => self.fail(format!("Lesson {} has no Python example.", lesson.id)),
+        let Some(example) = lesson.example_for_step(at.step) else {
+            return self.fail(format!("{} has no Python example.", lesson.id));
+        };
+        let code = render::render_code(example.code, &self.options);
+        match another_steps(
+            lesson,
+            at.step,
+            example.step,
+            "Python example",
+            "`code` shows",
+        ) {
+            Some(note) => Reply::text(format!(
+                "{}\n\n{code}",
+                render::render_markdown(&note, &self.options)
+            )),
+            None => Reply::text(code),
         }
     }
 
@@ -453,6 +473,26 @@ impl Session {
             Err(message) => self.fail(message),
         }
     }
+}
+
+/// `Step 3 has no demo; `run` runs step 2's, "Zombies".`: what a command
+/// says when the open step (`at`) has none of its own and it uses the one
+/// of step `held`; `None` when the step has its own.
+fn another_steps(
+    lesson: &Lesson,
+    at: usize,
+    held: usize,
+    what: &str,
+    uses: &str,
+) -> Option<String> {
+    let title = &lesson.steps.get(held)?.title;
+    (held != at).then(|| {
+        format!(
+            "Step {} has no {what}; {uses} step {}'s, \"{title}\".",
+            at + 1,
+            held + 1
+        )
+    })
 }
 
 #[cfg(test)]
