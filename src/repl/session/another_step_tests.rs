@@ -1,5 +1,5 @@
 //! `run`, `code` and `python` on a step without a demo or example of its
-//! own say whose they use, or that the lesson has none.
+//! own say whose they use, or that the lesson has none (`try` too).
 
 use super::Session;
 use crate::course::Block;
@@ -76,6 +76,7 @@ fn a_lesson_without_a_demo_or_example_says_so() {
         ("run", "q1 has no demo."),
         ("code", "q1 has no Python example."),
         ("python", "q1 has no Python example."),
+        ("try", "q1 has no Python example."),
     ] {
         let reply = session.handle(command);
         assert!(reply.is_error, "{command}");

@@ -136,7 +136,7 @@ impl Session {
             Err(message) => return self.fail(message),
         };
         let Some(example) = lesson.example_for_step(at.step) else {
-            return self.fail(format!("Lesson {} has no Python example.", lesson.id));
+            return self.fail(format!("{} has no Python example.", lesson.id));
         };
         let path = self
             .scratch_dir
