@@ -19,7 +19,9 @@ pub struct Cli {
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(40..=1000))]
     pub width: Option<u16>,
 
-    /// When to use colour; `auto` means only on a terminal and without NO_COLOR.
+    /// When to use colour. `auto`: on a terminal, unless NO_COLOR is set
+    /// (not empty) or CLICOLOR=0; CLICOLOR_FORCE (not empty, not 0) colours
+    /// output that is not a terminal too. `always` and `never` override them all.
     #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
     pub color: ColorChoice,
 
@@ -255,6 +257,15 @@ pub enum Command {
         #[arg(long, conflicts_with = "no_run")]
         every_python: bool,
     },
+    /// Print a completion script for SHELL, e.g.
+    /// `mptutor completions bash > ~/.local/share/bash-completion/completions/mptutor`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print mptutor's man page (roff) on standard output, e.g.
+    /// `mptutor man > ~/.local/share/man/man1/mptutor.1`.
+    Man,
     /// Start a new lesson: write a lesson file to fill in and add it to the
     /// course.toml of --lessons DIR (default: the current folder), creating
     /// the course folder if needed.

@@ -18,6 +18,7 @@ compile_error!(
 pub mod address_space;
 pub mod bench;
 pub mod cli;
+pub mod color;
 pub mod compare_view;
 pub mod config;
 pub mod course;
@@ -37,6 +38,7 @@ pub mod repl;
 pub mod replay;
 pub mod safe_output;
 pub mod selftest;
+pub mod shell_files;
 pub mod suggest;
 pub mod user_file;
 pub mod xray;
@@ -100,6 +102,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         return Ok(exit_code(test.run(&mut out)?));
     }
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            shell_files::write_completions(*shell, &mut io::stdout().lock())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man) => {
+            shell_files::write_man(&mut io::stdout().lock())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let config = config::ConfigFile::in_config_dir();
     let options = RenderOptions {
         theme: choose_theme(cli.theme, config.as_ref(), &mut err)?,
@@ -117,9 +130,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             quick: *quick,
             only: ops.clone(),
         };
-        return Ok(exit_code(oneshot::bench(
+        return Ok(one_shot_exit(exit_code(oneshot::bench(
             settings, *json, &options, &mut out, &mut err,
-        )?));
+        )?)));
     }
     if let Some(Command::Check {
         dir,
@@ -139,13 +152,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pythons: python.clone(),
             every_python: *every_python,
         });
-        return Ok(exit_code(oneshot::check(
+        return Ok(one_shot_exit(exit_code(oneshot::check(
             &result,
             run.as_ref(),
             &options,
             &mut out,
             &mut err,
-        )?));
+        )?)));
     }
     if let Some(Command::Trace {
         file,
@@ -176,9 +189,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             timeout: timeout.map(std::time::Duration::from_secs),
             json: *json,
         };
-        return Ok(ExitCode::from(oneshot::trace(
+        return Ok(one_shot_exit(ExitCode::from(oneshot::trace(
             &run, &options, &mut out, &mut err,
-        )?));
+        )?)));
     }
     if let Some(Command::Notes) = &cli.command {
         // Follows whichever course the presenter has open, not --lessons.
@@ -227,9 +240,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lesson,
             params,
             json,
-        }) => oneshot::run(
-            &course, &lesson, &params, json, &options, &mut out, &mut err,
-        )?,
+        }) => {
+            let succeeded = oneshot::run(
+                &course, &lesson, &params, json, &options, &mut out, &mut err,
+            )?;
+            return Ok(one_shot_exit(exit_code(succeeded)));
+        }
         Some(Command::Python {
             lesson,
             step,
@@ -242,10 +258,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 timeout: timeout.map(std::time::Duration::from_secs),
                 json,
             };
-            oneshot::python(&course, &run, &options, &mut out, &mut err)?
+            let succeeded = oneshot::python(&course, &run, &options, &mut out, &mut err)?;
+            return Ok(one_shot_exit(exit_code(succeeded)));
         }
         Some(Command::Compare { row, json }) => {
-            oneshot::compare(&course, row.as_deref(), json, &options, &mut out, &mut err)?
+            let succeeded =
+                oneshot::compare(&course, row.as_deref(), json, &options, &mut out, &mut err)?;
+            return Ok(one_shot_exit(exit_code(succeeded)));
         }
         Some(
             Command::Bench { .. }
@@ -254,6 +273,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             | Command::Notes
             | Command::Trace { .. }
             | Command::Worker { .. }
+            | Command::Completions { .. }
+            | Command::Man
             | Command::Selftest { .. },
         ) => true,
         None if script_mode => {
@@ -295,18 +316,25 @@ fn exit_code(succeeded: bool) -> ExitCode {
     }
 }
 
-/// Colour only where it can be seen: `auto` asks whether stdout is a
-/// terminal that supports colour and `NO_COLOR` is not set.
+/// Colour only where it can be seen, or where `CLICOLOR_FORCE` asks for
+/// it (see [`color::wants_color`]).
 fn use_color(choice: ColorChoice, interactive_terminal: bool) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-            interactive_terminal
-                && !no_color
-                && supports_color::on(supports_color::Stream::Stdout).is_some()
-        }
+    color::wants_color(
+        choice,
+        interactive_terminal,
+        &color::ColorEnv::from_process(),
+        || supports_color::on(supports_color::Stream::Stdout).is_some(),
+    )
+}
+
+/// The exit status of a one-shot command: 130 (128 + SIGINT, as a shell
+/// reports a command Ctrl-C ended) when Ctrl-C stopped it, whatever the
+/// command made of being stopped.
+fn one_shot_exit(code: ExitCode) -> ExitCode {
+    if engine::interrupt::caught_since_start() {
+        ExitCode::from(INTERRUPTED_EXIT)
+    } else {
+        code
     }
 }
 
@@ -327,6 +355,9 @@ fn choose_theme(
     };
     Ok(flag.or(saved).unwrap_or_default())
 }
+
+/// The exit status after Ctrl-C: 128 + SIGINT's number.
+pub const INTERRUPTED_EXIT: u8 = 130;
 
 /// A REPL session as the flags ask: progress kept in `--progress FILE` or
 /// the data directory (untouched while `--instructor` presents), `try`'s copies in

@@ -30,7 +30,7 @@ pub fn show(
     let text = match step {
         None => render::render_lesson(lesson, options),
         Some(n) if (1..=lesson.steps.len()).contains(&n) => {
-            render::render_step(lesson, n - 1, options)
+            render::render_step_printed(lesson, n - 1, options)
         }
         Some(n) => {
             writeln!(
@@ -205,6 +205,7 @@ pub fn trace(
         title: render::sanitize(&title, " "),
         checks: Vec::new(),
         checks_file: String::new(),
+        checks_step: String::new(),
         timeout,
         interpreter: run.python.clone(),
     };

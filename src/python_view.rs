@@ -46,6 +46,9 @@ pub struct PythonRequest {
     pub checks: Vec<OutputCheck>,
     /// The lesson file holding the checks, for `path:line` in verdicts.
     pub checks_file: String,
+    /// The step holding the checks, as the student names it: `q1 step 2,
+    /// "Counting primes"` (empty when there are none).
+    pub checks_step: String,
     pub timeout: Duration,
     /// The interpreter to run it with (`python=`, `--python`); `None`:
     /// the first `python3` on `PATH`.
@@ -75,6 +78,7 @@ impl PythonRequest {
                 .map(|check| (*check).clone())
                 .collect(),
             checks_file: lesson.path.clone(),
+            checks_step: step_name(lesson, example.step),
             timeout,
             interpreter: None,
         }
@@ -91,6 +95,14 @@ impl PythonRequest {
     /// The run held against the request's checks.
     fn checked(&self, outcome: crate::python::PythonOutcome) -> CheckedRun {
         CheckedRun::new(outcome, &self.checks, &self.checks_file)
+    }
+}
+
+/// `q1 step 2, "Counting primes"`: a step as a student finds it.
+pub fn step_name(lesson: &Lesson, step: usize) -> String {
+    match lesson.steps.get(step) {
+        Some(shown) => format!("{} step {}, \"{}\"", lesson.id, step + 1, shown.title),
+        None => format!("{} step {}", lesson.id, step + 1),
     }
 }
 
@@ -129,7 +141,8 @@ fn python_closing(request: &PythonRequest, run: &CheckedRun, options: &RenderOpt
         .zip(&run.checks)
         .map(|(check, report)| CheckResult { check, report })
         .collect();
-    let mut closing = render::render_python_outcome(&run.outcome, &results, options);
+    let mut closing =
+        render::render_python_outcome(&run.outcome, &results, &request.checks_step, options);
     if !run.outcome.xray.processes.is_empty() {
         closing.push_str("\n\n");
         closing.push_str(&render::render_xray_with_findings(&run.outcome, options));
@@ -326,6 +339,7 @@ mod tests {
             title: "hello".into(),
             checks: Vec::new(),
             checks_file: String::new(),
+            checks_step: String::new(),
             timeout: DEFAULT_TIMEOUT,
             interpreter: None,
         };

@@ -14,7 +14,9 @@
 //! the course's size, and sizes and nesting have limits (`limits.rs`).
 
 mod blocks;
+mod check_words;
 mod diagnostic;
+mod example_line;
 mod exercise;
 mod exercise_block;
 mod front_matter;
@@ -27,7 +29,9 @@ mod output_check;
 mod scaffold;
 mod speed_claim;
 
+pub use check_words::{line_like, problem_in_words};
 pub use diagnostic::{CourseErrors, Diagnostic};
+pub use example_line::{example_line, pattern_in_words};
 pub use exercise::{
     BehaviourChecks, CountRule, Exercise, ExerciseChecks, JoinRule, SpeedBaseline, SpeedCheck,
 };

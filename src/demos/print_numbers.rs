@@ -170,6 +170,7 @@ fn one_run(
     workers: usize,
     crash: Option<&CrashPlan>,
 ) -> Result<NumbersRun, EngineError> {
+    ctx.new_run();
     let indices = ctx.workers(workers);
     ctx.start_recording();
     let mut group = ProcessGroup::new();

@@ -94,6 +94,9 @@ pub struct RunContext<'s> {
     next_worker: WorkerIndex,
     /// The numbers the last [`RunContext::workers`] call gave out.
     batch: Range<WorkerIndex>,
+    /// The first worker number of the demo's current run (see
+    /// [`RunContext::new_run`]): labels count from it.
+    run_start: WorkerIndex,
     shown: Shown,
     starts: BTreeMap<WorkerIndex, WorkerStart>,
     exits: BTreeMap<WorkerIndex, WorkerExit>,
@@ -118,6 +121,7 @@ impl<'s> RunContext<'s> {
             bodies: &[],
             next_worker: 0,
             batch: 0..0,
+            run_start: 0,
             shown: Shown::default(),
             starts: BTreeMap::new(),
             exits: BTreeMap::new(),
@@ -182,6 +186,19 @@ impl<'s> RunContext<'s> {
         self.next_worker += count;
         self.batch = first..self.next_worker;
         first..self.next_worker
+    }
+
+    /// Starts a new run of a demo that runs several times (q6's
+    /// `repeat=5`, q1's 1, 2 and 4 processes): the workers started from
+    /// now on are labelled from `P1` again, as Python names them from
+    /// `Process-1` again in each run, so `P1` is always `Process-1`.
+    pub fn new_run(&mut self) {
+        self.run_start = self.next_worker;
+    }
+
+    /// Worker `index`'s place in its run, from 0: what its label counts.
+    pub fn place_in_run(&self, index: WorkerIndex) -> usize {
+        index.checked_sub(self.run_start).unwrap_or(index)
     }
 
     /// `process 3 of 4`: worker `index` by its place among the numbers
@@ -357,6 +374,22 @@ impl<'s> RunContext<'s> {
 mod tests {
     use super::*;
     use crate::engine::event::{Recorder, WorkerKind};
+
+    #[test]
+    fn labels_count_from_the_start_of_each_run() {
+        let mut recorder = Recorder::default();
+        let mut ctx = RunContext::new(&mut recorder, StartMethod::Fork, Duration::from_secs(5));
+        ctx.new_run();
+        let first = ctx.workers(4);
+        ctx.new_run();
+        let second = ctx.workers(4);
+        assert_eq!(ctx.place_in_run(second.start), 0);
+        assert_eq!(ctx.place_in_run(second.end - 1), 3);
+        assert!(first.start != second.start, "worker numbers stay unique");
+        // Without `new_run`, numbers go on counting.
+        let third = ctx.workers(2);
+        assert_eq!(ctx.place_in_run(third.start), 4);
+    }
 
     fn started(worker: WorkerIndex) -> Event {
         Event::Started {

@@ -18,14 +18,25 @@ use super::sys::signal::{PreviousSigint, catch_sigint, restore_sigint};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 
+/// Set by every Ctrl-C a guard caught and never cleared: a one-shot
+/// command stopped by Ctrl-C exits with 130 however it ended.
+static CAUGHT: AtomicBool = AtomicBool::new(false);
+
 extern "C" fn on_sigint(_: libc::c_int) {
-    // Only an atomic store: async-signal-safe.
+    // Only atomic stores: async-signal-safe.
     REQUESTED.store(true, Ordering::SeqCst);
+    CAUGHT.store(true, Ordering::SeqCst);
 }
 
 /// True once Ctrl-C was pressed while a guard was installed.
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)
+}
+
+/// True once any guard caught Ctrl-C in this process, even after the
+/// guard was dropped or [`clear`] called.
+pub fn caught_since_start() -> bool {
+    CAUGHT.load(Ordering::SeqCst)
 }
 
 /// Forgets an earlier Ctrl-C: the next one counts from now.

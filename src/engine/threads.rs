@@ -154,9 +154,11 @@ pub fn run_threads(ctx: &mut RunContext<'_>, jobs: Vec<Job<'_>>) -> Result<Ran, 
                 Err(RecvTimeoutError::Disconnected) => break,
             };
             let event = match report {
+                // Labelled from `T1` in each call, as the threads are
+                // named from `Thread-1`.
                 Report::Started { worker, tid, name } => Event::Started {
                     worker,
-                    label: format!("T{}", worker + 1).into(),
+                    label: format!("T{}", worker - workers.start + 1).into(),
                     name: name.into(),
                     kind: WorkerKind::Thread,
                     pid: tid,

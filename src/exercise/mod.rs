@@ -37,7 +37,6 @@
 //! short (its exit code, what it left running) is "couldn't tell".
 
 mod behaviour;
-mod example_line;
 mod output;
 mod speed;
 #[cfg(test)]
@@ -50,7 +49,7 @@ use crate::findings::Unclear;
 use crate::python::PythonOutcome;
 use crate::xray::findings::summarize;
 
-pub use example_line::example_line;
+pub use crate::course::example_line;
 pub use speed::{SHORTEST_TIMED_RUN_US, SpeedMeasure};
 
 /// Which check a line is about.

@@ -15,6 +15,12 @@
 //! run and every thread ([`Sighting`]s). Each gets its worker as soon as it
 //! is seen, named as Python names it (`Process-1`) once that is known,
 //! and an `Exited` event when it ends; a zombie is told of by a note.
+//!
+//! Labels agree with those names: the interpreter is `main` (Python's
+//! `MainProcess`), `Process-3` is `P3`, a pool's `ForkPoolWorker-2` is
+//! `W2`, and any other process (a helper, a program `subprocess` ran, a
+//! process with a name of its own, one seen printing before its name was
+//! known) is `C1`, `C2`, … in the order they appear.
 
 use std::collections::HashMap;
 
@@ -28,6 +34,9 @@ const TAG_END: char = '\u{3}';
 /// Most stdout lines kept for the checks (the engine forwards at most
 /// 5 000 per stream anyway).
 const MAX_KEPT_LINES: usize = 10_000;
+
+/// The label of the interpreter mptutor started.
+const MAIN_LABEL: &str = "main";
 
 /// A line with its tags taken out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,9 +99,10 @@ pub struct PidAttribution<'s> {
     /// Worker index of each thread seen (`(pid, tid)`), and how many there
     /// were, for their `T1`, `T2` labels.
     threads: HashMap<(i32, i32), WorkerIndex>,
-    /// The `P<n>` label of each process's worker: processes and threads
-    /// are counted apart, as the engine's demos label them.
+    /// The label of each process's worker (see the module docs).
     labels: HashMap<i32, String>,
+    /// How many processes got a `C<n>` label.
+    others: usize,
 }
 
 impl<'s> PidAttribution<'s> {
@@ -106,7 +116,31 @@ impl<'s> PidAttribution<'s> {
             stdout: Vec::new(),
             threads: HashMap::new(),
             labels: HashMap::new(),
+            others: 0,
         }
+    }
+
+    /// The label of a process named `name` (see the module docs).
+    fn label_for(&mut self, name: Option<&str>) -> String {
+        // `Process-3`, `SpawnProcess-3` (a context's), `ForkPoolWorker-2`:
+        // Python numbers them all from one counter, so a number is never
+        // given twice.
+        let numbered = |name: &str, kind: &str| {
+            let (before, number) = name.rsplit_once(kind)?;
+            let known = matches!(before, "" | "Fork" | "Spawn" | "ForkServer");
+            (known && !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit()))
+                .then(|| number.to_string())
+        };
+        if let Some(name) = name {
+            if let Some(number) = numbered(name, "Process-") {
+                return format!("P{number}");
+            }
+            if let Some(number) = numbered(name, "PoolWorker-") {
+                return format!("W{number}");
+            }
+        }
+        self.others += 1;
+        format!("C{}", self.others)
     }
 
     /// What the program printed on stdout, tags removed, in order.
@@ -129,7 +163,7 @@ impl<'s> PidAttribution<'s> {
         let worker = self.next_worker;
         self.next_worker += 1;
         self.workers.insert(pid, worker);
-        let label = format!("P{}", self.workers.len());
+        let label = self.label_for(name);
         self.labels.insert(pid, label.clone());
         self.inner.event(&Event::Started {
             worker,
@@ -259,19 +293,30 @@ impl EventSink for PidAttribution<'_> {
                 worker,
                 pid,
                 ppid,
-                label,
+                name,
+                kind,
+                t_us,
                 ..
             } => {
+                // The interpreter: `main`, so that `P1` is `Process-1`.
                 self.main = Some((*worker, *pid));
                 self.next_worker = self.next_worker.max(worker + 1);
                 self.workers.insert(*pid, *worker);
-                self.labels.insert(*pid, label.to_string());
+                self.labels.insert(*pid, MAIN_LABEL.to_string());
                 self.processes.push(ProcessSeen {
                     pid: *pid,
                     ppid: *ppid,
                     lines: 0,
                 });
-                self.inner.event(event);
+                self.inner.event(&Event::Started {
+                    worker: *worker,
+                    label: MAIN_LABEL.into(),
+                    name: name.clone(),
+                    kind: *kind,
+                    pid: *pid,
+                    ppid: *ppid,
+                    t_us: *t_us,
+                });
             }
             Event::Line {
                 worker,
@@ -378,6 +423,48 @@ mod tests {
     }
 
     #[test]
+    fn labels_agree_with_the_names_python_gives() {
+        let mut recorder = Recorder::default();
+        let mut attribution = PidAttribution::new(&mut recorder);
+        attribution.event(&interpreter_started());
+        for (pid, name) in [
+            (120, "resource_tracker"),
+            (121, "Process-1"),
+            (122, "Process-2"),
+            (123, "ForkPoolWorker-1"),
+            (124, "sleep"),
+            (125, "SpawnProcess-4"),
+        ] {
+            attribution.sighting(&Sighting::ProcessStarted {
+                pid,
+                ppid: 100,
+                name: name.into(),
+                t_us: 1,
+            });
+        }
+        let labels: Vec<String> = recorder
+            .events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Started { label, name, .. } => Some(format!("{label} {name}")),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "main python3",
+                "C1 resource_tracker",
+                "P1 Process-1",
+                "P2 Process-2",
+                "W1 ForkPoolWorker-1",
+                "C2 sleep",
+                "P4 SpawnProcess-4",
+            ]
+        );
+    }
+
+    #[test]
     fn each_new_pid_becomes_a_started_worker() {
         let mut recorder = Recorder::default();
         let mut attribution = PidAttribution::new(&mut recorder);
@@ -462,7 +549,7 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "start 0 P1 python3 Process",
+                "start 0 main python3 Process",
                 "start 1 T1 Thread-1 (work) Thread",
                 "start 2 P2 Process-2 Process",
                 "P2 Process-2 (pid 123) has exited and is a zombie until its parent reaps it",

@@ -10,20 +10,29 @@ use super::style::Styles;
 use super::table::table_lines;
 
 /// The "run this" line a step shows for its demo block:
-/// `▶ demo spawn-process (join=false) — type run to start it`.
-pub(crate) fn demo_line(block: &DemoBlock, width: usize, styles: &Styles) -> Vec<String> {
+/// `▶ demo spawn-process (join=false) — type run to start it`; without
+/// `with_command` (printed by the shell, where `run` is no command), the
+/// demo and its parameters alone.
+pub(crate) fn demo_line(
+    block: &DemoBlock,
+    width: usize,
+    styles: &Styles,
+    with_command: bool,
+) -> Vec<String> {
     let set = block.params.to_text();
     let params = if set.is_empty() {
         String::new()
     } else {
         format!(" {}", styles.dim(&format!("({set})")))
     };
-    let text = format!(
-        "{} {}{params} — type {} to start it",
+    let mut text = format!(
+        "{} {}{params}",
         styles.accent("demo"),
-        styles.strong(block.demo.name),
-        styles.command("run"),
+        styles.strong(block.demo.name)
     );
+    if with_command {
+        text.push_str(&format!(" — type {} to start it", styles.command("run")));
+    }
     hang(&styles.accent("▶"), 2, wrap(&text, width.saturating_sub(2)))
 }
 
@@ -171,13 +180,17 @@ mod tests {
             line: 1,
         };
         assert_eq!(
-            demo_line(&block(params.clone()), 80, &styles),
+            demo_line(&block(params.clone()), 80, &styles, true),
             ["▶ demo spawn-process — type run to start it"]
         );
         params.set("join", ParamValue::Bool(false));
         assert_eq!(
-            demo_line(&block(params), 80, &styles),
+            demo_line(&block(params.clone()), 80, &styles, true),
             ["▶ demo spawn-process (join=false) — type run to start it"]
+        );
+        assert_eq!(
+            demo_line(&block(params), 80, &styles, false),
+            ["▶ demo spawn-process (join=false)"]
         );
     }
 

@@ -25,8 +25,9 @@ use super::style::Styles;
 enum View {
     /// In the REPL: the student can type `quiz`.
     Repl,
-    /// In the whole-lesson listing of `show`; teachers (`--notes`) see the
-    /// questions with their answers.
+    /// Printed by the shell's `mptutor show`, a whole lesson or one step:
+    /// no REPL commands to type; teachers (`--notes`) see the questions
+    /// with their answers.
     Listing,
 }
 
@@ -53,6 +54,32 @@ pub fn render_step(lesson: &Lesson, step: usize, opts: &RenderOptions) -> String
         ));
         lines.push(String::new());
         lines.extend(wrap(&styles.dim(&footer(lesson, index)), columns));
+    }
+    finish(&lines.join("\n"), columns, opts.color)
+}
+
+/// One step as the shell's `mptutor show --step N` prints it: like
+/// [`render_step`], without what only the REPL can do (its footer of
+/// commands, "type `quiz`", "type `run` to start it").
+pub fn render_step_printed(lesson: &Lesson, step: usize, opts: &RenderOptions) -> String {
+    let columns = opts.columns();
+    let styles = Styles::new(opts);
+    let total = lesson.steps.len();
+    let index = step.min(total.saturating_sub(1));
+    let position = styles.dim(&format!("step {}/{total}", index + 1));
+    let mut lines = wrap(
+        &format!("{}   {position}", lesson_label(lesson, &styles)),
+        columns,
+    );
+    if let Some(current) = lesson.steps.get(index) {
+        lines.push(String::new());
+        lines.extend(step_lines(
+            current,
+            &current.title,
+            columns,
+            opts,
+            View::Listing,
+        ));
     }
     finish(&lines.join("\n"), columns, opts.color)
 }
@@ -125,8 +152,18 @@ fn step_lines(
 
     match split_columns(width) {
         Some((left_width, right_width)) if has_left && has_right => {
-            let left = blocks_lines(step.blocks.iter().filter(|b| explains(b)), left_width, opts);
-            let right = blocks_lines(step.blocks.iter().filter(|b| shows(b)), right_width, opts);
+            let left = blocks_lines(
+                step.blocks.iter().filter(|b| explains(b)),
+                left_width,
+                opts,
+                view,
+            );
+            let right = blocks_lines(
+                step.blocks.iter().filter(|b| shows(b)),
+                right_width,
+                opts,
+                view,
+            );
             lines.push(String::new());
             lines.push(side_by_side(
                 &left.join("\n"),
@@ -136,7 +173,7 @@ fn step_lines(
             ));
         }
         _ => {
-            let body = blocks_lines(step.blocks.iter(), width, opts);
+            let body = blocks_lines(step.blocks.iter(), width, opts, view);
             if !body.is_empty() {
                 lines.push(String::new());
                 lines.extend(body);
@@ -191,6 +228,7 @@ fn blocks_lines<'b>(
     blocks: impl Iterator<Item = &'b Block>,
     width: usize,
     opts: &RenderOptions,
+    view: View,
 ) -> Vec<String> {
     let styles = Styles::new(opts);
     let mut lines = Vec::new();
@@ -200,9 +238,11 @@ fn blocks_lines<'b>(
             Block::Python(code) | Block::Code(code) => {
                 code_lines(&code.lang, &code.code, width, &styles)
             }
-            Block::Demo(demo) => demo_line(demo, width, &styles),
+            Block::Demo(demo) => demo_line(demo, width, &styles, view == View::Repl),
             Block::Note(md) => note_lines(md, width, &styles),
-            Block::Exercise(exercise) => exercise_lines(exercise, width, &styles),
+            Block::Exercise(exercise) => {
+                exercise_lines(exercise, width, &styles, view == View::Repl)
+            }
             Block::Quiz(_) | Block::Hint(_) | Block::Check(_) => Vec::new(),
         };
         if block_lines.is_empty() {
@@ -234,7 +274,12 @@ pub(super) fn note_lines(md: &str, width: usize, styles: &Styles) -> Vec<String>
 /// An exercise as a step shows it: its title, its task and how to start
 /// it. The starter is copied for the student when they start it, and the
 /// solution is shown only when they ask for it.
-fn exercise_lines(exercise: &Exercise, width: usize, styles: &Styles) -> Vec<String> {
+fn exercise_lines(
+    exercise: &Exercise,
+    width: usize,
+    styles: &Styles,
+    with_command: bool,
+) -> Vec<String> {
     let title = inline_markdown(&exercise.title, styles);
     let mut lines = wrap(
         &format!(
@@ -245,6 +290,9 @@ fn exercise_lines(exercise: &Exercise, width: usize, styles: &Styles) -> Vec<Str
         width,
     );
     lines.extend(markdown_lines(&exercise.task, width, styles));
+    if !with_command {
+        return lines;
+    }
     lines.extend(wrap(
         &format!(
             "{} Type {} to start it",
@@ -306,6 +354,23 @@ mod tests {
             shown.starts_with("q3 · Create a process   step 2/3\n"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_step_printed_by_the_shell_has_no_repl_commands() {
+        let lesson = sample_lesson();
+        for step in 0..lesson.steps.len() {
+            let printed = render_step_printed(&lesson, step, &RenderOptions::plain(80));
+            let in_repl = render_step(&lesson, step, &RenderOptions::plain(80));
+            assert!(in_repl.contains("next: Enter"), "{in_repl}");
+            for repl_only in ["next: Enter", "type quiz", "type run", "Type exercise"] {
+                assert!(!printed.contains(repl_only), "{repl_only}: {printed}");
+            }
+            assert!(
+                printed.starts_with(&format!("q3 · Create a process   step {}/", step + 1)),
+                "{printed}"
+            );
+        }
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub use exercise::render_exercise_verdict;
 pub use exercise_check::{render_exercise_check, render_exercises_verified};
 pub use exercise_list::{ExerciseRow, exercise_rows, render_exercise_list};
 pub use findings::render_findings;
-pub use lesson::{render_lesson, render_step};
+pub use lesson::{render_lesson, render_step, render_step_printed};
 pub use live::{WorkerLabels, render_event, worker_tag};
 pub use live_columns::LiveColumns;
 pub use markdown::{render_markdown, render_wrapped};

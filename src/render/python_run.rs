@@ -2,7 +2,7 @@
 //! whether its output passed the step's ```` ```check ```` blocks, and how
 //! a block's speed claim fared, marked ✓, ✗ or ? like every finding.
 
-use crate::course::OutputCheck;
+use crate::course::{OutputCheck, OutputProblem, line_like, problem_in_words};
 use crate::engine::ExitStatus;
 use crate::python::{CheckReport, PythonOutcome};
 
@@ -23,10 +23,12 @@ pub struct CheckResult<'c> {
     pub report: &'c CheckReport,
 }
 
-/// The closing part of a Python run's live view.
+/// The closing part of a Python run's live view. `step` names where the
+/// checks are, as a student finds it (`q1 step 2, "Counting primes"`).
 pub fn render_python_outcome(
     outcome: &PythonOutcome,
     checks: &[CheckResult<'_>],
+    step: &str,
     opts: &RenderOptions,
 ) -> String {
     let styles = Styles::new(opts);
@@ -41,20 +43,30 @@ pub fn render_python_outcome(
             opts,
         ));
     }
+    let printed: Vec<&str> = outcome.stdout.iter().map(String::as_str).collect();
+    let place = if step.is_empty() {
+        String::new()
+    } else {
+        format!(" ({step})")
+    };
     for result in checks {
-        let place = format!("{}:{}", result.report.file, result.report.line);
-        let verdict = &result.report.verdict;
-        let passed = verdict.passed();
+        let passed = result.report.verdict.passed();
         let text = if passed {
-            format!("**Check passed**: {} ({place}).", describe(result.check))
+            format!("**Check passed**{place}: {}.", describe(result.check))
         } else {
-            let problems: Vec<String> = verdict
-                .problems
+            let mut problems = result.check.line_problems(&printed);
+            if outcome.exit_code != result.check.exit_code {
+                problems.push(OutputProblem::ExitCode {
+                    code: outcome.exit_code,
+                    wanted: result.check.exit_code,
+                });
+            }
+            let problems: Vec<String> = problems
                 .iter()
-                .map(|problem| format!("- {problem}"))
+                .map(|problem| format!("- {}", problem_in_words(problem)))
                 .collect();
             format!(
-                "**Check failed** ({place}); it wants {}:\n\n{}",
+                "**Check failed**{place}; it wants {}:\n\n{}",
                 describe(result.check),
                 problems.join("\n")
             )
@@ -180,31 +192,22 @@ pub fn describe(check: &OutputCheck) -> String {
         )),
     }
     if let Some((pattern, count)) = &check.matching {
-        let shown = shown(pattern);
+        let like = line_like(pattern);
         wants.push(match count {
-            Some(1) => format!("one line matching `{shown}`"),
-            Some(n) => format!("{n} lines matching `{shown}`"),
-            None => format!("lines matching `{shown}`"),
+            Some(1) => format!("one line {like}"),
+            Some(n) => format!("{n} lines {like}"),
+            None => format!("lines {like}"),
         });
     }
     if !check.in_order.is_empty() {
         wants.push(format!("{} lines in a fixed order", check.in_order.len()));
     }
     if let Some(pattern) = &check.last_line {
-        wants.push(format!("a last line matching `{}`", shown(pattern)));
+        wants.push(format!("a last line {}", line_like(pattern)));
     }
     if let Some(lines) = check.line_count {
         wants.push(format!("{lines} lines in all"));
     }
     wants.push(format!("exit code {}", check.exit_code));
     wants.join("; ")
-}
-
-/// A check's pattern as the lesson wrote it, without the whole-line anchors.
-fn shown(pattern: &regex::Regex) -> &str {
-    pattern
-        .as_str()
-        .strip_prefix("^(?:")
-        .and_then(|rest| rest.strip_suffix(")$"))
-        .unwrap_or(pattern.as_str())
 }

@@ -193,11 +193,10 @@ fn an_exercise_shows_its_task_in_the_width_and_never_its_starter_solution_or_hin
                 show_notes,
                 ..plain(columns)
             };
-            for view in [
-                render_step(&lesson, 0, &opts),
-                render_lesson(&lesson, &opts),
-            ] {
-                assert!(view.contains("Type exercise to start it"), "{view}");
+            let in_repl = render_step(&lesson, 0, &opts);
+            assert!(in_repl.contains("Type exercise to start it"), "{in_repl}");
+            for view in [in_repl, render_lesson(&lesson, &opts)] {
+                assert!(view.contains("Exercise ·"), "{view}");
                 for line in view.lines() {
                     assert!(width(line) <= opts.columns(), "{columns}: {line:?}");
                 }

@@ -46,6 +46,10 @@ const ALIGNS: [CellAlignment; 9] = [
 /// never. Wrapping cells instead would break `Process-1` and `SIGSEGV`.
 const DROP_ORDER: [usize; 6] = [1, 7, 6, 8, 5, 3];
 
+/// The max RSS column: a thread has no memory of its own, so a table of
+/// threads has none, and a thread's row leaves it empty.
+const MEMORY_COLUMN: usize = 6;
+
 /// Every worker run of `events` as a table, in worker order. On a narrow
 /// terminal the less important columns are left out, and a line under the
 /// table says which.
@@ -67,7 +71,11 @@ pub fn render_worker_summary(events: &[Event], opts: &RenderOptions) -> String {
         rows.push(vec![styles.dim(&format!("… {more} more"))]);
     }
 
-    let kept = fitting_columns(&header, &rows, columns);
+    let mut kept = fitting_columns(&header, &rows, columns);
+    let any_process = runs.iter().any(|run| run.kind != Some(WorkerKind::Thread));
+    if !any_process {
+        kept.retain(|&column| column != MEMORY_COLUMN);
+    }
     let pick = |cells: &[String]| -> Vec<String> {
         kept.iter()
             .map(|&column| cells.get(column).cloned().unwrap_or_default())
@@ -79,7 +87,7 @@ pub fn render_worker_summary(events: &[Event], opts: &RenderOptions) -> String {
 
     let left_out: Vec<&str> = DROP_ORDER
         .iter()
-        .filter(|column| !kept.contains(column))
+        .filter(|column| !kept.contains(column) && (**column != MEMORY_COLUMN || any_process))
         .map(|&column| HEADER[column])
         .collect();
     if !left_out.is_empty() {
@@ -122,7 +130,11 @@ fn row(run: &Run, styles: &Styles) -> Vec<String> {
         Some(WorkerKind::Thread) => format!("{} (tid)", run.pid),
         _ => run.pid.to_string(),
     };
+    let thread = run.kind == Some(WorkerKind::Thread);
     let status = match &run.exit {
+        // A thread has no exit code: it returned, or its body panicked.
+        Some(exit) if thread && exit.status.success() => styles.ok("finished"),
+        Some(_) if thread => styles.error("panicked"),
         Some(exit) if exit.status.success() => styles.ok(&exit.status.to_string()),
         Some(exit) => styles.error(&sanitize(&exit.status.to_string(), " ")),
         None => styles.dim("running"),
@@ -146,9 +158,11 @@ fn row(run: &Run, styles: &Styles) -> Vec<String> {
         run.exit
             .as_ref()
             .map_or(UNKNOWN.to_string(), |exit| format_us(exit.cpu_us)),
-        run.exit
-            .as_ref()
-            .map_or(UNKNOWN.to_string(), |exit| format_kib(exit.max_rss_kb)),
+        match &run.exit {
+            _ if thread => String::new(),
+            Some(exit) => format_kib(exit.max_rss_kb),
+            None => UNKNOWN.to_string(),
+        },
         lines,
         lifetime,
     ]
@@ -220,6 +234,47 @@ mod tests {
         let shown = render_worker_summary(&[started(0, "P1", 9, 0)], &RenderOptions::plain(100));
         assert!(shown.contains("running"), "{shown}");
         assert!(shown.contains(UNKNOWN), "{shown}");
+    }
+
+    #[test]
+    fn a_thread_row_says_finished_and_has_no_memory_of_its_own() {
+        use crate::render::test_events::started_thread;
+        let events = [
+            started(0, "P1", 4242, 0),
+            exited(0, 4242, 0, 10),
+            started_thread(1, "T1", 4245, 0),
+            exited(1, 4245, 0, 10),
+        ];
+        let shown = render_worker_summary(&events, &RenderOptions::plain(160));
+        let thread_row = shown
+            .lines()
+            .find(|line| line.contains("Thread-1"))
+            .unwrap_or_else(|| panic!("no thread row: {shown}"));
+        assert!(thread_row.contains("finished"), "{thread_row}");
+        assert!(!thread_row.contains("exit"), "{thread_row}");
+        assert!(!thread_row.contains("KiB"), "{thread_row}");
+        assert!(
+            shown.contains("max RSS"),
+            "the process keeps its memory: {shown}"
+        );
+    }
+
+    #[test]
+    fn a_table_of_threads_has_no_memory_column() {
+        use crate::render::test_events::started_thread;
+        let events = [
+            started_thread(0, "T1", 4245, 0),
+            exited(0, 4245, 0, 10),
+            started_thread(1, "T2", 4246, 0),
+            exited(1, 4246, 101, 10),
+        ];
+        let shown = render_worker_summary(&events, &RenderOptions::plain(160));
+        assert!(!shown.contains("max RSS"), "{shown}");
+        assert!(!shown.contains("left out"), "{shown}");
+        assert!(
+            shown.contains("finished") && shown.contains("panicked"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -24,8 +24,10 @@ pub enum Command {
     },
     /// Ask again every question answered wrong, in any lesson.
     Review,
-    /// The current step's next hint.
-    Hint,
+    /// The current step's next hint; `hint all`: every hint seen so far.
+    Hint {
+        all: bool,
+    },
     /// Run the step's Python example: `python [timeout=N]`.
     Python(Vec<String>),
     /// Copy the example to edit, then run the copy: `try [reset] [timeout=N]`.
@@ -80,7 +82,7 @@ impl Command {
             Command::Code => "code",
             Command::Quiz { .. } => "quiz",
             Command::Review => "review",
-            Command::Hint => "hint",
+            Command::Hint { .. } => "hint",
             Command::Python(_) => "python",
             Command::Try(_) => "try",
             Command::Exercise(_) => "exercise",
@@ -241,12 +243,17 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "hint",
         aliases: &[],
-        args: "",
-        summary: "a hint for this step (or its exercise), one more each time",
+        args: "[all]",
+        summary: "a hint for this step (or its exercise), one more each time; `hint all` shows again those seen",
         details: "Shows the step's first hint; each `hint` after that shows the next one, gentlest \
-                  first, until there are no more. On a step with an exercise, the hints are the \
-                  exercise's, and how many you have seen is saved with your progress.",
-        parse: |info, rest| none(info, rest).map(|()| Command::Hint),
+                  first, until there are no more. `hint all` shows again every hint you have seen \
+                  on this step, without giving a new one. On a step with an exercise, the hints \
+                  are the exercise's, and how many you have seen is saved with your progress.",
+        parse: |_, rest| match rest {
+            [] => Ok(Command::Hint { all: false }),
+            [word] if word.eq_ignore_ascii_case("all") => Ok(Command::Hint { all: true }),
+            _ => Err(ParseError::Usage("usage: hint [all]".to_string())),
+        },
     },
     CommandInfo {
         name: "python",

@@ -12,10 +12,13 @@
 //! examples; `instructor` is for teaching a room, and `presenter` tells
 //! `mptutor notes` where the presenter is; `help` explains the commands.
 
+#[cfg(test)]
+mod another_step_tests;
 mod exercise;
 pub use exercise::ExerciseRan;
 mod finish;
 mod help;
+mod hints;
 mod instructor;
 mod look;
 mod presenter;
@@ -313,7 +316,8 @@ impl Session {
             Command::Code => self.code(),
             Command::Quiz { all } => self.start_quiz(all),
             Command::Review => self.start_review(),
-            Command::Hint => match self.exercise_hint() {
+            Command::Hint { all: true } => self.hints_seen_again(),
+            Command::Hint { all: false } => match self.exercise_hint() {
                 Some(reply) => reply,
                 None => self.hint(),
             },
@@ -446,8 +450,11 @@ impl Session {
             return self.nothing_open();
         };
         let Some((step, block)) = lesson.demo_at(at.step) else {
-            return self.fail(format!("Lesson {} has no demo to run.", lesson.id));
+            return self.fail(format!("{} has no demo.", lesson.id));
         };
+        let text = another_steps(lesson, at.step, step, "demo", "`run` runs")
+            .map(|note| render::render_markdown(&note, &self.options))
+            .unwrap_or_default();
         let mut assignments = assignments.to_vec();
         let live_only = match DemoRequest::take_view(&mut assignments) {
             Ok(live_only) => live_only,
@@ -468,15 +475,14 @@ impl Session {
         // A held zombie is looked for while it is held: that run is shown
         // as it happens, not replayed afterwards.
         let held = block.demo.resolved(&params).int("hold") > 0;
-        let text = if held && pace.is_some() {
-            render::render_markdown(
+        let mut text = text;
+        if held && pace.is_some() {
+            text.push_str(&render::render_markdown(
                 "This run is shown as it happens, not replayed: the held zombie's pid is needed \
                  while it is held.",
                 &self.options,
-            )
-        } else {
-            String::new()
-        };
+            ));
+        }
         Reply {
             text,
             demo: Some(DemoRequest {
@@ -494,9 +500,22 @@ impl Session {
         let Some((at, lesson)) = self.current_lesson() else {
             return self.nothing_open();
         };
-        match lesson.python_for_step(at.step) {
-            Some(code) => Reply::text(render::render_code(code, &self.options)),
-            None => self.fail(format!("Lesson {} has no Python example.", lesson.id)),
+        let Some(example) = lesson.example_for_step(at.step) else {
+            return self.fail(format!("{} has no Python example.", lesson.id));
+        };
+        let code = render::render_code(example.code, &self.options);
+        match another_steps(
+            lesson,
+            at.step,
+            example.step,
+            "Python example",
+            "`code` shows",
+        ) {
+            Some(note) => Reply::text(format!(
+                "{}\n\n{code}",
+                render::render_markdown(&note, &self.options)
+            )),
+            None => Reply::text(code),
         }
     }
 
@@ -512,6 +531,26 @@ impl Session {
             Err(message) => self.fail(message),
         }
     }
+}
+
+/// `Step 3 has no demo; `run` runs step 2's, "Zombies".`: what a command
+/// says when the open step (`at`) has none of its own and it uses the one
+/// of step `held`; `None` when the step has its own.
+fn another_steps(
+    lesson: &Lesson,
+    at: usize,
+    held: usize,
+    what: &str,
+    uses: &str,
+) -> Option<String> {
+    let title = &lesson.steps.get(held)?.title;
+    (held != at).then(|| {
+        format!(
+            "Step {} has no {what}; {uses} step {}'s, \"{title}\".",
+            at + 1,
+            held + 1
+        )
+    })
 }
 
 #[cfg(test)]

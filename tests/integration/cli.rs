@@ -191,3 +191,96 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
 }
+
+#[test]
+fn completions_for_bash_name_the_subcommands() {
+    let output = run(&["completions", "bash"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let script = stdout(&output);
+    assert!(!script.trim().is_empty());
+    for command in ["show", "run", "python", "trace", "check", "man"] {
+        assert!(script.contains(command), "no `{command}` in:\n{script}");
+    }
+}
+
+#[test]
+fn completions_refuse_an_unknown_shell_naming_the_choices() {
+    let output = run(&["completions", "tcsh"], "");
+    assert_eq!(output.status.code(), Some(2));
+    let said = stderr(&output);
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        assert!(said.contains(shell), "{said}");
+    }
+}
+
+#[test]
+fn man_prints_a_roff_page() {
+    let output = run(&["man"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = stdout(&output);
+    assert!(page.starts_with(".TH"), "{page}");
+    assert!(page.contains("completions"), "{page}");
+}
+
+#[test]
+fn show_prints_no_repl_only_footers() {
+    for args in [
+        &["show", "q3", "--step", "1"][..],
+        &["show", "q3", "--step", "2"],
+        &["show", "q3"],
+    ] {
+        let output = run(args, "");
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = stdout(&output);
+        for repl_only in ["next: Enter", "type quiz", "type run", "Type exercise"] {
+            assert!(
+                !text.contains(repl_only),
+                "{args:?}: {repl_only} in:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn clicolor_force_colours_piped_output_and_no_color_wins() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let with = |vars: &[(&str, &str)]| {
+        let mut command = crate::support::mptutor(home.path());
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        stdout(&crate::support::run_with_command(
+            command,
+            &["show", "q1", "--step", "1"],
+            "",
+        ))
+    };
+    assert!(with(&[("CLICOLOR_FORCE", "1")]).contains('\x1b'));
+    assert!(!with(&[("CLICOLOR_FORCE", "0")]).contains('\x1b'));
+    assert!(!with(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\x1b'));
+    assert!(!with(&[]).contains('\x1b'));
+}
+
+#[test]
+fn demo_labels_restart_with_each_run_so_p1_is_process_1() {
+    let output = run(&["run", "q6", "--json", "repeat=2"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut started = Vec::new();
+    for line in stdout(&output).lines() {
+        let event: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        if event["event"] == "started" {
+            let label = event["label"].as_str().unwrap_or_default().to_string();
+            let name = event["name"].as_str().unwrap_or_default().to_string();
+            started.push((label, name));
+        }
+    }
+    assert_eq!(started.len(), 8, "{started:?}");
+    for (label, name) in &started {
+        let number = label.strip_prefix('P').unwrap_or("?");
+        assert_eq!(name, &format!("Process-{number}"), "{started:?}");
+    }
+    assert_eq!(
+        started[4].0, "P1",
+        "the second run starts from P1: {started:?}"
+    );
+}

@@ -147,10 +147,40 @@ fn each_demo_runs_in_its_own_process_group_stopped_as_one() {
         );
         assert_eq!(
             mptutor.wait(),
-            Some(1),
-            "{start}: an interrupted demo fails"
+            Some(130),
+            "{start}: an interrupted demo ends as Ctrl-C ends a command"
         );
     }
+}
+
+#[test]
+fn ctrl_c_ends_a_one_shot_run_with_exit_code_130() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    // The live view, as a user runs it; a pool kept busy for seconds.
+    let mut mptutor = Mptutor::start(
+        home.path(),
+        &["run", "q4", "workers=2", "pause=200", "tasks=40"],
+    );
+    mptutor.close_stdin();
+    let me = mptutor.pid();
+    let mut workers = Vec::new();
+    assert!(
+        eventually(PATIENCE, || {
+            workers = proc_table::all()
+                .into_iter()
+                .filter(|process| process.ppid == me)
+                .map(|process| process.pid)
+                .collect();
+            workers.len() >= 2
+        }),
+        "the demo's workers never started"
+    );
+    mptutor.signal(Signal::SIGINT);
+    assert_eq!(mptutor.wait(), Some(130), "{}", mptutor.output);
+    assert!(
+        workers.iter().all(|pid| proc_table::stat(*pid).is_none()),
+        "workers left after Ctrl-C: {workers:?}"
+    );
 }
 
 /// Runs `mptutor run q6 --json crash=… start=…` and returns its events.

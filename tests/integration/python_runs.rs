@@ -77,9 +77,23 @@ fn a_failed_check_says_what_is_wrong_and_fails_the_script_line() {
     let output = run(home.path(), &["--lessons", &dir], "open ex\npython\n");
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{text}");
-    assert!(text.contains("Check failed"), "{text}");
-    assert!(text.contains("2 lines match `says 20`"), "{text}");
-    assert!(text.contains("no line matches `says 30`"), "{text}");
+    // The step by its number and title; each line as one that would pass.
+    assert!(
+        text.contains("Check failed (ex step 1, \"The example\")"),
+        "{text}"
+    );
+    assert!(
+        text.contains("expected a line like `says 20` once; 2 such lines were printed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("expected a line like `says 30` once; no such line was printed"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("ex.md"),
+        "a student reads no file path: {text}"
+    );
     let errors = String::from_utf8_lossy(&output.stderr);
     assert!(
         errors.contains("<stdin>:2: the program's output failed 1 check"),
@@ -162,7 +176,7 @@ fn try_without_an_editor_gives_a_copy_then_runs_the_edited_copy() {
     tutor.send_line("try");
     let shown = tutor.read_until("Check failed");
     assert!(shown.contains("says 30"), "{shown}");
-    let verdict = tutor.read_until("the output has 4 lines; expected 5");
+    let verdict = tutor.read_until("expected 5 lines in all; 4 were printed");
     assert!(verdict.contains("says 40"), "{verdict}");
     tutor.send_line("quit");
 }

@@ -195,6 +195,7 @@ fn run_split(
     processes: usize,
 ) -> Result<PrimeRun, EngineError> {
     let ranges = slices(limit, processes);
+    ctx.new_run();
     let indices = ctx.workers(processes);
     ctx.start_recording();
     let mut group = ProcessGroup::new();
@@ -205,7 +206,7 @@ fn run_split(
         let task = primes::task(first, end, 1);
         let pid = group.spawn(ctx, index, format!("Process-{}", slot + 1), &task, false)?;
         workers.push(PrimeWorker {
-            label: label(index).into_owned(),
+            label: label(ctx.place_in_run(index)).into_owned(),
             pid: pid.as_raw(),
             first,
             end,

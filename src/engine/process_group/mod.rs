@@ -89,11 +89,12 @@ struct ServerWatch {
 static LABELS: LazyLock<Vec<String>> =
     LazyLock::new(|| (1..=64).map(|number| format!("P{number}")).collect());
 
-/// The tag of worker `index`.
-pub fn label(index: WorkerIndex) -> Cow<'static, str> {
-    match LABELS.get(index) {
+/// The tag of the worker at `place` in its run (from 0; see
+/// [`crate::engine::RunContext::place_in_run`]).
+pub fn label(place: usize) -> Cow<'static, str> {
+    match LABELS.get(place) {
         Some(label) => Cow::Borrowed(label),
-        None => Cow::Owned(format!("P{}", index + 1)),
+        None => Cow::Owned(format!("P{}", place + 1)),
     }
 }
 

@@ -355,7 +355,7 @@ impl ProcessGroup {
             status,
             forked_ns,
         } = fresh;
-        let label = label(index);
+        let label = label(ctx.place_in_run(index));
         ctx.emit(Event::Started {
             worker: index,
             label: label.clone(),

@@ -61,7 +61,7 @@ pub struct ExerciseRan {
 
 impl Session {
     /// The open step's exercise, or why there is none.
-    fn current_exercise(&self) -> Result<(Position, &Lesson, &Exercise), Box<Reply>> {
+    pub(super) fn current_exercise(&self) -> Result<(Position, &Lesson, &Exercise), Box<Reply>> {
         let Some((at, lesson)) = self.current_lesson() else {
             return Err(Box::new(self.nothing_open()));
         };
@@ -135,6 +135,7 @@ impl Session {
                 title: format!("exercise {} · {}", exercise.id, path.display()),
                 checks: Vec::new(),
                 checks_file: lesson.path.clone(),
+                checks_step: String::new(),
                 timeout: args.timeout,
                 interpreter: self.interpreter_for(&args),
             },

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{EditRequest, Reply, Session};
 use crate::python::{PythonProgram, chosen_interpreter};
-use crate::python_view::{DEFAULT_TIMEOUT, PythonRequest, example_file_name};
+use crate::python_view::{DEFAULT_TIMEOUT, PythonRequest, example_file_name, step_name};
 use crate::user_file;
 
 /// Longest timeout a student may ask for, in seconds.
@@ -105,14 +105,23 @@ impl Session {
             Err(message) => return self.fail(message),
         };
         let Some(example) = lesson.example_for_step(at.step) else {
-            return self.fail(format!("Lesson {} has no Python example.", lesson.id));
+            return self.fail(format!("{} has no Python example.", lesson.id));
         };
         let mut request = PythonRequest::for_example(lesson, &example, args.timeout);
         request.interpreter = self.interpreter_for(&args);
+        let text = super::another_steps(
+            lesson,
+            at.step,
+            example.step,
+            "Python example",
+            "`python` runs",
+        )
+        .map(|note| crate::render::render_markdown(&note, &self.options))
+        .unwrap_or_default();
         Reply {
             python: Some(request),
             pace: self.pace,
-            ..Reply::default()
+            ..Reply::text(text)
         }
     }
 
@@ -127,7 +136,7 @@ impl Session {
             Err(message) => return self.fail(message),
         };
         let Some(example) = lesson.example_for_step(at.step) else {
-            return self.fail(format!("Lesson {} has no Python example.", lesson.id));
+            return self.fail(format!("{} has no Python example.", lesson.id));
         };
         let path = self
             .scratch_dir
@@ -165,6 +174,7 @@ impl Session {
                 .map(|check| (*check).clone())
                 .collect(),
             checks_file: lesson.path.clone(),
+            checks_step: step_name(lesson, example.step),
             timeout: args.timeout,
             interpreter: self.interpreter_for(&args),
         };
