@@ -187,6 +187,7 @@ mod tests {
     fn colour_highlights_python_and_every_line_resets() {
         let opts = RenderOptions {
             width: 80,
+            measure: crate::render::DEFAULT_MEASURE,
             color: true,
             show_notes: false,
         };
@@ -202,6 +203,7 @@ mod tests {
     fn other_languages_stay_plain_even_in_colour() {
         let opts = RenderOptions {
             width: 80,
+            measure: crate::render::DEFAULT_MEASURE,
             color: true,
             show_notes: false,
         };

@@ -32,6 +32,7 @@ pub(crate) fn demo_line(block: &DemoBlock, width: usize, styles: &Styles) -> Vec
 /// it is for. Used by `help run`.
 pub fn render_demo_info(demo: &DemoInfo, set: &DemoParams, opts: &RenderOptions) -> String {
     let columns = opts.columns();
+    let measure = opts.prose();
     let styles = Styles::new(opts);
     let mut lines = wrap(
         &format!(
@@ -40,9 +41,9 @@ pub fn render_demo_info(demo: &DemoInfo, set: &DemoParams, opts: &RenderOptions)
             styles.heading(demo.name),
             styles.dim(&format!("· made for {}", demo.lesson)),
         ),
-        columns,
+        measure,
     );
-    lines.extend(wrap(demo.summary, columns));
+    lines.extend(wrap(demo.summary, measure));
 
     if !demo.params.is_empty() {
         lines.push(String::new());
@@ -62,7 +63,7 @@ pub fn render_demo_info(demo: &DemoInfo, set: &DemoParams, opts: &RenderOptions)
                     styles.command(&format!("run {example}")),
                     styles.dim("(any number of name=value pairs)"),
                 ),
-                columns,
+                measure,
             ));
         }
     }

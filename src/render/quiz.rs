@@ -18,7 +18,7 @@ pub fn render_quiz_question(
     total: usize,
     opts: &RenderOptions,
 ) -> String {
-    let columns = opts.columns();
+    let columns = opts.prose();
     let styles = Styles::new(opts);
     let mut lines = vec![styles.subheading(&format!("Question {number} of {total}"))];
     lines.extend(markdown_lines(&quiz.question, columns, &styles));
@@ -39,7 +39,7 @@ pub fn render_quiz_question(
 /// Whether `chosen` (1-based) was right, the right answer when it was not,
 /// and the explanation.
 pub fn render_quiz_feedback(quiz: &Quiz, chosen: usize, opts: &RenderOptions) -> String {
-    let columns = opts.columns();
+    let columns = opts.prose();
     let styles = Styles::new(opts);
     let answer = quiz
         .choices

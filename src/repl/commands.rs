@@ -17,6 +17,8 @@ pub enum Command {
     },
     Step(String),
     Run(Vec<String>),
+    /// The last demo run's tables in full.
+    Details,
     Code,
     Quiz,
     /// Ask again every question answered wrong, in any lesson.
@@ -69,6 +71,7 @@ impl Command {
             Command::Show { .. } => "show",
             Command::Step(_) => "step",
             Command::Run(_) => "run",
+            Command::Details => "details",
             Command::Code => "code",
             Command::Quiz => "quiz",
             Command::Review => "review",
@@ -182,6 +185,17 @@ pub const COMMANDS: &[CommandInfo] = &[
                   parameters; `run workers=8 start=spawn` changes some for this run. Tab completes \
                   parameter names.",
         parse: |_, rest| Ok(Command::Run(rest.to_vec())),
+    },
+    CommandInfo {
+        name: "details",
+        aliases: &[],
+        args: "",
+        summary: "the last demo run's tables in full",
+        details: "After `run`, a table of more than a dozen rows (one row per worker, say) shows \
+                  its first rows, so the demo's verdict stays in view; `details` shows every \
+                  table of the last run whole, at the terminal's width now. `mptutor run <lesson> \
+                  --json` has them all too.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Details),
     },
     CommandInfo {
         name: "code",

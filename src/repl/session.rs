@@ -12,6 +12,7 @@
 //! examples; `instructor` is for teaching a room; `help` explains the
 //! commands.
 
+mod details;
 mod exercise;
 pub use exercise::ExerciseRan;
 mod help;
@@ -86,6 +87,8 @@ pub struct Session {
     /// The command that opens the student's editor, when the front end can
     /// run one.
     editor: Option<String>,
+    /// The last demo run's tables, for `details`.
+    last_run: Option<crate::live_view::RunDetails>,
 }
 
 impl Session {
@@ -107,6 +110,7 @@ impl Session {
             python: None,
             scratch_dir: std::env::temp_dir().join("mptutor-scratch"),
             editor: None,
+            last_run: None,
         }
     }
 
@@ -285,6 +289,7 @@ impl Session {
             },
             Command::Step(number) => self.step(&number),
             Command::Run(assignments) => self.run(&assignments),
+            Command::Details => self.details(),
             Command::Code => self.code(),
             Command::Quiz => self.start_quiz(),
             Command::Review => self.start_review(),
@@ -474,9 +479,56 @@ mod tests {
             }
         }
         course.lessons.truncate(1);
-        let session = Session::new(course, render::RenderOptions::plain(80));
+        let session = Session::new(course.clone(), render::RenderOptions::plain(80));
         let welcome = session.welcome();
         assert!(welcome.contains("1 lesson."), "{welcome}");
         assert!(!welcome.contains("1 lessons"), "{welcome}");
+    }
+
+    /// The words of `text`, in order: wrapping that breaks only at
+    /// spaces keeps every one whole.
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn banners_wrap_at_word_boundaries_within_40_and_80_columns() {
+        let course = crate::course::load_builtin().expect("built-in course");
+        let banners = |width: usize| {
+            let mut session = Session::new(course.clone(), render::RenderOptions::plain(width));
+            let present = session.handle("present").text;
+            let help = session.handle("help").text;
+            vec![session.welcome(), present, help]
+        };
+        let unwrapped = banners(1000);
+        for width in [40, 80] {
+            for (banner, whole) in banners(width).iter().zip(&unwrapped) {
+                for line in banner.lines() {
+                    assert!(
+                        console::measure_text_width(line) <= width,
+                        "{width}: {line:?}"
+                    );
+                }
+                if !banner.contains('│') {
+                    assert_eq!(words(banner), words(whole), "{width}:\n{banner}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn help_keeps_to_the_measure_on_a_wide_terminal() {
+        let course = crate::course::load_builtin().expect("built-in course");
+        let mut session = Session::new(course, render::RenderOptions::plain(250));
+        for topic in ["help", "help run", "help details", "nosuchcommand"] {
+            let shown = session.handle(topic).text;
+            // Tables may take the terminal's width; the text may not.
+            for line in shown.lines().filter(|line| !line.contains('│')) {
+                assert!(
+                    console::measure_text_width(line) <= render::DEFAULT_MEASURE,
+                    "{topic}: {line:?}"
+                );
+            }
+        }
     }
 }

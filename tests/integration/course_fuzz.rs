@@ -181,6 +181,7 @@ fn renders(course: &Course) -> Result<(), TestCaseError> {
             color: true,
             show_notes: true,
             width: 40,
+            measure: mptutor::render::DEFAULT_MEASURE,
         },
     ] {
         prop_assert!(!render::render_course_list(course, None, &options).is_empty());

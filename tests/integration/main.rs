@@ -28,6 +28,8 @@ mod python_keeper;
 mod python_runs;
 mod queue_deadlock;
 mod repl_pty;
+mod resize_pty;
+mod run_details;
 mod snapshots;
 mod support;
 mod terminal_signals;

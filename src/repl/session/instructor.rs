@@ -42,7 +42,10 @@ impl Session {
         match argument {
             None | Some("on") => {
                 self.set_presenting(true);
-                Reply::text(self.presenting_line())
+                Reply::text(render::render_wrapped(
+                    &self.presenting_line(),
+                    &self.options,
+                ))
             }
             Some(off) if off.eq_ignore_ascii_case("off") => {
                 self.set_presenting(false);
