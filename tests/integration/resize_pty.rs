@@ -78,7 +78,8 @@ fn a_demo_resized_while_it_runs_prints_the_rest_at_the_new_width() {
     terminal.wait_for("mptutor q4 1/");
     // One worker taking 400 ms a task: a few seconds of live output.
     terminal.type_bytes(b"run workers=1 tasks=6 pace=400\r");
-    let before = terminal.wait_for("live output");
+    let mut before = terminal.wait_for("live output");
+    before.push_str(&terminal.wait_for("\n"));
     let (width_before, _) = widest(&before);
     assert!(width_before > 50, "laid out at 100 at first:\n{before}");
 
@@ -90,6 +91,8 @@ fn a_demo_resized_while_it_runs_prints_the_rest_at_the_new_width() {
     // The first line may have been on its way when the terminal changed.
     let rest = after.split_once('\n').map_or("", |(_, rest)| rest);
     assert!(rest.contains("Verdict"), "{after}");
+    // The resize came while the demo ran: its workers took tasks after it.
+    assert!(rest.contains("takes task"), "{after}");
     assert_fits(rest, 50, "a demo's output after narrowing to 50");
 
     terminal.type_bytes(b"quit\r");

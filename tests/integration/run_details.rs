@@ -23,9 +23,16 @@ fn a_long_worker_table_is_cut_short_after_run_and_shown_whole_by_details() {
         before_run.contains("No demo has run yet in this session"),
         "{before_run}"
     );
+    // Both of the run's tables (a row per worker, and what each worker
+    // did) are cut short.
     let (run, details) = rest
-        .split_once("`details` shows all.")
-        .expect("the run's worker table is cut short, saying how to see it all");
+        .rsplit_once("`details` shows all.")
+        .expect("the run's long tables are cut short, saying how to see them all");
+    assert_eq!(
+        run.matches("… 6 more; `details` shows all").count(),
+        1,
+        "{run}"
+    );
 
     // The verdict comes first, before the timeline and the tables.
     let verdict = run
@@ -33,19 +40,17 @@ fn a_long_worker_table_is_cut_short_after_run_and_shown_whole_by_details() {
         .expect("a verdict after the live output");
     let table = run.find("│ worker").expect("a worker table");
     assert!(verdict < table, "{run}");
-    let rows = |text: &str| {
+    let row_of = |text: &str, worker: usize| {
         text.lines()
-            .filter(|line| line.starts_with("│ P") || line.starts_with("│ W"))
-            .count()
+            .any(|line| line.starts_with(&format!("│ P{worker} ")))
     };
-    assert!(
-        rows(run) < 14,
-        "the cut-short table shows fewer rows:\n{run}"
-    );
-    assert!(run.contains("… 6 more"), "{run}");
+    assert!(row_of(run, 1) && row_of(run, 8), "{run}");
+    assert!(!row_of(run, 9) && !row_of(run, 14), "{run}");
 
-    // `details`: every one of the 14 workers, in one table.
+    // `details`: every one of the 14 workers, nothing cut.
     let after = details.split_once('\n').map_or("", |(_, rest)| rest);
-    assert!(rows(after) >= 14, "details shows every worker:\n{after}");
-    assert!(!after.contains("`details` shows all"), "{after}");
+    for worker in 1..=14 {
+        assert!(row_of(after, worker), "details shows P{worker}:\n{after}");
+    }
+    assert!(!after.contains("more; `details`"), "{after}");
 }
