@@ -185,7 +185,7 @@ impl Session {
             // The path on a line of its own, never wrapped, so it can be
             // copied whole however narrow the terminal.
             None if fresh => self.say_with_path(
-                "Your own copy of the example is at",
+                "Your own copy of the example is here:",
                 &shown,
                 "Change it in any editor and save it, then type `try` again to run your version \
                  and check it. (With `$EDITOR` set, `try` opens it for you; `try reset` starts \
