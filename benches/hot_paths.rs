@@ -69,6 +69,7 @@ fn render_a_line_event(bencher: Bencher, color: bool) {
     };
     let options = RenderOptions {
         width: 100,
+        measure: mptutor::render::DEFAULT_MEASURE,
         color,
         show_notes: false,
         theme: Default::default(),

@@ -19,6 +19,10 @@ pub struct Cli {
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(40..=1000))]
     pub width: Option<u16>,
 
+    /// Wrap prose at most N characters wide, however wide the terminal (default 88).
+    #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(40..=1000))]
+    pub measure: Option<u16>,
+
     /// When to use colour. `auto`: on a terminal, unless NO_COLOR is set
     /// (not empty) or CLICOLOR=0; CLICOLOR_FORCE (not empty, not 0) colours
     /// output that is not a terminal too. `always` and `never` override them all.

@@ -74,7 +74,7 @@ pub fn run_live(
         width: LiveColumns::explanation_width(&options),
         ..options
     };
-    let explanation = if render::split_columns(options.columns()).is_some() {
+    let explanation = if render::split_for(&options).is_some() {
         render::render_compare(&request.table, &request.rows, None, &left)
     } else {
         let names: Vec<&str> = request.rows.iter().map(|row| row.name()).collect();

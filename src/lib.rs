@@ -69,10 +69,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 DEFAULT_WIDTH
             }
         }),
+        measure: cli.measure.map_or(render::DEFAULT_MEASURE, usize::from),
         color: use_color(cli.color, stdout_is_terminal && !script_mode),
         show_notes: false,
         theme: Default::default(),
     };
+    // A live demo re-lays itself out when the terminal is resized, unless
+    // the width was fixed or output is not a terminal.
+    engine::resize::follow_terminal(cli.width.is_none() && stdout_is_terminal);
     // Everything printed from here on may hold a course's or a program's
     // text: it reaches the terminal through the one filter, which keeps
     // colours only where mptutor draws them (`check`, `new` and every
@@ -198,6 +202,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let settings = presenting::NotesSettings {
             color: options.color,
             theme: options.theme,
+            measure: options.measure,
             fixed_width: cli.width.map(usize::from),
         };
         let dir = presenting::presenting_dir();

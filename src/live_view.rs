@@ -10,7 +10,9 @@ use std::io::Write;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::demos::DemoResult;
+use crate::engine::resize::ResizeGuard;
 use crate::engine::{EngineError, Event, EventSink};
+use crate::findings::Report;
 use crate::render::{self, LiveColumns, RenderOptions, WorkerLabels};
 use crate::replay::{Pace, Recording, Replayer};
 
@@ -45,6 +47,12 @@ pub struct LiveView<'w> {
     /// Lanes the panel may draw: what the terminal's height leaves for it,
     /// 0 when there is no panel.
     panel_lanes: usize,
+    /// Catches SIGWINCH while the view is on screen, when output follows
+    /// the terminal's width: lines printed after a resize fit the new one.
+    resize: Option<ResizeGuard>,
+    /// Tables cut short after the run, and the verdict first (the REPL,
+    /// where `details` shows them whole).
+    brief: bool,
 }
 
 impl<'w> LiveView<'w> {
@@ -87,10 +95,39 @@ impl<'w> LiveView<'w> {
             bar: None,
             panel: None,
             panel_lanes: 0,
+            resize: ResizeGuard::install(),
+            brief: false,
         };
         let header = view.columns.header();
         view.print(&header);
         view
+    }
+
+    /// After the run, tables longer than [`render::BRIEF_MAX_ROWS`] rows
+    /// show their first rows and say that `details` shows them whole.
+    pub fn with_brief_tables(mut self, on: bool) -> Self {
+        self.brief = on;
+        self
+    }
+
+    /// How the view renders now: the terminal's width may have changed
+    /// since it started.
+    pub fn options(&mut self) -> RenderOptions {
+        self.follow_resize();
+        self.options
+    }
+
+    /// After a SIGWINCH, takes the terminal's new width for what is
+    /// printed from now on.
+    fn follow_resize(&mut self) {
+        if self.resize.is_none() || !crate::engine::resize::take() {
+            return;
+        }
+        let width = crate::repl::terminal_width();
+        if width != self.options.width {
+            self.options.width = width;
+            self.columns.relayout(&self.options);
+        }
     }
 
     /// Draws a Python run's X-ray as it goes, under the live output, when
@@ -170,6 +207,7 @@ impl<'w> LiveView<'w> {
     /// Closes the live part and prints `closing` instead of the demo's
     /// timeline and tables (a Python run says what it knows itself).
     pub fn finish_with(mut self, closing: &str) {
+        self.follow_resize();
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
@@ -179,9 +217,11 @@ impl<'w> LiveView<'w> {
         self.print(&format!("\n{closing}"));
     }
 
-    /// Closes the live part and prints the timeline, the summary and the
-    /// findings (or why the demo stopped).
-    pub fn finish(mut self, outcome: &Result<DemoResult, EngineError>) {
+    /// Closes the live part and prints the verdict, then the details: the
+    /// timeline, the tables and the findings (or why the demo stopped).
+    /// Returns what `details` shows again.
+    pub fn finish(mut self, outcome: &Result<DemoResult, EngineError>) -> RunDetails {
+        self.follow_resize();
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
@@ -189,32 +229,76 @@ impl<'w> LiveView<'w> {
         let rest = self.columns.finish();
         self.print(&rest);
         let options = self.options;
+        let report = outcome.as_ref().ok().map(DemoResult::report);
+        let more = |left_out: usize| format!("… {left_out} more; `details` shows all.");
         let mut closing = Vec::new();
+        if let Some(report) = &report {
+            // Right under the live output, so it is in view on any screen.
+            let verdict = render::render_verdict(&report.findings, &options);
+            if !verdict.is_empty() {
+                closing.push(verdict);
+            }
+        }
         if self.kept.iter().any(|event| event.worker().is_some()) {
             closing.push(render::render_timeline(&self.kept, &options));
-            closing.push(render::render_worker_summary(&self.kept, &options));
+            closing.push(if self.brief {
+                render::render_worker_summary_brief(&self.kept, &options, &more)
+            } else {
+                render::render_worker_summary(&self.kept, &options)
+            });
         }
-        match outcome {
-            Ok(result) => {
-                let report = result.report();
+        match (outcome, &report) {
+            (Ok(_), Some(report)) => {
                 for table in &report.tables {
-                    closing.push(render::render_table(&table.header, &table.rows, &options));
+                    closing.push(if self.brief {
+                        render::render_table_brief(&table.header, &table.rows, &options, &more)
+                    } else {
+                        render::render_table(&table.header, &table.rows, &options)
+                    });
                 }
                 if !report.findings.is_empty() {
                     closing.push(render::render_findings(&report.findings, &options));
                 }
             }
-            Err(EngineError::Interrupted) => closing.push(render::render_markdown(
+            (Ok(_), None) => {}
+            (Err(EngineError::Interrupted), _) => closing.push(render::render_markdown(
                 "**Stopped** (Ctrl-C): every worker was killed and reaped.",
                 &options,
             )),
-            Err(error) => closing.push(render::render_markdown(
+            (Err(error), _) => closing.push(render::render_markdown(
                 &format!("**The demo failed:** {error}"),
                 &options,
             )),
         }
         let text = closing.join("\n\n");
         self.print(&format!("\n{text}"));
+        RunDetails {
+            events: std::mem::take(&mut self.kept),
+            report,
+        }
+    }
+}
+
+/// A finished demo's tables, kept for `details`: its events (line texts
+/// dropped) and what its result supports.
+#[derive(Debug, Clone, Default)]
+pub struct RunDetails {
+    pub events: Vec<Event>,
+    pub report: Option<Report>,
+}
+
+impl RunDetails {
+    /// Every table of the run in full, at `options`' width: one row per
+    /// worker, then the demo's own tables.
+    pub fn render(&self, options: &RenderOptions) -> String {
+        let mut parts = Vec::new();
+        if self.events.iter().any(|event| event.worker().is_some()) {
+            parts.push(render::render_worker_summary(&self.events, options));
+        }
+        for table in self.report.iter().flat_map(|report| &report.tables) {
+            parts.push(render::render_table(&table.header, &table.rows, options));
+        }
+        parts.join("\n\n")
     }
 }
 
@@ -234,6 +318,7 @@ impl EventSink for LiveView<'_> {
             self.progress(*done, *total);
             return;
         }
+        self.follow_resize();
         self.labels.observe(event);
         let lines = render::render_event(
             event,
@@ -357,6 +442,58 @@ fn start_view<'w>(
 pub(crate) fn say(out: &mut dyn Write, markdown: &str, options: &RenderOptions) {
     let _ = writeln!(out, "{}\n", render::render_markdown(markdown, options))
         .and_then(|()| out.flush());
+}
+
+/// [`run_live_paced`] as the REPL shows it, where the step was just on
+/// screen: below the side-by-side width the step's prose is not printed
+/// again, and after the live output come the verdict, then the timeline,
+/// tables cut short past a dozen rows, and the findings. Returns how the
+/// run ended and what `details` shows.
+pub fn run_live_in_repl(
+    request: &DemoRequest,
+    out: &mut dyn Write,
+    options: RenderOptions,
+    pace: Option<Pace>,
+) -> (Result<DemoResult, EngineError>, RunDetails) {
+    let explanation = match render::split_for(&options) {
+        Some(_) => request.explanation.as_str(),
+        None => "",
+    };
+    fn start<'w>(
+        out: &'w mut dyn Write,
+        request: &DemoRequest,
+        explanation: &str,
+        options: RenderOptions,
+    ) -> LiveView<'w> {
+        if request.live_only {
+            LiveView::start_live_only(out, options)
+        } else {
+            LiveView::start(out, explanation, options)
+        }
+        .with_brief_tables(true)
+    }
+    let Some(pace) = pace else {
+        let mut view = start(&mut *out, request, explanation, options);
+        let outcome = crate::demos::run_demo(request.demo, &request.params, &mut view);
+        let details = view.finish(&outcome);
+        return (outcome, details);
+    };
+    say(out, &Replayer::recording_line(pace), &options);
+    let mut recording = Recording::start();
+    let outcome = crate::demos::run_demo(request.demo, &request.params, &mut recording);
+    recording.finish();
+    let replayer = Replayer::after_run(pace, matches!(outcome, Err(EngineError::Interrupted)));
+    say(out, &replayer.header(&recording), &options);
+    let (replayed, details) = {
+        let mut view = start(&mut *out, request, explanation, options);
+        let replayed = replayer.play(&recording, &mut view);
+        let details = view.finish(&outcome);
+        (replayed, details)
+    };
+    if let Some(summary) = replayed.summary() {
+        say(out, &summary, &options);
+    }
+    (outcome, details)
 }
 
 /// Runs a demo printing JSON lines on `out` (see [`crate::json`]);

@@ -125,9 +125,9 @@ pub fn run_python_live(
     options: RenderOptions,
     pace: Option<Pace>,
 ) -> Result<CheckedRun, PythonError> {
-    run_shown(request, out, options, pace, |outcome| {
+    run_shown(request, out, options, pace, |outcome, options| {
         let run = request.checked(outcome);
-        let closing = python_closing(request, &run, &options);
+        let closing = python_closing(request, &run, options);
         (run, closing)
     })
 }
@@ -157,20 +157,21 @@ pub fn run_trace_live(
     out: &mut dyn Write,
     options: RenderOptions,
 ) -> Result<PythonOutcome, PythonError> {
-    run_shown(request, out, options, None, |outcome| {
-        let closing = render::render_trace_outcome(&outcome, &options);
+    run_shown(request, out, options, None, |outcome, options| {
+        let closing = render::render_trace_outcome(&outcome, options);
         (outcome, closing)
     })
 }
 
 /// The live view of one run: the program's code beside its output as it
-/// prints, then what `close` makes of the outcome, or why the run failed.
+/// prints, then what `close` makes of the outcome at the terminal's width
+/// by then (it may have been resized meanwhile), or why the run failed.
 fn run_shown<T>(
     request: &PythonRequest,
     out: &mut dyn Write,
     options: RenderOptions,
     pace: Option<Pace>,
-    close: impl FnOnce(PythonOutcome) -> (T, String),
+    close: impl FnOnce(PythonOutcome, &RenderOptions) -> (T, String),
 ) -> Result<T, PythonError> {
     let interpreter = request.interpreter()?;
     let code = match &request.program {
@@ -194,6 +195,8 @@ fn run_shown<T>(
     let Some(pace) = pace else {
         let mut view = LiveView::start_rendered(out, &explanation, options).with_xray_panel(true);
         let outcome = run_program(&interpreter, &request.program, request.timeout, &mut view);
+        // The terminal may have been resized while it ran.
+        let options = view.options();
         let (outcome, closing) = closing_of(outcome, close, &options);
         view.finish_with(&closing);
         return outcome;
@@ -215,6 +218,7 @@ fn run_shown<T>(
     let (outcome, replayed) = {
         let mut view = LiveView::start_rendered(&mut *out, &explanation, options);
         let replayed = replayer.play(&recording, &mut view);
+        let options = view.options();
         let (outcome, closing) = closing_of(outcome, close, &options);
         view.finish_with(&closing);
         (outcome, replayed)
@@ -229,12 +233,12 @@ fn run_shown<T>(
 /// it.
 fn closing_of<T>(
     outcome: Result<PythonOutcome, PythonError>,
-    close: impl FnOnce(PythonOutcome) -> (T, String),
+    close: impl FnOnce(PythonOutcome, &RenderOptions) -> (T, String),
     options: &RenderOptions,
 ) -> (Result<T, PythonError>, String) {
     match outcome {
         Ok(outcome) => {
-            let (kept, closing) = close(outcome);
+            let (kept, closing) = close(outcome, options);
             (Ok(kept), closing)
         }
         Err(PythonError::Engine(EngineError::Interrupted)) => (

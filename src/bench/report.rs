@@ -407,7 +407,15 @@ mod tests {
             operations,
             skipped: Vec::new(),
         };
-        render_table(&run, &RenderOptions::plain(200))
+        render_table(&run, &wide())
+    }
+
+    /// 200 columns, prose as wide: a phrase is asserted whole, on one line.
+    fn wide() -> RenderOptions {
+        RenderOptions {
+            measure: 200,
+            ..RenderOptions::plain(200)
+        }
     }
 
     fn xray(op: Op, paired_ratio: f64, others: f64) -> Operation {
@@ -466,7 +474,7 @@ mod tests {
                 why: "python3 is not on PATH, so the X-ray's cost was not measured".into(),
             }],
         };
-        let shown = render_table(&run, &RenderOptions::plain(200));
+        let shown = render_table(&run, &wide());
         assert!(
             shown.contains(
                 "X-ray: Pool(4).map 20 000, traced: not measured: python3 is not on PATH, so \

@@ -29,6 +29,7 @@ pub mod lines;
 pub mod load;
 pub mod pool;
 pub mod process_group;
+pub mod resize;
 mod start_method;
 pub mod start_refused;
 pub mod sys;

@@ -38,6 +38,8 @@ const CLEAR_SCREEN: &[u8] = b"\x1b[H\x1b[2J";
 pub struct NotesSettings {
     pub color: bool,
     pub theme: crate::render::Theme,
+    /// The longest line of prose (`--measure`).
+    pub measure: usize,
     /// Columns fixed by `--width`; otherwise the terminal's, read before
     /// every redraw so a resized window is followed.
     pub fixed_width: Option<usize>,
@@ -78,6 +80,7 @@ pub fn follow(
                 .unwrap_or_else(crate::repl::terminal_width),
             color: settings.color,
             theme: settings.theme,
+            measure: settings.measure,
             show_notes: true,
         };
         let text = notes_screen(&presenters(dir), &mut courses, &options);

@@ -191,6 +191,7 @@ mod tests {
     fn colour_highlights_python_and_every_line_resets() {
         let opts = RenderOptions {
             width: 80,
+            measure: crate::render::DEFAULT_MEASURE,
             color: true,
             show_notes: false,
             theme: Default::default(),
@@ -207,6 +208,7 @@ mod tests {
     fn other_languages_stay_plain_even_in_colour() {
         let opts = RenderOptions {
             width: 80,
+            measure: crate::render::DEFAULT_MEASURE,
             color: true,
             show_notes: false,
             theme: Default::default(),

@@ -6,8 +6,8 @@
 //! the code column would be too narrow for an 80-column Python example, so
 //! the caller stacks instead.
 
-use super::RenderOptions;
 use super::ansi::{balance_lines, finish, pad, trim_end, width};
+use super::{DEFAULT_MEASURE, MIN_WIDTH, RenderOptions};
 
 /// The narrowest terminal laid out in two columns.
 pub const SIDE_BY_SIDE_MIN: usize = 120;
@@ -15,19 +15,28 @@ pub const SIDE_BY_SIDE_MIN: usize = 120;
 /// Spaces between the two columns.
 pub const COLUMN_GAP: usize = 3;
 
-/// Prose is hard to read in lines much longer than this, so on very wide
-/// terminals the extra space goes to the code column.
-const MAX_LEFT: usize = 80;
-
-/// `(left, right)` column widths for `width`, or `None` when the terminal is
-/// too narrow for two columns. The left (prose) column gets 45% and the code
-/// column the rest, less [`COLUMN_GAP`].
+/// `(left, right)` column widths for `width` at the default measure, or
+/// `None` when the terminal is too narrow for two columns (see
+/// [`split_for`]).
 pub fn split_columns(width: usize) -> Option<(usize, usize)> {
+    split_at_measure(width, DEFAULT_MEASURE)
+}
+
+/// `(left, right)` column widths for the options' width, or `None` when
+/// the terminal is too narrow for two columns. The left (prose) column gets
+/// 45%, but never more than the measure: prose is hard to read in longer
+/// lines, so on a very wide terminal the extra space goes to the right-hand
+/// column. The right gets the rest, less [`COLUMN_GAP`].
+pub fn split_for(opts: &RenderOptions) -> Option<(usize, usize)> {
+    split_at_measure(opts.columns(), opts.prose())
+}
+
+fn split_at_measure(width: usize, measure: usize) -> Option<(usize, usize)> {
     if width < SIDE_BY_SIDE_MIN {
         return None;
     }
     let usable = width - COLUMN_GAP;
-    let left = (usable * 9 / 20).min(MAX_LEFT);
+    let left = (usable * 9 / 20).min(measure.max(MIN_WIDTH));
     Some((left, usable - left))
 }
 
@@ -66,7 +75,7 @@ pub fn beside_or_stacked(
     opts: &RenderOptions,
 ) -> String {
     let columns = opts.columns();
-    let text = match split_columns(columns) {
+    let text = match split_for(opts) {
         Some((left_width, right_width)) => {
             let left = left_render(left_width);
             let right = right_render(right_width);

@@ -145,6 +145,7 @@ fn colour_marks_the_verdicts() {
     let measured = samples::comparison(2);
     let opts = RenderOptions {
         width: 120,
+        measure: crate::render::DEFAULT_MEASURE,
         color: true,
         show_notes: false,
         theme: Default::default(),

@@ -193,7 +193,14 @@ mod tests {
         progress.answered("q1", 1, true, false);
         progress.answered("q1", 2, true, true);
         progress.answered("q1", 3, false, true);
-        let shown = render_course_summary(&course, Some(&progress), &RenderOptions::plain(400));
+        let shown = render_course_summary(
+            &course,
+            Some(&progress),
+            &RenderOptions {
+                measure: 400,
+                ..RenderOptions::plain(400)
+            },
+        );
         for lesson in &course.lessons {
             assert!(shown.contains(&lesson.id), "{shown}");
         }

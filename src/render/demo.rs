@@ -41,6 +41,7 @@ pub(crate) fn demo_line(
 /// it is for. Used by `help run`.
 pub fn render_demo_info(demo: &DemoInfo, set: &DemoParams, opts: &RenderOptions) -> String {
     let columns = opts.columns();
+    let measure = opts.prose();
     let styles = Styles::new(opts);
     let mut lines = wrap(
         &format!(
@@ -49,9 +50,9 @@ pub fn render_demo_info(demo: &DemoInfo, set: &DemoParams, opts: &RenderOptions)
             styles.heading(demo.name),
             styles.dim(&format!("· made for {}", demo.lesson)),
         ),
-        columns,
+        measure,
     );
-    lines.extend(wrap(demo.summary, columns));
+    lines.extend(wrap(demo.summary, measure));
 
     if !demo.params.is_empty() {
         lines.push(String::new());
@@ -71,7 +72,7 @@ pub fn render_demo_info(demo: &DemoInfo, set: &DemoParams, opts: &RenderOptions)
                     styles.command(&format!("run {example}")),
                     styles.dim("(any number of name=value pairs)"),
                 ),
-                columns,
+                measure,
             ));
         }
     }

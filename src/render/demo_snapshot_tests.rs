@@ -95,6 +95,7 @@ fn colour_off_has_no_escapes_and_colour_on_does() {
         for columns in [80, 160] {
             let opts = RenderOptions {
                 width: columns,
+                measure: crate::render::DEFAULT_MEASURE,
                 color,
                 show_notes: false,
                 theme: Default::default(),
@@ -112,6 +113,7 @@ fn every_line_fits_the_width() {
         for color in [false, true] {
             let opts = RenderOptions {
                 width: columns,
+                measure: crate::render::DEFAULT_MEASURE,
                 color,
                 show_notes: false,
                 theme: Default::default(),
@@ -169,7 +171,7 @@ proptest! {
         columns in 40usize..220,
         color: bool,
     ) {
-        let opts = RenderOptions { width: columns, color, show_notes: false, theme: Default::default() };
+        let opts = RenderOptions { width: columns, measure: crate::render::DEFAULT_MEASURE, color, show_notes: false, theme: Default::default() };
         for view in every_view(&events, &opts) {
             for line in view.lines() {
                 prop_assert!(width(line) <= columns, "{} > {columns}: {line:?}", width(line));

@@ -13,7 +13,7 @@ use crate::findings::words;
 /// "Not yet: 2 checks to go." or "Could not be judged: …".
 pub fn render_exercise_verdict(verdict: &ExerciseVerdict, opts: &RenderOptions) -> String {
     let styles = Styles::new(opts);
-    let columns = opts.columns();
+    let columns = opts.prose();
     let mut lines = Vec::new();
     for line in &verdict.lines {
         let mark = match line.status {
@@ -107,6 +107,7 @@ mod tests {
             for color in [false, true] {
                 let opts = RenderOptions {
                     width,
+                    measure: crate::render::DEFAULT_MEASURE,
                     color,
                     show_notes: false,
                     theme: Default::default(),

@@ -7,10 +7,12 @@ use super::style::Styles;
 use super::{MIN_WIDTH, RenderOptions};
 use crate::findings::{Finding, Verdict};
 
-/// Every finding, a paragraph each, the mark hanging before the text.
+/// Every finding, a paragraph each, the mark hanging before the text, at
+/// the reading measure however wide the terminal.
 pub fn render_findings(findings: &[Finding], opts: &RenderOptions) -> String {
     let styles = Styles::new(opts);
     let columns = opts.columns();
+    let measure = opts.prose();
     let paragraphs: Vec<String> = findings
         .iter()
         .filter(|finding| !finding.text.is_empty())
@@ -22,16 +24,13 @@ pub fn render_findings(findings: &[Finding], opts: &RenderOptions) -> String {
                     Verdict::Contradicted => styles.error("✗"),
                     Verdict::CouldntTell(_) => styles.accent("?"),
                 };
-                if columns < MIN_WIDTH + 2 {
+                if measure < MIN_WIDTH + 2 {
                     // No room to hang it: the mark starts the paragraph.
                     let text =
                         render_markdown(&format!("{} {}", verdict.mark(), finding.text), opts);
                     return text.replacen(verdict.mark(), &mark, 1);
                 }
-                let narrower = RenderOptions {
-                    width: columns - 2,
-                    ..*opts
-                };
+                let narrower = opts.within(measure - 2);
                 let text = render_markdown(&finding.text, &narrower);
                 let lines = text.lines().map(str::to_string).collect();
                 hang(&mark, 2, lines).join("\n")

@@ -14,9 +14,9 @@ use crate::course::{Block, Exercise, Lesson, Step};
 use super::RenderOptions;
 use super::ansi::{finish, sanitize};
 use super::code::code_lines;
-use super::columns::{COLUMN_GAP, side_by_side, split_columns};
+use super::columns::{COLUMN_GAP, side_by_side, split_for};
 use super::demo::demo_line;
-use super::markdown::{inline_markdown, markdown_lines, wrap};
+use super::markdown::{inline_markdown, markdown_lines, measured_lines, wrap};
 use super::quiz::quiz_preview_lines;
 use super::style::Styles;
 
@@ -35,13 +35,14 @@ enum View {
 /// commands that apply. `step` is 0-based; past the end shows the last step.
 pub fn render_step(lesson: &Lesson, step: usize, opts: &RenderOptions) -> String {
     let columns = opts.columns();
+    let measure = opts.prose();
     let styles = Styles::new(opts);
     let total = lesson.steps.len();
     let index = step.min(total.saturating_sub(1));
     let position = styles.dim(&format!("step {}/{total}", index + 1));
     let mut lines = wrap(
         &format!("{}   {position}", lesson_label(lesson, &styles)),
-        columns,
+        measure,
     );
     if let Some(current) = lesson.steps.get(index) {
         lines.push(String::new());
@@ -53,7 +54,7 @@ pub fn render_step(lesson: &Lesson, step: usize, opts: &RenderOptions) -> String
             View::Repl,
         ));
         lines.push(String::new());
-        lines.extend(wrap(&styles.dim(&footer(lesson, index)), columns));
+        lines.extend(wrap(&styles.dim(&footer(lesson, index)), measure));
     }
     finish(&lines.join("\n"), columns, opts.color)
 }
@@ -88,15 +89,16 @@ pub fn render_step_printed(lesson: &Lesson, step: usize, opts: &RenderOptions) -
 /// [`render_step`] shows it, without the per-step header and footer.
 pub fn render_lesson(lesson: &Lesson, opts: &RenderOptions) -> String {
     let columns = opts.columns();
+    let measure = opts.prose();
     let styles = Styles::new(opts);
     let mut lines = markdown_lines(
         &format!("# {} · {}", lesson.id, lesson.title),
-        columns,
+        measure,
         &styles,
     );
     if !lesson.summary.trim().is_empty() {
         let summary = inline_markdown(&lesson.summary, &styles);
-        lines.extend(wrap(&styles.emphasis(&summary), columns));
+        lines.extend(wrap(&styles.emphasis(&summary), measure));
     }
     let count = lesson.steps.len();
     let steps = if count == 1 { "step" } else { "steps" };
@@ -105,7 +107,7 @@ pub fn render_lesson(lesson: &Lesson, opts: &RenderOptions) -> String {
             "{count} {steps} · {}",
             sanitize(&lesson.path, " ")
         )),
-        columns,
+        measure,
     ));
     for (index, step) in lesson.steps.iter().enumerate() {
         lines.push(String::new());
@@ -126,7 +128,9 @@ fn lesson_label(lesson: &Lesson, styles: &Styles) -> String {
 }
 
 /// A step's heading and blocks at `width`, side by side when it is wide
-/// enough and the step has both prose and code, then its quizzes.
+/// enough and the step has both prose and code, then its quizzes. Prose is
+/// never wider than the measure; the rest of a wide terminal goes to the
+/// code column.
 fn step_lines(
     step: &Step,
     title: &str,
@@ -135,7 +139,8 @@ fn step_lines(
     view: View,
 ) -> Vec<String> {
     let styles = Styles::new(opts);
-    let mut lines = markdown_lines(&format!("## {title}"), width, &styles);
+    let measure = opts.prose().min(width);
+    let mut lines = markdown_lines(&format!("## {title}"), measure, &styles);
     let explains =
         |block: &Block| matches!(block, Block::Prose(_) | Block::Note(_) | Block::Exercise(_));
     let shows = |block: &Block| matches!(block, Block::Python(_) | Block::Code(_) | Block::Demo(_));
@@ -150,17 +155,17 @@ fn step_lines(
         .iter()
         .any(|block| matches!(block, Block::Python(_) | Block::Code(_)));
 
-    match split_columns(width) {
+    match split_for(opts) {
         Some((left_width, right_width)) if has_left && has_right => {
             let left = blocks_lines(
                 step.blocks.iter().filter(|b| explains(b)),
-                left_width,
+                Widths::same(left_width),
                 opts,
                 view,
             );
             let right = blocks_lines(
                 step.blocks.iter().filter(|b| shows(b)),
-                right_width,
+                Widths::same(right_width),
                 opts,
                 view,
             );
@@ -173,7 +178,7 @@ fn step_lines(
             ));
         }
         _ => {
-            let body = blocks_lines(step.blocks.iter(), width, opts, view);
+            let body = blocks_lines(step.blocks.iter(), Widths { width, measure }, opts, view);
             if !body.is_empty() {
                 lines.push(String::new());
                 lines.extend(body);
@@ -195,7 +200,7 @@ fn step_lines(
     lines.push(String::new());
     if view == View::Listing && opts.show_notes {
         for quiz in quizzes {
-            lines.extend(quiz_preview_lines(quiz, width, &styles));
+            lines.extend(quiz_preview_lines(quiz, measure, &styles));
             lines.push(String::new());
         }
         return lines;
@@ -208,8 +213,26 @@ fn step_lines(
         View::Repl => format!("{count} — type {}", styles.command("quiz")),
         View::Listing => count,
     };
-    lines.extend(wrap(&format!("{} {hint}", styles.accent("?")), width));
+    lines.extend(wrap(&format!("{} {hint}", styles.accent("?")), measure));
     lines
+}
+
+/// How wide a block of a step may be: code and tables up to `width`, text
+/// up to `measure`.
+#[derive(Clone, Copy)]
+struct Widths {
+    width: usize,
+    measure: usize,
+}
+
+impl Widths {
+    /// A column of its own: everything in it at most `width` wide.
+    fn same(width: usize) -> Self {
+        Widths {
+            width,
+            measure: width,
+        }
+    }
 }
 
 fn block_is_hidden(block: &Block, opts: &RenderOptions) -> bool {
@@ -222,26 +245,27 @@ fn block_is_hidden(block: &Block, opts: &RenderOptions) -> bool {
     }
 }
 
-/// The shown blocks among `blocks`, each laid out at `width`, a blank line
-/// between them.
+/// The shown blocks among `blocks`, each laid out within `widths`, a
+/// blank line between them.
 fn blocks_lines<'b>(
     blocks: impl Iterator<Item = &'b Block>,
-    width: usize,
+    widths: Widths,
     opts: &RenderOptions,
     view: View,
 ) -> Vec<String> {
     let styles = Styles::new(opts);
+    let Widths { width, measure } = widths;
     let mut lines = Vec::new();
     for block in blocks.filter(|block| !block_is_hidden(block, opts)) {
         let block_lines = match block {
-            Block::Prose(md) => markdown_lines(md, width, &styles),
+            Block::Prose(md) => measured_lines(md, width, measure, &styles),
             Block::Python(code) | Block::Code(code) => {
                 code_lines(&code.lang, &code.code, width, &styles)
             }
-            Block::Demo(demo) => demo_line(demo, width, &styles, view == View::Repl),
-            Block::Note(md) => note_lines(md, width, &styles),
+            Block::Demo(demo) => demo_line(demo, measure, &styles, view == View::Repl),
+            Block::Note(md) => note_lines(md, measure, &styles),
             Block::Exercise(exercise) => {
-                exercise_lines(exercise, width, &styles, view == View::Repl)
+                exercise_lines(exercise, measure, &styles, view == View::Repl)
             }
             Block::Quiz(_) | Block::Hint(_) | Block::Check(_) => Vec::new(),
         };
@@ -441,6 +465,7 @@ mod tests {
             for color in [false, true] {
                 let opts = RenderOptions {
                     width: columns,
+                    measure: crate::render::DEFAULT_MEASURE,
                     color,
                     show_notes: true,
                     theme: Default::default(),

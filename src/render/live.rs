@@ -331,6 +331,7 @@ mod tests {
         let labels = labels_for(&events);
         let opts = RenderOptions {
             width: 50,
+            measure: crate::render::DEFAULT_MEASURE,
             color: true,
             show_notes: false,
             theme: Default::default(),

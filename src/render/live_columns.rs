@@ -11,7 +11,8 @@
 
 use super::RenderOptions;
 use super::ansi::{balance_lines, hard_wrap, pad, trim_end, width as display_width};
-use super::columns::{COLUMN_GAP, split_columns};
+use super::columns::{COLUMN_GAP, split_for};
+use super::markdown::wrap;
 use super::style::Styles;
 
 /// Where the two parts go.
@@ -36,7 +37,7 @@ impl LiveColumns {
     /// the left column's when the terminal is wide enough for two, else
     /// the whole width.
     pub fn explanation_width(opts: &RenderOptions) -> usize {
-        split_columns(opts.columns()).map_or(opts.columns(), |(left, _)| left)
+        split_for(opts).map_or(opts.columns(), |(left, _)| left)
     }
 
     /// Lays out `explanation` (already rendered, at
@@ -45,7 +46,7 @@ impl LiveColumns {
     /// another width gets a ragged explanation, never an over-wide line.
     pub fn new(explanation: &str, opts: &RenderOptions) -> Self {
         let columns = opts.columns();
-        let layout = match split_columns(columns) {
+        let layout = match split_for(opts) {
             Some((left, right)) => Layout::SideBySide { left, right },
             None => Layout::Stacked { width: columns },
         };
@@ -80,6 +81,48 @@ impl LiveColumns {
             next: 0,
             styles: Styles::new(opts),
         }
+    }
+
+    /// Lays out what is still to come at `opts`' width, after the terminal
+    /// was resized: lines printed from now on fit the new width. What is
+    /// left of the explanation is wrapped again for its new column (at
+    /// spaces where it can be). Output that was below the explanation
+    /// stays below it; output beside it moves below it when the terminal
+    /// is now too narrow for two columns, and the rest of the explanation
+    /// follows the demo.
+    pub fn relayout(&mut self, opts: &RenderOptions) {
+        let columns = opts.columns();
+        self.layout = match (self.layout, split_for(opts)) {
+            (Layout::SideBySide { .. }, Some((left, right))) => Layout::SideBySide { left, right },
+            _ => Layout::Stacked { width: columns },
+        };
+        let explanation_width = match self.layout {
+            Layout::SideBySide { left, .. } => left,
+            Layout::Stacked { width } => width,
+        };
+        let rest = self.take_explanation();
+        let rewrapped = rest
+            .iter()
+            .flat_map(|line| {
+                if display_width(line) <= explanation_width {
+                    vec![line.clone()]
+                } else {
+                    let pieces = wrap(line, explanation_width).join("\n");
+                    let pieces = if self.styles.color() {
+                        balance_lines(&pieces)
+                    } else {
+                        pieces
+                    };
+                    pieces
+                        .lines()
+                        .flat_map(|piece| hard_wrap(piece, explanation_width))
+                        .map(|piece| trim_end(&piece))
+                        .collect()
+                }
+            })
+            .collect();
+        self.explanation = rewrapped;
+        self.next = 0;
     }
 
     /// Whether output goes beside the explanation rather than below it.
@@ -192,6 +235,7 @@ fn own_lines(text: &str, color: bool) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::columns::split_columns;
     use super::*;
 
     fn strings(lines: &[&str]) -> Vec<String> {
@@ -287,6 +331,7 @@ mod tests {
     fn colour_stays_inside_its_column() {
         let opts = RenderOptions {
             width: 160,
+            measure: crate::render::DEFAULT_MEASURE,
             color: true,
             show_notes: false,
             theme: Default::default(),

@@ -24,18 +24,54 @@ const FLATTENED: usize = 60;
 /// Bullets for nested lists, outermost first.
 const BULLETS: [&str; 3] = ["•", "◦", "▪"];
 
-/// `md` rendered for a terminal of `opts.width` columns.
+/// `md` rendered for a terminal of `opts.width` columns: its prose at
+/// the measure ([`RenderOptions::prose`]), its tables and code as wide as
+/// they need up to the terminal's width.
 pub fn render_markdown(md: &str, opts: &RenderOptions) -> String {
     let styles = Styles::new(opts);
-    let lines = markdown_lines(md, opts.columns(), &styles);
+    let lines = measured_lines(md, opts.columns(), opts.prose(), &styles);
     finish(&lines.join("\n"), opts.columns(), opts.color)
 }
 
 /// The lines of `md` at `width` columns, unfinished (for embedding in a
 /// larger view, which finishes the whole).
 pub(crate) fn markdown_lines(md: &str, width: usize, styles: &Styles) -> Vec<String> {
+    measured_lines(md, width, width, styles)
+}
+
+/// The lines of `md` with prose (paragraphs, headings, lists, quotes, rules)
+/// wrapped at `measure` and tables and code given up to `width`.
+pub(crate) fn measured_lines(
+    md: &str,
+    width: usize,
+    measure: usize,
+    styles: &Styles,
+) -> Vec<String> {
     let nodes = parse(md, styles);
+    let width = Widths {
+        width,
+        measure: measure.min(width),
+    };
     block_lines(&nodes, width, styles, 0, true)
+}
+
+/// How wide a block may be: `width` for tables and code, `measure` (never
+/// more than `width`) for text.
+#[derive(Clone, Copy)]
+struct Widths {
+    width: usize,
+    measure: usize,
+}
+
+impl Widths {
+    /// The widths left inside an indent, unless that would be too narrow
+    /// to read.
+    fn nested(self, indent: usize) -> Widths {
+        Widths {
+            width: nested(self.width, indent),
+            measure: nested(self.measure, indent),
+        }
+    }
 }
 
 /// A short piece of Markdown (a quiz choice, a summary) as one line of
@@ -46,7 +82,16 @@ pub(crate) fn inline_markdown(md: &str, styles: &Styles) -> String {
         .iter()
         .map(|node| match node {
             Node::Paragraph(text) | Node::Heading(_, text) => text.replace('\n', " "),
-            other => node_lines(other, FLATTENED, styles, 0).join(" "),
+            other => node_lines(
+                other,
+                Widths {
+                    width: FLATTENED,
+                    measure: FLATTENED,
+                },
+                styles,
+                0,
+            )
+            .join(" "),
         })
         .collect();
     pieces.join(" ").trim().to_string()
@@ -80,7 +125,7 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
 /// to the width, each line closing its own styles.
 pub fn render_wrapped(text: &str, opts: &RenderOptions) -> String {
     finish(
-        &wrap(text, opts.columns()).join("\n"),
+        &wrap(text, opts.prose()).join("\n"),
         opts.columns(),
         opts.color,
     )
@@ -109,7 +154,7 @@ pub(crate) fn hang(marker: &str, indent: usize, lines: Vec<String>) -> Vec<Strin
 /// `spaced` (a tight list item keeps its paragraph and sub-list together).
 fn block_lines(
     nodes: &[Node],
-    width: usize,
+    width: Widths,
     styles: &Styles,
     depth: usize,
     spaced: bool,
@@ -124,17 +169,17 @@ fn block_lines(
     out
 }
 
-fn node_lines(node: &Node, width: usize, styles: &Styles, depth: usize) -> Vec<String> {
+fn node_lines(node: &Node, width: Widths, styles: &Styles, depth: usize) -> Vec<String> {
     match node {
-        Node::Paragraph(text) => wrap(text, width),
-        Node::Heading(level, text) => heading_lines(*level, text, width, styles),
+        Node::Paragraph(text) => wrap(text, width.measure),
+        Node::Heading(level, text) => heading_lines(*level, text, width.measure, styles),
         Node::List {
             start,
             loose,
             items,
         } => list_lines(*start, *loose, items, width, styles, depth),
         Node::Quote(children) => {
-            let inner = block_lines(children, nested(width, 2), styles, depth, true);
+            let inner = block_lines(children, width.nested(2), styles, depth, true);
             let bar = styles.dim("│");
             inner
                 .into_iter()
@@ -144,13 +189,13 @@ fn node_lines(node: &Node, width: usize, styles: &Styles, depth: usize) -> Vec<S
                 })
                 .collect()
         }
-        Node::Code { lang, code } => code_lines(lang, code, width, styles),
-        Node::Rule => vec![styles.dim(&"─".repeat(width))],
+        Node::Code { lang, code } => code_lines(lang, code, width.width, styles),
+        Node::Rule => vec![styles.dim(&"─".repeat(width.measure))],
         Node::Table {
             aligns,
             header,
             rows,
-        } => table_lines(header, rows, aligns, width, styles),
+        } => table_lines(header, rows, aligns, width.width, styles),
     }
 }
 
@@ -182,7 +227,7 @@ fn list_lines(
     start: Option<u64>,
     loose: bool,
     items: &[Vec<Node>],
-    width: usize,
+    width: Widths,
     styles: &Styles,
     depth: usize,
 ) -> Vec<String> {
@@ -205,7 +250,7 @@ fn list_lines(
         }
         // Numbers are right-aligned so the items' text lines up at 9. and 10.
         let marker = format!("{marker:>0$} ", marker_width - 1);
-        let inner = block_lines(item, nested(width, marker_width), styles, depth + 1, loose);
+        let inner = block_lines(item, width.nested(marker_width), styles, depth + 1, loose);
         out.extend(hang(&styles.accent(&marker), marker_width, inner));
     }
     out
@@ -299,6 +344,7 @@ mod tests {
     fn styled_words_that_wrap_keep_each_line_balanced() {
         let opts = RenderOptions {
             width: 40,
+            measure: crate::render::DEFAULT_MEASURE,
             color: true,
             show_notes: false,
             theme: Default::default(),

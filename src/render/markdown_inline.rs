@@ -135,6 +135,7 @@ mod tests {
     fn styles(color: bool) -> Styles {
         Styles::new(&RenderOptions {
             width: 80,
+            measure: crate::render::DEFAULT_MEASURE,
             color,
             show_notes: false,
             theme: Default::default(),

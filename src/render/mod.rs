@@ -8,7 +8,10 @@
 //! Two promises hold for every output, because the REPL and the tests rely on
 //! them:
 //! - no line is wider than [`RenderOptions::width`] (measured ignoring ANSI
-//!   escapes; widths below [`MIN_WIDTH`] are treated as [`MIN_WIDTH`]);
+//!   escapes; widths below [`MIN_WIDTH`] are treated as [`MIN_WIDTH`]), and
+//!   no line of prose is wider than [`RenderOptions::prose`], the reading
+//!   measure: on a wide terminal the extra columns go to code beside the
+//!   prose and to tables, never to longer lines of text;
 //! - with `color: false` there is not a single escape code, so the text can
 //!   be piped, diffed and snapshotted; with `color: true` every line closes
 //!   its own styles, so lines can be laid side by side without colour
@@ -54,6 +57,7 @@ pub mod style;
 pub mod summary;
 pub mod table;
 pub mod timeline;
+mod verdict;
 pub mod xray;
 mod xray_cells;
 mod xray_table;
@@ -62,6 +66,8 @@ mod xray_table;
 mod compare_snapshot_tests;
 #[cfg(test)]
 mod demo_snapshot_tests;
+#[cfg(test)]
+mod measure_snapshot_tests;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
@@ -78,7 +84,7 @@ pub(crate) use ansi::sanitize;
 pub use ansi::{REPLACEMENT, terminal_safe};
 pub use check_matrix::{CheckCell, render_check_matrix};
 pub use code::{render_code, render_code_titled};
-pub use columns::{SIDE_BY_SIDE_MIN, beside_or_stacked, side_by_side, split_columns};
+pub use columns::{SIDE_BY_SIDE_MIN, beside_or_stacked, side_by_side, split_columns, split_for};
 pub use compare::{render_compare, render_compare_summary};
 pub use course_list::render_course_list;
 pub use course_summary::render_course_summary;
@@ -100,9 +106,10 @@ pub use quiz::{
     render_quiz_feedback, render_quiz_feedback_after_retry, render_quiz_question, render_quiz_retry,
 };
 pub use style::{Styles, Theme, WORKER_COLOR_COUNT};
-pub use summary::render_worker_summary;
-pub use table::render_table;
+pub use summary::{render_worker_summary, render_worker_summary_brief};
+pub use table::{BRIEF_KEPT_ROWS, BRIEF_MAX_ROWS, render_table, render_table_brief};
 pub use timeline::render_timeline;
+pub use verdict::render_verdict;
 pub use xray::{render_xray, render_xray_live};
 pub use xray_table::render_xray_findings;
 
@@ -111,11 +118,19 @@ pub use xray_table::render_xray_findings;
 /// rather than a panic or one word per line.
 pub const MIN_WIDTH: usize = 40;
 
+/// The longest line of prose by default (`--measure N` changes it): past
+/// about 90 characters the eye loses its way back to the next line, so
+/// a wider terminal gives its extra columns to code and tables instead.
+pub const DEFAULT_MEASURE: usize = 88;
+
 /// How to render: decided once by the front end.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
     /// Total columns available (terminal width, `--width N`, or 100).
     pub width: usize,
+    /// The longest line of prose (paragraphs, findings, help, messages),
+    /// however wide the terminal: [`DEFAULT_MEASURE`] or `--measure N`.
+    pub measure: usize,
     /// Style with ANSI escapes; when false the output has none at all.
     pub color: bool,
     /// Show the instructor's ```` ```note ```` blocks.
@@ -129,6 +144,7 @@ impl RenderOptions {
     pub fn plain(width: usize) -> Self {
         RenderOptions {
             width,
+            measure: DEFAULT_MEASURE,
             color: false,
             show_notes: false,
             theme: Default::default(),
@@ -138,5 +154,21 @@ impl RenderOptions {
     /// The width actually laid out: `width`, but never below [`MIN_WIDTH`].
     pub fn columns(&self) -> usize {
         self.width.max(MIN_WIDTH)
+    }
+
+    /// The width prose is wrapped at: the measure, or the terminal's width
+    /// when that is narrower; never below [`MIN_WIDTH`].
+    pub fn prose(&self) -> usize {
+        self.columns().min(self.measure.max(MIN_WIDTH))
+    }
+
+    /// These options with prose at most `width` wide as well as everything
+    /// else: for a view laid out inside a column of a wider one.
+    pub fn within(&self, width: usize) -> Self {
+        RenderOptions {
+            width,
+            measure: self.measure.min(width),
+            ..*self
+        }
     }
 }

@@ -293,6 +293,7 @@ mod tests {
                     color: true,
                     show_notes: false,
                     theme: Default::default(),
+                    measure: crate::render::DEFAULT_MEASURE,
                 };
                 let shown = render_presenter_notes(&course, LessonIndex(1), step, &alone(), &opts);
                 for line in shown.lines() {

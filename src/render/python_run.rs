@@ -175,7 +175,7 @@ fn marked(ok: bool, markdown: &str, styles: &Styles, opts: &RenderOptions) -> St
     } else {
         styles.error("✗")
     };
-    let columns = opts.columns();
+    let columns = opts.prose();
     let lines = hang(&mark, 2, markdown_lines(markdown, columns - 2, styles));
     finish(&lines.join("\n"), columns, opts.color)
 }

@@ -18,7 +18,7 @@ pub fn render_quiz_question(
     total: usize,
     opts: &RenderOptions,
 ) -> String {
-    let columns = opts.columns();
+    let columns = opts.prose();
     let styles = Styles::new(opts);
     let mut lines = vec![styles.subheading(&format!("Question {number} of {total}"))];
     lines.extend(markdown_lines(&quiz.question, columns, &styles));
@@ -54,7 +54,7 @@ pub fn render_quiz_feedback_after_retry(
 /// A first wrong answer: which choice is not it, and that one more try is
 /// allowed, before any explanation or the right answer.
 pub fn render_quiz_retry(quiz: &Quiz, chosen: usize, opts: &RenderOptions) -> String {
-    let columns = opts.columns();
+    let columns = opts.prose();
     let styles = Styles::new(opts);
     let picked = quiz
         .choices
@@ -79,7 +79,7 @@ pub fn render_quiz_retry(quiz: &Quiz, chosen: usize, opts: &RenderOptions) -> St
 }
 
 fn feedback(quiz: &Quiz, chosen: usize, second_try: bool, opts: &RenderOptions) -> String {
-    let columns = opts.columns();
+    let columns = opts.prose();
     let styles = Styles::new(opts);
     let answer = quiz
         .choices

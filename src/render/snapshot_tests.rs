@@ -262,6 +262,7 @@ fn colour_off_output_has_no_escapes_and_colour_on_does() {
     for color in [false, true] {
         let opts = RenderOptions {
             width: 100,
+            measure: crate::render::DEFAULT_MEASURE,
             color,
             show_notes: true,
             theme: Default::default(),
@@ -318,7 +319,7 @@ proptest! {
 
     #[test]
     fn markdown_always_fits_the_width(md in markdownish(), columns in 40usize..200, color: bool) {
-        let opts = RenderOptions { width: columns, color, show_notes: false, theme: Default::default() };
+        let opts = RenderOptions { width: columns, measure: crate::render::DEFAULT_MEASURE, color, show_notes: false, theme: Default::default() };
         let shown = render_markdown(&md, &opts);
         for line in shown.lines() {
             prop_assert!(width(line) <= columns, "{} > {columns}: {line:?}", width(line));
@@ -333,7 +334,7 @@ proptest! {
 
     #[test]
     fn code_panels_always_fit_the_width(code in "[ -~\t\n漢]{0,400}", columns in 1usize..200, color: bool) {
-        let opts = RenderOptions { width: columns, color, show_notes: false, theme: Default::default() };
+        let opts = RenderOptions { width: columns, measure: crate::render::DEFAULT_MEASURE, color, show_notes: false, theme: Default::default() };
         let block = CodeBlock { lang: "python".to_string(), code, line: 1 };
         for line in render_code(&block, &opts).lines() {
             prop_assert!(width(line) <= opts.columns(), "{line:?}");

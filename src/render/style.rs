@@ -323,6 +323,7 @@ mod tests {
     fn styles(color: bool) -> Styles {
         Styles::new(&RenderOptions {
             width: 80,
+            measure: crate::render::DEFAULT_MEASURE,
             color,
             show_notes: false,
             theme: Theme::Dark,

@@ -12,7 +12,7 @@ use super::ansi::{finish, sanitize, width};
 use super::markdown::wrap;
 use super::runs::{Run, collect_runs};
 use super::style::Styles;
-use super::table::table_lines;
+use super::table::{BRIEF_KEPT_ROWS, BRIEF_MAX_ROWS, table_lines};
 use crate::engine::{Event, WorkerKind};
 use crate::findings::format_us;
 
@@ -54,6 +54,25 @@ const MEMORY_COLUMN: usize = 6;
 /// terminal the less important columns are left out, and a line under the
 /// table says which.
 pub fn render_worker_summary(events: &[Event], opts: &RenderOptions) -> String {
+    worker_summary(events, opts, None)
+}
+
+/// [`render_worker_summary`], but past [`BRIEF_MAX_ROWS`] workers only the
+/// first [`BRIEF_KEPT_ROWS`], then `more(n)` (Markdown) for the `n` left
+/// out.
+pub fn render_worker_summary_brief(
+    events: &[Event],
+    opts: &RenderOptions,
+    more: &dyn Fn(usize) -> String,
+) -> String {
+    worker_summary(events, opts, Some(more))
+}
+
+fn worker_summary(
+    events: &[Event],
+    opts: &RenderOptions,
+    brief: Option<&dyn Fn(usize) -> String>,
+) -> String {
     let columns = opts.columns();
     let styles = Styles::new(opts);
     let runs = collect_runs(events);
@@ -61,12 +80,19 @@ pub fn render_worker_summary(events: &[Event], opts: &RenderOptions) -> String {
         return finish("no workers ran", columns, false);
     }
     let header: Vec<String> = HEADER.iter().map(|title| title.to_string()).collect();
+    let cut = match brief {
+        Some(more) if runs.len() > BRIEF_MAX_ROWS => {
+            Some((BRIEF_KEPT_ROWS, more(runs.len() - BRIEF_KEPT_ROWS)))
+        }
+        _ => None,
+    };
+    let shown = cut.as_ref().map_or(MAX_ROWS, |(kept, _)| *kept);
     let mut rows: Vec<Vec<String>> = runs
         .iter()
-        .take(MAX_ROWS)
+        .take(shown)
         .map(|run| row(run, &styles))
         .collect();
-    if runs.len() > MAX_ROWS {
+    if cut.is_none() && runs.len() > MAX_ROWS {
         let more = runs.len() - MAX_ROWS;
         rows.push(vec![styles.dim(&format!("… {more} more"))]);
     }
@@ -90,9 +116,12 @@ pub fn render_worker_summary(events: &[Event], opts: &RenderOptions) -> String {
         .filter(|column| !kept.contains(column) && (**column != MEMORY_COLUMN || any_process))
         .map(|&column| HEADER[column])
         .collect();
+    if let Some((_, more)) = &cut {
+        lines.extend(super::markdown::markdown_lines(more, opts.prose(), &styles));
+    }
     if !left_out.is_empty() {
         let note = format!("left out to fit the terminal: {}", left_out.join(", "));
-        lines.extend(wrap(&styles.dim(&note), columns));
+        lines.extend(wrap(&styles.dim(&note), opts.prose()));
     }
     finish(&lines.join("\n"), columns, opts.color)
 }
@@ -311,6 +340,7 @@ mod tests {
             for color in [false, true] {
                 let opts = RenderOptions {
                     width: columns,
+                    measure: crate::render::DEFAULT_MEASURE,
                     color,
                     show_notes: false,
                     theme: Default::default(),

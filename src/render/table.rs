@@ -27,6 +27,31 @@ pub fn render_table(header: &[String], rows: &[Vec<String>], opts: &RenderOption
     finish(&lines.join("\n"), opts.columns(), opts.color)
 }
 
+/// A table longer than this many rows is cut short right after a demo,
+/// so the demo's result stays in view (the REPL's `details` shows it whole).
+pub const BRIEF_MAX_ROWS: usize = 12;
+
+/// The rows a cut-short table keeps.
+pub const BRIEF_KEPT_ROWS: usize = 8;
+
+/// [`render_table`], but past [`BRIEF_MAX_ROWS`] rows only the first
+/// [`BRIEF_KEPT_ROWS`], then `more(n)` (Markdown) for the `n` left out.
+pub fn render_table_brief(
+    header: &[String],
+    rows: &[Vec<String>],
+    opts: &RenderOptions,
+    more: &dyn Fn(usize) -> String,
+) -> String {
+    match rows.get(..BRIEF_KEPT_ROWS) {
+        Some(kept) if rows.len() > BRIEF_MAX_ROWS => format!(
+            "{}\n{}",
+            render_table(header, kept, opts),
+            super::render_markdown(&more(rows.len() - BRIEF_KEPT_ROWS), opts)
+        ),
+        _ => render_table(header, rows, opts),
+    }
+}
+
 /// The table's lines at `width` columns. `aligns` gives each column's
 /// alignment (missing entries are left-aligned); cells may already hold
 /// styled text, so they must already be free of stray control characters.
@@ -165,6 +190,7 @@ mod tests {
     fn header_is_bold_in_colour() {
         let opts = RenderOptions {
             width: 60,
+            measure: crate::render::DEFAULT_MEASURE,
             color: true,
             show_notes: false,
             theme: Default::default(),

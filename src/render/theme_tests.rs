@@ -12,6 +12,7 @@ fn themed(theme: Theme) -> RenderOptions {
         color: true,
         show_notes: true,
         theme,
+        measure: crate::render::DEFAULT_MEASURE,
     }
 }
 

@@ -104,7 +104,7 @@ pub fn render_timeline(events: &[Event], opts: &RenderOptions) -> String {
     }
     lines.push(String::new());
     let unfinished = runs.iter().any(|run| run.exit.is_none());
-    lines.extend(wrap(&legend(unfinished, &styles), columns));
+    lines.extend(wrap(&legend(unfinished, &styles), opts.prose()));
     finish(&lines.join("\n"), columns, opts.color)
 }
 
@@ -380,6 +380,7 @@ mod tests {
             for color in [false, true] {
                 let opts = RenderOptions {
                     width: columns,
+                    measure: crate::render::DEFAULT_MEASURE,
                     color,
                     show_notes: false,
                     theme: Default::default(),

@@ -345,6 +345,7 @@ fn every_line_fits_and_colour_closes_on_every_line() {
             for color in [false, true] {
                 let opts = RenderOptions {
                     width: columns,
+                    measure: crate::render::DEFAULT_MEASURE,
                     color,
                     show_notes: false,
                     theme: Default::default(),

@@ -215,11 +215,8 @@ pub(super) fn worker_lines(xray: &Xray, styles: &Styles) -> Vec<String> {
 /// What the run's findings say, a paragraph each under a `•`.
 pub fn render_xray_findings(sentences: &[String], opts: &RenderOptions) -> String {
     let styles = Styles::new(opts);
-    let columns = opts.columns();
-    let narrower = RenderOptions {
-        width: columns.saturating_sub(2),
-        ..*opts
-    };
+    let columns = opts.prose();
+    let narrower = opts.within(columns.saturating_sub(2));
     let mut paragraphs = vec![styles.subheading("What the X-ray shows")];
     for sentence in sentences.iter().filter(|sentence| !sentence.is_empty()) {
         if columns < MIN_WIDTH + 2 {

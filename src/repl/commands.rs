@@ -17,6 +17,8 @@ pub enum Command {
     },
     Step(String),
     Run(Vec<String>),
+    /// The last demo run's tables in full.
+    Details,
     Code,
     /// The step's questions, or with `all` the lesson's.
     Quiz {
@@ -79,6 +81,7 @@ impl Command {
             Command::Show { .. } => "show",
             Command::Step(_) => "step",
             Command::Run(_) => "run",
+            Command::Details => "details",
             Command::Code => "code",
             Command::Quiz { .. } => "quiz",
             Command::Review => "review",
@@ -196,6 +199,17 @@ pub const COMMANDS: &[CommandInfo] = &[
                   width, without the explanation beside it (for a room), then the usual tables \
                   and findings.",
         parse: |_, rest| Ok(Command::Run(rest.to_vec())),
+    },
+    CommandInfo {
+        name: "details",
+        aliases: &[],
+        args: "",
+        summary: "the last demo run's tables in full",
+        details: "After `run`, a table of more than a dozen rows (one row per worker, say) shows \
+                  its first rows, so the demo's verdict stays in view; `details` shows every \
+                  table of the last run whole, at the terminal's width now. `mptutor run <lesson> \
+                  --json` has them all too.",
+        parse: |info, rest| none(info, rest).map(|()| Command::Details),
     },
     CommandInfo {
         name: "code",

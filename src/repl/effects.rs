@@ -48,15 +48,22 @@ impl Notice {
     }
 }
 
+/// What the front end tells the session about the runs it carried out.
+pub trait RunsSeen {
+    /// A checked run of an exercise: saved in the progress; says what next.
+    fn exercise_ran(&mut self, ran: &super::session::ExerciseRan) -> String;
+    /// A demo ran: its tables, for `details`.
+    fn demo_ran(&mut self, details: crate::live_view::RunDetails);
+}
+
 /// Carries out everything `reply` asks besides its text, in order:
-/// transcript, editor, demo, Python run, exercise. `exercise_ran` records
-/// each checked run of an exercise (the session's progress) and says what
-/// next.
+/// transcript, editor, demo, Python run, exercise, telling `runs` about
+/// each demo and each checked run of an exercise.
 pub fn carry_out<W: Write>(
     reply: &Reply,
     shown: &mut Shown<W>,
     options: RenderOptions,
-    exercise_ran: &mut dyn FnMut(&super::session::ExerciseRan) -> String,
+    runs: &mut dyn RunsSeen,
 ) -> io::Result<Vec<Notice>> {
     let mut notices = Vec::new();
     match &reply.transcript {
@@ -104,7 +111,9 @@ pub fn carry_out<W: Write>(
     }
     if let Some(request) = &reply.demo {
         // The demo prints as it goes; Ctrl-C stops it, not mptutor.
-        let outcome = crate::live_view::run_live_paced(request, shown, options, reply.pace);
+        let (outcome, details) =
+            crate::live_view::run_live_in_repl(request, shown, options, reply.pace);
+        runs.demo_ran(details);
         writeln!(shown)?;
         shown.note_markdown(&super::record_notes::demo_markdown(request, &outcome));
         if let Err(error) = outcome {
@@ -152,7 +161,7 @@ pub fn carry_out<W: Write>(
             request,
             shown,
             options,
-            exercise_ran,
+            &mut |ran| runs.exercise_ran(ran),
         )?);
     }
     if let Some(failure) = shown.take_failure() {

@@ -31,8 +31,8 @@ use transcript::Shown;
 /// How the interactive REPL looks and where it keeps history.
 pub struct Interactive {
     pub color: bool,
-    /// Columns fixed by `--width`; otherwise the terminal's, read before
-    /// every command so a resized window is followed.
+    /// Columns fixed by `--width`; otherwise the terminal's, read as each
+    /// command is entered so a resized window is followed.
     pub fixed_width: Option<usize>,
     /// The history file; `None` keeps history for this session only.
     pub history: Option<PathBuf>,
@@ -74,9 +74,6 @@ pub fn run_interactive(mut session: Session, settings: &Interactive) -> anyhow::
     );
     writeln!(out, "{}\n", session.welcome())?;
     loop {
-        if settings.fixed_width.is_none() {
-            session.set_width(terminal_width());
-        }
         if let Some(helper) = editor.helper_mut() {
             helper.in_quiz = session.in_quiz();
             helper.demo_params = session.demo_param_names();
@@ -183,6 +180,12 @@ fn handle_typed<W: Write>(
     // As the terminal showed it: a plain transcript drops the colour.
     let shown_prompt = crate::render::Styles::new(&session.options()).prompt(prompt);
     out.record_only(&format!("{shown_prompt}{line}\n"));
+    // The width when the command is entered, not when the prompt was
+    // drawn: a window resized (or a font zoomed) while the student types
+    // is laid out at its new size.
+    if settings.fixed_width.is_none() {
+        session.set_width(terminal_width());
+    }
     let reply = session.handle(line);
     if !reply.text.is_empty() {
         writeln!(out, "{}\n", reply.text)?;
@@ -192,7 +195,7 @@ fn handle_typed<W: Write>(
         out.send_control(&mut io::stdout(), CLEAR_SCREEN)?;
     }
     let options = session.options();
-    for notice in carry_out(&reply, out, options, &mut |ran| session.exercise_ran(ran))? {
+    for notice in carry_out(&reply, out, options, session)? {
         if !notice.already_shown {
             writeln!(out, "{}\n", notice.text)?;
         }
@@ -249,9 +252,7 @@ pub fn run_script(
             writeln!(out, "{}\n", reply.text)?;
         }
         let options = session.options();
-        for notice in carry_out(&reply, &mut out, options, &mut |ran| {
-            session.exercise_ran(ran)
-        })? {
+        for notice in carry_out(&reply, &mut out, options, session)? {
             if notice.is_error {
                 all_ok = false;
                 writeln!(err, "mptutor: <stdin>:{number}: {}", notice.text)?;

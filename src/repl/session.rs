@@ -14,6 +14,7 @@
 
 #[cfg(test)]
 mod another_step_tests;
+mod details;
 mod exercise;
 pub use exercise::ExerciseRan;
 mod finish;
@@ -108,6 +109,8 @@ pub struct Session {
     editor: Option<String>,
     /// Where `theme` saves the choice; `None`: for this session only.
     config_file: Option<crate::config::ConfigFile>,
+    /// The last demo run's tables, for `details`.
+    last_run: Option<crate::live_view::RunDetails>,
 }
 
 impl Session {
@@ -135,6 +138,7 @@ impl Session {
             scratch_dir: std::env::temp_dir().join("mptutor-scratch"),
             editor: None,
             config_file: None,
+            last_run: None,
         }
     }
 
@@ -313,6 +317,7 @@ impl Session {
             },
             Command::Step(number) => self.step(&number),
             Command::Run(assignments) => self.run(&assignments),
+            Command::Details => self.details(),
             Command::Code => self.code(),
             Command::Quiz { all } => self.start_quiz(all),
             Command::Review => self.start_review(),
@@ -572,9 +577,56 @@ mod tests {
             }
         }
         course.lessons.truncate(1);
-        let session = Session::new(course, render::RenderOptions::plain(80));
+        let session = Session::new(course.clone(), render::RenderOptions::plain(80));
         let welcome = session.welcome();
         assert!(welcome.contains("1 lesson."), "{welcome}");
         assert!(!welcome.contains("1 lessons"), "{welcome}");
+    }
+
+    /// The words of `text`, in order: wrapping that breaks only at
+    /// spaces keeps every one whole.
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn banners_wrap_at_word_boundaries_within_40_and_80_columns() {
+        let course = crate::course::load_builtin().expect("built-in course");
+        let banners = |width: usize| {
+            let mut session = Session::new(course.clone(), render::RenderOptions::plain(width));
+            let present = session.handle("present").text;
+            let help = session.handle("help").text;
+            vec![session.welcome(), present, help]
+        };
+        let unwrapped = banners(1000);
+        for width in [40, 80] {
+            for (banner, whole) in banners(width).iter().zip(&unwrapped) {
+                for line in banner.lines() {
+                    assert!(
+                        console::measure_text_width(line) <= width,
+                        "{width}: {line:?}"
+                    );
+                }
+                if !banner.contains('│') {
+                    assert_eq!(words(banner), words(whole), "{width}:\n{banner}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn help_keeps_to_the_measure_on_a_wide_terminal() {
+        let course = crate::course::load_builtin().expect("built-in course");
+        let mut session = Session::new(course, render::RenderOptions::plain(250));
+        for topic in ["help", "help run", "help details", "nosuchcommand"] {
+            let shown = session.handle(topic).text;
+            // Tables may take the terminal's width; the text may not.
+            for line in shown.lines().filter(|line| !line.contains('│')) {
+                assert!(
+                    console::measure_text_width(line) <= render::DEFAULT_MEASURE,
+                    "{topic}: {line:?}"
+                );
+            }
+        }
     }
 }

@@ -45,6 +45,37 @@ fn show_prints_one_step_and_respects_the_width() {
 }
 
 #[test]
+fn measure_keeps_prose_to_n_characters_on_a_wide_terminal_and_refuses_below_40() {
+    let output = run(&["--width", "250", "--measure", "60", "show", "q1"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let shown = stdout(&output);
+    // Prose lines: not a table's, not a code panel's.
+    let prose = shown
+        .lines()
+        .filter(|line| !line.contains('│') && !line.contains('┆') && !line.contains('─'));
+    for line in prose {
+        assert!(
+            console::measure_text_width(line) <= 60,
+            "{} wide: {line:?}",
+            console::measure_text_width(line)
+        );
+    }
+    assert!(
+        shown
+            .lines()
+            .any(|line| console::measure_text_width(line) > 50)
+    );
+
+    let refused = run(&["--measure", "30", "list"], "");
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("--measure"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
 fn show_of_an_unknown_lesson_suggests_one_and_fails() {
     let output = run(&["show", "q33"], "");
     assert_eq!(output.status.code(), Some(1));

@@ -182,6 +182,7 @@ fn renders(course: &Course) -> Result<(), TestCaseError> {
             show_notes: true,
             width: 40,
             theme: Default::default(),
+            measure: mptutor::render::DEFAULT_MEASURE,
         },
     ] {
         prop_assert!(!render::render_course_list(course, None, &options).is_empty());

@@ -32,6 +32,8 @@ mod python_runs;
 mod queue_deadlock;
 mod quiz_flow;
 mod repl_pty;
+mod resize_pty;
+mod run_details;
 mod snapshots;
 mod support;
 mod terminal_signals;

@@ -55,9 +55,27 @@ impl Terminal {
         env: &[(&str, &std::path::Path)],
         args: &[&str],
     ) -> Self {
+        let mut all = vec!["--width", "100"];
+        all.extend_from_slice(args);
+        Self::start_sized_with_env(home, env, &all, 100)
+    }
+
+    /// Starts `mptutor --color never args…` in a new terminal `columns`
+    /// wide: without `--width` in `args`, it follows the terminal's size.
+    pub fn start_sized(home: &std::path::Path, args: &[&str], columns: u16) -> Self {
+        Self::start_sized_with_env(home, &[], args, columns)
+    }
+
+    /// [`Terminal::start_sized`] with these environment variables set besides.
+    pub fn start_sized_with_env(
+        home: &std::path::Path,
+        env: &[(&str, &std::path::Path)],
+        args: &[&str],
+        columns: u16,
+    ) -> Self {
         let size = Winsize {
             ws_row: 40,
-            ws_col: 100,
+            ws_col: columns,
             ws_xpixel: 0,
             ws_ypixel: 0,
         };
@@ -65,7 +83,7 @@ impl Terminal {
         let side = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("duplicate the pty"));
         let child = crate::support::mptutor(home)
             .envs(env.iter().copied())
-            .args(["--width", "100", "--color", "never"])
+            .args(["--color", "never"])
             .args(args)
             .current_dir(home)
             .stdin(side(&pty.slave))
@@ -203,6 +221,36 @@ impl Terminal {
             "mptutor ended ({status:?}) while we waited for {waiting_for:?}; the terminal showed:\n{}",
             self.shown()
         );
+    }
+
+    /// Makes the terminal `columns` wide, as a resized window (or a
+    /// zoomed font) does, and tells mptutor with SIGWINCH, as the
+    /// terminal would tell its foreground program.
+    #[allow(unsafe_code)]
+    pub fn resize(&self, columns: u16) {
+        use std::os::fd::AsRawFd;
+        let size = libc::winsize {
+            ws_row: 40,
+            ws_col: columns,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCSWINSZ reads one `winsize`, which lives until the
+        // call returns, from a pointer to it; the fd is the pty's master.
+        let done = unsafe { libc::ioctl(self.keyboard.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+        assert_eq!(done, 0, "TIOCSWINSZ: {}", std::io::Error::last_os_error());
+        self.signal(Signal::SIGWINCH);
+    }
+
+    /// How much mptutor has written so far, to look at what comes after
+    /// this point with [`Terminal::shown_since`].
+    pub fn mark(&self) -> usize {
+        self.output.len()
+    }
+
+    /// What mptutor wrote after `mark`, as text.
+    pub fn shown_since(&self, mark: usize) -> String {
+        String::from_utf8_lossy(self.output.get(mark..).unwrap_or_default()).into_owned()
     }
 
     /// Sends `signal` to mptutor.

@@ -163,7 +163,7 @@ fn try_without_an_editor_gives_a_copy_then_runs_the_edited_copy() {
     let mut tutor = Mptutor::start(home.path(), &["--width", "100"]);
     tutor.send_line("open q6");
     tutor.send_line("try");
-    let shown = tutor.read_until("from the lesson's example.)");
+    let shown = tutor.read_until("lesson's example.)");
     let copy = home
         .path()
         .join("mptutor")

@@ -9,6 +9,7 @@ fn every_lesson_renders_as_recorded() {
     let course = load_builtin().unwrap_or_else(|errors| panic!("{errors}"));
     let options = RenderOptions {
         width: 100,
+        measure: mptutor::render::DEFAULT_MEASURE,
         color: false,
         show_notes: false,
         theme: Default::default(),

@@ -1,4 +1,4 @@
-//! Catching SIGINT, and dying of SIGSEGV on purpose.
+//! Catching SIGINT and SIGWINCH, and dying of SIGSEGV on purpose.
 
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 
@@ -24,6 +24,33 @@ pub fn catch_sigint(handler: extern "C" fn(libc::c_int)) -> Option<PreviousSigin
 pub fn restore_sigint(previous: &PreviousSigint) {
     // SAFETY: restores a disposition that was in place before.
     let _ = unsafe { sigaction(Signal::SIGINT, &previous.0) };
+}
+
+/// The disposition SIGWINCH had before [`catch_sigwinch`].
+pub struct PreviousSigwinch(SigAction);
+
+/// Calls `handler` when the terminal is resized (SIGWINCH). With
+/// SA_RESTART, so a resize never fails a read or a wait that would
+/// otherwise go on; `poll` still returns EINTR, which every poll loop of
+/// the engine already takes as "look again". `handler` must be
+/// async-signal-safe.
+pub fn catch_sigwinch(handler: extern "C" fn(libc::c_int)) -> Option<PreviousSigwinch> {
+    let action = SigAction::new(
+        SigHandler::Handler(handler),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    // SAFETY: the caller's handler is async-signal-safe (documented above;
+    // mptutor's only performs an atomic store).
+    unsafe { sigaction(Signal::SIGWINCH, &action) }
+        .ok()
+        .map(PreviousSigwinch)
+}
+
+/// Puts back the disposition SIGWINCH had before.
+pub fn restore_sigwinch(previous: &PreviousSigwinch) {
+    // SAFETY: restores a disposition that was in place before.
+    let _ = unsafe { sigaction(Signal::SIGWINCH, &previous.0) };
 }
 
 /// Writes to an address no process may touch: the kernel answers with a

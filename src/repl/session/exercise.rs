@@ -196,7 +196,7 @@ impl Session {
 
     /// `before` and `after` (Markdown) with the file's path between them
     /// on a line of its own, never wrapped, so it can be copied whole.
-    fn say_with_path(&self, before: &str, path: &str, after: &str) -> Reply {
+    pub(super) fn say_with_path(&self, before: &str, path: &str, after: &str) -> Reply {
         Reply::text(format!(
             "{}\n\n  {}\n\n{}",
             crate::render::render_markdown(before, &self.options),

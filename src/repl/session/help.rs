@@ -20,10 +20,16 @@ impl Session {
                     vec![usage, info.summary.to_string()]
                 })
                 .collect();
+            // The table is read like prose, so it is kept to the measure.
+            let measured = self.options.within(self.options.prose());
             return Reply::text(format!(
-                "{}\nTab completes commands, lesson ids and demo parameters; Ctrl-L clears the screen. \
-                 `help <command>` says more.",
-                render::render_table(&header, &rows, &self.options)
+                "{}\n{}",
+                render::render_table(&header, &rows, &measured),
+                render::render_markdown(
+                    "Tab completes commands, lesson ids and demo parameters; Ctrl-L clears the \
+                     screen. `help <command>` says more.",
+                    &self.options
+                )
             ));
         };
         let Some(info) = find_command(topic) else {

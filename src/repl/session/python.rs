@@ -186,17 +186,21 @@ impl Session {
                 }),
                 python: Some(request),
                 pace: self.pace,
-                ..self.say(&format!(
-                    "Opening your copy `{shown}` with `{editor}`. It runs and is checked when \
-                     you close the editor."
-                ))
+                ..self.say_with_path(
+                    &format!("Opening your copy with `{editor}`:"),
+                    &shown,
+                    "It runs and is checked when you close the editor.",
+                )
             },
-            None if fresh => self.say(&format!(
-                "Your own copy of the example is at `{shown}`. Change it in any editor and save \
-                 it, then type `try` again to run your version and check it. (With `$EDITOR` \
-                 set, `try` opens it for you; `try reset` starts again from the lesson's \
-                 example.)"
-            )),
+            // The path on a line of its own, never wrapped, so it can be
+            // copied whole however narrow the terminal.
+            None if fresh => self.say_with_path(
+                "Your own copy of the example is here:",
+                &shown,
+                "Change it in any editor and save it, then type `try` again to run your version \
+                 and check it. (With `$EDITOR` set, `try` opens it for you; `try reset` starts \
+                 again from the lesson's example.)",
+            ),
             None => Reply {
                 python: Some(request),
                 pace: self.pace,
@@ -243,5 +247,30 @@ mod tests {
             message.contains("`/no/such/python3.12` does not exist"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn tries_path_stays_whole_on_a_line_of_its_own_however_narrow() {
+        let course = crate::course::load_builtin().expect("built-in course");
+        let mut session = Session::new(course, crate::render::RenderOptions::plain(40));
+        let scratch = tempfile::tempdir().expect("temporary directory");
+        let deep = scratch
+            .path()
+            .join("a-folder-name-long-enough-to-pass-forty-columns")
+            .join("scratch");
+        session.set_scratch_dir(deep.clone());
+        session.handle("open q3");
+        let reply = session.handle("try");
+        assert!(!reply.is_error, "{}", reply.text);
+        let path = deep.join("q3_step1.py").display().to_string();
+        assert!(path.len() > 40);
+        assert!(
+            reply.text.lines().any(|line| line.trim() == path),
+            "the path, whole, on a line of its own:\n{}",
+            reply.text
+        );
+        for line in reply.text.lines().filter(|line| line.trim() != path) {
+            assert!(console::measure_text_width(line) <= 40, "{line:?}");
+        }
     }
 }
