@@ -391,21 +391,11 @@ fn a_program_that_captures_a_nested_interpreters_output_gets_it_as_written() {
     assert!(text.contains("captured 'out\\n' 'err\\n'"), "{text}");
 }
 
-#[test]
-fn the_cpu_time_of_a_fork_servers_workers_counts_in_the_runs() {
+/// `mptutor python ex --json` on a course whose example is `program`,
+/// checked by `check`: the checked run it ends with.
+fn checked_json_run(program: &str, check: &str) -> mptutor::python::CheckedRun {
     use mptutor::json::{Message, read_line};
-    if !have_python3() {
-        return;
-    }
-    // The worker is the fork server's child, not the interpreter's: the
-    // interpreter's own account never holds its CPU time, the run's must
-    // (or a speed claim would read the workers as idle).
-    let program = "import multiprocessing as mp\nimport time\n\n\n\
-                   def burn():\n    while time.process_time() < 0.4:\n        pass\n\n\n\
-                   if __name__ == '__main__':\n    ctx = mp.get_context('forkserver')\n    \
-                   p = ctx.Process(target=burn)\n    p.start()\n    p.join()\n    \
-                   print('joined', p.exitcode)\n";
-    let course = course_with_example(program, "each_once = ['joined 0']\n");
+    let course = course_with_example(program, check);
     let home = tempfile::tempdir().expect("temporary directory");
     let dir = course.path().display().to_string();
     let output = run(
@@ -418,6 +408,23 @@ fn the_cpu_time_of_a_fork_servers_workers_counts_in_the_runs() {
     let Some(Ok(Message::Python(run))) = stdout.lines().last().map(read_line::<Message>) else {
         panic!("ends with the checked run: {stdout}");
     };
+    run
+}
+
+#[test]
+fn the_cpu_time_of_a_fork_servers_workers_counts_in_the_runs() {
+    if !have_python3() {
+        return;
+    }
+    // The worker is the fork server's child, not the interpreter's: the
+    // interpreter's own account never holds its CPU time, the run's must
+    // (or a speed claim would read the workers as idle).
+    let program = "import multiprocessing as mp\nimport time\n\n\n\
+                   def burn():\n    while time.process_time() < 0.4:\n        pass\n\n\n\
+                   if __name__ == '__main__':\n    ctx = mp.get_context('forkserver')\n    \
+                   p = ctx.Process(target=burn)\n    p.start()\n    p.join()\n    \
+                   print('joined', p.exitcode)\n";
+    let run = checked_json_run(program, "each_once = ['joined 0']\n");
     assert!(
         run.outcome.cpu_us >= 400_000,
         "the run's CPU time leaves out the worker's 0.4 s: {} µs",
@@ -427,7 +434,6 @@ fn the_cpu_time_of_a_fork_servers_workers_counts_in_the_runs() {
 
 #[test]
 fn the_xray_gives_the_interpreter_its_own_cpu_time_not_its_workers() {
-    use mptutor::json::{Message, read_line};
     use mptutor::xray::wire::Role;
     if !have_python3() {
         return;
@@ -441,19 +447,7 @@ fn the_xray_gives_the_interpreter_its_own_cpu_time_not_its_workers() {
                    if __name__ == '__main__':\n    \
                    with mp.get_context('fork').Pool(2) as pool:\n        \
                    pool.map(burn, range(2), chunksize=1)\n    print('done')\n";
-    let course = course_with_example(program, "each_once = ['done']\n");
-    let home = tempfile::tempdir().expect("temporary directory");
-    let dir = course.path().display().to_string();
-    let output = run(
-        home.path(),
-        &["--lessons", &dir, "python", "ex", "--json"],
-        "",
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{:?}", output.stderr);
-    let Some(Ok(Message::Python(run))) = stdout.lines().last().map(read_line::<Message>) else {
-        panic!("ends with the checked run: {stdout}");
-    };
+    let run = checked_json_run(program, "each_once = ['done']\n");
     let processes = &run.outcome.xray.processes;
     let main = processes.iter().find(|process| process.role == Role::Main);
     let workers: u64 = processes
